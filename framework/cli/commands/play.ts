@@ -1,0 +1,78 @@
+import { createInterface } from 'node:readline';
+import { Command, Flags } from '@oclif/core';
+import { PluginFactory } from '../../plugins/factory.js';
+import { playAsAnswerer, playAsQuestioner, refFromFlag, type Io } from '../interactive.js';
+import { userFacing } from '../shared.js';
+
+/** Reads lines from stdin whether it is a terminal or a pipe (lines that arrive early are kept). */
+function terminalIo(): Io & { close(): void } {
+  const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: Boolean(process.stdin.isTTY) });
+  const lines = rl[Symbol.asyncIterator]();
+  return {
+    async ask(prompt) {
+      process.stdout.write(prompt);
+      const next = await lines.next();
+      if (next.done) {
+        process.stdout.write('\n');
+        return undefined;
+      }
+      if (!process.stdin.isTTY) process.stdout.write(next.value + '\n');
+      return next.value;
+    },
+    say: (line) => void process.stdout.write(line + '\n'),
+    close: () => rl.close(),
+  };
+}
+
+export default class Play extends Command {
+  static override summary = 'Play a game in the terminal: as the questioner against an answerer, or as the answerer for a policy.';
+  static override description = `As the questioner (default) you ask questions in plain words ("Does it have stripes?") and guess ("Is it a zebra?"); the answerer plugin answers. As the answerer you think of an animal and answer the policy's questions with y, n or u. Plugins are given by name or path, or as YAML: --policy '{use: infogain, with: {temperature: 0.5}}'.`;
+  static override examples = [
+    '<%= config.bin %> play',
+    '<%= config.bin %> play --target zebra',
+    '<%= config.bin %> play --as answerer --policy infogain',
+    '<%= config.bin %> play --list',
+  ];
+  static override flags = {
+    as: Flags.option({ options: ['questioner', 'answerer'] as const, default: 'questioner', description: 'Your role.' })(),
+    answerer: Flags.string({ default: 'kb', description: 'Answerer plugin, when you ask.' }),
+    policy: Flags.string({ default: 'infogain', description: 'Policy plugin, when you answer.' }),
+    domain: Flags.string({ default: 'animals90', description: 'Domain plugin.' }),
+    target: Flags.string({ description: 'The animal the answerer thinks of (name or alias); random when absent.' }),
+    seed: Flags.integer({ description: 'Seed for the random target and the policy (default: from the clock).' }),
+    'max-questions': Flags.integer({ min: 1, default: 20, description: 'Question budget.' }),
+    'wrong-guess': Flags.option({ options: ['continue', 'lose'] as const, default: 'continue', description: 'What a wrong guess does.' })(),
+    list: Flags.boolean({ description: 'Print the candidates and exit.' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Play);
+    const options = {
+      domain: refFromFlag(flags.domain),
+      rules: { max_questions: flags['max-questions'], wrong_guess: flags['wrong-guess'] },
+      answerer: refFromFlag(flags.answerer),
+      policy: refFromFlag(flags.policy),
+      target: flags.target,
+      seed: flags.seed ?? Date.now() % 2 ** 31,
+      baseDir: process.cwd(),
+    };
+    try {
+      if (flags.list) {
+        const factory = await PluginFactory.forDomain(options.domain, options.rules, options.baseDir);
+        this.log(factory.domain.candidates.map((c) => (c.aliases.length > 0 ? `${c.name} (${c.aliases.join(', ')})` : c.name)).join('\n'));
+        return;
+      }
+      const io = terminalIo();
+      try {
+        await (flags.as === 'answerer' ? playAsAnswerer(options, io) : playAsQuestioner(options, io));
+      } finally {
+        io.close();
+      }
+    } catch (error) {
+      const message = userFacing(error) ?? (error instanceof Error && /not one of the/.test(error.message) ? error.message : undefined);
+      if (message === undefined) throw error;
+      process.stderr.write(message + '\n');
+      return this.exit(1);
+    }
+  }
+}

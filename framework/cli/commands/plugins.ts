@@ -1,0 +1,50 @@
+import { Args, Command } from '@oclif/core';
+import { registry } from '../../plugins/builtins.js';
+import { pluralKind } from '../../plugins/registry.js';
+import { KINDS, type Kind, type PluginDef } from '../../plugins/types.js';
+
+interface OptionSchema {
+  type?: string | string[];
+  default?: unknown;
+  description?: string;
+  enum?: unknown[];
+  minimum?: number;
+  maximum?: number;
+}
+
+function describeOptions(def: PluginDef): string[] {
+  const props = (def.options.properties ?? {}) as Record<string, OptionSchema>;
+  const required = new Set((def.options.required as string[] | undefined) ?? []);
+  return Object.entries(props).map(([name, s]) => {
+    const type = s.enum ? s.enum.map((v) => JSON.stringify(v)).join(' | ') : Array.isArray(s.type) ? s.type.join(' | ') : (s.type ?? 'any');
+    const range = s.minimum !== undefined || s.maximum !== undefined ? ` [${s.minimum ?? ''}..${s.maximum ?? ''}]` : '';
+    const dflt = s.default !== undefined ? ` = ${JSON.stringify(s.default)}` : required.has(name) ? ' (required)' : '';
+    return `      ${name}: ${type}${range}${dflt}${s.description ? `  ${s.description}` : ''}`;
+  });
+}
+
+export default class Plugins extends Command {
+  static override summary = 'List the built-in plugins, their descriptions and options.';
+  static override description = `Kinds: ${KINDS.join(', ')}. An experiment names a plugin by name (policy: infogain) or with options (policy: { use: infogain, with: { epsilon: 0.1 } }); a plugin of your own is named by its file path (use: ./my-policy.js).`;
+  static override examples = ['<%= config.bin %> plugins', '<%= config.bin %> plugins policy'];
+  static override args = {
+    kind: Args.string({ options: [...KINDS], description: 'Only this kind.' }),
+  };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(Plugins);
+    const kinds = args.kind ? [args.kind as Kind] : KINDS;
+    for (const kind of kinds) {
+      this.log(`${pluralKind(kind)}:`);
+      const names = registry.names(kind);
+      if (names.length === 0) this.log('  (none built in)');
+      for (const name of names) {
+        const def = await registry.load(kind, name);
+        this.log(`  ${name}  ${def.description}`);
+        const options = describeOptions(def);
+        if (options.length > 0) this.log(['    options:', ...options].join('\n'));
+      }
+      this.log('');
+    }
+  }
+}

@@ -1,0 +1,69 @@
+import { Args, Command, Flags } from '@oclif/core';
+import { loadExperiment } from '../../config/load.js';
+import { createProgress } from '../../run/progress.js';
+import { runExperiment } from '../../run/runner.js';
+import { setFlag, userFacing, workersFlag } from '../shared.js';
+
+export default class Run extends Command {
+  static override summary = 'Run an experiment: its stages in order, in a new run directory.';
+  static override description = `Loads and validates the YAML file, then runs its stages (evaluate, ...) with games played in a pool of worker threads. Writes runs/<name>/<run-id>/: config.yaml (the resolved experiment), run.json (status of the run and its stages), one JSONL file of trajectories per stage, metrics.json and summary.txt; prints the summary table at the end.
+
+Ctrl-C stops handing out games, lets the running batches finish, keeps every finished game on disk and marks the run interrupted; a second Ctrl-C stops at once.`;
+  static override examples = [
+    '<%= config.bin %> run experiments/quickstart.yaml',
+    '<%= config.bin %> run experiments/quickstart.yaml --workers 1 --set seed=7 --set stages.0.evaluate.games_per_animal=2',
+  ];
+  static override args = {
+    file: Args.string({ required: true, description: 'Experiment YAML file.' }),
+  };
+  static override flags = {
+    set: setFlag,
+    workers: workersFlag,
+    out: Flags.string({ char: 'o', default: 'runs', description: 'Folder that holds the run directories.' }),
+    progress: Flags.option({ options: ['auto', 'bar', 'lines', 'none'] as const, default: 'auto', description: 'Progress display on stderr: a bar on a terminal, plain lines in logs.' })(),
+  };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Run);
+    let experiment;
+    try {
+      experiment = await loadExperiment(args.file, { set: flags.set ?? [] });
+    } catch (error) {
+      const message = userFacing(error);
+      if (message === undefined) throw error;
+      process.stderr.write(message + '\n');
+      return this.exit(1);
+    }
+    const stop = new AbortController();
+    const kill = new AbortController();
+    const onSigint = () => {
+      if (!stop.signal.aborted) {
+        process.stderr.write('\ninterrupting: finishing the running batches and keeping every finished game (Ctrl-C again to stop at once)\n');
+        stop.abort();
+      } else kill.abort();
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      const result = await runExperiment(experiment, {
+        workers: flags.workers,
+        runsDir: flags.out,
+        progress: createProgress(flags.progress === 'none' ? 'silent' : flags.progress),
+        stop: stop.signal,
+        kill: kill.signal,
+      });
+      this.log(result.summary);
+      this.log(`\nrun ${result.status}: ${result.dir}`);
+      if (result.status === 'interrupted') {
+        process.stderr.write(`interrupted: finished games are in ${result.dir}\n`);
+        return this.exit(130);
+      }
+    } catch (error) {
+      const message = userFacing(error);
+      if (message === undefined) throw error;
+      process.stderr.write(message + '\n');
+      return this.exit(1);
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  }
+}

@@ -1,0 +1,27 @@
+import { Args, Command } from '@oclif/core';
+import { loadExperiment } from '../../config/load.js';
+import { setFlag, userFacing } from '../shared.js';
+
+export default class Validate extends Command {
+  static override summary = 'Check an experiment file without running it.';
+  static override description =
+    'Parses the YAML, checks it against schemas/experiment.schema.json and every plugin against its own option schema, and prints each problem as file:line:column with what was expected. Exits with 1 when there is a problem.';
+  static override examples = ['<%= config.bin %> validate experiments/quickstart.yaml', '<%= config.bin %> validate my.yaml --set seed=3'];
+  static override args = { file: Args.string({ required: true, description: 'Experiment YAML file.' }) };
+  static override flags = { set: setFlag };
+
+  async run(): Promise<void> {
+    const { args, flags } = await this.parse(Validate);
+    try {
+      const e = await loadExperiment(args.file, { set: flags.set ?? [] });
+      const stages = e.stages.map((s) => `${s.name}`).join(', ');
+      this.log(`${args.file}: ok. Experiment "${e.name}", seed ${e.seed}, ${e.stages.length} stage${e.stages.length === 1 ? '' : 's'} (${stages}).`);
+      this.log(`domain ${e.domain.label}, answerer ${e.answerer.label}, policy ${e.policy.label}, reward ${e.reward.label}; max_questions ${e.game.max_questions}, wrong_guess ${e.game.wrong_guess}.`);
+    } catch (error) {
+      const message = userFacing(error);
+      if (message === undefined) throw error;
+      process.stderr.write(message + '\n');
+      return this.exit(1);
+    }
+  }
+}

@@ -1,0 +1,14 @@
+import Bounds from './commands/bounds.js';
+import Play from './commands/play.js';
+import Plugins from './commands/plugins.js';
+import Run from './commands/run.js';
+import Validate from './commands/validate.js';
+
+/** Every command of the twentyq CLI (oclif's explicit discovery strategy; see package.json). */
+export const COMMANDS = {
+  run: Run,
+  validate: Validate,
+  plugins: Plugins,
+  bounds: Bounds,
+  play: Play,
+};

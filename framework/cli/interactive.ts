@@ -1,0 +1,120 @@
+import { parse as parseYaml } from 'yaml';
+import { guessQuestion, type Candidate } from '../game/domain.js';
+import { parseMove } from '../game/parse.js';
+import type { Answer, GameView, Rules, Turn } from '../game/types.js';
+import { PluginFactory, type RawRef } from '../plugins/factory.js';
+import { Rng } from '../util/rng.js';
+
+/** Line-based input and output, so a game can be played in a terminal or driven by a test. */
+export interface Io {
+  /** Shows a prompt and reads one line; undefined at end of input. */
+  ask(prompt: string): Promise<string | undefined>;
+  say(line: string): void;
+}
+
+export interface PlayOptions {
+  domain: RawRef;
+  rules: Rules;
+  answerer: RawRef;
+  policy: RawRef;
+  /** The animal to think of (questioner mode); drawn with the seed when absent. */
+  target?: string;
+  seed: number;
+  baseDir: string;
+}
+
+/** A plugin given on the command line: a name, a path, or YAML such as {use: infogain, with: {epsilon: 0.2}}. */
+export function refFromFlag(value: string): RawRef {
+  const trimmed = value.trim();
+  if (!trimmed.startsWith('{')) return trimmed;
+  return parseYaml(trimmed) as RawRef;
+}
+
+function listCandidates(candidates: readonly Candidate[]): string {
+  return candidates.map((c) => c.name).join(', ');
+}
+
+const YES = /^(y|yes|yeah|yep|true)$/i;
+const NO = /^(n|no|nope|false)$/i;
+const UNKNOWN = /^(u|unknown|\?|dunno|don't know|idk|maybe|sometimes)$/i;
+
+/** A person asks, the answerer plugin answers. Returns whether the person won. */
+export async function playAsQuestioner(options: PlayOptions, io: Io): Promise<boolean> {
+  const factory = await PluginFactory.forDomain(options.domain, options.rules, options.baseDir);
+  const { domain } = factory;
+  const answerer = await factory.create('answerer', options.answerer);
+  const rng = new Rng(options.seed);
+  const target = options.target ? domain.findCandidate(options.target) ?? (domain.candidateIndexOf(options.target) !== undefined ? domain.candidate(options.target) : undefined) : rng.pick(domain.candidates);
+  if (!target) throw new Error(`"${options.target}" is not one of the ${domain.size} candidates; twentyq play --list shows them`);
+  const { max_questions, wrong_guess } = options.rules;
+  io.say(`I am thinking of one of ${domain.size} animals. Ask yes/no questions, or guess ("Is it a giraffe?").`);
+  io.say(`You have ${max_questions} questions; a guess counts as one${wrong_guess === 'lose' ? ', and a wrong guess loses' : ''}. Type "list" for the animals, "quit" to give up.`);
+  const turns: Turn[] = [];
+  while (turns.length < max_questions) {
+    const line = await io.ask(`Q${turns.length + 1}/${max_questions}> `);
+    if (line === undefined || /^(quit|exit|q)$/i.test(line.trim())) break;
+    if (/^(list|animals|help)$/i.test(line.trim())) {
+      io.say(listCandidates(domain.candidates));
+      continue;
+    }
+    const move = parseMove(line, domain);
+    if (move.kind === 'invalid') {
+      // People are not being measured: a line that is not a move costs nothing; say why and ask again.
+      io.say(`  (not a question: ${move.reason})`);
+      continue;
+    }
+    let answer: Answer;
+    if (move.kind === 'guess') {
+      answer = move.candidate === target.id ? 'yes' : 'no';
+      turns.push({ move, answer });
+      if (answer === 'yes') {
+        io.say(`  yes! It is ${target.name === domain.candidate(move.candidate).name ? 'the ' + target.name : target.name}. You won in ${turns.length} question${turns.length === 1 ? '' : 's'}.`);
+        return true;
+      }
+      io.say('  no');
+      if (wrong_guess === 'lose') break;
+      continue;
+    }
+    answer = await answerer.answer(move, target, turns, rng);
+    turns.push({ move, answer });
+    io.say(`  ${answer}`);
+  }
+  io.say(`You lost: it was the ${target.name}.`);
+  return false;
+}
+
+/** The policy plugin asks, a person answers. Returns whether the policy won. */
+export async function playAsAnswerer(options: PlayOptions, io: Io): Promise<boolean> {
+  const factory = await PluginFactory.forDomain(options.domain, options.rules, options.baseDir);
+  const policy = await factory.create('policy', options.policy);
+  const { max_questions, wrong_guess } = options.rules;
+  io.say(`Think of one of the ${factory.domain.size} animals (twentyq play --list shows them). Answer y(es), n(o) or u(nknown); "quit" to stop.`);
+  const turns: Turn[] = [];
+  const view: GameView = { turns, rules: options.rules, rng: new Rng(options.seed) };
+  while (turns.length < max_questions) {
+    const [move] = await policy.act([view]);
+    if (!move) throw new Error('the policy returned no move');
+    const label = `Q${turns.length + 1}/${max_questions}`;
+    if (move.kind === 'invalid') {
+      io.say(`${label}: (invalid move: ${move.reason})`);
+      turns.push({ move });
+      continue;
+    }
+    let answer: Answer | undefined;
+    while (!answer) {
+      const line = await io.ask(`${label}: ${move.kind === 'guess' ? guessQuestion(factory.domain.candidate(move.candidate)) : move.text} > `);
+      if (line === undefined || /^(quit|exit)$/i.test(line.trim())) return false;
+      const reply = line.trim();
+      answer = YES.test(reply) ? 'yes' : NO.test(reply) ? 'no' : UNKNOWN.test(reply) ? 'unknown' : undefined;
+      if (!answer) io.say('  please answer y, n or u');
+    }
+    turns.push({ move, answer });
+    if (move.kind === 'guess' && answer === 'yes') {
+      io.say(`Got it in ${turns.length} question${turns.length === 1 ? '' : 's'}!`);
+      return true;
+    }
+    if (move.kind === 'guess' && wrong_guess === 'lose') break;
+  }
+  io.say('I give up: you win.');
+  return false;
+}

@@ -1,0 +1,301 @@
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import type { ErrorObject } from 'ajv';
+import type { Rules } from '../game/types.js';
+import { registry } from '../plugins/builtins.js';
+import { checkOptions, defaultLabel, type RawRef } from '../plugins/factory.js';
+import { PluginError } from '../plugins/registry.js';
+import type { Kind, PluginRef } from '../plugins/types.js';
+import { packagePath } from '../util/paths.js';
+import { nearest } from '../util/text.js';
+import { ConfigError, dottedPath, type Place, type Problem } from './errors.js';
+import { compileSchema, describeError } from './schema.js';
+import type { Experiment, Stage } from './types.js';
+
+type Path = (string | number)[];
+
+const SCHEMA = JSON.parse(readFileSync(packagePath('schemas/experiment.schema.json'), 'utf8')) as Record<string, unknown>;
+
+/** Places in the file, from a parsed YAML document that keeps source ranges. */
+class SourceMap {
+  private readonly overridden: { path: Path; origin: string }[] = [];
+
+  constructor(
+    readonly file: string,
+    readonly doc: Document.Parsed,
+    private readonly lines: LineCounter,
+  ) {}
+
+  markOverride(path: Path, origin: string): void {
+    this.overridden.push({ path, origin });
+  }
+
+  private at(offset: number): Place {
+    const { line, col } = this.lines.linePos(offset);
+    return { file: this.file, line, col };
+  }
+
+  /** The --set that wrote a value at or above a path (inner) or below it (a map it created). */
+  private override(path: Path, inner: boolean): string | undefined {
+    const within = (outer: Path, p: Path) => outer.length <= p.length && outer.every((k, i) => String(k) === String(p[i]));
+    return this.overridden.find((o) => (inner ? within(path, o.path) : within(o.path, path)))?.origin;
+  }
+
+  /** The place of the value at a path, or of its nearest ancestor that is in the file. */
+  place(path: Path): Place {
+    const set = this.override(path, false);
+    if (set) return { ...this.at(0), origin: set };
+    for (let n = path.length; n >= 0; n--) {
+      const node = (n === 0 ? this.doc.contents : this.doc.getIn(path.slice(0, n), true)) as Node | undefined;
+      if (node?.range) return this.at(node.range[0]);
+      const origin = node ? this.override(path.slice(0, n), true) : undefined;
+      if (origin) return { ...this.at(0), origin };
+    }
+    return this.at(0);
+  }
+
+  /** The place of a key within the map at a path (for unknown fields). */
+  keyPlace(path: Path, key: string): Place {
+    const map = this.doc.getIn(path, true) ?? (path.length === 0 ? this.doc.contents : undefined);
+    if (isMap(map)) {
+      const pair = map.items.find((p) => isScalar(p.key) && String(p.key.value) === key);
+      const range = (pair?.key as Node | undefined)?.range;
+      if (range) return this.at(range[0]);
+    }
+    return this.place([...path, key]);
+  }
+}
+
+function parseSet(assignment: string): { path: Path; value: string } {
+  const eq = assignment.indexOf('=');
+  if (eq <= 0) throw new ConfigError([{ file: '--set', line: 0, col: 0, origin: `--set ${assignment}`, path: '', message: 'expected path=value, e.g. --set seed=3 or --set stages.0.evaluate.games=50' }]);
+  const path = assignment
+    .slice(0, eq)
+    .trim()
+    .split(/[.[\]]+/)
+    .filter((p) => p.length > 0)
+    .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+  return { path, value: assignment.slice(eq + 1) };
+}
+
+/** Applies `--set a.b.0.c=value` to the document; a plugin written as a bare name grows into { use }. */
+function applySet(doc: Document.Parsed, path: Path, value: string): void {
+  for (let i = 1; i < path.length; i++) {
+    const parent = doc.getIn(path.slice(0, i), true);
+    if (isScalar(parent) && typeof parent.value === 'string' && ['use', 'with', 'label'].includes(String(path[i]))) {
+      doc.setIn(path.slice(0, i), doc.createNode({ use: parent.value }));
+    }
+  }
+  const parsed = parseDocument(value);
+  doc.setIn(path, parsed.errors.length > 0 ? value : parsed.toJS());
+}
+
+function pathOf(instancePath: string, data: unknown): Path {
+  const path: Path = [];
+  let node = data;
+  for (const raw of instancePath.split('/').slice(1)) {
+    const part = raw.replace(/~1/g, '/').replace(/~0/g, '~');
+    const key = Array.isArray(node) && /^\d+$/.test(part) ? Number(part) : part;
+    path.push(key);
+    node = node && typeof node === 'object' ? (node as Record<string, unknown>)[key] : undefined;
+  }
+  return path;
+}
+
+function valueAt(data: unknown, path: Path): unknown {
+  return path.reduce<unknown>((node, key) => (node && typeof node === 'object' ? (node as Record<string | number, unknown>)[key] : undefined), data);
+}
+
+/**
+ * One problem per ajv error, said plainly and placed in the file; duplicates from type unions dropped.
+ * `data` is what was validated and `at` where it sits in the document (a plugin's options sit at
+ * [..., 'with']); `what` is added to each message.
+ */
+function schemaProblems(errors: ErrorObject[], data: unknown, source: SourceMap, at: Path = [], what = ''): Problem[] {
+  const problems: Problem[] = [];
+  for (const e of errors) {
+    const inner = pathOf(e.instancePath, data);
+    const path = [...at, ...inner];
+    const value = valueAt(data, inner);
+    let place = source.place(path);
+    let shown = path;
+    let message: string;
+    if (e.keyword === 'additionalProperties') {
+      const key = String(e.params.additionalProperty);
+      const allowed = Object.keys((e.parentSchema?.properties as object | undefined) ?? {});
+      const guess = nearest(key, allowed);
+      const isStage = path.at(-2) === 'stages';
+      place = source.keyPlace(path, key);
+      shown = [...path, key];
+      message =
+        `unknown ${isStage ? 'stage' : 'field'} "${key}"` +
+        (guess ? `; did you mean "${guess}"?` : '.') +
+        (allowed.length > 0 ? ` Expected ${isStage ? 'one of' : 'fields'}: ${allowed.join(', ')}` : ' It takes no fields.');
+    } else if (e.keyword === 'maxProperties' && path.at(-2) === 'stages') {
+      message = 'a stage is a map with exactly one key (its kind); start each stage with its own "- "';
+    } else {
+      message = describeError(e, e.keyword === 'required' ? undefined : value);
+    }
+    problems.push({ ...place, path: dottedPath(shown), message: message + what });
+  }
+  const seen = new Set<string>();
+  return problems.filter((p) => {
+    const key = `${p.origin ?? ''}${p.line}:${p.col}:${p.message}`;
+    return !seen.has(key) && seen.add(key);
+  });
+}
+
+interface Resolver {
+  source: SourceMap;
+  baseDir: string;
+  problems: Problem[];
+}
+
+/** Loads the plugin a reference names and checks its options, reporting problems at their places. */
+async function resolvePlugin(kind: Kind, raw: RawRef, path: Path, r: Resolver): Promise<PluginRef | undefined> {
+  const given = typeof raw === 'string' ? { use: raw } : raw;
+  const usePath = typeof raw === 'string' ? path : [...path, 'use'];
+  const use = registry.locate(given.use, r.baseDir);
+  try {
+    const def = await registry.load(kind, use);
+    const options = structuredClone(given.with ?? {});
+    const errors = checkOptions(def, options);
+    if (errors.length > 0) {
+      r.problems.push(...schemaProblems(errors, options, r.source, [...path, 'with'], ` (options of ${kind} "${def.name}"; see twentyq plugins ${kind})`));
+      return undefined;
+    }
+    return { use, with: options, label: given.label ?? defaultLabel(def.name, given.with) };
+  } catch (error) {
+    if (!(error instanceof PluginError)) throw error;
+    r.problems.push({ ...r.source.place(usePath), path: dottedPath(usePath), message: error.message });
+    return undefined;
+  }
+}
+
+interface RawExperiment {
+  name: string;
+  description?: string;
+  seed: number;
+  domain: RawRef;
+  game: Rules;
+  answerer: RawRef;
+  policy: RawRef;
+  reward: RawRef;
+  stages: Record<string, Record<string, unknown> | null>[];
+}
+
+type Defaults = { answerer: PluginRef; policy: PluginRef };
+
+async function resolveStage(raw: Record<string, Record<string, unknown> | null>, index: number, top: Defaults, r: Resolver): Promise<Stage | undefined> {
+  const kind = Object.keys(raw)[0]!;
+  const settings = raw[kind] ?? {};
+  const path: Path = ['stages', index, kind];
+  const name = (settings.name as string | undefined) ?? `${String(index + 1).padStart(2, '0')}-${kind}`;
+  if (kind === 'evaluate') {
+    if (settings.games !== undefined && settings.games_per_animal !== undefined) {
+      r.problems.push({ ...r.source.place([...path, 'games']), path: dottedPath([...path, 'games']), message: 'set games or games_per_animal, not both' });
+    }
+    const policies: PluginRef[] = [];
+    const rawPolicies = (settings.policies as RawRef[] | undefined) ?? undefined;
+    if (rawPolicies) {
+      for (const [i, p] of rawPolicies.entries()) {
+        const ref = await resolvePlugin('policy', p, [...path, 'policies', i], r);
+        if (ref) policies.push(ref);
+      }
+    } else policies.push(top.policy);
+    const labels = new Map<string, number>();
+    policies.forEach((p, i) => {
+      if (labels.has(p.label)) {
+        const at = [...path, 'policies', i];
+        r.problems.push({ ...r.source.place(at), path: dottedPath(at), message: `two policies are labelled "${p.label}"; give one a label: (label: my-name)` });
+      }
+      labels.set(p.label, i);
+    });
+    const answerer = settings.answerer ? await resolvePlugin('answerer', settings.answerer as RawRef, [...path, 'answerer'], r) : top.answerer;
+    return {
+      kind: 'evaluate',
+      name,
+      policies,
+      answerer: answerer ?? top.answerer,
+      ...(settings.games !== undefined ? { games: settings.games as number } : { games_per_animal: (settings.games_per_animal as number | undefined) ?? 10 }),
+    };
+  }
+  return undefined;
+}
+
+export interface LoadOptions {
+  /** `path=value` overrides, applied before validation. */
+  set?: readonly string[];
+}
+
+/** Reads, validates and resolves an experiment file; throws ConfigError listing every problem at its place. */
+export async function loadExperiment(file: string, options: LoadOptions = {}): Promise<Experiment> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new ConfigError([{ file, line: 0, col: 0, origin: file, path: '', message: `cannot read the experiment file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }]);
+  }
+  return parseExperiment(text, file, options);
+}
+
+export async function parseExperiment(text: string, file: string, options: LoadOptions = {}): Promise<Experiment> {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
+  const source = new SourceMap(file, doc, lines);
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((e) => {
+        const { line, col } = lines.linePos(e.pos[0]);
+        return { file, line, col, path: '', message: `YAML syntax: ${e.message.split(' at line ')[0]!.trim()}` };
+      }),
+    );
+  }
+  for (const assignment of options.set ?? []) {
+    const { path, value } = parseSet(assignment);
+    applySet(doc, path, value);
+    source.markOverride(path, `--set ${assignment}`);
+  }
+  const data = doc.toJS() as unknown;
+  if (!data || typeof data !== 'object' || Array.isArray(data)) {
+    throw new ConfigError([{ ...source.place([]), path: '', message: 'expected a map with at least name: and stages: (see experiments/quickstart.yaml)' }]);
+  }
+  const validate = compileSchema(SCHEMA);
+  if (!validate(data)) throw new ConfigError(schemaProblems(validate.errors ?? [], data, source));
+
+  const raw = data as RawExperiment;
+  const r: Resolver = { source, baseDir: dirname(resolve(file)), problems: [] };
+  const domain = await resolvePlugin('domain', raw.domain, ['domain'], r);
+  const answerer = await resolvePlugin('answerer', raw.answerer, ['answerer'], r);
+  const policy = await resolvePlugin('policy', raw.policy, ['policy'], r);
+  const reward = await resolvePlugin('reward', raw.reward, ['reward'], r);
+  const stages: Stage[] = [];
+  // Stages are checked even when the experiment's own plugins failed, so that one run lists every problem.
+  const placeholder: PluginRef = { use: '', with: {}, label: '' };
+  for (const [i, s] of raw.stages.entries()) {
+    const stage = await resolveStage(s, i, { answerer: answerer ?? placeholder, policy: policy ?? placeholder }, r);
+    if (stage) stages.push(stage);
+  }
+  const names = new Set<string>();
+  stages.forEach((s, i) => {
+    if (names.has(s.name)) r.problems.push({ ...source.place(['stages', i]), path: `stages[${i}]`, message: `two stages are named "${s.name}"` });
+    names.add(s.name);
+  });
+  if (r.problems.length > 0 || !domain || !answerer || !policy || !reward) {
+    throw new ConfigError(r.problems.sort((a, b) => a.line - b.line || a.col - b.col));
+  }
+  return {
+    name: raw.name,
+    ...(raw.description ? { description: raw.description } : {}),
+    file: resolve(file),
+    baseDir: r.baseDir,
+    seed: raw.seed,
+    game: raw.game,
+    domain,
+    answerer,
+    policy,
+    reward,
+    stages,
+  };
+}

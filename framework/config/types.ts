@@ -1,0 +1,30 @@
+import type { Rules } from '../game/types.js';
+import type { PluginRef } from '../plugins/types.js';
+
+/** How many games a stage plays: so many per candidate, or so many in all. */
+export type GameCount = { games_per_animal: number; games?: undefined } | { games: number; games_per_animal?: undefined };
+
+export type EvaluateStage = {
+  kind: 'evaluate';
+  name: string;
+  policies: PluginRef[];
+  answerer: PluginRef;
+} & GameCount;
+
+export type Stage = EvaluateStage;
+
+/** An experiment after validation: every default filled in, every plugin resolved. Serialisable. */
+export interface Experiment {
+  name: string;
+  description?: string;
+  /** Absolute path of the experiment file, and its folder (relative paths resolve against it). */
+  file: string;
+  baseDir: string;
+  seed: number;
+  game: Rules;
+  domain: PluginRef;
+  answerer: PluginRef;
+  policy: PluginRef;
+  reward: PluginRef;
+  stages: Stage[];
+}

@@ -1,0 +1,104 @@
+import { Rng } from '../util/rng.js';
+import type { Domain } from './domain.js';
+import type { Answerer, Policy } from '../plugins/types.js';
+import type { Answer, GameView, Move, Rules, Trajectory, Turn } from './types.js';
+
+export interface GameSpec {
+  game: number;
+  seed: number;
+  target: string;
+}
+
+export interface Players {
+  domain: Domain;
+  rules: Rules;
+  policy: Policy;
+  answerer: Answerer;
+  /** Recorded in each trajectory. */
+  policyLabel: string;
+}
+
+interface LiveGame extends GameView {
+  spec: GameSpec;
+  turns: Turn[];
+  invalid: number;
+  won: boolean;
+  over: boolean;
+}
+
+function checkMove(move: unknown, domain: Domain): Move {
+  const m = move as Move | undefined;
+  if (!m || typeof m !== 'object' || typeof m.text !== 'string') {
+    return { kind: 'invalid', text: String(move), reason: 'the policy returned something that is not a move' };
+  }
+  if (m.kind === 'guess' && domain.candidateIndexOf(m.candidate) === undefined) {
+    return { kind: 'invalid', text: m.text, reason: `guessed "${m.candidate}", which is not a candidate` };
+  }
+  const kind: string = m.kind;
+  if (kind !== 'guess' && kind !== 'question' && kind !== 'invalid') {
+    return { kind: 'invalid', text: m.text, reason: `unknown move kind "${kind}"` };
+  }
+  return m;
+}
+
+/**
+ * Plays games to the end, all of them in lock-step: each round asks the policy for the next move of
+ * every game still running in one batch. Each game draws randomness only from its own seeded stream,
+ * so a game's course does not depend on which other games share its batch.
+ */
+export async function playGames(specs: readonly GameSpec[], players: Players): Promise<Trajectory[]> {
+  const { domain, rules, policy, answerer } = players;
+  const games: LiveGame[] = specs.map((spec) => ({
+    spec,
+    turns: [],
+    rules,
+    rng: new Rng(spec.seed),
+    invalid: 0,
+    won: false,
+    over: false,
+  }));
+  let live = games;
+  while (live.length > 0) {
+    const moves = await policy.act(live);
+    if (!Array.isArray(moves) || moves.length !== live.length) {
+      throw new Error(`policy ${players.policyLabel} returned ${Array.isArray(moves) ? moves.length : 'no'} moves for ${live.length} games`);
+    }
+    const pending: Promise<void>[] = [];
+    live.forEach((game, i) => {
+      const move = checkMove(moves[i], domain);
+      const target = domain.candidate(game.spec.target);
+      const record = (answer: Answer | undefined) => {
+        game.turns.push(answer === undefined ? { move } : { move, answer });
+        if (move.kind === 'guess' && answer === 'yes') game.won = true;
+        game.over =
+          game.won ||
+          game.turns.length >= rules.max_questions ||
+          (move.kind === 'guess' && rules.wrong_guess === 'lose');
+      };
+      if (move.kind === 'invalid') {
+        game.invalid++;
+        record(undefined);
+      } else if (move.kind === 'guess') {
+        // The one who chose the animal always knows whether a guess is right: guesses are settled
+        // here, not by the answerer, so a noisy or confused answerer can never lose or fake a win.
+        record(move.candidate === target.id ? 'yes' : 'no');
+      } else {
+        const answer = answerer.answer(move, target, game.turns, game.rng);
+        if (answer instanceof Promise) pending.push(answer.then(record));
+        else record(answer);
+      }
+    });
+    if (pending.length > 0) await Promise.all(pending);
+    live = live.filter((g) => !g.over);
+  }
+  return games.map((g) => ({
+    game: g.spec.game,
+    seed: g.spec.seed,
+    policy: players.policyLabel,
+    target: g.spec.target,
+    turns: g.turns,
+    outcome: g.won ? 'win' : 'loss',
+    questions: g.turns.length,
+    invalid: g.invalid,
+  }));
+}

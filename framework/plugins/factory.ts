@@ -1,0 +1,74 @@
+import type { Domain } from '../game/domain.js';
+import type { Rules } from '../game/types.js';
+import type { ErrorObject } from 'ajv';
+import { compileSchema, describeError } from '../config/schema.js';
+import { registry } from './builtins.js';
+import { PluginError } from './registry.js';
+import type { Instances, Kind, PluginContext, PluginDef, PluginRef } from './types.js';
+
+/** A plugin as an experiment may write it: a name or path, or `{ use, with, label }`. */
+export type RawRef = string | { use: string; with?: Record<string, unknown>; label?: string };
+
+function shortValue(value: unknown): string {
+  if (typeof value === 'string') return value;
+  const json = JSON.stringify(value);
+  return json.length > 24 ? json.slice(0, 21) + '...' : json;
+}
+
+/** A readable default label: the plugin's name, with the options the experiment set. */
+export function defaultLabel(name: string, options: Record<string, unknown> | undefined): string {
+  const set = Object.entries(options ?? {});
+  return set.length === 0 ? name : `${name}(${set.map(([k, v]) => `${k}=${shortValue(v)}`).join(',')})`;
+}
+
+/** Validates a plugin's options against its schema, filling in defaults; returns ajv's errors. */
+export function checkOptions(def: PluginDef, options: Record<string, unknown>): ErrorObject[] {
+  const validate = compileSchema(def.options);
+  return validate(options) ? [] : (validate.errors ?? []);
+}
+
+/** Resolves a raw reference to a loaded, validated one (user plugin paths against baseDir). */
+export async function resolveRef<K extends Kind>(kind: K, raw: RawRef, baseDir: string): Promise<{ ref: PluginRef; def: PluginDef<K> }> {
+  const given = typeof raw === 'string' ? { use: raw } : raw;
+  const use = registry.locate(given.use, baseDir);
+  const def = await registry.load(kind, use);
+  const options = structuredClone(given.with ?? {});
+  const errors = checkOptions(def, options);
+  if (errors.length > 0) {
+    throw new PluginError(`invalid options for ${kind} "${def.name}": ${errors.map((e) => `${e.instancePath || 'with'}: ${describeError(e)}`).join('; ')}`);
+  }
+  return { ref: { use, with: options, label: given.label ?? defaultLabel(def.name, given.with) }, def };
+}
+
+/**
+ * Builds plugin instances for one domain and one set of rules. Each reference is built once and
+ * shared, which is what lets a worker thread build its plugins once and play many batches with them.
+ */
+export class PluginFactory {
+  private readonly built = new Map<string, Promise<unknown>>();
+  readonly context: PluginContext;
+
+  constructor(
+    readonly domain: Domain,
+    readonly rules: Rules,
+    readonly baseDir: string,
+  ) {
+    this.context = { domain, rules, baseDir, create: (kind, ref) => this.create(kind, ref) };
+  }
+
+  static async forDomain(ref: RawRef, rules: Rules, baseDir: string): Promise<PluginFactory> {
+    const { ref: resolved, def } = await resolveRef('domain', ref, baseDir);
+    const domain = await def.create(resolved.with, { baseDir });
+    return new PluginFactory(domain, rules, baseDir);
+  }
+
+  create<K extends Kind>(kind: K, raw: RawRef | PluginRef): Promise<Instances[K]> {
+    const key = `${kind}:${JSON.stringify(raw)}`;
+    let instance = this.built.get(key);
+    if (!instance) {
+      instance = resolveRef(kind, raw, this.baseDir).then(({ ref, def }) => (def as PluginDef<Exclude<K, 'domain'>>).create(ref.with, this.context));
+      this.built.set(key, instance);
+    }
+    return instance as Promise<Instances[K]>;
+  }
+}

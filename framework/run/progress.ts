@@ -1,0 +1,121 @@
+import cliProgress from 'cli-progress';
+
+export interface ProgressStats {
+  /** Running success rate of the games done so far. */
+  success?: number;
+  /** Anything else worth showing (loss, reward, ...), already formatted. */
+  note?: string;
+}
+
+/** Progress of long work: a bar on a terminal, a plain line every few seconds elsewhere (logs, CI). */
+export interface Progress {
+  start(label: string, total: number, unit?: string): void;
+  update(done: number, stats?: ProgressStats): void;
+  stop(): void;
+  /** A message that must not be mangled by the bar. */
+  log(line: string): void;
+}
+
+function describe(stats: ProgressStats | undefined): string {
+  const parts: string[] = [];
+  if (stats?.success !== undefined) parts.push(`success ${(100 * stats.success).toFixed(1)}%`);
+  if (stats?.note) parts.push(stats.note);
+  return parts.join(', ');
+}
+
+function eta(seconds: number): string {
+  if (!Number.isFinite(seconds)) return '?';
+  if (seconds < 60) return `${Math.ceil(seconds)}s`;
+  return `${Math.floor(seconds / 60)}m${String(Math.ceil(seconds % 60)).padStart(2, '0')}s`;
+}
+
+class BarProgress implements Progress {
+  private bar?: cliProgress.SingleBar;
+
+  constructor(private readonly stream: NodeJS.WriteStream) {}
+
+  start(label: string, total: number, unit = 'games'): void {
+    this.stop();
+    this.bar = new cliProgress.SingleBar(
+      {
+        stream: this.stream,
+        format: `${label} [{bar}] {value}/{total} ${unit} | {stats} | ETA {eta_formatted}`,
+        hideCursor: true,
+        clearOnComplete: false,
+        barsize: 24,
+        etaBuffer: 50,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    this.bar.start(total, 0, { stats: '' });
+  }
+
+  update(done: number, stats?: ProgressStats): void {
+    this.bar?.update(done, { stats: describe(stats) });
+  }
+
+  stop(): void {
+    this.bar?.stop();
+    this.bar = undefined;
+  }
+
+  log(line: string): void {
+    if (this.bar) this.stream.write('\n');
+    this.stream.write(line + '\n');
+  }
+}
+
+class LineProgress implements Progress {
+  private label = '';
+  private total = 0;
+  private unit = 'games';
+  private started = 0;
+  private lastPrint = 0;
+  private last = { done: 0, stats: undefined as ProgressStats | undefined };
+
+  constructor(
+    private readonly stream: NodeJS.WritableStream,
+    private readonly everyMs: number,
+  ) {}
+
+  start(label: string, total: number, unit = 'games'): void {
+    this.stop();
+    Object.assign(this, { label, total, unit, started: Date.now(), lastPrint: Date.now(), last: { done: 0, stats: undefined } });
+  }
+
+  update(done: number, stats?: ProgressStats): void {
+    this.last = { done, stats };
+    if (Date.now() - this.lastPrint >= this.everyMs) this.print();
+  }
+
+  private print(): void {
+    const { done, stats } = this.last;
+    const elapsed = (Date.now() - this.started) / 1000;
+    const rest = done > 0 ? (elapsed / done) * (this.total - done) : Infinity;
+    const extra = describe(stats);
+    this.stream.write(`${this.label}: ${done}/${this.total} ${this.unit}${extra ? ', ' + extra : ''}${done < this.total ? `, ETA ${eta(rest)}` : ` in ${elapsed.toFixed(1)}s`}\n`);
+    this.lastPrint = Date.now();
+  }
+
+  stop(): void {
+    if (this.label) this.print();
+    this.label = '';
+  }
+
+  log(line: string): void {
+    this.stream.write(line + '\n');
+  }
+}
+
+class SilentProgress implements Progress {
+  start(): void {}
+  update(): void {}
+  stop(): void {}
+  log(): void {}
+}
+
+export function createProgress(mode: 'auto' | 'bar' | 'lines' | 'silent' = 'auto', stream: NodeJS.WriteStream = process.stderr): Progress {
+  if (mode === 'silent') return new SilentProgress();
+  if (mode === 'bar' || (mode === 'auto' && stream.isTTY)) return new BarProgress(stream);
+  return new LineProgress(stream, 5000);
+}

@@ -1,0 +1,129 @@
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { stringify } from 'yaml';
+import type { Experiment } from '../config/types.js';
+
+export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
+export type StageStatus = 'pending' | 'running' | 'done' | 'interrupted' | 'failed';
+
+export interface StageRecord {
+  name: string;
+  kind: string;
+  status: StageStatus;
+  /** Files the stage wrote, relative to the run directory. */
+  files: string[];
+}
+
+export interface RunRecord {
+  experiment: string;
+  run_id: string;
+  status: RunStatus;
+  started: string;
+  finished: string | null;
+  workers: number;
+  error?: string;
+  stages: StageRecord[];
+}
+
+function timestamp(date: Date): string {
+  return date.toISOString().replace(/\.\d+Z$/, '').replace(/[-:]/g, '').replace('T', '-');
+}
+
+/**
+ * A run's directory, runs/<experiment>/<run-id>/: the resolved config, run.json (status of the run and
+ * of each stage, rewritten after every change), one JSONL file per stage, metrics.json and summary.txt.
+ */
+export class RunDir {
+  readonly record: RunRecord;
+
+  private constructor(
+    readonly path: string,
+    record: RunRecord,
+  ) {
+    this.record = record;
+  }
+
+  static create(root: string, experiment: Experiment, workers: number): RunDir {
+    const started = new Date();
+    const base = resolve(root, experiment.name);
+    let id = timestamp(started);
+    for (let n = 2; existsSync(join(base, id)); n++) id = `${timestamp(started)}-${n}`;
+    const path = join(base, id);
+    mkdirSync(path, { recursive: true });
+    const run = new RunDir(path, {
+      experiment: experiment.name,
+      run_id: id,
+      status: 'running',
+      started: started.toISOString(),
+      finished: null,
+      workers,
+      stages: experiment.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [] })),
+    });
+    writeFileSync(join(path, 'config.yaml'), `# resolved experiment: every default filled in; rerun with twentyq run ${join(path, 'config.yaml')}\n` + stringify(experiment));
+    run.save();
+    return run;
+  }
+
+  file(name: string): string {
+    return join(this.path, name);
+  }
+
+  stage(name: string): StageRecord {
+    const s = this.record.stages.find((x) => x.name === name);
+    if (!s) throw new Error(`run has no stage ${name}`);
+    return s;
+  }
+
+  setStage(name: string, status: StageStatus, file?: string): void {
+    const s = this.stage(name);
+    s.status = status;
+    if (file && !s.files.includes(file)) s.files.push(file);
+    this.save();
+  }
+
+  finish(status: RunStatus, error?: string): void {
+    this.record.status = status;
+    this.record.finished = new Date().toISOString();
+    if (error) this.record.error = error;
+    this.save();
+  }
+
+  writeJson(name: string, value: unknown): void {
+    writeFileSync(this.file(name), JSON.stringify(value, null, 2) + '\n');
+  }
+
+  writeText(name: string, text: string): void {
+    writeFileSync(this.file(name), text);
+  }
+
+  readJson<T>(name: string): T {
+    return JSON.parse(readFileSync(this.file(name), 'utf8')) as T;
+  }
+
+  /** Opens a stage's JSONL file for appending; each write goes straight to disk, so Ctrl-C loses nothing written. */
+  openJsonl(name: string): JsonlWriter {
+    return new JsonlWriter(this.file(name));
+  }
+
+  private save(): void {
+    writeFileSync(this.file('run.json'), JSON.stringify(this.record, null, 2) + '\n');
+  }
+}
+
+export class JsonlWriter {
+  private fd: number | undefined;
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, 'a');
+  }
+
+  write(text: string): void {
+    if (this.fd === undefined) throw new Error(`${this.path} is closed`);
+    if (text.length > 0) writeSync(this.fd, text);
+  }
+
+  close(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+  }
+}

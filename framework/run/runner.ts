@@ -1,0 +1,119 @@
+import type { Experiment, Stage } from '../config/types.js';
+import { boundEfficiency, optimalBound } from '../game/bounds.js';
+import { fixed, formatTable, pct } from '../metrics/table.js';
+import { PluginFactory } from '../plugins/factory.js';
+import type { StageContext, StageRunner, SummaryRow } from './context.js';
+import { GamePool, defaultWorkers } from './pool.js';
+import { createProgress, type Progress } from './progress.js';
+import { RunDir, type RunStatus } from './rundir.js';
+import { evaluate } from './stages/evaluate.js';
+
+const STAGES: { [K in Stage['kind']]: StageRunner<Extract<Stage, { kind: K }>> } = {
+  evaluate,
+};
+
+export interface RunOptions {
+  workers?: number;
+  /** Where run directories go (default ./runs). */
+  runsDir?: string;
+  progress?: Progress;
+  /** Fired by the first Ctrl-C: finish running batches, keep them, mark the run interrupted. */
+  stop?: AbortSignal;
+  /** Fired by a second Ctrl-C: stop at once. */
+  kill?: AbortSignal;
+}
+
+export interface RunResult {
+  dir: string;
+  status: RunStatus;
+  rows: SummaryRow[];
+  summary: string;
+}
+
+/** The table printed at the end of a run: every evaluated policy beside the bound of the rules. */
+export function summaryTable(experiment: Experiment, rows: readonly SummaryRow[], candidates: number): string {
+  const { max_questions, wrong_guess } = experiment.game;
+  const bound = optimalBound(candidates, wrong_guess);
+  const table = formatTable(
+    ['stage', 'policy', 'games', 'success', '95% CI', 'avg q', 'avg q (wins)', 'efficiency', 'invalid'],
+    [
+      ...rows.map(({ stage, policy, metrics: m }) => [
+        stage,
+        policy,
+        String(m.games),
+        pct(m.success),
+        `${pct(m.success_ci[0])}-${pct(m.success_ci[1])}`,
+        fixed(m.avg_questions),
+        fixed(m.avg_questions_wins),
+        fixed(m.efficiency, 3),
+        pct(m.invalid_rate),
+      ]),
+      ['bound', `optimal (${wrong_guess})`, '-', '100.0%', '-', fixed(bound.mean), fixed(bound.mean), fixed(boundEfficiency(bound, max_questions), 3), '-'],
+    ],
+  );
+  const notes = [
+    `bound: the best possible with arbitrary yes/no questions over ${candidates} equally likely candidates, the final guess counted; entropy floor log2(${candidates}) = ${bound.entropy.toFixed(2)}.`,
+  ];
+  for (const { stage, policy, metrics: m } of rows) {
+    if (m.games >= candidates && m.avg_questions < bound.mean - 1e-9) {
+      notes.push(`WARNING: ${stage}/${policy} averages ${m.avg_questions.toFixed(3)} questions, below the bound ${bound.mean.toFixed(3)}: a bug, or targets that are not uniform.`);
+    }
+  }
+  return `${table}\n\n${notes.join('\n')}`;
+}
+
+/** Runs an experiment's stages in order in a fresh run directory; see RunDir for what it writes. */
+export async function runExperiment(experiment: Experiment, options: RunOptions = {}): Promise<RunResult> {
+  const workers = options.workers ?? defaultWorkers();
+  const progress = options.progress ?? createProgress();
+  const run = RunDir.create(options.runsDir ?? 'runs', experiment, workers);
+  const factory = await PluginFactory.forDomain(experiment.domain, experiment.game, experiment.baseDir);
+  const pool = new GamePool(workers);
+  const never = new AbortController().signal;
+  // A second Ctrl-C ends the workers at once; what they were playing is lost, what was written is not.
+  options.kill?.addEventListener('abort', () => void pool.destroy(), { once: true });
+  const ctx: StageContext = {
+    experiment,
+    domain: factory.domain,
+    setup: { domain: experiment.domain, rules: experiment.game, baseDir: experiment.baseDir },
+    run,
+    pool,
+    progress,
+    signals: { stop: options.stop ?? never },
+    current: { policy: experiment.policy },
+  };
+  const rows: SummaryRow[] = [];
+  const metrics: Record<string, unknown> = {};
+  let status: RunStatus = 'completed';
+  let current: Stage | undefined;
+  try {
+    for (const stage of experiment.stages) {
+      current = stage;
+      if (ctx.signals.stop.aborted) {
+        status = 'interrupted';
+        break;
+      }
+      run.setStage(stage.name, 'running');
+      const outcome = await (STAGES[stage.kind] as StageRunner)(stage, ctx);
+      rows.push(...outcome.rows);
+      if (outcome.metrics !== undefined) metrics[stage.name] = outcome.metrics;
+      run.writeJson('metrics.json', { experiment: experiment.name, stages: metrics });
+      run.setStage(stage.name, outcome.completed ? 'done' : 'interrupted');
+      if (!outcome.completed) {
+        status = 'interrupted';
+        break;
+      }
+    }
+  } catch (error) {
+    progress.stop();
+    if (current) run.setStage(current.name, 'failed');
+    run.finish('failed', (error as Error).message);
+    await pool.destroy();
+    throw error;
+  }
+  await pool.destroy();
+  const summary = summaryTable(experiment, rows, factory.domain.size);
+  run.writeText('summary.txt', summary + '\n');
+  run.finish(status);
+  return { dir: run.path, status, rows, summary };
+}

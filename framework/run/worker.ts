@@ -1,0 +1,67 @@
+import { playGames, type GameSpec } from '../game/engine.js';
+import type { Rules, Trajectory } from '../game/types.js';
+import type { GameSummary } from '../metrics/outcome.js';
+import { PluginFactory } from '../plugins/factory.js';
+import type { PluginRef } from '../plugins/types.js';
+
+/** What every game of a run shares; a worker builds one plugin factory per setup and keeps it. */
+export interface Setup {
+  domain: PluginRef;
+  rules: Rules;
+  baseDir: string;
+}
+
+export interface PlayTask {
+  setup: Setup;
+  policy: PluginRef;
+  answerer: PluginRef;
+  reward: PluginRef;
+  specs: GameSpec[];
+  /** Send the trajectories back as objects too (training needs them; evaluation needs only the text). */
+  trajectories?: boolean;
+}
+
+export interface PlayResult {
+  /** The batch's trajectories as JSONL, serialised here so that the main thread only writes. */
+  jsonl: string;
+  games: GameSummary[];
+  trajectories?: Trajectory[];
+}
+
+const factories = new Map<string, Promise<PluginFactory>>();
+
+function factoryFor(setup: Setup): Promise<PluginFactory> {
+  const key = JSON.stringify(setup);
+  let factory = factories.get(key);
+  if (!factory) {
+    factory = PluginFactory.forDomain(setup.domain, setup.rules, setup.baseDir);
+    factories.set(key, factory);
+    factory.catch(() => factories.delete(key));
+  }
+  return factory;
+}
+
+/** Plays one batch of games; the worker pool's task, and callable in-process as well. */
+export default async function play(task: PlayTask): Promise<PlayResult> {
+  const factory = await factoryFor(task.setup);
+  const [policy, answerer, reward] = await Promise.all([
+    factory.create('policy', task.policy),
+    factory.create('answerer', task.answerer),
+    factory.create('reward', task.reward),
+  ]);
+  const trajectories = await playGames(task.specs, {
+    domain: factory.domain,
+    rules: task.setup.rules,
+    policy,
+    answerer,
+    policyLabel: task.policy.label,
+  });
+  let jsonl = '';
+  const games: GameSummary[] = [];
+  for (const t of trajectories) {
+    t.reward = reward.score(t);
+    jsonl += JSON.stringify(t) + '\n';
+    games.push({ game: t.game, target: t.target, win: t.outcome === 'win', questions: t.questions, invalid: t.invalid, reward: t.reward });
+  }
+  return task.trajectories ? { jsonl, games, trajectories } : { jsonl, games };
+}

@@ -1,0 +1,20 @@
+import type { BuiltinTable } from '../framework/plugins/registry.js';
+
+/** Every built-in plugin, one list per kind. Each loads on first use. */
+export const BUILTINS: BuiltinTable = {
+  domain: {
+    animals90: () => import('./domains/animals90/index.js'),
+  },
+  answerer: {
+    kb: () => import('./answerers/kb.js'),
+  },
+  policy: {
+    random: () => import('./policies/random.js'),
+    infogain: () => import('./policies/infogain.js'),
+  },
+  reward: {
+    efficiency: () => import('./rewards/efficiency.js'),
+    binary: () => import('./rewards/binary.js'),
+  },
+  strategy: {},
+};
