@@ -90,7 +90,7 @@ export async function playAsAnswerer(options: PlayOptions, io: Io): Promise<bool
   const { max_questions, wrong_guess } = options.rules;
   io.say(`Think of one of the ${factory.domain.size} animals (twentyq play --list shows them). Answer y(es), n(o) or u(nknown); "quit" to stop.`);
   const turns: Turn[] = [];
-  const view: GameView = { turns, rules: options.rules, rng: new Rng(options.seed) };
+  const view: GameView = { turns, rules: options.rules, rng: new Rng(options.seed), memo: new Map() };
   while (turns.length < max_questions) {
     const [move] = await policy.act([view]);
     if (!move) throw new Error('the policy returned no move');

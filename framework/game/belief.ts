@@ -51,12 +51,14 @@ export class Belief {
   readonly guessed: Uint8Array;
   readonly asked: Uint8Array;
   private seen = 0;
+  private readonly set: Uint32Array;
 
   constructor(readonly domain: Domain) {
     if (!domain.truth) throw new Error(`domain ${domain.name} has no truth table`);
     this.mismatches = new Uint8Array(domain.candidates.length);
     this.guessed = new Uint8Array(domain.candidates.length);
     this.asked = new Uint8Array(domain.attributes.length);
+    this.set = new Uint32Array(Math.ceil(domain.candidates.length / 32));
   }
 
   /** Takes in the turns not seen yet (turns only ever grow within a game). */
@@ -83,10 +85,10 @@ export class Belief {
     return this;
   }
 
-  /** The candidates in play as a bitset, and how many there are. */
+  /** The candidates in play as a bitset (reused: valid until the next call), and how many there are. */
   consistent(): { set: Uint32Array; count: number } {
     const n = this.mismatches.length;
-    const set = new Uint32Array(Math.ceil(n / 32));
+    const set = this.set.fill(0);
     let least = 255;
     for (let c = 0; c < n; c++) if (!this.guessed[c] && this.mismatches[c]! < least) least = this.mismatches[c]!;
     let count = 0;
@@ -114,15 +116,18 @@ export function members(set: Uint32Array): number[] {
   return out;
 }
 
+/** How many of the candidates in a set the truth table says yes (or no) to for an attribute. */
+export function countWhere(masks: Uint32Array, words: number, set: Uint32Array, attribute: number): number {
+  let n = 0;
+  const base = attribute * words;
+  for (let w = 0; w < words; w++) n += popcount(set[w]! & masks[base + w]!);
+  return n;
+}
+
 /** How the candidates in play split on an attribute: yes, no, and unknown (marked unknown in the table). */
 export function split(masks: TruthMasks, set: Uint32Array, count: number, attribute: number): { yes: number; no: number; unknown: number } {
-  let yes = 0;
-  let no = 0;
-  const base = attribute * masks.words;
-  for (let w = 0; w < masks.words; w++) {
-    yes += popcount(set[w]! & masks.yes[base + w]!);
-    no += popcount(set[w]! & masks.no[base + w]!);
-  }
+  const yes = countWhere(masks.yes, masks.words, set, attribute);
+  const no = countWhere(masks.no, masks.words, set, attribute);
   return { yes, no, unknown: count - yes - no };
 }
 
@@ -138,7 +143,10 @@ export function informationGain(n: number, yes: number, no: number, unknown: num
   return log2(n) - after;
 }
 
+/** log2 of the small integers that candidate counts are, looked up rather than computed in the hot loop. */
+const LOG2 = Float64Array.from({ length: 4096 }, (_, i) => (i <= 1 ? 0 : Math.log2(i)));
+
 function log2(x: number): number {
-  return x <= 1 ? 0 : Math.log2(x);
+  return x < LOG2.length ? LOG2[x]! : Math.log2(x);
 }
 

@@ -30,11 +30,12 @@ function optimalTable(candidates: number, rule: WrongGuessRule): Table {
   const choice = new Int32Array(candidates + 1);
   if (candidates >= 1) total[1] = 1;
   for (let n = 2; n <= candidates; n++) {
+    // On a tie a split beats a guess: same mean, shorter worst case.
     let best = rule === 'continue' ? total[n - 1]! : Infinity;
     let pick = 0;
     for (let k = 1; k <= n >> 1; k++) {
       const cost = total[k]! + total[n - k]!;
-      if (cost < best) {
+      if (cost <= best) {
         best = cost;
         pick = k;
       }

@@ -1,5 +1,5 @@
 import { Rng } from '../util/rng.js';
-import type { Domain } from './domain.js';
+import type { Candidate, Domain } from './domain.js';
 import type { Answerer, Policy } from '../plugins/types.js';
 import type { Answer, GameView, Move, Rules, Trajectory, Turn } from './types.js';
 
@@ -20,6 +20,7 @@ export interface Players {
 
 interface LiveGame extends GameView {
   spec: GameSpec;
+  target: Candidate;
   turns: Turn[];
   invalid: number;
   won: boolean;
@@ -41,6 +42,12 @@ function checkMove(move: unknown, domain: Domain): Move {
   return m;
 }
 
+function record(game: LiveGame, move: Move, answer: Answer | undefined, rules: Rules): void {
+  game.turns.push(answer === undefined ? { move } : { move, answer });
+  if (move.kind === 'guess' && answer === 'yes') game.won = true;
+  game.over = game.won || game.turns.length >= rules.max_questions || (move.kind === 'guess' && rules.wrong_guess === 'lose');
+}
+
 /**
  * Plays games to the end, all of them in lock-step: each round asks the policy for the next move of
  * every game still running in one batch. Each game draws randomness only from its own seeded stream,
@@ -50,9 +57,11 @@ export async function playGames(specs: readonly GameSpec[], players: Players): P
   const { domain, rules, policy, answerer } = players;
   const games: LiveGame[] = specs.map((spec) => ({
     spec,
+    target: domain.candidate(spec.target),
     turns: [],
     rules,
     rng: new Rng(spec.seed),
+    memo: new Map(),
     invalid: 0,
     won: false,
     over: false,
@@ -63,32 +72,24 @@ export async function playGames(specs: readonly GameSpec[], players: Players): P
     if (!Array.isArray(moves) || moves.length !== live.length) {
       throw new Error(`policy ${players.policyLabel} returned ${Array.isArray(moves) ? moves.length : 'no'} moves for ${live.length} games`);
     }
-    const pending: Promise<void>[] = [];
-    live.forEach((game, i) => {
+    let pending: Promise<void>[] | undefined;
+    for (let i = 0; i < live.length; i++) {
+      const game = live[i]!;
       const move = checkMove(moves[i], domain);
-      const target = domain.candidate(game.spec.target);
-      const record = (answer: Answer | undefined) => {
-        game.turns.push(answer === undefined ? { move } : { move, answer });
-        if (move.kind === 'guess' && answer === 'yes') game.won = true;
-        game.over =
-          game.won ||
-          game.turns.length >= rules.max_questions ||
-          (move.kind === 'guess' && rules.wrong_guess === 'lose');
-      };
       if (move.kind === 'invalid') {
         game.invalid++;
-        record(undefined);
+        record(game, move, undefined, rules);
       } else if (move.kind === 'guess') {
         // The one who chose the animal always knows whether a guess is right: guesses are settled
         // here, not by the answerer, so a noisy or confused answerer can never lose or fake a win.
-        record(move.candidate === target.id ? 'yes' : 'no');
+        record(game, move, move.candidate === game.target.id ? 'yes' : 'no', rules);
       } else {
-        const answer = answerer.answer(move, target, game.turns, game.rng);
-        if (answer instanceof Promise) pending.push(answer.then(record));
-        else record(answer);
+        const answer = answerer.answer(move, game.target, game.turns, game.rng);
+        if (answer instanceof Promise) (pending ??= []).push(answer.then((a) => record(game, move, a, rules)));
+        else record(game, move, answer, rules);
       }
-    });
-    if (pending.length > 0) await Promise.all(pending);
+    }
+    if (pending) await Promise.all(pending);
     live = live.filter((g) => !g.over);
   }
   return games.map((g) => ({

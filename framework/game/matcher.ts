@@ -6,7 +6,7 @@ const STOPWORDS = new Set([
   'a', 'an', 'the', 'is', 'it', 'its', 'this', 'that', 'does', 'do', 'did', 'can', 'could', 'would', 'will',
   'be', 'are', 'of', 'have', 'has', 'got', 'kind', 'type', 'sort', 'animal', 'creature', 'thing', 'your',
   'you', 'usually', 'typically', 'normally', 'generally', 'really', 'very', 'ever', 'please', 'ok', 'okay',
-  'so', 'mostly', 'often', 'like', 'any', 'some',
+  'so', 'mostly', 'often', 'any', 'some', 'well', 'that', 'which', 'also', 'still',
 ]);
 
 function stem(word: string): string {

@@ -52,15 +52,22 @@ export function parseMove(reply: string, domain: Domain): Move {
   }
 
   const all = sentences(text);
-  const questions = all.filter((s) => s.endsWith('?'));
-  const chosen = questions.at(-1) ?? all.find((s) => QUESTION_START.test(s));
+  const named = (sentence: string) => {
+    for (const form of NAMING_FORMS) {
+      const m = form.exec(sentence);
+      const candidate = m && domain.findCandidate(m[1]!);
+      if (candidate) return candidate;
+    }
+    return undefined;
+  };
+  const question = all.filter((s) => s.endsWith('?')).at(-1);
+  // A statement that names one candidate ("I think it's a penguin!") is a guess when nothing is asked.
+  const statement = question ? undefined : all.findLast((s) => named(s) !== undefined);
+  const chosen = question ?? statement ?? all.find((s) => QUESTION_START.test(s));
   if (!chosen) {
     return { kind: 'invalid', text: reply, reason: 'no question (a sentence ending in "?") and no guess found' };
   }
-  for (const form of NAMING_FORMS) {
-    const m = form.exec(chosen);
-    const candidate = m && domain.findCandidate(m[1]!);
-    if (candidate) return { kind: 'guess', text: chosen, candidate: candidate.id };
-  }
+  const candidate = named(chosen);
+  if (candidate) return { kind: 'guess', text: chosen, candidate: candidate.id };
   return { kind: 'question', text: chosen.endsWith('?') ? chosen : chosen + '?' };
 }

@@ -47,6 +47,11 @@ export interface GameView {
   readonly rules: Rules;
   /** The game's own random stream; policies draw from it so that games replay exactly. */
   readonly rng: Rng;
+  /**
+   * Scratch space that lives as long as the game, for a policy to keep what it has worked out
+   * (its belief state) between moves instead of reading every turn again. The engine never reads it.
+   */
+  readonly memo: Map<unknown, unknown>;
 }
 
 export type Outcome = 'win' | 'loss';

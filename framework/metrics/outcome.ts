@@ -43,11 +43,25 @@ export function wilson(k: number, n: number, z = 1.959963984540054): [number, nu
   const z2 = z * z;
   const centre = (p + z2 / (2 * n)) / (1 + z2 / n);
   const half = (z / (1 + z2 / n)) * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n));
-  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+  // The ends are exact at 0/n and n/n; rounding would otherwise leave 0.9999999999999999.
+  return [k === 0 ? 0 : Math.max(0, centre - half), k === n ? 1 : Math.min(1, centre + half)];
 }
 
 export function efficiency(success: number, avgQuestions: number, maxQuestions: number): number {
   return success * (1 - avgQuestions / maxQuestions);
+}
+
+/**
+ * Per-game figures of a batch packed in one Float64Array, a row per game: game, target (candidate
+ * index), win (0/1), questions, invalid, reward. Workers send them this way so that they cross to the
+ * main thread without copying or rebuilding an object per game.
+ */
+export const PACKED_FIELDS = 6;
+
+export function packSummaries(games: readonly GameSummary[], candidateIndex: (id: string) => number): Float64Array {
+  const packed = new Float64Array(games.length * PACKED_FIELDS);
+  games.forEach((g, i) => packed.set([g.game, candidateIndex(g.target), g.win ? 1 : 0, g.questions, g.invalid, g.reward], i * PACKED_FIELDS));
+  return packed;
 }
 
 /** Accumulates games one by one (in any order) and reports the metrics at any point. */
@@ -59,26 +73,49 @@ export class OutcomeAccumulator {
   private moves = 0;
   private invalid = 0;
   private reward = 0;
-  private readonly perCandidate = new Map<string, { games: number; wins: number; questions: number }>();
+  private readonly index: Map<string, number>;
+  private readonly candidateGames: Float64Array;
+  private readonly candidateWins: Float64Array;
+  private readonly candidateQuestions: Float64Array;
 
-  constructor(readonly maxQuestions: number) {}
+  constructor(
+    readonly maxQuestions: number,
+    /** Candidate ids, in the domain's order (the index packed summaries use). */
+    private readonly candidates: readonly string[],
+  ) {
+    this.index = new Map(candidates.map((id, i) => [id, i]));
+    this.candidateGames = new Float64Array(candidates.length);
+    this.candidateWins = new Float64Array(candidates.length);
+    this.candidateQuestions = new Float64Array(candidates.length);
+  }
 
   add(g: GameSummary): void {
-    const charged = g.win ? g.questions : this.maxQuestions;
+    const target = this.index.get(g.target);
+    if (target === undefined) throw new Error(`game ${g.game}: unknown target "${g.target}"`);
+    this.addGame(target, g.win, g.questions, g.invalid, g.reward);
+  }
+
+  /** Adds a batch packed by packSummaries. */
+  addPacked(packed: Float64Array): void {
+    for (let r = 0; r < packed.length; r += PACKED_FIELDS) {
+      this.addGame(packed[r + 1]!, packed[r + 2] === 1, packed[r + 3]!, packed[r + 4]!, packed[r + 5]!);
+    }
+  }
+
+  private addGame(target: number, win: boolean, questions: number, invalid: number, reward: number): void {
+    const charged = win ? questions : this.maxQuestions;
     this.games++;
     this.questions += charged;
-    this.moves += g.questions;
-    this.invalid += g.invalid;
-    this.reward += g.reward;
-    if (g.win) {
+    this.moves += questions;
+    this.invalid += invalid;
+    this.reward += reward;
+    if (win) {
       this.wins++;
-      this.winQuestions += g.questions;
+      this.winQuestions += questions;
+      this.candidateWins[target]!++;
     }
-    let c = this.perCandidate.get(g.target);
-    if (!c) this.perCandidate.set(g.target, (c = { games: 0, wins: 0, questions: 0 }));
-    c.games++;
-    c.questions += charged;
-    if (g.win) c.wins++;
+    this.candidateGames[target]!++;
+    this.candidateQuestions[target]! += charged;
   }
 
   get count(): number {
@@ -93,9 +130,10 @@ export class OutcomeAccumulator {
     const success = this.games === 0 ? 0 : this.wins / this.games;
     const avg = this.games === 0 ? 0 : this.questions / this.games;
     const per: Record<string, CandidateMetrics> = {};
-    for (const [id, c] of [...this.perCandidate].sort(([a], [b]) => a.localeCompare(b))) {
-      per[id] = { games: c.games, wins: c.wins, avg_questions: c.questions / c.games };
-    }
+    this.candidates.forEach((id, i) => {
+      const games = this.candidateGames[i]!;
+      if (games > 0) per[id] = { games, wins: this.candidateWins[i]!, avg_questions: this.candidateQuestions[i]! / games };
+    });
     return {
       games: this.games,
       wins: this.wins,

@@ -18,6 +18,7 @@ export class GamePool {
       minThreads: workers,
       maxThreads: workers,
       idleTimeout: 60_000,
+      concurrentTasksPerWorker: 2,
     });
   }
 

@@ -117,9 +117,11 @@ export class JsonlWriter {
     this.fd = openSync(path, 'a');
   }
 
-  write(text: string): void {
+  write(data: string | Uint8Array): void {
     if (this.fd === undefined) throw new Error(`${this.path} is closed`);
-    if (text.length > 0) writeSync(this.fd, text);
+    if (data.length === 0) return;
+    if (typeof data === 'string') writeSync(this.fd, data);
+    else writeSync(this.fd, data);
   }
 
   close(): void {

@@ -1,6 +1,8 @@
+import { isMainThread } from 'node:worker_threads';
+import Tinypool from 'tinypool';
 import { playGames, type GameSpec } from '../game/engine.js';
 import type { Rules, Trajectory } from '../game/types.js';
-import type { GameSummary } from '../metrics/outcome.js';
+import { packSummaries, type GameSummary } from '../metrics/outcome.js';
 import { PluginFactory } from '../plugins/factory.js';
 import type { PluginRef } from '../plugins/types.js';
 
@@ -22,13 +24,19 @@ export interface PlayTask {
 }
 
 export interface PlayResult {
-  /** The batch's trajectories as JSONL, serialised here so that the main thread only writes. */
-  jsonl: string;
-  games: GameSummary[];
+  /**
+   * The batch's trajectories as UTF-8 JSONL, serialised and encoded here and moved (not copied) to
+   * the main thread, which only writes the bytes.
+   */
+  jsonl: Uint8Array;
+  /** Per-game figures, packed (see packSummaries). */
+  summaries: Float64Array;
   trajectories?: Trajectory[];
 }
 
 const factories = new Map<string, Promise<PluginFactory>>();
+const encoder = new TextEncoder();
+const inWorker = !isMainThread;
 
 function factoryFor(setup: Setup): Promise<PluginFactory> {
   const key = JSON.stringify(setup);
@@ -63,5 +71,11 @@ export default async function play(task: PlayTask): Promise<PlayResult> {
     jsonl += JSON.stringify(t) + '\n';
     games.push({ game: t.game, target: t.target, win: t.outcome === 'win', questions: t.questions, invalid: t.invalid, reward: t.reward });
   }
-  return task.trajectories ? { jsonl, games, trajectories } : { jsonl, games };
+  const bytes = encoder.encode(jsonl);
+  const summaries = packSummaries(games, (id) => factory.domain.candidateIndexOf(id)!);
+  const result: PlayResult = task.trajectories ? { jsonl: bytes, summaries, trajectories } : { jsonl: bytes, summaries };
+  if (!inWorker) return result;
+  // Hand the buffers over to the main thread instead of copying them (tinypool's transferable protocol).
+  const transfer = [bytes.buffer, summaries.buffer];
+  return Tinypool.move({ [Tinypool.transferableSymbol]: transfer, [Tinypool.valueSymbol]: result } as never) as unknown as PlayResult;
 }

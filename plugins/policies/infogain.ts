@@ -1,4 +1,4 @@
-import { Belief, informationGain, members, split, truthMasks } from '../../framework/game/belief.js';
+import { Belief, countWhere, informationGain, members, split, truthMasks } from '../../framework/game/belief.js';
 import { optimalMeans } from '../../framework/game/bounds.js';
 import { guessQuestion, type Domain } from '../../framework/game/domain.js';
 import type { GameView, Move } from '../../framework/game/types.js';
@@ -9,13 +9,6 @@ export interface InfogainOptions {
   temperature: number;
 }
 
-interface Choice {
-  attribute: number;
-  gain: number;
-  /** Expected questions to finish if this question is asked now (by the optimal-mean estimate). */
-  cost: number;
-}
-
 /**
  * The expert questioner: tracks the candidates consistent with the answers (see Belief), asks the
  * attribute question with the highest expected information gain, and guesses when a guess is expected
@@ -23,9 +16,10 @@ interface Choice {
  * (the bound's dynamic programme), so from 2 or 3 candidates it guesses, as a perfect player would.
  */
 export class InfogainPolicy {
-  private readonly beliefs = new WeakMap<GameView, Belief>();
   private readonly masks;
   private readonly means: Float64Array;
+  /** Gains of the last state scored, by attribute (-1: asked already). Reused to spare the allocator. */
+  private readonly gains: Float64Array;
 
   constructor(
     private readonly domain: Domain,
@@ -33,6 +27,7 @@ export class InfogainPolicy {
   ) {
     this.masks = truthMasks(domain);
     this.means = optimalMeans(domain.size, 'continue');
+    this.gains = new Float64Array(domain.attributes.length);
   }
 
   act(games: readonly GameView[]): Move[] {
@@ -41,24 +36,41 @@ export class InfogainPolicy {
 
   /** The Belief of a game, kept across its moves so each turn is read once. */
   belief(game: GameView): Belief {
-    let belief = this.beliefs.get(game);
+    let belief = game.memo.get(this) as Belief | undefined;
     if (!belief) {
       belief = new Belief(this.domain);
-      this.beliefs.set(game, belief);
+      game.memo.set(this, belief);
     }
     return belief.update(game.turns);
   }
 
-  /** Every attribute not asked yet, with its gain and expected cost over the candidates in play. */
-  choices(belief: Belief, set: Uint32Array, count: number): Choice[] {
-    const out: Choice[] = [];
-    for (let a = 0; a < this.domain.attributes.length; a++) {
-      if (belief.asked[a]) continue;
-      const s = split(this.masks, set, count, a);
-      const cost = 1 + (s.yes * this.means[s.yes + s.unknown]! + s.no * this.means[s.no + s.unknown]! + s.unknown * this.means[count]!) / count;
-      out.push({ attribute: a, gain: informationGain(count, s.yes, s.no, s.unknown), cost });
+  /**
+   * Scores every attribute not asked yet over the candidates in play (into this.gains) and returns the
+   * best one with its expected cost to finish, or -1 when none is informative.
+   */
+  private score(belief: Belief, set: Uint32Array, count: number): { best: number; cost: number } {
+    let best = -1;
+    let bestGain = 1e-9;
+    const { yes: yesMasks, no: noMasks, words } = this.masks;
+    for (let a = 0; a < this.gains.length; a++) {
+      if (belief.asked[a]) {
+        this.gains[a] = -1;
+        continue;
+      }
+      // the hot loop of every expert move: counts only, nothing allocated
+      const yes = countWhere(yesMasks, words, set, a);
+      const no = countWhere(noMasks, words, set, a);
+      const gain = informationGain(count, yes, no, count - yes - no);
+      this.gains[a] = gain;
+      if (gain > bestGain) {
+        best = a;
+        bestGain = gain;
+      }
     }
-    return out;
+    if (best < 0) return { best, cost: Infinity };
+    const s = split(this.masks, set, count, best);
+    const m = this.means;
+    return { best, cost: 1 + (s.yes * m[s.yes + s.unknown]! + s.no * m[s.no + s.unknown]! + s.unknown * m[count]!) / count };
   }
 
   private move(game: GameView): Move {
@@ -66,28 +78,27 @@ export class InfogainPolicy {
     const belief = this.belief(game);
     const { set, count } = belief.consistent();
     const left = rules.max_questions - game.turns.length;
-    const choices = this.choices(belief, set, count);
 
-    if (left > 1 && choices.length > 0 && this.options.epsilon > 0 && rng.next() < this.options.epsilon) {
-      return this.ask(rng.pick(choices).attribute);
+    if (left > 1 && this.options.epsilon > 0 && rng.next() < this.options.epsilon) {
+      const unasked: number[] = [];
+      for (let a = 0; a < belief.asked.length; a++) if (!belief.asked[a]) unasked.push(a);
+      if (unasked.length > 0) return this.ask(rng.pick(unasked));
     }
-    let best: Choice | undefined;
-    for (const c of choices) if (!best || c.gain > best.gain) best = c;
+    const { best, cost } = this.score(belief, set, count);
     const guessCost = 1 + ((count - 1) / count) * this.means[count - 1]!;
-    const mayGuess = rules.wrong_guess === 'continue' ? guessCost <= (best?.cost ?? Infinity) : count === 1;
-    if (left <= 1 || !best || best.gain <= 1e-9 || mayGuess) {
+    const mayGuess = rules.wrong_guess === 'continue' ? guessCost < cost - 1e-9 : count === 1;
+    if (left <= 1 || best < 0 || mayGuess) {
       const candidates = members(set);
       const pick = this.options.temperature > 0 ? rng.pick(candidates) : candidates[0]!;
       const candidate = this.domain.candidates[pick]!;
       return { kind: 'guess', text: guessQuestion(candidate), candidate: candidate.id };
     }
     if (this.options.temperature > 0) {
-      const informative = choices.filter((c) => c.gain > 1e-9);
-      const top = best.gain;
-      const weights = informative.map((c) => Math.exp((c.gain - top) / this.options.temperature));
-      return this.ask(informative[rng.weighted(weights)]!.attribute);
+      const top = this.gains[best]!;
+      const weights = Array.from(this.gains, (g) => (g > 1e-9 ? Math.exp((g - top) / this.options.temperature) : 0));
+      return this.ask(rng.weighted(weights));
     }
-    return this.ask(best.attribute);
+    return this.ask(best);
   }
 
   private ask(a: number): Move {

@@ -15,7 +15,7 @@ export async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise
   const metrics: Record<string, OutcomeMetrics> = {};
   try {
     for (const policy of stage.policies) {
-      const acc = new OutcomeAccumulator(experiment.game.max_questions);
+      const acc = new OutcomeAccumulator(experiment.game.max_questions, domain.candidates.map((c) => c.id));
       progress.start(`${stage.name} ${policy.label}`, specs.length);
       const completed = await playInBatches(
         pool,
@@ -25,7 +25,7 @@ export async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise
           stop: signals.stop,
           onResult(result) {
             out.write(result.jsonl);
-            for (const g of result.games) acc.add(g);
+            acc.addPacked(result.summaries);
             progress.update(acc.count, { success: acc.successSoFar });
           },
         },

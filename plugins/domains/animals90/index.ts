@@ -11,7 +11,7 @@ interface TableFile {
   animals: { id: string; name: string; aliases?: string[]; class: string; yes: string[]; unknown?: string[] }[];
 }
 
-const SCHEMA_FILE = packagePath('plugins/domains/animals90/animals90.schema.json');
+const SCHEMA = JSON.parse(readFileSync(packagePath('plugins/domains/animals90/animals90.schema.json'), 'utf8')) as object;
 export const ANIMALS90_FILE = packagePath('plugins/domains/animals90/animals90.yaml');
 
 /**
@@ -20,7 +20,7 @@ export const ANIMALS90_FILE = packagePath('plugins/domains/animals90/animals90.y
  */
 export function loadDomainTable(file: string, name: string): Domain {
   const data = parse(readFileSync(file, 'utf8')) as TableFile;
-  const validate = compileSchema(JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')));
+  const validate = compileSchema(SCHEMA);
   if (!validate(data)) throw new Error(`${file}: not a valid domain table:\n${formatAjvErrors(validate.errors)}`);
   const attributeIndex = new Map(data.attributes.map((a, i) => [a.id, i]));
   const truth = new Uint8Array(data.animals.length * data.attributes.length).fill(NO);

@@ -1,0 +1,113 @@
+import { describe, expect, it } from 'vitest';
+import { resolve } from 'node:path';
+import { ConfigError } from '../../framework/config/errors.js';
+import { loadExperiment } from '../../framework/config/load.js';
+
+const dir = 'test/fixtures/broken';
+
+async function problems(file: string, set: string[] = []): Promise<string[]> {
+  try {
+    await loadExperiment(file, { set });
+  } catch (error) {
+    if (error instanceof ConfigError) return error.message.split('\n');
+    throw error;
+  }
+  throw new Error(`${file} loaded without a problem`);
+}
+
+describe('broken experiment files', () => {
+  const table: [string, string[]][] = [
+    ['syntax.yaml', [`${dir}/syntax.yaml:4:1: YAML syntax: Flow map in block collection must be sufficiently indented and end with a }`]],
+    ['unknown-stage.yaml', [`${dir}/unknown-stage.yaml:3:5: stages[0].evalute: unknown stage "evalute"; did you mean "evaluate"? Expected one of: evaluate`]],
+    [
+      'unknown-policy.yaml',
+      [`${dir}/unknown-policy.yaml:2:9: policy: unknown policy "infogian"; did you mean "infogain"? Known policies: infogain, random. A plugin of your own is named by its file path, e.g. ./my-policy.js`],
+    ],
+    [
+      'types.yaml',
+      [
+        `${dir}/types.yaml:2:7: seed: expected a number >= 0, got -1`,
+        `${dir}/types.yaml:3:24: game.max_questions: expected integer, got "ten"`,
+        `${dir}/types.yaml:3:42: game.wrong_guess: expected one of "continue", "lose", got "los"`,
+        `${dir}/types.yaml:5:24: stages[0].evaluate.games: expected a number >= 1, got 0`,
+      ],
+    ],
+    [
+      'options.yaml',
+      [
+        `${dir}/options.yaml:6:45: stages[0].evaluate.policies[0].with.epsilon: expected a number <= 1, got 2 (options of policy "infogain"; see twentyq plugins policy)`,
+        `${dir}/options.yaml:6:48: stages[0].evaluate.policies[0].with.epsilom: unknown field "epsilom"; did you mean "epsilon"? Expected fields: epsilon, temperature (options of policy "infogain"; see twentyq plugins policy)`,
+      ],
+    ],
+    ['missing.yaml', [`${dir}/missing.yaml:1:1: missing required field "name"`, `${dir}/missing.yaml:2:9: stages: expected at least 1 item`]],
+    [
+      'stage-rules.yaml',
+      [
+        `${dir}/stage-rules.yaml:4:14: stages[0].evaluate.games: set games or games_per_animal, not both`,
+        `${dir}/stage-rules.yaml:6:26: stages[0].evaluate.policies[1]: two policies are labelled "random"; give one a label: (label: my-name)`,
+      ],
+    ],
+    ['duplicate-key.yaml', [`${dir}/duplicate-key.yaml:3:1: YAML syntax: Map keys must be unique`]],
+    ['plugin-file.yaml', [`${dir}/plugin-file.yaml:2:18: answerer.use: answerer plugin file not found: ${resolve(dir, 'no-such-answerer.js')}`]],
+    [
+      'two-stages-in-one.yaml',
+      [
+        `${dir}/two-stages-in-one.yaml:3:5: stages[0]: a stage is a map with exactly one key (its kind); start each stage with its own "- "`,
+        `${dir}/two-stages-in-one.yaml:4:5: stages[0].report: unknown stage "report". Expected one of: evaluate`,
+      ],
+    ],
+    ['not-a-map.yaml', [`${dir}/not-a-map.yaml:1:1: expected a map with at least name: and stages: (see experiments/quickstart.yaml)`]],
+    [
+      'unknown-field.yaml',
+      [`${dir}/unknown-field.yaml:2:1: polcy: unknown field "polcy"; did you mean "policy"? Expected fields: name, description, seed, domain, game, answerer, policy, reward, stages`],
+    ],
+    ['wrong-kind.yaml', [`${dir}/wrong-kind.yaml:2:9: policy: always-yes.js is a answerer plugin, but it is used here as a policy`]],
+  ];
+
+  it.each(table)('%s', async (file, expected) => {
+    expect(await problems(`${dir}/${file}`)).toEqual(expected);
+  });
+
+  it('says so when the file cannot be read', async () => {
+    expect(await problems(`${dir}/nowhere.yaml`)).toEqual([`${dir}/nowhere.yaml: cannot read the experiment file (ENOENT)`]);
+  });
+});
+
+describe('loading an experiment', () => {
+  it('fills in every default and resolves every plugin', async () => {
+    const e = await loadExperiment('experiments/quickstart.yaml');
+    expect(e.name).toBe('quickstart');
+    expect(e.game).toEqual({ max_questions: 20, wrong_guess: 'continue' });
+    expect(e.answerer).toEqual({ use: 'kb', with: { threshold: 0.6 }, label: 'kb' });
+    expect(e.reward).toEqual({ use: 'efficiency', with: { loss: -0.5 }, label: 'efficiency' });
+    expect(e.stages).toHaveLength(1);
+    const [stage] = e.stages;
+    expect(stage).toMatchObject({ kind: 'evaluate', name: '01-evaluate', games_per_animal: 10 });
+    expect(stage!.policies.map((p) => p.label)).toEqual(['random', 'infogain', 'infogain-noisy']);
+    expect(stage!.policies[2]!.with).toEqual({ epsilon: 0.3, temperature: 0.5 });
+  });
+
+  it('applies --set overrides before validation, a bare plugin name growing into { use }', async () => {
+    const e = await loadExperiment('experiments/quickstart.yaml', {
+      set: ['seed=9', 'stages.0.evaluate.games_per_animal=2', 'answerer.with.threshold=0.4', 'game.wrong_guess=lose'],
+    });
+    expect(e.seed).toBe(9);
+    expect(e.stages[0]).toMatchObject({ games_per_animal: 2 });
+    expect(e.answerer.with).toEqual({ threshold: 0.4 });
+    expect(e.game.wrong_guess).toBe('lose');
+  });
+
+  it('places a problem in a --set value at the --set', async () => {
+    expect(await problems('experiments/quickstart.yaml', ['stages.0.evaluate.games_per_animal=abc'])).toEqual([
+      '--set stages.0.evaluate.games_per_animal=abc: stages[0].evaluate.games_per_animal: expected integer, got "abc"',
+    ]);
+    expect(await problems('experiments/quickstart.yaml', ['seed'])).toEqual([
+      '--set seed: expected path=value, e.g. --set seed=3 or --set stages.0.evaluate.games=50',
+    ]);
+  });
+
+  it('loads a user plugin by its path, relative to the experiment file', async () => {
+    const e = await loadExperiment('test/fixtures/user-plugin.yaml');
+    expect(e.answerer).toEqual({ use: resolve('test/fixtures/plugins/always-yes.js'), with: { word: 'yes' }, label: 'yes-man' });
+  });
+});

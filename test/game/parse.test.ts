@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { parseMove } from '../../framework/game/parse.js';
+import { animals90 } from '../helpers.js';
+
+const domain = animals90();
+
+describe('parseMove', () => {
+  const cases: [string, string, string | RegExp][] = [
+    // reply, expected kind, expected candidate (guess) / question text / invalid reason
+    ['Is it a mammal?', 'question', 'Is it a mammal?'],
+    ['Does it have stripes?', 'question', 'Does it have stripes?'],
+    ['does it live in water', 'question', 'does it live in water?'],
+    ['Great, thanks! Is it bigger than a cat?', 'question', 'Is it bigger than a cat?'],
+    ['Okay, so it is a bird. Next question: Can it fly?', 'question', 'Can it fly?'],
+    ['Question: Does it eat fish?', 'question', 'Does it eat fish?'],
+    ['**Does it have feathers?**', 'question', 'Does it have feathers?'],
+    ['Let me think about what we know so far.\n\nIt is a mammal that lives in Africa.\n\nDoes it have a long neck?', 'question', 'Does it have a long neck?'],
+    ['Is it a giraffe?', 'guess', 'giraffe'],
+    ['Is it an owl?', 'guess', 'owl'],
+    ['is it the killer whale?', 'guess', 'orca'],
+    ['Is it a Polar Bear?', 'guess', 'polar_bear'],
+    ['Are you a wolves?', 'guess', 'wolf'],
+    ['Could it be a hippo?', 'guess', 'hippopotamus'],
+    ['I think it is a penguin!', 'guess', 'penguin'],
+    ['Based on your answers, my guess is: a flamingo.', 'guess', 'flamingo'],
+    ['Guess: Komodo dragon', 'guess', 'komodo_dragon'],
+    ['[zebra]', 'guess', 'zebra'],
+    ["I'll guess butterflies", 'guess', 'butterfly'],
+    ['Hmm. Is it a cheetah? It must be fast.', 'guess', 'cheetah'],
+    ['Is it a unicorn?', 'question', 'Is it a unicorn?'],
+    ['Guess: unicorn', 'invalid', /guessed "unicorn", which is not one of the 90 candidates/],
+    ['', 'invalid', /empty reply/],
+    ['   \n ', 'invalid', /empty reply/],
+    ['I need to think more about this.', 'invalid', /no question .* and no guess found/],
+    ['Sure! Let me know when you are ready.', 'invalid', /no question/],
+  ];
+
+  it.each(cases)('%j -> %s', (reply, kind, expected) => {
+    const move = parseMove(reply, domain);
+    expect(move.kind).toBe(kind);
+    if (move.kind === 'guess') expect(move.candidate).toBe(expected);
+    if (move.kind === 'question') expect(move.text).toBe(expected);
+    if (move.kind === 'invalid') {
+      expect(move.reason).toMatch(expected);
+      expect(move.text).toBe(reply);
+    }
+  });
+});

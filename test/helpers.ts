@@ -1,0 +1,37 @@
+import { Domain, NO, UNKNOWN, YES } from '../framework/game/domain.js';
+import { loadDomainTable, ANIMALS90_FILE } from '../plugins/domains/animals90/index.js';
+
+let animals: Domain | undefined;
+
+/** The real animals90 domain, loaded once per test file. */
+export function animals90(): Domain {
+  return (animals ??= loadDomainTable(ANIMALS90_FILE, 'animals90'));
+}
+
+/**
+ * A small domain worked by hand: four animals, three attributes.
+ *           big  stripes  water
+ *   zebra    y     y        n
+ *   horse    y     n        n
+ *   fish     n     n        y
+ *   bee      n     y        ?
+ */
+export function tinyDomain(): Domain {
+  const rows: Record<string, number[]> = {
+    zebra: [YES, YES, NO],
+    horse: [YES, NO, NO],
+    fish: [NO, NO, YES],
+    bee: [NO, YES, UNKNOWN],
+  };
+  const ids = Object.keys(rows);
+  return new Domain({
+    name: 'tiny',
+    candidates: ids.map((id) => ({ id, name: id, aliases: id === 'fish' ? ['trout'] : [] })),
+    attributes: [
+      { id: 'big', question: 'Is it big?', paraphrases: ['Is it large?', 'Is it huge?', 'Is it a big animal?'] },
+      { id: 'stripes', question: 'Does it have stripes?', paraphrases: ['Is it striped?', 'Has it got stripes?', 'Stripy?'] },
+      { id: 'water', question: 'Does it live in water?', paraphrases: ['Is it aquatic?', 'Does it swim?', 'Does it live underwater?'] },
+    ],
+    truth: new Uint8Array(ids.flatMap((id) => rows[id]!)),
+  });
+}
