@@ -23,7 +23,7 @@ const ROUNDS = Number(process.env.ROUNDS ?? 3);
 
 const experiment = await loadExperiment(packagePath('experiments/quickstart.yaml'));
 const factory = await PluginFactory.forDomain(experiment.domain, experiment.game, experiment.baseDir);
-const infogain = experiment.stages[0]!.policies.find((p) => p.label === 'infogain')!;
+const infogain = experiment.policy;
 const base = {
   setup: { domain: experiment.domain, rules: experiment.game, baseDir: experiment.baseDir },
   policy: infogain,

@@ -7,6 +7,7 @@ export const BUILTINS: BuiltinTable = {
   },
   answerer: {
     kb: () => import('./answerers/kb.js'),
+    noisy: () => import('./answerers/noisy.js'),
   },
   policy: {
     random: () => import('./policies/random.js'),
@@ -16,5 +17,8 @@ export const BUILTINS: BuiltinTable = {
     efficiency: () => import('./rewards/efficiency.js'),
     binary: () => import('./rewards/binary.js'),
   },
-  strategy: {},
+  strategy: {
+    'weighted-sft': () => import('./strategies/weighted-sft.js'),
+    dpo: () => import('./strategies/dpo.js'),
+  },
 };

@@ -1,4 +1,6 @@
+import Audit from './commands/audit.js';
 import Bounds from './commands/bounds.js';
+import Export from './commands/export.js';
 import Play from './commands/play.js';
 import Plugins from './commands/plugins.js';
 import Run from './commands/run.js';
@@ -10,5 +12,7 @@ export const COMMANDS = {
   validate: Validate,
   plugins: Plugins,
   bounds: Bounds,
+  audit: Audit,
+  export: Export,
   play: Play,
 };

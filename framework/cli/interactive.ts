@@ -4,6 +4,7 @@ import { parseMove } from '../game/parse.js';
 import type { Answer, GameView, Rules, Turn } from '../game/types.js';
 import { PluginFactory, type RawRef } from '../plugins/factory.js';
 import { Rng } from '../util/rng.js';
+import { UsageError } from './shared.js';
 
 /** Line-based input and output, so a game can be played in a terminal or driven by a test. */
 export interface Io {
@@ -45,7 +46,7 @@ export async function playAsQuestioner(options: PlayOptions, io: Io): Promise<bo
   const answerer = await factory.create('answerer', options.answerer);
   const rng = new Rng(options.seed);
   const target = options.target ? domain.findCandidate(options.target) ?? (domain.candidateIndexOf(options.target) !== undefined ? domain.candidate(options.target) : undefined) : rng.pick(domain.candidates);
-  if (!target) throw new Error(`"${options.target}" is not one of the ${domain.size} candidates; twentyq play --list shows them`);
+  if (!target) throw new UsageError(`"${options.target}" is not one of the ${domain.size} candidates; twentyq play --list shows them`);
   const { max_questions, wrong_guess } = options.rules;
   io.say(`I am thinking of one of ${domain.size} animals. Ask yes/no questions, or guess ("Is it a giraffe?").`);
   io.say(`You have ${max_questions} questions; a guess counts as one${wrong_guess === 'lose' ? ', and a wrong guess loses' : ''}. Type "list" for the animals, "quit" to give up.`);

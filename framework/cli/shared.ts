@@ -1,6 +1,8 @@
-import { Flags } from '@oclif/core';
+import { Command, Flags, type Interfaces } from '@oclif/core';
 import { ConfigError } from '../config/errors.js';
+import { GamesFileError } from '../data/games.js';
 import { PluginError } from '../plugins/registry.js';
+import { StageError } from '../run/context.js';
 
 export const setFlag = Flags.string({
   char: 's',
@@ -15,11 +17,23 @@ export const workersFlag = Flags.integer({
   description: 'Worker threads that play games (default: the number of cores).',
 });
 
+/** A command-line value that makes no sense (an unknown --target). */
+export class UsageError extends Error {}
+
+/** Errors a user can fix: printed as they are, with no stack trace. */
+export function isUserFacing(error: unknown): error is Error {
+  return [ConfigError, PluginError, StageError, GamesFileError, UsageError].some((kind) => error instanceof kind);
+}
+
 /**
- * Errors a user can fix are printed as they are, with no stack trace; the command then exits with 1.
- * Anything else is a bug in twentyq or a plugin and keeps its stack.
+ * The base of every twentyq command: an error the user can fix (a bad file, an unknown plugin, an
+ * audit gap) is printed as it is and the command exits with 1; anything else is a bug in twentyq or a
+ * plugin and keeps oclif's report with its stack.
  */
-export function userFacing(error: unknown): string | undefined {
-  if (error instanceof ConfigError || error instanceof PluginError) return error.message;
-  return undefined;
+export abstract class TwentyqCommand extends Command {
+  protected override async catch(error: Interfaces.CommandError): Promise<unknown> {
+    if (!isUserFacing(error)) return super.catch(error);
+    process.stderr.write(error.message + '\n');
+    return this.exit(1);
+  }
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
 import type { ErrorObject } from 'ajv';
+import type { Domain } from '../game/domain.js';
 import type { Rules } from '../game/types.js';
 import { registry } from '../plugins/builtins.js';
 import { checkOptions, defaultLabel, type RawRef } from '../plugins/factory.js';
@@ -11,7 +12,7 @@ import { packagePath } from '../util/paths.js';
 import { nearest } from '../util/text.js';
 import { ConfigError, dottedPath, type Place, type Problem } from './errors.js';
 import { compileSchema, describeError } from './schema.js';
-import type { Experiment, Stage } from './types.js';
+import { GAME_STAGES, type Experiment, type GameCount, type Stage } from './types.js';
 
 type Path = (string | number)[];
 
@@ -123,15 +124,10 @@ function schemaProblems(errors: ErrorObject[], data: unknown, source: SourceMap,
     let message: string;
     if (e.keyword === 'additionalProperties') {
       const key = String(e.params.additionalProperty);
-      const allowed = Object.keys((e.parentSchema?.properties as object | undefined) ?? {});
-      const guess = nearest(key, allowed);
-      const isStage = path.at(-2) === 'stages';
       place = source.keyPlace(path, key);
       shown = [...path, key];
-      message =
-        `unknown ${isStage ? 'stage' : 'field'} "${key}"` +
-        (guess ? `; did you mean "${guess}"?` : '.') +
-        (allowed.length > 0 ? ` Expected ${isStage ? 'one of' : 'fields'}: ${allowed.join(', ')}` : ' It takes no fields.');
+      message = describeError(e);
+      if (path.at(-2) === 'stages') message = message.replace('unknown field', 'unknown stage').replace('Expected fields:', 'Expected one of:');
     } else if (e.keyword === 'maxProperties' && path.at(-2) === 'stages') {
       message = 'a stage is a map with exactly one key (its kind); start each stage with its own "- "';
     } else {
@@ -173,6 +169,17 @@ async function resolvePlugin(kind: Kind, raw: RawRef, path: Path, r: Resolver): 
   }
 }
 
+/** The domain itself, for checks that need its candidates (weights); a failure is reported at domain:. */
+async function createDomain(ref: PluginRef, r: Resolver): Promise<Domain | undefined> {
+  try {
+    const def = await registry.load('domain', ref.use);
+    return await def.create(ref.with, { baseDir: r.baseDir });
+  } catch (error) {
+    r.problems.push({ ...r.source.place(['domain']), path: 'domain', message: `cannot load the domain: ${(error as Error).message}` });
+    return undefined;
+  }
+}
+
 interface RawExperiment {
   name: string;
   description?: string;
@@ -185,43 +192,116 @@ interface RawExperiment {
   stages: Record<string, Record<string, unknown> | null>[];
 }
 
-type Defaults = { answerer: PluginRef; policy: PluginRef };
+/** What stages fall back on: the experiment's plugins, its domain, and the stages before. */
+interface StageScope {
+  answerer: PluginRef;
+  policy: PluginRef;
+  domain: Domain | undefined;
+  earlier: readonly Stage[];
+}
 
-async function resolveStage(raw: Record<string, Record<string, unknown> | null>, index: number, top: Defaults, r: Resolver): Promise<Stage | undefined> {
-  const kind = Object.keys(raw)[0]!;
+function gameCount(settings: Record<string, unknown>, path: Path, r: Resolver): GameCount {
+  if (settings.games !== undefined && settings.games_per_animal !== undefined) {
+    r.problems.push({ ...r.source.place([...path, 'games']), path: dottedPath([...path, 'games']), message: 'set games or games_per_animal, not both' });
+  }
+  return settings.games !== undefined ? { games: settings.games as number } : { games_per_animal: (settings.games_per_animal as number | undefined) ?? 10 };
+}
+
+/** The stage whose games a stage reads: `from`, or the last generate stage before it. */
+function source(settings: Record<string, unknown>, path: Path, scope: StageScope, r: Resolver): string {
+  const from = settings.from as string | undefined;
+  const games = scope.earlier.filter((s) => GAME_STAGES.includes(s.kind));
+  if (from === undefined) {
+    const last = [...games].reverse().find((s) => s.kind === 'generate') ?? games.at(-1);
+    if (!last) r.problems.push({ ...r.source.place(path), path: dottedPath(path), message: 'there are no games to read: put a generate stage before this one' });
+    return last?.name ?? '';
+  }
+  if (!games.some((s) => s.name === from)) {
+    const names = games.map((s) => s.name);
+    const guess = nearest(from, names);
+    r.problems.push({
+      ...r.source.place([...path, 'from']),
+      path: dottedPath([...path, 'from']),
+      message: `no earlier generate or evaluate stage is named "${from}"${guess ? `; did you mean "${guess}"?` : ''}${names.length > 0 ? ` Earlier stages with games: ${names.join(', ')}` : ''}`,
+    });
+  }
+  return from;
+}
+
+/** Weights by candidate id; a name or alias is accepted, an unknown animal is a problem. */
+function candidateWeights(raw: Record<string, number> | undefined, path: Path, domain: Domain | undefined, r: Resolver): Record<string, number> | undefined {
+  if (!raw || !domain) return raw;
+  const weights: Record<string, number> = {};
+  for (const [key, weight] of Object.entries(raw)) {
+    const candidate = domain.candidateIndexOf(key) !== undefined ? domain.candidate(key) : domain.findCandidate(key);
+    if (candidate) {
+      weights[candidate.id] = weight;
+      continue;
+    }
+    const guess = nearest(key, domain.candidates.map((c) => c.id));
+    r.problems.push({
+      ...r.source.keyPlace([...path, 'weights'], key),
+      path: dottedPath([...path, 'weights', key]),
+      message: `"${key}" is not one of the ${domain.size} candidates of ${domain.name}${guess ? `; did you mean "${guess}"?` : ''} (twentyq play --list shows them)`,
+    });
+  }
+  return weights;
+}
+
+async function resolveStage(raw: Record<string, Record<string, unknown> | null>, index: number, scope: StageScope, r: Resolver): Promise<Stage | undefined> {
+  const kind = Object.keys(raw)[0]! as Stage['kind'];
   const settings = raw[kind] ?? {};
   const path: Path = ['stages', index, kind];
   const name = (settings.name as string | undefined) ?? `${String(index + 1).padStart(2, '0')}-${kind}`;
-  if (kind === 'evaluate') {
-    if (settings.games !== undefined && settings.games_per_animal !== undefined) {
-      r.problems.push({ ...r.source.place([...path, 'games']), path: dottedPath([...path, 'games']), message: 'set games or games_per_animal, not both' });
+  const plugin = async (k: 'policy' | 'answerer', key: string, fallback: PluginRef) =>
+    settings[key] === undefined ? fallback : ((await resolvePlugin(k, settings[key] as RawRef, [...path, key], r)) ?? fallback);
+  switch (kind) {
+    case 'evaluate': {
+      const count = gameCount(settings, path, r);
+      const policies: PluginRef[] = [];
+      const rawPolicies = settings.policies as RawRef[] | undefined;
+      if (rawPolicies) {
+        for (const [i, p] of rawPolicies.entries()) {
+          const ref = await resolvePlugin('policy', p, [...path, 'policies', i], r);
+          if (ref) policies.push(ref);
+        }
+      } else policies.push(scope.policy);
+      const labels = new Set<string>();
+      policies.forEach((p, i) => {
+        if (labels.has(p.label)) {
+          const at = [...path, 'policies', i];
+          r.problems.push({ ...r.source.place(at), path: dottedPath(at), message: `two policies are labelled "${p.label}"; give one a label: (label: my-name)` });
+        }
+        labels.add(p.label);
+      });
+      return { kind, name, policies, answerer: await plugin('answerer', 'answerer', scope.answerer), ...count };
     }
-    const policies: PluginRef[] = [];
-    const rawPolicies = (settings.policies as RawRef[] | undefined) ?? undefined;
-    if (rawPolicies) {
-      for (const [i, p] of rawPolicies.entries()) {
-        const ref = await resolvePlugin('policy', p, [...path, 'policies', i], r);
-        if (ref) policies.push(ref);
-      }
-    } else policies.push(top.policy);
-    const labels = new Map<string, number>();
-    policies.forEach((p, i) => {
-      if (labels.has(p.label)) {
-        const at = [...path, 'policies', i];
-        r.problems.push({ ...r.source.place(at), path: dottedPath(at), message: `two policies are labelled "${p.label}"; give one a label: (label: my-name)` });
-      }
-      labels.set(p.label, i);
-    });
-    const answerer = settings.answerer ? await resolvePlugin('answerer', settings.answerer as RawRef, [...path, 'answerer'], r) : top.answerer;
-    return {
-      kind: 'evaluate',
-      name,
-      policies,
-      answerer: answerer ?? top.answerer,
-      ...(settings.games !== undefined ? { games: settings.games as number } : { games_per_animal: (settings.games_per_animal as number | undefined) ?? 10 }),
-    };
+    case 'generate': {
+      const count = gameCount(settings, path, r);
+      const weights = candidateWeights(settings.weights as Record<string, number> | undefined, path, scope.domain, r);
+      return {
+        kind,
+        name,
+        policy: await plugin('policy', 'policy', scope.policy),
+        answerer: await plugin('answerer', 'answerer', scope.answerer),
+        ...(weights ? { weights } : {}),
+        ...count,
+      };
+    }
+    case 'audit':
+      return {
+        kind,
+        name,
+        from: source(settings, path, scope, r),
+        min_wins_per_animal: settings.min_wins_per_animal as number,
+        on_gap: settings.on_gap as 'fail' | 'warn',
+      };
+    case 'dataset': {
+      const strategy = await resolvePlugin('strategy', settings.strategy as RawRef, [...path, 'strategy'], r);
+      const from = source(settings, path, scope, r);
+      return strategy ? { kind, name, from, strategy, show_candidates: settings.show_candidates as boolean } : undefined;
+    }
   }
-  return undefined;
 }
 
 export interface LoadOptions {
@@ -273,8 +353,10 @@ export async function parseExperiment(text: string, file: string, options: LoadO
   const stages: Stage[] = [];
   // Stages are checked even when the experiment's own plugins failed, so that one run lists every problem.
   const placeholder: PluginRef = { use: '', with: {}, label: '' };
+  const domainInstance = domain ? await createDomain(domain, r) : undefined;
   for (const [i, s] of raw.stages.entries()) {
-    const stage = await resolveStage(s, i, { answerer: answerer ?? placeholder, policy: policy ?? placeholder }, r);
+    const scope = { answerer: answerer ?? placeholder, policy: policy ?? placeholder, domain: domainInstance, earlier: stages };
+    const stage = await resolveStage(s, i, scope, r);
     if (stage) stages.push(stage);
   }
   const names = new Set<string>();

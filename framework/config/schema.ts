@@ -1,4 +1,5 @@
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { nearest } from '../util/text.js';
 
 /**
  * One ajv instance for the process: schemas compile once and are cached by object identity, so keep
@@ -33,8 +34,12 @@ export function describeError(e: ErrorObject, data?: unknown): string {
   switch (e.keyword) {
     case 'required':
       return `missing required field "${String(p.missingProperty)}"`;
-    case 'additionalProperties':
-      return `unknown field "${String(p.additionalProperty)}"`;
+    case 'additionalProperties': {
+      const key = String(p.additionalProperty);
+      const allowed = Object.keys((e.parentSchema?.properties as object | undefined) ?? {});
+      const guess = nearest(key, allowed);
+      return `unknown field "${key}"${guess ? `; did you mean "${guess}"?` : '.'}${allowed.length > 0 ? ` Expected fields: ${allowed.join(', ')}` : ' It takes no fields.'}`;
+    }
     case 'type':
       return `expected ${String(p.type)}${got}`;
     case 'enum':

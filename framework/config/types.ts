@@ -11,7 +11,39 @@ export type EvaluateStage = {
   answerer: PluginRef;
 } & GameCount;
 
-export type Stage = EvaluateStage;
+/** Plays games with a teacher and keeps them as a data set. */
+export type GenerateStage = {
+  kind: 'generate';
+  name: string;
+  policy: PluginRef;
+  answerer: PluginRef;
+  /** Relative weight of each candidate (by id); absent ones weigh 1. */
+  weights?: Record<string, number>;
+} & GameCount;
+
+/** Coverage of a data set: wins per animal; an animal without a win stops the run unless on_gap is warn. */
+export interface AuditStage {
+  kind: 'audit';
+  name: string;
+  /** The stage whose games are audited. */
+  from: string;
+  min_wins_per_animal: number;
+  on_gap: 'fail' | 'warn';
+}
+
+/** A training set made by a strategy from a stage's games, written in TRL's format. */
+export interface DatasetStage {
+  kind: 'dataset';
+  name: string;
+  from: string;
+  strategy: PluginRef;
+  show_candidates: boolean;
+}
+
+export type Stage = EvaluateStage | GenerateStage | AuditStage | DatasetStage;
+
+/** Stages that play games and write them (what audit and dataset stages read). */
+export const GAME_STAGES: readonly Stage['kind'][] = ['evaluate', 'generate'];
 
 /** An experiment after validation: every default filled in, every plugin resolved. Serialisable. */
 export interface Experiment {

@@ -22,6 +22,8 @@ const ANSWERS: readonly Answer[] = ['no', 'yes', 'unknown'];
 
 export interface DomainData {
   name: string;
+  /** What a candidate is called in prompts ("animal"); "thing" when absent. */
+  noun?: string;
   candidates: readonly Candidate[];
   attributes: readonly Attribute[];
   /** Row-major [candidate][attribute] values NO / YES / UNKNOWN; absent when the domain has no truth table. */
@@ -34,6 +36,7 @@ export interface DomainData {
  */
 export class Domain {
   readonly name: string;
+  readonly noun: string;
   readonly candidates: readonly Candidate[];
   readonly attributes: readonly Attribute[];
   readonly truth: Uint8Array | undefined;
@@ -43,6 +46,7 @@ export class Domain {
 
   constructor(data: DomainData) {
     this.name = data.name;
+    this.noun = data.noun ?? 'thing';
     this.candidates = data.candidates;
     this.attributes = data.attributes;
     this.truth = data.truth;
@@ -98,7 +102,12 @@ export class Domain {
   }
 }
 
+/** "a giraffe" / "an owl" */
+export function withArticle(name: string): string {
+  return `${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name}`;
+}
+
 /** "Is it a giraffe?" / "Is it an owl?" */
 export function guessQuestion(candidate: Candidate): string {
-  return `Is it ${/^[aeiou]/i.test(candidate.name) ? 'an' : 'a'} ${candidate.name}?`;
+  return `Is it ${withArticle(candidate.name)}?`;
 }

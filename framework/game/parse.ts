@@ -15,7 +15,8 @@ const NAMING_FORMS = [
 ];
 
 const QUESTION_START = /^(?:is|are|does|do|did|can|could|would|will|has|have|was|were|should|might|may)\b/i;
-const PREFIXES = /^(?:question|q|next question|my question|ask|asking)\s*[:\-]\s*/i;
+/** A short label before the move: "Question 5:", "Final answer:", "So my next question is:". */
+const PREFIXES = /^[a-z][a-z0-9 ']{0,40}:\s+(?=\S)/i;
 
 function clean(fragment: string): string {
   return fragment
@@ -29,7 +30,7 @@ function sentences(reply: string): string[] {
   return reply
     .split(/\n+|(?<=[?.!])\s+/)
     .map(clean)
-    .map((s) => s.replace(PREFIXES, ''))
+    .map((s) => s.replace(PREFIXES, '').replace(/\?[!.]+$/, '?'))
     .filter((s) => s.length > 0);
 }
 

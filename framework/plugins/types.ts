@@ -1,5 +1,6 @@
 import type { Candidate, Domain } from '../game/domain.js';
 import type { Answer, Awaitable, GameView, Move, QuestionMove, Rules, Trajectory, Turn } from '../game/types.js';
+import type { TrainingSet } from '../data/dataset.js';
 import type { Rng } from '../util/rng.js';
 
 export const KINDS = ['domain', 'answerer', 'policy', 'reward', 'strategy'] as const;
@@ -32,9 +33,9 @@ export interface Reward {
   score(trajectory: Trajectory): number;
 }
 
-/** Turns games into training data and drives a backend's training (see the strategy issue). */
+/** Turns games into training data: which games, how often, which preferences. */
 export interface Strategy {
-  readonly name: string;
+  build(games: readonly Trajectory[]): TrainingSet;
 }
 
 export interface Instances {

@@ -1,6 +1,8 @@
 import type { Experiment, Stage } from '../config/types.js';
 import type { Domain } from '../game/domain.js';
+import type { Trajectory } from '../game/types.js';
 import type { OutcomeMetrics } from '../metrics/outcome.js';
+import type { PluginFactory } from '../plugins/factory.js';
 import type { PluginRef } from '../plugins/types.js';
 import type { GamePool } from './pool.js';
 import type { Progress } from './progress.js';
@@ -18,6 +20,8 @@ export interface SummaryRow {
 export interface StageContext {
   experiment: Experiment;
   domain: Domain;
+  /** Builds plugins in the main thread (strategies, trainable policies). */
+  plugins: PluginFactory;
   setup: Setup;
   run: RunDir;
   pool: GamePool;
@@ -26,14 +30,21 @@ export interface StageContext {
   signals: { stop: AbortSignal };
   /** The policy stages use unless they name their own; a training stage replaces it with its checkpoint. */
   current: { policy: PluginRef };
+  /** The games an earlier stage wrote, read once and kept for the stages after it. */
+  games(stage: string): Trajectory[];
 }
 
 export interface StageOutcome {
   /** False when the stage was interrupted before it finished. */
   completed: boolean;
   rows: SummaryRow[];
+  /** Lines for the end of the run's summary (what a data stage made, what an audit found). */
+  notes?: string[];
   /** Written to metrics.json under the stage's name. */
   metrics?: unknown;
 }
 
 export type StageRunner<S extends Stage = Stage> = (stage: S, context: StageContext) => Promise<StageOutcome>;
+
+/** A stage that cannot go on for a reason the user can fix (an audit gap): reported without a stack trace. */
+export class StageError extends Error {}

@@ -12,6 +12,8 @@ export interface StageRecord {
   status: StageStatus;
   /** Files the stage wrote, relative to the run directory. */
   files: string[];
+  /** Wall-clock seconds the stage took, once it ended. */
+  seconds?: number;
 }
 
 export interface RunRecord {
@@ -74,10 +76,15 @@ export class RunDir {
     return s;
   }
 
-  setStage(name: string, status: StageStatus, file?: string): void {
+  private readonly started = new Map<string, number>();
+
+  /** Records a stage's status and the files it wrote so far (and its duration once it ends). */
+  setStage(name: string, status: StageStatus, ...files: string[]): void {
     const s = this.stage(name);
+    if (status === 'running' && !this.started.has(name)) this.started.set(name, performance.now());
+    if (status !== 'running' && status !== 'pending' && this.started.has(name)) s.seconds = Number(((performance.now() - this.started.get(name)!) / 1000).toFixed(3));
     s.status = status;
-    if (file && !s.files.includes(file)) s.files.push(file);
+    for (const file of files) if (!s.files.includes(file)) s.files.push(file);
     this.save();
   }
 
@@ -110,11 +117,15 @@ export class RunDir {
   }
 }
 
+/** Appends text to a file with a synchronous write per call: what is written is on disk. */
 export class JsonlWriter {
   private fd: number | undefined;
 
-  constructor(readonly path: string) {
-    this.fd = openSync(path, 'a');
+  constructor(
+    readonly path: string,
+    flags: 'a' | 'w' = 'a',
+  ) {
+    this.fd = openSync(path, flags);
   }
 
   write(data: string | Uint8Array): void {

@@ -1,15 +1,23 @@
 import type { Experiment, Stage } from '../config/types.js';
 import { boundEfficiency, optimalBound } from '../game/bounds.js';
 import { fixed, formatTable, pct } from '../metrics/table.js';
+import { readGames } from '../data/games.js';
+import type { Trajectory } from '../game/types.js';
 import { PluginFactory } from '../plugins/factory.js';
 import type { StageContext, StageRunner, SummaryRow } from './context.js';
 import { GamePool, defaultWorkers } from './pool.js';
 import { createProgress, type Progress } from './progress.js';
 import { RunDir, type RunStatus } from './rundir.js';
+import { audit } from './stages/audit.js';
+import { dataset } from './stages/dataset.js';
 import { evaluate } from './stages/evaluate.js';
+import { generate } from './stages/generate.js';
 
 const STAGES: { [K in Stage['kind']]: StageRunner<Extract<Stage, { kind: K }>> } = {
   evaluate,
+  generate,
+  audit,
+  dataset,
 };
 
 export interface RunOptions {
@@ -70,19 +78,27 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   const factory = await PluginFactory.forDomain(experiment.domain, experiment.game, experiment.baseDir);
   const pool = new GamePool(workers);
   const never = new AbortController().signal;
+  let cached: { stage: string; games: Trajectory[] } | undefined;
   // A second Ctrl-C ends the workers at once; what they were playing is lost, what was written is not.
   options.kill?.addEventListener('abort', () => void pool.destroy(), { once: true });
   const ctx: StageContext = {
     experiment,
     domain: factory.domain,
+    plugins: factory,
     setup: { domain: experiment.domain, rules: experiment.game, baseDir: experiment.baseDir },
     run,
     pool,
     progress,
     signals: { stop: options.stop ?? never },
     current: { policy: experiment.policy },
+    games: (stage) => {
+      // One stage's games at a time: audit and the datasets after it usually read the same file.
+      if (cached?.stage !== stage) cached = { stage, games: readGames(run.file(`${stage}.jsonl`)) };
+      return cached.games;
+    },
   };
   const rows: SummaryRow[] = [];
+  const notes: string[] = [];
   const metrics: Record<string, unknown> = {};
   let status: RunStatus = 'completed';
   let current: Stage | undefined;
@@ -96,6 +112,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
       run.setStage(stage.name, 'running');
       const outcome = await (STAGES[stage.kind] as StageRunner)(stage, ctx);
       rows.push(...outcome.rows);
+      notes.push(...(outcome.notes ?? []));
       if (outcome.metrics !== undefined) metrics[stage.name] = outcome.metrics;
       run.writeJson('metrics.json', { experiment: experiment.name, stages: metrics });
       run.setStage(stage.name, outcome.completed ? 'done' : 'interrupted');
@@ -112,7 +129,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
     throw error;
   }
   await pool.destroy();
-  const summary = summaryTable(experiment, rows, factory.domain.size);
+  const summary = summaryTable(experiment, rows, factory.domain.size) + (notes.length > 0 ? `\n\n${notes.join('\n')}` : '');
   run.writeText('summary.txt', summary + '\n');
   run.finish(status);
   return { dir: run.path, status, rows, summary };

@@ -50,7 +50,7 @@ describe('runner', () => {
 
     const run = JSON.parse(readFileSync(join(result.dir, 'run.json'), 'utf8')) as RunRecord;
     expect(run).toMatchObject({ experiment: 'quickstart', status: 'completed', workers: 2 });
-    expect(run.stages).toEqual([{ name: '01-evaluate', kind: 'evaluate', status: 'done', files: ['01-evaluate.jsonl'] }]);
+    expect(run.stages).toEqual([{ name: '01-evaluate', kind: 'evaluate', status: 'done', files: ['01-evaluate.jsonl'], seconds: expect.any(Number) }]);
 
     const games = lines(join(result.dir, '01-evaluate.jsonl'));
     expect(games).toHaveLength(3 * 180);
@@ -105,7 +105,9 @@ describe('runner', () => {
 
   it('marks the run failed, with the error, when a stage throws', async () => {
     const experiment = await loadExperiment('experiments/quickstart.yaml', { set: ['stages.0.evaluate.games_per_animal=1'] });
-    experiment.stages[0]!.policies = [{ use: '/nonexistent/policy.js', with: {}, label: 'ghost' }];
+    const [stage] = experiment.stages;
+    if (stage?.kind !== 'evaluate') throw new Error('expected an evaluate stage');
+    stage.policies = [{ use: '/nonexistent/policy.js', with: {}, label: 'ghost' }];
     const runsDir = tmp();
     await expect(runExperiment(experiment, { workers: 1, runsDir, progress: quiet })).rejects.toThrow(/policy plugin file not found/);
     const [dir] = readdirSync(join(runsDir, 'quickstart'));

@@ -1,8 +1,8 @@
 import { createInterface } from 'node:readline';
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { PluginFactory } from '../../plugins/factory.js';
 import { playAsAnswerer, playAsQuestioner, refFromFlag, type Io } from '../interactive.js';
-import { userFacing } from '../shared.js';
+import { TwentyqCommand } from '../shared.js';
 
 /** Reads lines from stdin whether it is a terminal or a pipe (lines that arrive early are kept). */
 function terminalIo(): Io & { close(): void } {
@@ -24,7 +24,7 @@ function terminalIo(): Io & { close(): void } {
   };
 }
 
-export default class Play extends Command {
+export default class Play extends TwentyqCommand {
   static override summary = 'Play a game in the terminal: as the questioner against an answerer, or as the answerer for a policy.';
   static override description = `As the questioner (default) you ask questions in plain words ("Does it have stripes?") and guess ("Is it a zebra?"); the answerer plugin answers. As the answerer you think of an animal and answer the policy's questions with y, n or u. Plugins are given by name or path, or as YAML: --policy '{use: infogain, with: {temperature: 0.5}}'.`;
   static override examples = [
@@ -56,23 +56,16 @@ export default class Play extends Command {
       seed: flags.seed ?? Date.now() % 2 ** 31,
       baseDir: process.cwd(),
     };
+    if (flags.list) {
+      const factory = await PluginFactory.forDomain(options.domain, options.rules, options.baseDir);
+      this.log(factory.domain.candidates.map((c) => (c.aliases.length > 0 ? `${c.name} (${c.aliases.join(', ')})` : c.name)).join('\n'));
+      return;
+    }
+    const io = terminalIo();
     try {
-      if (flags.list) {
-        const factory = await PluginFactory.forDomain(options.domain, options.rules, options.baseDir);
-        this.log(factory.domain.candidates.map((c) => (c.aliases.length > 0 ? `${c.name} (${c.aliases.join(', ')})` : c.name)).join('\n'));
-        return;
-      }
-      const io = terminalIo();
-      try {
-        await (flags.as === 'answerer' ? playAsAnswerer(options, io) : playAsQuestioner(options, io));
-      } finally {
-        io.close();
-      }
-    } catch (error) {
-      const message = userFacing(error) ?? (error instanceof Error && /not one of the/.test(error.message) ? error.message : undefined);
-      if (message === undefined) throw error;
-      process.stderr.write(message + '\n');
-      return this.exit(1);
+      await (flags.as === 'answerer' ? playAsAnswerer(options, io) : playAsQuestioner(options, io));
+    } finally {
+      io.close();
     }
   }
 }

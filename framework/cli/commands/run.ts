@@ -1,10 +1,10 @@
-import { Args, Command, Flags } from '@oclif/core';
+import { Args, Flags } from '@oclif/core';
 import { loadExperiment } from '../../config/load.js';
 import { createProgress } from '../../run/progress.js';
 import { runExperiment } from '../../run/runner.js';
-import { setFlag, userFacing, workersFlag } from '../shared.js';
+import { setFlag, TwentyqCommand, workersFlag } from '../shared.js';
 
-export default class Run extends Command {
+export default class Run extends TwentyqCommand {
   static override summary = 'Run an experiment: its stages in order, in a new run directory.';
   static override description = `Loads and validates the YAML file, then runs its stages (evaluate, ...) with games played in a pool of worker threads. Writes runs/<name>/<run-id>/: config.yaml (the resolved experiment), run.json (status of the run and its stages), one JSONL file of trajectories per stage, metrics.json and summary.txt; prints the summary table at the end.
 
@@ -25,15 +25,7 @@ Ctrl-C stops handing out games, lets the running batches finish, keeps every fin
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Run);
-    let experiment;
-    try {
-      experiment = await loadExperiment(args.file, { set: flags.set ?? [] });
-    } catch (error) {
-      const message = userFacing(error);
-      if (message === undefined) throw error;
-      process.stderr.write(message + '\n');
-      return this.exit(1);
-    }
+    const experiment = await loadExperiment(args.file, { set: flags.set ?? [] });
     const stop = new AbortController();
     const kill = new AbortController();
     const onSigint = () => {
@@ -57,11 +49,6 @@ Ctrl-C stops handing out games, lets the running batches finish, keeps every fin
         process.stderr.write(`interrupted: finished games are in ${result.dir}\n`);
         return this.exit(130);
       }
-    } catch (error) {
-      const message = userFacing(error);
-      if (message === undefined) throw error;
-      process.stderr.write(message + '\n');
-      return this.exit(1);
     } finally {
       process.off('SIGINT', onSigint);
     }

@@ -1,8 +1,8 @@
-import { Args, Command } from '@oclif/core';
+import { Args } from '@oclif/core';
 import { loadExperiment } from '../../config/load.js';
-import { setFlag, userFacing } from '../shared.js';
+import { setFlag, TwentyqCommand } from '../shared.js';
 
-export default class Validate extends Command {
+export default class Validate extends TwentyqCommand {
   static override summary = 'Check an experiment file without running it.';
   static override description =
     'Parses the YAML, checks it against schemas/experiment.schema.json and every plugin against its own option schema, and prints each problem as file:line:column with what was expected. Exits with 1 when there is a problem.';
@@ -12,16 +12,9 @@ export default class Validate extends Command {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Validate);
-    try {
-      const e = await loadExperiment(args.file, { set: flags.set ?? [] });
-      const stages = e.stages.map((s) => `${s.name}`).join(', ');
-      this.log(`${args.file}: ok. Experiment "${e.name}", seed ${e.seed}, ${e.stages.length} stage${e.stages.length === 1 ? '' : 's'} (${stages}).`);
-      this.log(`domain ${e.domain.label}, answerer ${e.answerer.label}, policy ${e.policy.label}, reward ${e.reward.label}; max_questions ${e.game.max_questions}, wrong_guess ${e.game.wrong_guess}.`);
-    } catch (error) {
-      const message = userFacing(error);
-      if (message === undefined) throw error;
-      process.stderr.write(message + '\n');
-      return this.exit(1);
-    }
+    const e = await loadExperiment(args.file, { set: flags.set ?? [] });
+    const stages = e.stages.map((s) => s.name).join(', ');
+    this.log(`${args.file}: ok. Experiment "${e.name}", seed ${e.seed}, ${e.stages.length} stage${e.stages.length === 1 ? '' : 's'} (${stages}).`);
+    this.log(`domain ${e.domain.label}, answerer ${e.answerer.label}, policy ${e.policy.label}, reward ${e.reward.label}; max_questions ${e.game.max_questions}, wrong_guess ${e.game.wrong_guess}.`);
   }
 }

@@ -38,6 +38,7 @@ export function loadDomainTable(file: string, name: string): Domain {
   });
   return new Domain({
     name,
+    noun: 'animal',
     candidates: data.animals.map((a) => ({ id: a.id, name: a.name, aliases: a.aliases ?? [] })),
     attributes: data.attributes.map((a) => ({ id: a.id, question: a.question, paraphrases: a.paraphrases, group: a.group })),
     truth,

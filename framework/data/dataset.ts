@@ -1,0 +1,36 @@
+import type { Move, Trajectory, Turn } from '../game/types.js';
+
+/** A game selected for supervised fine-tuning, and how many times it goes into the data. */
+export interface SftRow {
+  game: Trajectory;
+  copies: number;
+}
+
+/** A preference between two moves from the same state of a game with the same target. */
+export interface PreferencePair {
+  kind: 'divergence' | 'information';
+  target: string;
+  /** The turns before the moves compared (identical for both sides). */
+  history: Turn[];
+  chosen: Move;
+  rejected: Move;
+  /** Where the pair came from: the games compared (divergence) or the gains of the two moves (information). */
+  source: { chosen_game?: number; rejected_game?: number; chosen_score?: number; rejected_score?: number; chosen_gain?: number; rejected_gain?: number };
+}
+
+/** Figures that describe a training set (printed and written to metrics.json). */
+export type DataStats = Record<string, number>;
+
+export type TrainingSet =
+  | { kind: 'sft'; rows: SftRow[]; stats: DataStats }
+  | { kind: 'dpo'; pairs: PreferencePair[]; stats: DataStats }
+  | { kind: 'grpo'; targets: string[]; stats: DataStats };
+
+export type TrainingKind = TrainingSet['kind'];
+
+export function median(values: readonly number[]): number | null {
+  if (values.length === 0) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}

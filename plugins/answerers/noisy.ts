@@ -1,0 +1,31 @@
+import type { Answer } from '../../framework/game/types.js';
+import { definePlugin } from '../../framework/plugins/types.js';
+
+const FLIP: Partial<Record<Answer, Answer>> = { yes: 'no', no: 'yes' };
+
+export default definePlugin<'answerer', { answerer: unknown; p: number }>({
+  kind: 'answerer',
+  name: 'noisy',
+  description:
+    'Wraps another answerer and flips each yes/no answer with probability p, like a child who sometimes gets it wrong. "unknown" stays unknown; guesses are never flipped (the engine settles them).',
+  options: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      answerer: { type: ['string', 'object'], default: 'kb', description: 'The answerer to wrap (a name, path or { use, with }).' },
+      p: { type: 'number', minimum: 0, maximum: 1, default: 0.1, description: 'Probability of flipping a yes/no answer.' },
+    },
+  },
+  async create({ answerer, p }, context) {
+    const inner = await context.create('answerer', answerer as string);
+    // Draws for every answer, flippable or not, so that the random stream does not depend on it.
+    const noisy = (answer: Answer, rng: { next(): number }): Answer => (rng.next() < p ? (FLIP[answer] ?? answer) : answer);
+    return {
+      answer(question, target, history, rng) {
+        const answer = inner.answer(question, target, history, rng);
+        // stays synchronous around a synchronous answerer, which spares the engine a promise per answer
+        return answer instanceof Promise ? answer.then((a) => noisy(a, rng)) : noisy(answer, rng);
+      },
+    };
+  },
+});

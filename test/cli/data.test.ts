@@ -1,0 +1,105 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { checkTrl } from '../../framework/data/trl.js';
+
+const BIN = resolve('bin/run.js');
+const env = { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' };
+const cli = (args: string[]) => {
+  const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 120_000, maxBuffer: 256 * 1024 * 1024 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+};
+const tmp = () => mkdtempSync(join(tmpdir(), 'twentyq-data-'));
+const jsonl = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+
+describe('the data pipeline from the command line', () => {
+  const out = tmp();
+  const run = cli(['run', 'experiments/data.yaml', '--out', out, '--set', 'stages.0.generate.games_per_animal=6']);
+  const dir = join(out, 'data', readdirSync(join(out, 'data'))[0]!);
+
+  it('generates, audits and writes both training sets in TRL format', () => {
+    expect(run.code, run.stderr).toBe(0);
+    expect(readdirSync(dir).sort()).toEqual(['02-audit.json', '02-audit.txt', 'config.yaml', 'dpo.trl.jsonl', 'games.jsonl', 'metrics.json', 'run.json', 'sft.trl.jsonl', 'summary.txt']);
+    expect(run.stdout).toMatch(/games\s+noisy-expert\s+540/);
+    expect(run.stdout).toMatch(/sft: weighted-sft\(.*\): \d+ sft rows/);
+    expect(run.stdout).toMatch(/dpo: dpo\(.*\): \d+ dpo rows \(.*divergence_pairs \d+, information_pairs \d+/);
+    const sft = jsonl(join(dir, 'sft.trl.jsonl'));
+    const dpo = jsonl(join(dir, 'dpo.trl.jsonl'));
+    for (const row of sft) expect(checkTrl('sft', row)).toBeUndefined();
+    for (const row of dpo) expect(checkTrl('dpo', row)).toBeUndefined();
+    const metrics = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8'));
+    expect(metrics.stages.sft).toMatchObject({ format: 'trl-sft', trl_rows: sft.length, rows: sft.length, rows_per_animal_min: 20 });
+    expect(metrics.stages.dpo.trl_rows).toBe(dpo.length);
+    expect(metrics.stages.dpo.pairs).toBe(metrics.stages.dpo.divergence_pairs + metrics.stages.dpo.information_pairs);
+    expect(metrics.stages['02-audit']).toMatchObject({ games: 540, gaps: [] });
+    // the noisy answerer's footprint: about 5% of the checked answers contradict the table
+    expect(metrics.stages['02-audit'].contradictions / metrics.stages['02-audit'].answers_checked).toBeGreaterThan(0.03);
+    expect(metrics.stages['02-audit'].contradictions / metrics.stages['02-audit'].answers_checked).toBeLessThan(0.07);
+  });
+
+  it('audit: the per-animal table of a games file, JSON on request', () => {
+    const json = join(tmp(), 'audit.json');
+    const r = cli(['audit', join(dir, 'games.jsonl'), '--min-wins', '2', '--json', json]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/animal\s+games\s+wins\s+win rate\s+fewest q\s+median q\s+contradictions/);
+    expect(r.stdout.split('\n').filter((l) => /^\w+\s+6\s+\d/.test(l)).length).toBe(90);
+    expect(JSON.parse(readFileSync(json, 'utf8')).games).toBe(540);
+  });
+
+  it('export: each format, every row valid; strategy options by --with', () => {
+    const games = join(dir, 'games.jsonl');
+    for (const format of ['sft', 'dpo', 'grpo'] as const) {
+      const file = join(tmp(), `${format}.jsonl`);
+      const r = cli(['export', games, '--format', format, '--out', file]);
+      expect(r.code, r.stderr).toBe(0);
+      const rows = jsonl(file);
+      expect(r.stderr).toContain(`${rows.length} TRL ${format} rows -> ${file}`);
+      for (const row of rows) expect(checkTrl(format, row)).toBeUndefined();
+      if (format === 'grpo') expect(rows).toHaveLength(90);
+    }
+    const plain = cli(['export', games, '--format', 'sft', '--with', 'factor=1', '--with', 'include_losses=true']);
+    expect(plain.stdout.trim().split('\n')).toHaveLength(540);
+    const open = cli(['export', games, '--format', 'sft', '--no-candidates']);
+    expect(open.stdout).toContain('I am thinking of an animal.');
+    const bad = cli(['export', games, '--format', 'sft', '--with', 'factr=1']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toContain('unknown field "factr"; did you mean "factor"?');
+  });
+});
+
+describe('skewed data', () => {
+  it('audit-gap.yaml stops at the audit, naming every animal without a winning game', () => {
+    const out = tmp();
+    const r = cli(['run', 'experiments/audit-gap.yaml', '--out', out]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('02-audit: 3 animals have no winning game in 01-generate: giraffe, penguin, octopus.');
+    expect(r.stderr).toContain('set on_gap: warn to go on anyway');
+    const dir = join(out, 'audit-gap', readdirSync(join(out, 'audit-gap'))[0]!);
+    const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    expect(run.status).toBe('failed');
+    expect(run.stages.map((s: { status: string }) => s.status)).toEqual(['done', 'failed', 'pending']);
+    expect(readdirSync(dir)).not.toContain('03-dataset.trl.jsonl');
+    // with on_gap: warn the run goes on and builds the data anyway
+    const warn = cli(['run', 'experiments/audit-gap.yaml', '--out', out, '--set', 'stages.1.audit.on_gap=warn']);
+    expect(warn.code).toBe(0);
+    expect(warn.stderr).toContain('WARNING: 02-audit: 3 animals have no winning game');
+  });
+
+  it('audit on a file exits 1 on a gap unless --on-gap warn', () => {
+    const out = tmp();
+    cli(['run', 'experiments/audit-gap.yaml', '--out', out]);
+    const dir = join(out, 'audit-gap', readdirSync(join(out, 'audit-gap'))[0]!);
+    const fail = cli(['audit', join(dir, '01-generate.jsonl')]);
+    expect(fail.code).toBe(1);
+    expect(fail.stderr).toContain('audit failed: 3 animals have no winning game: giraffe, penguin, octopus');
+    expect(cli(['audit', join(dir, '01-generate.jsonl'), '--on-gap', 'warn']).code).toBe(0);
+  });
+
+  it('a games file that is not one gets its file and line', () => {
+    const r = cli(['audit', 'package.json']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/^package\.json:1: not JSON/);
+  });
+});
