@@ -12,6 +12,9 @@ export const BUILTINS: BuiltinTable = {
   policy: {
     random: () => import('./policies/random.js'),
     infogain: () => import('./policies/infogain.js'),
+    local: () => import('./policies/local/index.js'),
+    checklist: () => import('./policies/checklist.js'),
+    mixture: () => import('./policies/mixture.js'),
   },
   reward: {
     efficiency: () => import('./rewards/efficiency.js'),
@@ -20,5 +23,6 @@ export const BUILTINS: BuiltinTable = {
   strategy: {
     'weighted-sft': () => import('./strategies/weighted-sft.js'),
     dpo: () => import('./strategies/dpo.js'),
+    grpo: () => import('./strategies/grpo.js'),
   },
 };

@@ -35,3 +35,16 @@ export function tinyDomain(): Domain {
     truth: new Uint8Array(ids.flatMap((id) => rows[id]!)),
   });
 }
+
+/** The first n animals of animals90 with every attribute: a domain small enough to train on in a test. */
+export function smallAnimals(n: number): Domain {
+  const full = animals90();
+  const A = full.attributes.length;
+  return new Domain({
+    name: `animals${n}`,
+    noun: 'animal',
+    candidates: full.candidates.slice(0, n),
+    attributes: full.attributes,
+    truth: full.truth!.slice(0, n * A),
+  });
+}

@@ -265,7 +265,7 @@ async function resolveStage(raw: Record<string, Record<string, unknown> | null>,
           const ref = await resolvePlugin('policy', p, [...path, 'policies', i], r);
           if (ref) policies.push(ref);
         }
-      } else policies.push(scope.policy);
+      }
       const labels = new Set<string>();
       policies.forEach((p, i) => {
         if (labels.has(p.label)) {
@@ -274,7 +274,7 @@ async function resolveStage(raw: Record<string, Record<string, unknown> | null>,
         }
         labels.add(p.label);
       });
-      return { kind, name, policies, answerer: await plugin('answerer', 'answerer', scope.answerer), ...count };
+      return { kind, name, ...(rawPolicies ? { policies } : {}), answerer: await plugin('answerer', 'answerer', scope.answerer), ...count };
     }
     case 'generate': {
       const count = gameCount(settings, path, r);
@@ -296,6 +296,14 @@ async function resolveStage(raw: Record<string, Record<string, unknown> | null>,
         min_wins_per_animal: settings.min_wins_per_animal as number,
         on_gap: settings.on_gap as 'fail' | 'warn',
       };
+    case 'train': {
+      const strategy = await resolvePlugin('strategy', settings.strategy as RawRef, [...path, 'strategy'], r);
+      const hasGames = scope.earlier.some((s) => GAME_STAGES.includes(s.kind));
+      const from = settings.from !== undefined || hasGames ? source(settings, path, scope, r) : undefined;
+      return strategy
+        ? { kind, name, strategy, ...(from ? { from } : {}), start: settings.start as 'current' | 'fresh', label: (settings.label as string | undefined) ?? name }
+        : undefined;
+    }
     case 'dataset': {
       const strategy = await resolvePlugin('strategy', settings.strategy as RawRef, [...path, 'strategy'], r);
       const from = source(settings, path, scope, r);

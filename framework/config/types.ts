@@ -7,7 +7,8 @@ export type GameCount = { games_per_animal: number; games?: undefined } | { game
 export type EvaluateStage = {
   kind: 'evaluate';
   name: string;
-  policies: PluginRef[];
+  /** Absent: the current policy (the experiment's, or the last train stage's checkpoint). */
+  policies?: PluginRef[];
   answerer: PluginRef;
 } & GameCount;
 
@@ -40,7 +41,20 @@ export interface DatasetStage {
   show_candidates: boolean;
 }
 
-export type Stage = EvaluateStage | GenerateStage | AuditStage | DatasetStage;
+/** Trains the current policy (or a fresh one) with a strategy; its checkpoint becomes the current policy. */
+export interface TrainStage {
+  kind: 'train';
+  name: string;
+  strategy: PluginRef;
+  /** The stage whose games offline strategies learn from (absent when there is none before). */
+  from?: string;
+  /** current: go on from the policy so far; fresh: start again from the experiment's policy. */
+  start: 'current' | 'fresh';
+  /** How the trained policy is called in tables; the stage name unless set. */
+  label: string;
+}
+
+export type Stage = EvaluateStage | GenerateStage | AuditStage | DatasetStage | TrainStage;
 
 /** Stages that play games and write them (what audit and dataset stages read). */
 export const GAME_STAGES: readonly Stage['kind'][] = ['evaluate', 'generate'];

@@ -40,6 +40,16 @@ export async function resolveRef<K extends Kind>(kind: K, raw: RawRef, baseDir: 
   return { ref: { use, with: options, label: given.label ?? defaultLabel(def.name, given.with) }, def };
 }
 
+/** Calls a plugin's create; what it throws (a missing checkpoint, a bad option value) names the plugin. */
+async function instantiate<K extends Kind>(kind: K, ref: PluginRef, def: PluginDef<K>, context: PluginContext): Promise<Instances[K]> {
+  try {
+    return await (def.create as (options: unknown, context: PluginContext) => Promise<Instances[K]>)(ref.with, context);
+  } catch (error) {
+    if (error instanceof PluginError) throw error;
+    throw new PluginError(`${kind} ${ref.label}: ${(error as Error).message}`);
+  }
+}
+
 /**
  * Builds plugin instances for one domain and one set of rules. Each reference is built once and
  * shared, which is what lets a worker thread build its plugins once and play many batches with them.
@@ -62,11 +72,17 @@ export class PluginFactory {
     return new PluginFactory(domain, rules, baseDir);
   }
 
+  /** A new instance that nothing else shares (a policy about to be trained is changed in place). */
+  async fresh<K extends Exclude<Kind, 'domain'>>(kind: K, raw: RawRef | PluginRef): Promise<Instances[K]> {
+    const { ref, def } = await resolveRef(kind, raw, this.baseDir);
+    return instantiate(kind, ref, def as PluginDef<K>, this.context);
+  }
+
   create<K extends Kind>(kind: K, raw: RawRef | PluginRef): Promise<Instances[K]> {
     const key = `${kind}:${JSON.stringify(raw)}`;
     let instance = this.built.get(key);
     if (!instance) {
-      instance = resolveRef(kind, raw, this.baseDir).then(({ ref, def }) => (def as PluginDef<Exclude<K, 'domain'>>).create(ref.with, this.context));
+      instance = resolveRef(kind, raw, this.baseDir).then(({ ref, def }) => instantiate(kind, ref, def as PluginDef<K>, this.context));
       this.built.set(key, instance);
     }
     return instance as Promise<Instances[K]>;

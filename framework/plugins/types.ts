@@ -1,6 +1,7 @@
 import type { Candidate, Domain } from '../game/domain.js';
 import type { Answer, Awaitable, GameView, Move, QuestionMove, Rules, Trajectory, Turn } from '../game/types.js';
-import type { TrainingSet } from '../data/dataset.js';
+import type { PreferencePair, SftRow, TrainingSet } from '../data/dataset.js';
+import type { GameSpec } from '../game/engine.js';
 import type { Rng } from '../util/rng.js';
 
 export const KINDS = ['domain', 'answerer', 'policy', 'reward', 'strategy'] as const;
@@ -33,9 +34,88 @@ export interface Reward {
   score(trajectory: Trajectory): number;
 }
 
-/** Turns games into training data: which games, how often, which preferences. */
+/** One piece of training a trainable backend does; a strategy drives it with a sequence of them. */
+export type TrainJob =
+  | { kind: 'sft'; rows: readonly SftRow[]; options: SftTraining }
+  | { kind: 'dpo'; pairs: readonly PreferencePair[]; reference: unknown; options: DpoTraining }
+  | { kind: 'grpo'; games: readonly Trajectory[]; advantages: Float64Array; reference: unknown; options: GrpoTraining };
+
+export interface SftTraining {
+  epochs: number;
+  lr: number;
+  batch_size: number;
+  seed: number;
+  /**
+   * Weight of an auxiliary loss: at every step, the guesses alone should point at the game's target
+   * (known in the data, never shown to the policy). It teaches which animal the answers point to from
+   * every step, not only from the teacher's guesses; 0 turns it off.
+   */
+  target_weight: number;
+  /** Called after each epoch with its figures (loss, accuracy, entropy). */
+  onEpoch?(figures: Record<string, number>): void;
+}
+
+export interface DpoTraining {
+  epochs: number;
+  lr: number;
+  batch_size: number;
+  beta: number;
+  seed: number;
+  onEpoch?(figures: Record<string, number>): void;
+}
+
+export interface GrpoTraining {
+  lr: number;
+  epsilon: number;
+  beta: number;
+  temperature: number;
+  epochs: number;
+  batch_size: number;
+  seed: number;
+  /** Jobs of one session share the optimiser's state (one GRPO stage is one session). */
+  session: string;
+}
+
+/**
+ * A policy that can be trained (DESIGN: `train(job) -> checkpoint`). Its state travels to the worker
+ * threads that play its games, serves as the frozen reference of DPO and GRPO, and is saved as a
+ * checkpoint that its plugin loads again from the `checkpoint` option.
+ */
+export interface TrainablePolicy extends Policy {
+  train(job: TrainJob): Promise<Record<string, number>>;
+  exportState(): unknown;
+  importState(state: unknown): void;
+  save(file: string, note: Record<string, unknown>): void;
+}
+
+export function isTrainable(policy: Policy): policy is TrainablePolicy {
+  const p = policy as Partial<TrainablePolicy>;
+  return typeof p.train === 'function' && typeof p.exportState === 'function' && typeof p.importState === 'function' && typeof p.save === 'function';
+}
+
+/** What a strategy gets to train a policy: the games to learn from, and games to play as it goes. */
+export interface TrainEnv {
+  domain: Domain;
+  rules: Rules;
+  /** Seed for this stage's randomness (shuffles, targets, game seeds). */
+  seed: number;
+  stage: string;
+  /** The games of the stage named by `from` (offline strategies). */
+  games(): Trajectory[];
+  /** Plays games in the worker pool with the given policy state (online strategies); rewards are filled in. */
+  play(specs: readonly GameSpec[], state: unknown, options: { temperature: number }): Promise<Trajectory[]>;
+  /** Records one point of the training curve (to <stage>.curve.jsonl and the progress line). */
+  log(figures: Record<string, number>): void;
+  /** Progress over the strategy's steps (epochs or iterations). */
+  progress(done: number, total: number, unit: string): void;
+  /** Fired by Ctrl-C: stop between steps, keep what was learnt. */
+  stop: AbortSignal;
+}
+
+/** Turns games into training data (which games, how often, which preferences) and trains with it. */
 export interface Strategy {
   build(games: readonly Trajectory[]): TrainingSet;
+  train(policy: TrainablePolicy, env: TrainEnv): Promise<void>;
 }
 
 export interface Instances {

@@ -12,12 +12,14 @@ import { audit } from './stages/audit.js';
 import { dataset } from './stages/dataset.js';
 import { evaluate } from './stages/evaluate.js';
 import { generate } from './stages/generate.js';
+import { train } from './stages/train.js';
 
 const STAGES: { [K in Stage['kind']]: StageRunner<Extract<Stage, { kind: K }>> } = {
   evaluate,
   generate,
   audit,
   dataset,
+  train,
 };
 
 export interface RunOptions {

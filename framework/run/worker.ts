@@ -4,7 +4,7 @@ import { playGames, type GameSpec } from '../game/engine.js';
 import type { Rules, Trajectory } from '../game/types.js';
 import { packSummaries, type GameSummary } from '../metrics/outcome.js';
 import { PluginFactory } from '../plugins/factory.js';
-import type { PluginRef } from '../plugins/types.js';
+import { isTrainable, type PluginRef } from '../plugins/types.js';
 
 /** What every game of a run shares; a worker builds one plugin factory per setup and keeps it. */
 export interface Setup {
@@ -21,6 +21,11 @@ export interface PlayTask {
   specs: GameSpec[];
   /** Send the trajectories back as objects too (training needs them; evaluation needs only the text). */
   trajectories?: boolean;
+  /**
+   * Weights to play with (a trainable policy's exportState): online training sends its current policy
+   * this way. Every batch of one round carries the same state, so batches sharing a worker agree.
+   */
+  policyState?: unknown;
 }
 
 export interface PlayResult {
@@ -57,6 +62,10 @@ export default async function play(task: PlayTask): Promise<PlayResult> {
     factory.create('answerer', task.answerer),
     factory.create('reward', task.reward),
   ]);
+  if (task.policyState !== undefined) {
+    if (!isTrainable(policy)) throw new Error(`policy ${task.policy.label} cannot take trained weights`);
+    policy.importState(task.policyState);
+  }
   const trajectories = await playGames(task.specs, {
     domain: factory.domain,
     rules: task.setup.rules,

@@ -7,12 +7,20 @@ import { Rng, deriveSeed } from '../../framework/util/rng.js';
 
 export type PairKind = PreferencePair['kind'];
 
-export interface DpoOptions {
+/** Which pairs to make. */
+export interface PairOptions {
   kinds: PairKind[];
   margin: number;
   max_pairs_per_target: number;
   information_per_game: number;
   min_gain_gap: number;
+}
+
+export interface DpoOptions extends PairOptions {
+  beta: number;
+  epochs: number;
+  lr: number;
+  batch_size: number;
 }
 
 /** How good a game was: questions to a win; a loss ranks after every win. */
@@ -133,7 +141,7 @@ function cap(pairs: PreferencePair[], max: number): PreferencePair[] {
     .map(({ p }) => p);
 }
 
-export function buildPairs(games: readonly Trajectory[], domain: Domain, rules: Rules, o: DpoOptions): { pairs: PreferencePair[]; stats: DataStats } {
+export function buildPairs(games: readonly Trajectory[], domain: Domain, rules: Rules, o: PairOptions): { pairs: PreferencePair[]; stats: DataStats } {
   if (o.kinds.includes('information') && !domain.truth) throw new Error(`dpo: information pairs need a domain with a truth table; ${domain.name} has none`);
   const pairs: PreferencePair[] = [];
   const perTarget: number[] = [];
@@ -169,12 +177,36 @@ export default definePlugin<'strategy', DpoOptions>({
       max_pairs_per_target: { type: 'integer', minimum: 0, default: 200, description: 'Per target and kind, the clearest pairs kept (0: all).' },
       information_per_game: { type: 'integer', minimum: 0, default: 2, description: 'Information: states drawn per game (0: every state).' },
       min_gain_gap: { type: 'number', minimum: 0, default: 0.5, description: 'Information: the rejected question gains at least this many bits less.' },
+      beta: { type: 'number', exclusiveMinimum: 0, default: 0.1, description: 'Training: strength of the pull to the reference (the policy before DPO).' },
+      epochs: { type: 'integer', minimum: 1, default: 2, description: 'Training: passes over the pairs.' },
+      lr: { type: 'number', exclusiveMinimum: 0, default: 0.0003, description: 'Training: Adam learning rate.' },
+      batch_size: { type: 'integer', minimum: 1, default: 128, description: 'Training: pairs per gradient update.' },
     },
   },
-  create: (options, { domain, rules }) => ({
-    build(games) {
-      const { pairs, stats } = buildPairs(games, domain, rules, options);
-      return { kind: 'dpo', pairs, stats };
-    },
-  }),
+  create(options, { domain, rules }) {
+    const build = (games: readonly Trajectory[]) => ({ kind: 'dpo' as const, ...buildPairs(games, domain, rules, options) });
+    return {
+      build,
+      async train(policy, env) {
+        const { pairs, stats } = build(env.games());
+        env.log({ epoch: 0, ...stats });
+        await policy.train({
+          kind: 'dpo',
+          pairs,
+          reference: policy.exportState(),
+          options: {
+            beta: options.beta,
+            epochs: options.epochs,
+            lr: options.lr,
+            batch_size: options.batch_size,
+            seed: env.seed,
+            onEpoch: (figures) => {
+              env.log(figures);
+              env.progress(figures.epoch!, options.epochs, 'epochs');
+            },
+          },
+        });
+      },
+    };
+  },
 });

@@ -2,11 +2,19 @@ import { median, type DataStats, type SftRow } from '../../framework/data/datase
 import type { Trajectory } from '../../framework/game/types.js';
 import { definePlugin } from '../../framework/plugins/types.js';
 
-export interface WeightedSftOptions {
+/** Which games go into the data, and how often. */
+export interface SftSelection {
   win_within: number;
   factor: number;
   include_losses: boolean;
   min_per_animal: number;
+}
+
+export interface WeightedSftOptions extends SftSelection {
+  epochs: number;
+  lr: number;
+  batch_size: number;
+  target_weight: number;
 }
 
 /**
@@ -14,7 +22,7 @@ export interface WeightedSftOptions {
  * win, 1 for a loss when losses are included, none otherwise. Then every animal with fewer than
  * `min_per_animal` rows gets more copies of its own games, fewest questions first, until it has them.
  */
-export function weightGames(games: readonly Trajectory[], o: WeightedSftOptions): { rows: SftRow[]; stats: DataStats } {
+export function weightGames(games: readonly Trajectory[], o: SftSelection): { rows: SftRow[]; stats: DataStats } {
   const rows: SftRow[] = [];
   let efficient = 0;
   for (const game of games) {
@@ -69,12 +77,40 @@ export default definePlugin<'strategy', WeightedSftOptions>({
       factor: { type: 'integer', minimum: 1, default: 5, description: 'Copies of an efficient win (1: plain SFT).' },
       include_losses: { type: 'boolean', default: false, description: 'Keep lost games (once each).' },
       min_per_animal: { type: 'integer', minimum: 0, default: 0, description: 'Copy an animal\'s best games until it has at least this many rows.' },
+      epochs: { type: 'integer', minimum: 1, default: 15, description: 'Training: passes over the data.' },
+      lr: { type: 'number', exclusiveMinimum: 0, default: 0.003, description: 'Training: Adam learning rate.' },
+      batch_size: { type: 'integer', minimum: 1, default: 64, description: 'Training: steps per gradient update.' },
+      target_weight: {
+        type: 'number',
+        minimum: 0,
+        default: 0.5,
+        description: 'Training: weight of the auxiliary loss that makes the guesses point at the game\'s target at every step (0: off).',
+      },
     },
   },
-  create: (options) => ({
-    build(games) {
-      const { rows, stats } = weightGames(games, options);
-      return { kind: 'sft', rows, stats };
-    },
-  }),
+  create(options) {
+    const build = (games: readonly Trajectory[]) => ({ kind: 'sft' as const, ...weightGames(games, options) });
+    return {
+      build,
+      async train(policy, env) {
+        const { rows, stats } = build(env.games());
+        env.log({ epoch: 0, ...stats });
+        await policy.train({
+          kind: 'sft',
+          rows,
+          options: {
+            epochs: options.epochs,
+            lr: options.lr,
+            batch_size: options.batch_size,
+            target_weight: options.target_weight,
+            seed: env.seed,
+            onEpoch: (figures) => {
+              env.log(figures);
+              env.progress(figures.epoch!, options.epochs, 'epochs');
+            },
+          },
+        });
+      },
+    };
+  },
 });

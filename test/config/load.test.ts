@@ -18,10 +18,10 @@ async function problems(file: string, set: string[] = []): Promise<string[]> {
 describe('broken experiment files', () => {
   const table: [string, string[]][] = [
     ['syntax.yaml', [`${dir}/syntax.yaml:4:1: YAML syntax: Flow map in block collection must be sufficiently indented and end with a }`]],
-    ['unknown-stage.yaml', [`${dir}/unknown-stage.yaml:3:5: stages[0].evalute: unknown stage "evalute"; did you mean "evaluate"? Expected one of: generate, audit, dataset, evaluate`]],
+    ['unknown-stage.yaml', [`${dir}/unknown-stage.yaml:3:5: stages[0].evalute: unknown stage "evalute"; did you mean "evaluate"? Expected one of: generate, audit, dataset, evaluate, train`]],
     [
       'unknown-policy.yaml',
-      [`${dir}/unknown-policy.yaml:2:9: policy: unknown policy "infogian"; did you mean "infogain"? Known policies: infogain, random. A plugin of your own is named by its file path, e.g. ./my-policy.js`],
+      [`${dir}/unknown-policy.yaml:2:9: policy: unknown policy "infogian"; did you mean "infogain"? Known policies: checklist, infogain, local, mixture, random. A plugin of your own is named by its file path, e.g. ./my-policy.js`],
     ],
     [
       'types.yaml',
@@ -53,7 +53,7 @@ describe('broken experiment files', () => {
       'two-stages-in-one.yaml',
       [
         `${dir}/two-stages-in-one.yaml:3:5: stages[0]: a stage is a map with exactly one key (its kind); start each stage with its own "- "`,
-        `${dir}/two-stages-in-one.yaml:4:5: stages[0].report: unknown stage "report". Expected one of: generate, audit, dataset, evaluate`,
+        `${dir}/two-stages-in-one.yaml:4:5: stages[0].report: unknown stage "report". Expected one of: generate, audit, dataset, evaluate, train`,
       ],
     ],
     ['not-a-map.yaml', [`${dir}/not-a-map.yaml:1:1: expected a map with at least name: and stages: (see experiments/quickstart.yaml)`]],
@@ -84,8 +84,8 @@ describe('loading an experiment', () => {
     const [stage] = e.stages;
     expect(stage).toMatchObject({ kind: 'evaluate', name: '01-evaluate', games_per_animal: 10 });
     if (stage?.kind !== 'evaluate') throw new Error('expected an evaluate stage');
-    expect(stage.policies.map((p) => p.label)).toEqual(['random', 'infogain', 'infogain-noisy']);
-    expect(stage.policies[2]!.with).toEqual({ epsilon: 0.3, temperature: 0.5 });
+    expect(stage.policies!.map((p) => p.label)).toEqual(['random', 'infogain', 'infogain-noisy']);
+    expect(stage.policies![2]!.with).toEqual({ epsilon: 0.3, temperature: 0.5 });
   });
 
   it('applies --set overrides before validation, a bare plugin name growing into { use }', async () => {

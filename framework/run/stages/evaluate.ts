@@ -13,7 +13,7 @@ export async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise
   const rows: SummaryRow[] = [];
   const metrics: Record<string, OutcomeMetrics> = {};
   try {
-    for (const policy of stage.policies) {
+    for (const policy of stage.policies ?? [ctx.current.policy]) {
       const played = await playInto(ctx, stage.name, { policy, answerer: stage.answerer }, specs, out);
       metrics[policy.label] = played.metrics;
       rows.push({ stage: stage.name, policy: policy.label, metrics: played.metrics });

@@ -14,6 +14,9 @@ export async function playInto(
   out: JsonlWriter,
 ): Promise<{ completed: boolean; metrics: OutcomeMetrics }> {
   const { experiment, domain, pool, progress, signals } = ctx;
+  // Build the plugins here first: a problem (a missing checkpoint, a bad option) is reported as it is,
+  // not as an error from inside a worker thread.
+  await Promise.all([ctx.plugins.create('policy', players.policy), ctx.plugins.create('answerer', players.answerer)]);
   const acc = new OutcomeAccumulator(experiment.game.max_questions, domain.candidates.map((c) => c.id));
   progress.start(`${stageName} ${players.policy.label}`, specs.length);
   const completed = await playInBatches(pool, { setup: ctx.setup, ...players, reward: experiment.reward }, specs, {

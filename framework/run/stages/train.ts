@@ -1,0 +1,89 @@
+import type { TrainStage } from '../../config/types.js';
+import type { Trajectory } from '../../game/types.js';
+import { isTrainable, type PluginRef, type TrainEnv } from '../../plugins/types.js';
+import { deriveSeed } from '../../util/rng.js';
+import { playInBatches } from '../batches.js';
+import { StageError, type StageContext, type StageOutcome } from '../context.js';
+
+/** Thrown out of TrainEnv.play when Ctrl-C stops a round of games half way. */
+class Stopped extends Error {}
+
+function show(figures: Record<string, number>): string {
+  return Object.entries(figures)
+    .filter(([k]) => !['epoch', 'iteration', 'steps', 'pairs'].includes(k))
+    .slice(0, 6)
+    .map(([k, v]) => `${k} ${Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(3)}`)
+    .join(', ');
+}
+
+/**
+ * Trains a policy with a strategy: offline from an earlier stage's games, or online with games played
+ * in the worker pool as it goes. Every step's figures go to <stage>.curve.jsonl; the trained policy is
+ * saved as <stage>.ckpt.json and becomes the current policy of the stages after.
+ */
+export async function train(stage: TrainStage, ctx: StageContext): Promise<StageOutcome> {
+  const { run, experiment, domain, progress, pool, signals } = ctx;
+  const base = stage.start === 'fresh' ? experiment.policy : ctx.current.policy;
+  const policy = await ctx.plugins.fresh('policy', base);
+  if (!isTrainable(policy)) {
+    throw new StageError(`${stage.name}: policy ${base.label} cannot be trained; use a trainable backend such as { use: local } as the experiment's policy`);
+  }
+  const strategy = await ctx.plugins.create('strategy', stage.strategy);
+  const curveFile = `${stage.name}.curve.jsonl`;
+  const curve = run.openJsonl(curveFile);
+  run.setStage(stage.name, 'running', curveFile);
+  let last: Record<string, number> = {};
+  let total = 0;
+  let stopped = false;
+  const env: TrainEnv = {
+    domain,
+    rules: experiment.game,
+    seed: deriveSeed(experiment.seed, stage.name),
+    stage: stage.name,
+    games: () => {
+      if (!stage.from) throw new StageError(`${stage.name}: strategy ${stage.strategy.label} learns from games; put a generate stage before it or set from:`);
+      return ctx.games(stage.from);
+    },
+    async play(specs, state, { temperature }) {
+      const ref: PluginRef = { ...base, with: { ...base.with, temperature } };
+      const games: Trajectory[] = [];
+      const completed = await playInBatches(pool, { setup: ctx.setup, policy: ref, answerer: experiment.answerer, reward: experiment.reward, trajectories: true, policyState: state }, specs, {
+        stop: signals.stop,
+        batchSize: Math.ceil(specs.length / (pool.workers * 2)),
+        onResult: (result) => void games.push(...result.trajectories!),
+      });
+      if (!completed) throw new Stopped();
+      return games;
+    },
+    log(figures) {
+      curve.write(JSON.stringify({ stage: stage.name, ...figures }) + '\n');
+      last = figures;
+    },
+    progress(done, of, unit) {
+      if (of !== total) progress.start(`${stage.name} ${stage.strategy.label}`, (total = of), unit);
+      progress.update(done, { note: show(last) });
+    },
+    stop: signals.stop,
+  };
+  try {
+    await strategy.train(policy, env);
+  } catch (error) {
+    if (!(error instanceof Stopped)) throw error;
+    stopped = true;
+  } finally {
+    progress.stop();
+    curve.close();
+  }
+  stopped ||= signals.stop.aborted;
+  const file = `${stage.name}.ckpt.json`;
+  policy.save(run.file(file), { experiment: experiment.name, stage: stage.name, strategy: stage.strategy, seed: experiment.seed, complete: !stopped });
+  run.setStage(stage.name, 'running', file);
+  ctx.current.policy = { use: base.use, with: { ...base.with, checkpoint: run.file(file) }, label: stage.label };
+  progress.log(`${stage.name}: ${stage.strategy.label} -> ${file}${Object.keys(last).length > 0 ? ` (${show(last)})` : ''}`);
+  return {
+    completed: !stopped,
+    rows: [],
+    notes: [`${stage.name}: trained ${stage.label} with ${stage.strategy.label}${Object.keys(last).length > 0 ? `: ${show(last)}` : ''}`],
+    metrics: { strategy: stage.strategy.label, start: stage.start, checkpoint: file, curve: curveFile, ...last },
+  };
+}

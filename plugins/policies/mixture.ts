@@ -1,0 +1,46 @@
+import type { GameView, Move } from '../../framework/game/types.js';
+import { definePlugin, type Policy } from '../../framework/plugins/types.js';
+
+/**
+ * A population of questioners: each game is played from start to end by one of them, drawn with the
+ * given weights from the game's own random stream. A teacher with good days and bad days.
+ */
+export default definePlugin<'policy', { policies: unknown[]; weights?: number[] }>({
+  kind: 'policy',
+  name: 'mixture',
+  description: 'Plays each game with one of several policies, drawn per game with the given weights (default: equal).',
+  options: {
+    type: 'object',
+    additionalProperties: false,
+    required: ['policies'],
+    properties: {
+      policies: { type: 'array', minItems: 1, items: { type: ['string', 'object'] }, description: 'The policies (names, paths or { use, with }).' },
+      weights: { type: 'array', items: { type: 'number', minimum: 0 }, description: 'Relative weight of each policy; equal when absent.' },
+    },
+  },
+  async create({ policies, weights }, context) {
+    if (weights && weights.length !== policies.length) throw new Error(`mixture: ${weights.length} weights for ${policies.length} policies`);
+    const members: Policy[] = await Promise.all(policies.map((p) => context.create('policy', p as string)));
+    const w = weights ?? members.map(() => 1);
+    const pick = (game: GameView): number => {
+      let i = game.memo.get('mixture') as number | undefined;
+      if (i === undefined) game.memo.set('mixture', (i = game.rng.weighted(w)));
+      return i;
+    };
+    return {
+      async act(games) {
+        const moves = new Array<Move>(games.length);
+        const byMember = new Map<number, number[]>();
+        games.forEach((g, k) => {
+          const i = pick(g);
+          byMember.set(i, [...(byMember.get(i) ?? []), k]);
+        });
+        for (const [i, ks] of byMember) {
+          const out = await members[i]!.act(ks.map((k) => games[k]!));
+          ks.forEach((k, j) => (moves[k] = out[j]!));
+        }
+        return moves;
+      },
+    };
+  },
+});

@@ -1,0 +1,102 @@
+import type { GameSpec } from '../../framework/game/engine.js';
+import type { Trajectory } from '../../framework/game/types.js';
+import { definePlugin } from '../../framework/plugins/types.js';
+import { Rng, deriveSeed } from '../../framework/util/rng.js';
+
+export interface GrpoOptions {
+  iterations: number;
+  group_size: number;
+  targets_per_iteration: number;
+  lr: number;
+  epsilon: number;
+  beta: number;
+  temperature: number;
+  epochs: number;
+  batch_size: number;
+}
+
+/**
+ * Group-relative advantages: each game's reward minus the mean of its group (the games of one
+ * target in one iteration), divided by the group's standard deviation (n - 1, as TRL computes it)
+ * plus 1e-4. A group whose games all scored the same teaches nothing: its advantages are 0.
+ */
+export function groupAdvantages(rewards: ArrayLike<number>, groupSize: number): Float64Array {
+  if (rewards.length % groupSize !== 0) throw new Error(`grpo: ${rewards.length} rewards do not make groups of ${groupSize}`);
+  const out = new Float64Array(rewards.length);
+  for (let g = 0; g < rewards.length; g += groupSize) {
+    let mean = 0;
+    for (let i = g; i < g + groupSize; i++) mean += rewards[i]!;
+    mean /= groupSize;
+    let variance = 0;
+    for (let i = g; i < g + groupSize; i++) variance += (rewards[i]! - mean) ** 2;
+    const std = groupSize > 1 ? Math.sqrt(variance / (groupSize - 1)) : 0;
+    for (let i = g; i < g + groupSize; i++) out[i] = std < 1e-12 ? 0 : (rewards[i]! - mean) / (std + 1e-4);
+  }
+  return out;
+}
+
+function outcome(games: readonly Trajectory[], maxQuestions: number): { success: number; avg_questions: number; mean_reward: number } {
+  let wins = 0;
+  let questions = 0;
+  let reward = 0;
+  for (const g of games) {
+    if (g.outcome === 'win') wins++;
+    questions += g.outcome === 'win' ? g.questions : maxQuestions;
+    reward += g.reward ?? 0;
+  }
+  return { success: wins / games.length, avg_questions: questions / games.length, mean_reward: reward / games.length };
+}
+
+export default definePlugin<'strategy', GrpoOptions>({
+  kind: 'strategy',
+  name: 'grpo',
+  description:
+    'Online reinforcement learning (GRPO). Each iteration draws targets, plays group_size games per target with the current policy in the worker pool, scores them with the reward plugin, normalises rewards within each group, and takes clipped-surrogate steps (epsilon) with a KL penalty (beta) to the policy the stage started from.',
+  options: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      iterations: { type: 'integer', minimum: 1, default: 100, description: 'Rounds of play-then-update.' },
+      group_size: { type: 'integer', minimum: 2, default: 8, description: 'Games per target per iteration (the group rewards are normalised in).' },
+      targets_per_iteration: { type: 'integer', minimum: 0, default: 0, description: 'Targets drawn per iteration (0: every candidate once).' },
+      lr: { type: 'number', exclusiveMinimum: 0, default: 0.0003, description: 'Adam learning rate.' },
+      epsilon: { type: 'number', exclusiveMinimum: 0, default: 0.2, description: 'Clip range of the probability ratio.' },
+      beta: { type: 'number', minimum: 0, default: 0.02, description: 'Weight of the KL penalty to the reference policy (0: none).' },
+      temperature: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Sampling temperature of the games played for training.' },
+      epochs: { type: 'integer', minimum: 1, default: 1, description: 'Passes over the steps of each iteration.' },
+      batch_size: { type: 'integer', minimum: 1, default: 512, description: 'Steps per gradient update.' },
+    },
+  },
+  create(options, { domain, rules }) {
+    return {
+      build: () => ({ kind: 'grpo', targets: domain.candidates.map((c) => c.id), stats: { prompts: domain.size } }),
+      async train(policy, env) {
+        const reference = policy.exportState();
+        const rng = new Rng(deriveSeed(env.seed, 'grpo-targets'));
+        const all = domain.candidates.map((c) => c.id);
+        for (let iteration = 1; iteration <= options.iterations && !env.stop.aborted; iteration++) {
+          const targets = options.targets_per_iteration > 0 ? Array.from({ length: options.targets_per_iteration }, () => rng.pick(all)) : all;
+          const specs: GameSpec[] = targets.flatMap((target, t) =>
+            Array.from({ length: options.group_size }, (_, k) => {
+              const game = t * options.group_size + k;
+              return { game, seed: deriveSeed(env.seed, 'grpo', iteration, game), target };
+            }),
+          );
+          const started = performance.now();
+          const games = await env.play(specs, policy.exportState(), { temperature: options.temperature });
+          const seconds = (performance.now() - started) / 1000;
+          const advantages = groupAdvantages(games.map((g) => g.reward ?? 0), options.group_size);
+          const figures = await policy.train({
+            kind: 'grpo',
+            games,
+            advantages,
+            reference,
+            options: { ...options, seed: deriveSeed(env.seed, 'grpo-update', iteration), session: env.stage },
+          });
+          env.log({ iteration, ...outcome(games, rules.max_questions), ...figures, games_per_s: games.length / seconds });
+          env.progress(iteration, options.iterations, 'iterations');
+        }
+      },
+    };
+  },
+});

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadExperiment } from '../../framework/config/load.js';
+import { createProgress } from '../../framework/run/progress.js';
+import { runExperiment } from '../../framework/run/runner.js';
+import type { RunRecord } from '../../framework/run/rundir.js';
+
+const quiet = createProgress('silent');
+const tmp = () => mkdtempSync(join(tmpdir(), 'twentyq-train-'));
+const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+
+describe('train stages', () => {
+  it('train with each strategy, write curves and checkpoints, and hand the policy on to the next stage', async () => {
+    const experiment = await loadExperiment('test/fixtures/mini-pipeline.yaml');
+    const result = await runExperiment(experiment, { workers: 2, runsDir: tmp(), progress: quiet });
+    expect(result.status).toBe('completed');
+    const files = readdirSync(result.dir);
+    for (const stage of ['sft', 'dpo', 'grpo']) {
+      expect(files).toContain(`${stage}.ckpt.json`);
+      expect(files).toContain(`${stage}.curve.jsonl`);
+    }
+    const sft = lines(join(result.dir, 'sft.curve.jsonl'));
+    expect(sft.map((r) => r.epoch)).toEqual([0, 1, 2]);
+    expect(sft[2]).toMatchObject({ loss: expect.any(Number), accuracy: expect.any(Number), entropy: expect.any(Number) });
+    const dpo = lines(join(result.dir, 'dpo.curve.jsonl'));
+    expect(dpo[1]).toMatchObject({ loss: expect.any(Number), preference_accuracy: expect.any(Number), margin: expect.any(Number) });
+    const grpo = lines(join(result.dir, 'grpo.curve.jsonl'));
+    expect(grpo.map((r) => r.iteration)).toEqual([1, 2]);
+    for (const key of ['loss', 'mean_reward', 'success', 'avg_questions', 'kl', 'entropy', 'clip_fraction', 'games_per_s']) expect(grpo[1]![key], key).toEqual(expect.any(Number));
+    // the final evaluation played the GRPO checkpoint, under the train stage's label
+    expect(result.rows.map((r) => r.policy)).toEqual(['teacher', 'grpo']);
+    const metrics = JSON.parse(readFileSync(join(result.dir, 'metrics.json'), 'utf8'));
+    expect(metrics.stages.grpo).toMatchObject({ strategy: expect.stringMatching(/^grpo/), checkpoint: 'grpo.ckpt.json' });
+    const run = JSON.parse(readFileSync(join(result.dir, 'run.json'), 'utf8')) as RunRecord;
+    expect(run.stages.find((s) => s.name === 'grpo')!.files).toEqual(['grpo.curve.jsonl', 'grpo.ckpt.json']);
+  });
+
+  it('give the same checkpoints for the same experiment and seed, with 2 workers and with 1', async () => {
+    const experiment = await loadExperiment('test/fixtures/mini-pipeline.yaml');
+    const a = await runExperiment(experiment, { workers: 2, runsDir: tmp(), progress: quiet });
+    const b = await runExperiment(experiment, { workers: 2, runsDir: tmp(), progress: quiet });
+    const c = await runExperiment(experiment, { workers: 1, runsDir: tmp(), progress: quiet });
+    for (const stage of ['sft', 'dpo', 'grpo']) {
+      const ckpt = (dir: string) => readFileSync(join(dir, `${stage}.ckpt.json`), 'utf8');
+      expect(ckpt(b.dir), stage).toBe(ckpt(a.dir));
+      expect(ckpt(c.dir), stage).toBe(ckpt(a.dir));
+    }
+    const other = await runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: ['seed=12'] }), { workers: 2, runsDir: tmp(), progress: quiet });
+    expect(readFileSync(join(other.dir, 'sft.ckpt.json'), 'utf8')).not.toBe(readFileSync(join(a.dir, 'sft.ckpt.json'), 'utf8'));
+  });
+
+  it('explain what is wrong: a policy that cannot train, an offline strategy with no games', async () => {
+    const notTrainable = await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: ['policy=infogain', 'stages=[{train: {strategy: grpo}}]'] });
+    await expect(runExperiment(notTrainable, { workers: 1, runsDir: tmp(), progress: quiet })).rejects.toThrow(
+      /01-train: policy infogain cannot be trained; use a trainable backend such as \{ use: local \}/,
+    );
+    const noGames = await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: ['stages=[{train: {strategy: weighted-sft}}]'] });
+    await expect(runExperiment(noGames, { workers: 1, runsDir: tmp(), progress: quiet })).rejects.toThrow(/01-train: strategy weighted-sft learns from games; put a generate stage before it or set from:/);
+  });
+});
