@@ -32,6 +32,8 @@ export interface StageContext {
   current: { policy: PluginRef };
   /** The games an earlier stage wrote, read once and kept for the stages after it. */
   games(stage: string): Trajectory[];
+  /** True while a stage that was interrupted earlier runs again: it keeps the games already played. */
+  resuming: boolean;
 }
 
 export interface StageOutcome {

@@ -1,7 +1,10 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
+import { parse } from 'yaml';
 import type { Experiment } from '../config/types.js';
+import type { PluginRef } from '../plugins/types.js';
+import type { SummaryRow } from './context.js';
 
 export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
 export type StageStatus = 'pending' | 'running' | 'done' | 'interrupted' | 'failed';
@@ -14,6 +17,8 @@ export interface StageRecord {
   files: string[];
   /** Wall-clock seconds the stage took, once it ended. */
   seconds?: number;
+  /** What a finished stage added to the summary, and the current policy after it: what a resumed run needs. */
+  outcome?: { rows: SummaryRow[]; notes: string[]; policy: PluginRef };
 }
 
 export interface RunRecord {
@@ -24,6 +29,8 @@ export interface RunRecord {
   finished: string | null;
   workers: number;
   error?: string;
+  /** When the run was resumed after an interruption. */
+  resumed?: string[];
   stages: StageRecord[];
 }
 
@@ -66,6 +73,30 @@ export class RunDir {
     return run;
   }
 
+  /** Reopens an interrupted (or failed) run to finish it: its resolved config and its record. */
+  static resume(path: string, workers: number): { run: RunDir; experiment: Experiment } {
+    let record: RunRecord;
+    let experiment: Experiment;
+    try {
+      record = JSON.parse(readFileSync(join(path, 'run.json'), 'utf8')) as RunRecord;
+      experiment = parse(readFileSync(join(path, 'config.yaml'), 'utf8')) as Experiment;
+    } catch (error) {
+      throw new ResumeError(`${path} is not a run directory to resume (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): it needs run.json and config.yaml`);
+    }
+    if (record.status === 'completed') throw new ResumeError(`${path}: this run is complete; there is nothing to resume`);
+    if (!Array.isArray(experiment?.stages) || experiment.stages.length !== record.stages.length) {
+      throw new ResumeError(`${path}: config.yaml and run.json do not describe the same stages`);
+    }
+    record.status = 'running';
+    record.finished = null;
+    delete record.error;
+    record.workers = workers;
+    record.resumed = [...(record.resumed ?? []), new Date().toISOString()];
+    const run = new RunDir(resolve(path), record);
+    run.save();
+    return { run, experiment };
+  }
+
   file(name: string): string {
     return join(this.path, name);
   }
@@ -77,6 +108,12 @@ export class RunDir {
   }
 
   private readonly started = new Map<string, number>();
+
+  /** Keeps what a finished stage contributed, so that a resumed run can rebuild its summary. */
+  setOutcome(name: string, outcome: NonNullable<StageRecord['outcome']>): void {
+    this.stage(name).outcome = outcome;
+    this.save();
+  }
 
   /** Records a stage's status and the files it wrote so far (and its duration once it ends). */
   setStage(name: string, status: StageStatus, ...files: string[]): void {
@@ -103,21 +140,28 @@ export class RunDir {
     writeFileSync(this.file(name), text);
   }
 
-  readJson<T>(name: string): T {
-    return JSON.parse(readFileSync(this.file(name), 'utf8')) as T;
+  /** A JSON file of the run, or `missing` when it is not there. */
+  readJson<T>(name: string, missing: T): T {
+    return existsSync(this.file(name)) ? (JSON.parse(readFileSync(this.file(name), 'utf8')) as T) : missing;
   }
 
-  /** Opens a stage's JSONL file for appending; each write goes straight to disk, so Ctrl-C loses nothing written. */
-  openJsonl(name: string): JsonlWriter {
-    return new JsonlWriter(this.file(name));
+  /**
+   * Opens a stage's JSONL file, for appending (games, which a resumed stage keeps) or from empty
+   * (what a stage makes again when it runs again); each write goes straight to disk.
+   */
+  openJsonl(name: string, flags: 'a' | 'w' = 'a'): JsonlWriter {
+    return new JsonlWriter(this.file(name), flags);
   }
 
-  private save(): void {
+  save(): void {
     writeFileSync(this.file('run.json'), JSON.stringify(this.record, null, 2) + '\n');
   }
 }
 
 /** Appends text to a file with a synchronous write per call: what is written is on disk. */
+/** A run that cannot be resumed, and why. */
+export class ResumeError extends Error {}
+
 export class JsonlWriter {
   private fd: number | undefined;
 

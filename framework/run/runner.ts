@@ -24,6 +24,11 @@ const STAGES: { [K in Stage['kind']]: StageRunner<Extract<Stage, { kind: K }>> }
 
 export interface RunOptions {
   workers?: number;
+  /**
+   * Finish an interrupted run in its own directory: finished stages are kept, an interrupted stage
+   * keeps the games it played and plays the rest, a training stage starts again.
+   */
+  resume?: RunDir;
   /** Where run directories go (default ./runs). */
   runsDir?: string;
   progress?: Progress;
@@ -76,7 +81,7 @@ export function summaryTable(experiment: Experiment, rows: readonly SummaryRow[]
 export async function runExperiment(experiment: Experiment, options: RunOptions = {}): Promise<RunResult> {
   const workers = options.workers ?? defaultWorkers();
   const progress = options.progress ?? createProgress();
-  const run = RunDir.create(options.runsDir ?? 'runs', experiment, workers);
+  const run = options.resume ?? RunDir.create(options.runsDir ?? 'runs', experiment, workers);
   const factory = await PluginFactory.forDomain(experiment.domain, experiment.game, experiment.baseDir);
   const pool = new GamePool(workers);
   const never = new AbortController().signal;
@@ -98,25 +103,36 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
       if (cached?.stage !== stage) cached = { stage, games: readGames(run.file(`${stage}.jsonl`)) };
       return cached.games;
     },
+    resuming: false,
   };
   const rows: SummaryRow[] = [];
   const notes: string[] = [];
-  const metrics: Record<string, unknown> = {};
+  const metrics: Record<string, unknown> = options.resume ? (run.readJson<{ stages: Record<string, unknown> }>('metrics.json', { stages: {} }).stages ?? {}) : {};
   let status: RunStatus = 'completed';
   let current: Stage | undefined;
   try {
     for (const stage of experiment.stages) {
       current = stage;
+      const record = run.stage(stage.name);
+      if (record.status === 'done' && record.outcome) {
+        // finished before the run was resumed: its summary and its policy carry over
+        rows.push(...record.outcome.rows);
+        notes.push(...record.outcome.notes);
+        ctx.current.policy = record.outcome.policy;
+        continue;
+      }
       if (ctx.signals.stop.aborted) {
         status = 'interrupted';
         break;
       }
+      ctx.resuming = record.status !== 'pending';
       run.setStage(stage.name, 'running');
       const outcome = await (STAGES[stage.kind] as StageRunner)(stage, ctx);
       rows.push(...outcome.rows);
       notes.push(...(outcome.notes ?? []));
       if (outcome.metrics !== undefined) metrics[stage.name] = outcome.metrics;
       run.writeJson('metrics.json', { experiment: experiment.name, stages: metrics });
+      if (outcome.completed) run.setOutcome(stage.name, { rows: outcome.rows, notes: outcome.notes ?? [], policy: ctx.current.policy });
       run.setStage(stage.name, outcome.completed ? 'done' : 'interrupted');
       if (!outcome.completed) {
         status = 'interrupted';

@@ -1,18 +1,12 @@
 import type { GameSpec } from '../../framework/game/engine.js';
 import type { Trajectory } from '../../framework/game/types.js';
-import { definePlugin } from '../../framework/plugins/types.js';
+import { definePlugin, type GrpoTraining } from '../../framework/plugins/types.js';
 import { Rng, deriveSeed } from '../../framework/util/rng.js';
 
-export interface GrpoOptions {
+export interface GrpoOptions extends Omit<GrpoTraining, 'seed' | 'session'> {
   iterations: number;
   group_size: number;
   targets_per_iteration: number;
-  lr: number;
-  epsilon: number;
-  beta: number;
-  temperature: number;
-  epochs: number;
-  batch_size: number;
 }
 
 /**
@@ -91,7 +85,16 @@ export default definePlugin<'strategy', GrpoOptions>({
             games,
             advantages,
             reference,
-            options: { ...options, seed: deriveSeed(env.seed, 'grpo-update', iteration), session: env.stage },
+            options: {
+              lr: options.lr,
+              epsilon: options.epsilon,
+              beta: options.beta,
+              temperature: options.temperature,
+              epochs: options.epochs,
+              batch_size: options.batch_size,
+              seed: deriveSeed(env.seed, 'grpo-update', iteration),
+              session: env.stage,
+            },
           });
           env.log({ iteration, ...outcome(games, rules.max_questions), ...figures, games_per_s: games.length / seconds });
           env.progress(iteration, options.iterations, 'iterations');

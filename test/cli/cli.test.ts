@@ -162,5 +162,17 @@ describe('twentyq CLI', () => {
     expect(lines.length).toBeLessThan(3 * 36_000);
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
     expect(readFileSync(join(dir, 'summary.txt'), 'utf8')).toMatch(/01-evaluate\s+random/);
+    expect(stderr).toContain(`finish the run with: twentyq run --resume ${dir}`);
+    // --resume finishes it in place
+    const resumed = cli(['run', '--resume', dir, '--progress', 'none']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stdout).toContain(`run completed: ${dir}`);
+    expect(readFileSync(file!, 'utf8').split('\n').filter(Boolean)).toHaveLength(3 * 36_000);
+    expect(cli(['run', '--resume', dir]).stderr).toContain('this run is complete; there is nothing to resume');
+  });
+
+  it('run: needs a file or --resume, not both', () => {
+    expect(cli(['run']).stderr).toContain('give an experiment file to run, or --resume RUN_DIR');
+    expect(cli(['run', 'experiments/quickstart.yaml', '--resume', 'runs/x']).code).toBe(1);
   });
 });

@@ -10,7 +10,7 @@ export async function dataset(stage: DatasetStage, ctx: StageContext): Promise<S
   const set = strategy.build(games);
   const rows = toTrl(set, domain, experiment.game, { show_candidates: stage.show_candidates });
   const file = `${stage.name}.trl.jsonl`;
-  const out = run.openJsonl(file);
+  const out = run.openJsonl(file, 'w');
   run.setStage(stage.name, 'running', file);
   try {
     writeTrl(set.kind, rows, (chunk) => out.write(chunk));

@@ -2,25 +2,28 @@ import type { EvaluateStage } from '../../config/types.js';
 import type { OutcomeMetrics } from '../../metrics/outcome.js';
 import type { StageContext, StageOutcome, SummaryRow } from '../context.js';
 import { gameSpecs } from '../games.js';
-import { playInto } from './play.js';
+import { playedGames, playInto, sortPlayed } from './play.js';
 
 /** Plays fresh games with each policy and measures the outcome: all policies play the same games. */
 export async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise<StageOutcome> {
   const specs = gameSpecs(ctx.experiment.seed, stage.name, stage, ctx.domain);
   const file = `${stage.name}.jsonl`;
+  const policies = stage.policies ?? [ctx.current.policy];
+  const played = ctx.resuming ? playedGames(ctx.run.file(file)) : new Map();
   const out = ctx.run.openJsonl(file);
   ctx.run.setStage(stage.name, 'running', file);
   const rows: SummaryRow[] = [];
   const metrics: Record<string, OutcomeMetrics> = {};
   try {
-    for (const policy of stage.policies ?? [ctx.current.policy]) {
-      const played = await playInto(ctx, stage.name, { policy, answerer: stage.answerer }, specs, out);
-      metrics[policy.label] = played.metrics;
-      rows.push({ stage: stage.name, policy: policy.label, metrics: played.metrics });
-      if (!played.completed) return { completed: false, rows, metrics: { policies: metrics } };
+    for (const policy of policies) {
+      const result = await playInto(ctx, stage.name, { policy, answerer: stage.answerer }, specs, out, played.get(policy.label));
+      metrics[policy.label] = result.metrics;
+      rows.push({ stage: stage.name, policy: policy.label, metrics: result.metrics });
+      if (!result.completed) return { completed: false, rows, metrics: { policies: metrics } };
     }
   } finally {
     out.close();
   }
+  if (ctx.resuming) sortPlayed(ctx.run.file(file), policies.map((p) => p.label));
   return { completed: true, rows, metrics: { policies: metrics } };
 }

@@ -1,22 +1,25 @@
 import type { GenerateStage } from '../../config/types.js';
 import type { StageContext, StageOutcome } from '../context.js';
 import { gameSpecs } from '../games.js';
-import { playInto } from './play.js';
+import { playedGames, playInto, sortPlayed } from './play.js';
 
 /** Plays games with the teacher and keeps every trajectory: the data set later stages read. */
 export async function generate(stage: GenerateStage, ctx: StageContext): Promise<StageOutcome> {
   const specs = gameSpecs(ctx.experiment.seed, stage.name, stage, ctx.domain, stage.weights);
   const file = `${stage.name}.jsonl`;
+  const played = ctx.resuming ? playedGames(ctx.run.file(file)) : new Map();
   const out = ctx.run.openJsonl(file);
   ctx.run.setStage(stage.name, 'running', file);
+  let result;
   try {
-    const { completed, metrics } = await playInto(ctx, stage.name, { policy: stage.policy, answerer: stage.answerer }, specs, out);
-    return {
-      completed,
-      rows: [{ stage: stage.name, policy: stage.policy.label, metrics }],
-      metrics: { teacher: stage.policy.label, answerer: stage.answerer.label, file, ...metrics },
-    };
+    result = await playInto(ctx, stage.name, { policy: stage.policy, answerer: stage.answerer }, specs, out, played.get(stage.policy.label));
   } finally {
     out.close();
   }
+  if (ctx.resuming && result.completed) sortPlayed(ctx.run.file(file), [stage.policy.label]);
+  return {
+    completed: result.completed,
+    rows: [{ stage: stage.name, policy: stage.policy.label, metrics: result.metrics }],
+    metrics: { teacher: stage.policy.label, answerer: stage.answerer.label, file, ...result.metrics },
+  };
 }

@@ -30,7 +30,7 @@ export async function train(stage: TrainStage, ctx: StageContext): Promise<Stage
   }
   const strategy = await ctx.plugins.create('strategy', stage.strategy);
   const curveFile = `${stage.name}.curve.jsonl`;
-  const curve = run.openJsonl(curveFile);
+  const curve = run.openJsonl(curveFile, 'w');
   run.setStage(stage.name, 'running', curveFile);
   let last: Record<string, number> = {};
   let total = 0;

@@ -44,7 +44,7 @@ function epochs<T>(
   o: { epochs: number; batch_size: number; seed: number },
   params: Float64Array,
   adam: Adam,
-  example: (item: T, grad: Float64Array) => number,
+  example: (item: T, grad: Float64Array) => void,
   weightOf: (item: T) => number,
   after: (epoch: number) => void,
 ): void {
@@ -75,13 +75,17 @@ function epochs<T>(
 export function trainSft(net: Network, params: Float64Array, encoder: StateEncoder, rules: Rules, rows: readonly SftRow[], o: SftTraining): Record<string, number> {
   const examples = rows.flatMap((row) => {
     const target = encoder.attributes + encoder.domain.candidateIndexOf(row.game.target)!;
-    return steps(encoder, rules, row.game).map((s) => ({ ...s, weight: row.copies, target }));
+    return steps(encoder, rules, row.game).map((s) => ({
+      ...s,
+      weight: row.copies,
+      target,
+      // the target loss is a softmax over the legal guesses alone
+      guesses: s.legal.map((v, i) => (i >= encoder.attributes ? v : 0)),
+    }));
   });
   if (examples.length === 0) throw new Error('sft: no step of the selected games is a move this policy can make');
   const adam = new Adam(net.size, o.lr);
   const d = new Float64Array(encoder.actions);
-  // The guesses alone, for the target loss: a softmax over the legal guesses only.
-  const guessesOnly = (legal: Uint8Array) => legal.map((v, i) => (i >= encoder.attributes ? v : 0));
   let figures: Record<string, number> = {};
   let loss = 0;
   let correct = 0;
@@ -97,14 +101,13 @@ export function trainSft(net: Network, params: Float64Array, encoder: StateEncod
       const logits = acts.at(-1)!;
       d.fill(0);
       loss += crossEntropy(logits, e.legal, e.action, e.weight, d);
-      if (o.target_weight > 0 && e.legal[e.target]) crossEntropy(logits, guessesOnly(e.legal), e.target, o.target_weight * e.weight, d);
+      if (o.target_weight > 0 && e.legal[e.target]) crossEntropy(logits, e.guesses, e.target, o.target_weight * e.weight, d);
       let best = -1;
       for (let i = 0; i < logits.length; i++) if (e.legal[i] && (best < 0 || logits[i]! > logits[best]!)) best = i;
       if (best === e.action) correct += e.weight;
       entropy += e.weight * entropyOf(logSoftmax(logits, e.legal));
       total += e.weight;
       net.backward(params, e.x, acts, d, grad);
-      return 0;
     },
     (e) => e.weight,
     (epoch) => {
@@ -147,7 +150,6 @@ export function trainDpo(net: Network, params: Float64Array, reference: Float64A
       margin += r.margin;
       if (r.margin > 0) wins++;
       net.backward(params, e.x, acts, d, grad);
-      return r.loss;
     },
     () => 1,
     (epoch) => {
@@ -194,7 +196,6 @@ export function trainGrpo(net: Network, params: Float64Array, reference: Float64
       if (r.clipped) clipped++;
       seen++;
       net.backward(params, e.x, acts, d, grad);
-      return r.loss;
     },
     () => 1,
     () => {},

@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, appendFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadExperiment } from '../../framework/config/load.js';
+import { createProgress, type Progress } from '../../framework/run/progress.js';
+import { runExperiment } from '../../framework/run/runner.js';
+import { RunDir, type RunRecord } from '../../framework/run/rundir.js';
+
+const quiet = createProgress('silent');
+const tmp = () => mkdtempSync(join(tmpdir(), 'twentyq-resume-'));
+const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8');
+
+/** A progress sink that fires `stop` once a stage whose label starts with `prefix` has made `after` steps. */
+function stopAt(prefix: string, after: number, stop: AbortController): Progress {
+  let label = '';
+  return { start: (l) => void (label = l), update: (done) => void (label.startsWith(prefix) && done >= after && stop.abort()), stop() {}, log() {} };
+}
+
+describe('resuming an interrupted run', () => {
+  it('keeps the games played, plays the rest, and ends with the files an uninterrupted run writes', async () => {
+    const experiment = await loadExperiment('experiments/quickstart.yaml', { set: ['stages.0.evaluate.games_per_animal=20'] });
+    const whole = await runExperiment(experiment, { workers: 2, runsDir: tmp(), progress: quiet });
+    const stop = new AbortController();
+    const cut = await runExperiment(experiment, { workers: 2, runsDir: tmp(), progress: stopAt('01-evaluate infogain', 500, stop), stop: stop.signal });
+    expect(cut.status).toBe('interrupted');
+    // a hard stop can leave half a line: it is dropped and played again
+    appendFileSync(join(cut.dir, '01-evaluate.jsonl'), '{"game": 17, "policy": "infog');
+    const { run, experiment: again } = RunDir.resume(cut.dir, 1);
+    const done = await runExperiment(again, { workers: 1, resume: run, progress: quiet });
+    expect(done.status).toBe('completed');
+    expect(done.dir).toBe(cut.dir);
+    expect(read(cut.dir, '01-evaluate.jsonl')).toBe(read(whole.dir, '01-evaluate.jsonl'));
+    expect(done.rows.map((r) => r.metrics)).toEqual(whole.rows.map((r) => r.metrics));
+    const record = JSON.parse(read(cut.dir, 'run.json')) as RunRecord;
+    expect(record).toMatchObject({ status: 'completed', workers: 1, resumed: [expect.any(String)] });
+  });
+
+  it('carries finished stages over and starts an interrupted training stage again: the same checkpoints', async () => {
+    const experiment = await loadExperiment('test/fixtures/mini-pipeline.yaml');
+    const whole = await runExperiment(experiment, { workers: 2, runsDir: tmp(), progress: quiet });
+    const stop = new AbortController();
+    const cut = await runExperiment(experiment, { workers: 2, runsDir: tmp(), progress: stopAt('grpo', 1, stop), stop: stop.signal });
+    expect(cut.status).toBe('interrupted');
+    const record = JSON.parse(read(cut.dir, 'run.json')) as RunRecord;
+    expect(record.stages.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done', 'interrupted', 'pending']);
+    const { run, experiment: again } = RunDir.resume(cut.dir, 2);
+    const done = await runExperiment(again, { workers: 2, resume: run, progress: quiet });
+    expect(done.status).toBe('completed');
+    for (const file of ['sft.ckpt.json', 'dpo.ckpt.json', 'grpo.ckpt.json', 'final.jsonl']) expect(read(cut.dir, file), file).toBe(read(whole.dir, file));
+    expect(done.summary.replace(/\d+\.\d+s/g, '')).toBe(whole.summary.replace(/\d+\.\d+s/g, ''));
+    // the curve of the stage that ran twice holds its second run only
+    expect(read(cut.dir, 'grpo.curve.jsonl').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('refuses what cannot be resumed, saying why', async () => {
+    const experiment = await loadExperiment('experiments/quickstart.yaml', { set: ['stages.0.evaluate.games_per_animal=1'] });
+    const complete = await runExperiment(experiment, { workers: 1, runsDir: tmp(), progress: quiet });
+    expect(() => RunDir.resume(complete.dir, 1)).toThrow(/this run is complete; there is nothing to resume/);
+    expect(() => RunDir.resume(tmp(), 1)).toThrow(/is not a run directory to resume \(ENOENT\): it needs run.json and config.yaml/);
+  });
+});
