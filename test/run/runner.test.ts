@@ -50,7 +50,16 @@ describe('runner', () => {
 
     const run = JSON.parse(readFileSync(join(result.dir, 'run.json'), 'utf8')) as RunRecord;
     expect(run).toMatchObject({ experiment: 'quickstart', status: 'completed', workers: 2 });
-    expect(run.stages).toEqual([{ name: '01-evaluate', kind: 'evaluate', status: 'done', files: ['01-evaluate.jsonl'], seconds: expect.any(Number) }]);
+    expect(run.stages).toEqual([
+      {
+        name: '01-evaluate',
+        kind: 'evaluate',
+        status: 'done',
+        files: ['01-evaluate.jsonl'],
+        seconds: expect.any(Number),
+        outcome: { rows: result.rows, notes: [], policy: experiment.policy },
+      },
+    ]);
 
     const games = lines(join(result.dir, '01-evaluate.jsonl'));
     expect(games).toHaveLength(3 * 180);
