@@ -1,9 +1,8 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parse } from 'yaml';
-import type { Experiment } from '../config/types.js';
 import type { Rules } from '../game/types.js';
 import { PluginFactory, type RawRef } from '../plugins/factory.js';
+import { readRunConfig } from '../run/rundir.js';
 
 /**
  * The domain and rules that games in a file were played under: from the resolved config.yaml of the
@@ -12,7 +11,7 @@ import { PluginFactory, type RawRef } from '../plugins/factory.js';
 export async function factoryForGames(file: string, flags: { domain?: string; 'max-questions'?: number; 'wrong-guess'?: string }): Promise<{ factory: PluginFactory; from: string }> {
   const config = join(dirname(file), 'config.yaml');
   if (existsSync(config) && flags.domain === undefined && flags['max-questions'] === undefined && flags['wrong-guess'] === undefined) {
-    const run = parse(readFileSync(config, 'utf8')) as Experiment;
+    const run = readRunConfig(dirname(file));
     return { factory: await PluginFactory.forDomain(run.domain, run.game, run.baseDir), from: config };
   }
   const rules: Rules = { max_questions: flags['max-questions'] ?? 20, wrong_guess: flags['wrong-guess'] === 'lose' ? 'lose' : 'continue' };

@@ -5,7 +5,7 @@ import type { ErrorObject } from 'ajv';
 import type { Domain } from '../game/domain.js';
 import type { Rules } from '../game/types.js';
 import { registry } from '../plugins/builtins.js';
-import { checkOptions, defaultLabel, type RawRef } from '../plugins/factory.js';
+import { prepareRef, type RawRef } from '../plugins/factory.js';
 import { PluginError } from '../plugins/registry.js';
 import type { Kind, PluginRef } from '../plugins/types.js';
 import { packagePath } from '../util/paths.js';
@@ -150,18 +150,14 @@ interface Resolver {
 
 /** Loads the plugin a reference names and checks its options, reporting problems at their places. */
 async function resolvePlugin(kind: Kind, raw: RawRef, path: Path, r: Resolver): Promise<PluginRef | undefined> {
-  const given = typeof raw === 'string' ? { use: raw } : raw;
   const usePath = typeof raw === 'string' ? path : [...path, 'use'];
-  const use = registry.locate(given.use, r.baseDir);
   try {
-    const def = await registry.load(kind, use);
-    const options = structuredClone(given.with ?? {});
-    const errors = checkOptions(def, options);
+    const { ref, def, errors } = await prepareRef(kind, raw, r.baseDir);
     if (errors.length > 0) {
-      r.problems.push(...schemaProblems(errors, options, r.source, [...path, 'with'], ` (options of ${kind} "${def.name}"; see twentyq plugins ${kind})`));
+      r.problems.push(...schemaProblems(errors, ref.with, r.source, [...path, 'with'], ` (options of ${kind} "${def.name}"; see twentyq plugins ${kind})`));
       return undefined;
     }
-    return { use, with: options, label: given.label ?? defaultLabel(def.name, given.with) };
+    return ref;
   } catch (error) {
     if (!(error instanceof PluginError)) throw error;
     r.problems.push({ ...r.source.place(usePath), path: dottedPath(usePath), message: error.message });

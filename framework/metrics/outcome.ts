@@ -1,3 +1,5 @@
+import type { Trajectory } from '../game/types.js';
+
 /** Outcome metrics of a set of games: what the policy achieved, not what its games looked like. */
 
 /** The little a metric needs of one game (the worker sends these rather than whole trajectories). */
@@ -60,8 +62,21 @@ export const PACKED_FIELDS = 6;
 
 export function packSummaries(games: readonly GameSummary[], candidateIndex: (id: string) => number): Float64Array {
   const packed = new Float64Array(games.length * PACKED_FIELDS);
-  games.forEach((g, i) => packed.set([g.game, candidateIndex(g.target), g.win ? 1 : 0, g.questions, g.invalid, g.reward], i * PACKED_FIELDS));
+  let r = 0;
+  for (const g of games) {
+    packed[r++] = g.game;
+    packed[r++] = candidateIndex(g.target);
+    packed[r++] = g.win ? 1 : 0;
+    packed[r++] = g.questions;
+    packed[r++] = g.invalid;
+    packed[r++] = g.reward;
+  }
   return packed;
+}
+
+/** The figures of a finished game that metrics use. */
+export function summaryOf(t: Trajectory): GameSummary {
+  return { game: t.game, target: t.target, win: t.outcome === 'win', questions: t.questions, invalid: t.invalid, reward: t.reward ?? 0 };
 }
 
 /** Accumulates games one by one (in any order) and reports the metrics at any point. */

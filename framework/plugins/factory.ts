@@ -27,17 +27,26 @@ export function checkOptions(def: PluginDef, options: Record<string, unknown>): 
   return validate(options) ? [] : (validate.errors ?? []);
 }
 
-/** Resolves a raw reference to a loaded, validated one (user plugin paths against baseDir). */
-export async function resolveRef<K extends Kind>(kind: K, raw: RawRef, baseDir: string): Promise<{ ref: PluginRef; def: PluginDef<K> }> {
+/**
+ * Loads the plugin a raw reference names (user plugin paths against baseDir) and checks its options,
+ * filling in defaults. Option problems come back as ajv errors, for the caller to report its own way.
+ */
+export async function prepareRef<K extends Kind>(kind: K, raw: RawRef, baseDir: string): Promise<{ ref: PluginRef; def: PluginDef<K>; errors: ErrorObject[] }> {
   const given = typeof raw === 'string' ? { use: raw } : raw;
   const use = registry.locate(given.use, baseDir);
   const def = await registry.load(kind, use);
   const options = structuredClone(given.with ?? {});
   const errors = checkOptions(def, options);
+  return { ref: { use, with: options, label: given.label ?? defaultLabel(def.name, given.with) }, def, errors };
+}
+
+/** Resolves a raw reference to a loaded, validated one; invalid options throw. */
+export async function resolveRef<K extends Kind>(kind: K, raw: RawRef, baseDir: string): Promise<{ ref: PluginRef; def: PluginDef<K> }> {
+  const { ref, def, errors } = await prepareRef(kind, raw, baseDir);
   if (errors.length > 0) {
     throw new PluginError(`invalid options for ${kind} "${def.name}": ${errors.map((e) => `${e.instancePath || 'with'}: ${describeError(e)}`).join('; ')}`);
   }
-  return { ref: { use, with: options, label: given.label ?? defaultLabel(def.name, given.with) }, def };
+  return { ref, def };
 }
 
 /** Calls a plugin's create; what it throws (a missing checkpoint, a bad option value) names the plugin. */

@@ -34,6 +34,11 @@ export interface RunRecord {
   stages: StageRecord[];
 }
 
+/** The resolved experiment a run directory was made from (its config.yaml). */
+export function readRunConfig(dir: string): Experiment {
+  return parse(readFileSync(join(dir, 'config.yaml'), 'utf8')) as Experiment;
+}
+
 function timestamp(date: Date): string {
   return date.toISOString().replace(/\.\d+Z$/, '').replace(/[-:]/g, '').replace('T', '-');
 }
@@ -79,7 +84,7 @@ export class RunDir {
     let experiment: Experiment;
     try {
       record = JSON.parse(readFileSync(join(path, 'run.json'), 'utf8')) as RunRecord;
-      experiment = parse(readFileSync(join(path, 'config.yaml'), 'utf8')) as Experiment;
+      experiment = readRunConfig(path);
     } catch (error) {
       throw new ResumeError(`${path} is not a run directory to resume (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): it needs run.json and config.yaml`);
     }

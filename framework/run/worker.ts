@@ -2,7 +2,7 @@ import { isMainThread } from 'node:worker_threads';
 import Tinypool from 'tinypool';
 import { playGames, type GameSpec } from '../game/engine.js';
 import type { Rules, Trajectory } from '../game/types.js';
-import { packSummaries, type GameSummary } from '../metrics/outcome.js';
+import { packSummaries, summaryOf } from '../metrics/outcome.js';
 import { PluginFactory } from '../plugins/factory.js';
 import { isTrainable, type PluginRef } from '../plugins/types.js';
 
@@ -74,14 +74,12 @@ export default async function play(task: PlayTask): Promise<PlayResult> {
     policyLabel: task.policy.label,
   });
   let jsonl = '';
-  const games: GameSummary[] = [];
   for (const t of trajectories) {
     t.reward = reward.score(t);
     jsonl += JSON.stringify(t) + '\n';
-    games.push({ game: t.game, target: t.target, win: t.outcome === 'win', questions: t.questions, invalid: t.invalid, reward: t.reward });
   }
   const bytes = encoder.encode(jsonl);
-  const summaries = packSummaries(games, (id) => factory.domain.candidateIndexOf(id)!);
+  const summaries = packSummaries(trajectories.map(summaryOf), (id) => factory.domain.candidateIndexOf(id)!);
   const result: PlayResult = task.trajectories ? { jsonl: bytes, summaries, trajectories } : { jsonl: bytes, summaries };
   if (!inWorker) return result;
   // Hand the buffers over to the main thread instead of copying them (tinypool's transferable protocol).

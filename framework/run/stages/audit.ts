@@ -7,10 +7,10 @@ export async function audit(stage: AuditStage, ctx: StageContext): Promise<Stage
   const { run, domain, progress } = ctx;
   const games = ctx.games(stage.from);
   const report = auditGames(games, domain, stage.min_wins_per_animal);
-  run.writeJson(`${stage.name}.json`, report);
-  run.writeText(`${stage.name}.txt`, auditTable(report.animals) + '\n\n' + auditSummary(report) + '\n');
-  run.setStage(stage.name, 'running', `${stage.name}.json`, `${stage.name}.txt`);
   const summary = auditSummary(report);
+  run.writeJson(`${stage.name}.json`, report);
+  run.writeText(`${stage.name}.txt`, auditTable(report.animals) + '\n\n' + summary + '\n');
+  run.setStage(stage.name, 'running', `${stage.name}.json`, `${stage.name}.txt`);
   progress.log(`${stage.name} (games of ${stage.from}):\n${summary.replace(/^/gm, '  ')}\n  per-animal table: ${run.file(`${stage.name}.txt`)}`);
   if (report.thin.length > 0) progress.log(`WARNING: ${report.thin.length} animals have fewer than ${stage.min_wins_per_animal} winning games: ${report.thin.join(', ')}`);
   if (report.gaps.length > 0) {

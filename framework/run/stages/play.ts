@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { GameSpec } from '../../game/engine.js';
 import type { Trajectory } from '../../game/types.js';
-import { OutcomeAccumulator, type OutcomeMetrics } from '../../metrics/outcome.js';
+import { OutcomeAccumulator, summaryOf, type OutcomeMetrics } from '../../metrics/outcome.js';
 import type { PluginRef } from '../../plugins/types.js';
 import { playInBatches } from '../batches.js';
 import type { StageContext } from '../context.js';
@@ -61,7 +61,7 @@ export async function playInto(
   const acc = new OutcomeAccumulator(experiment.game.max_questions, domain.candidates.map((c) => c.id));
   const done = new Set<number>();
   for (const g of played) {
-    acc.add({ game: g.game, target: g.target, win: g.outcome === 'win', questions: g.questions, invalid: g.invalid, reward: g.reward ?? 0 });
+    acc.add(summaryOf(g));
     done.add(g.game);
   }
   progress.start(`${stageName} ${players.policy.label}`, specs.length);

@@ -22,9 +22,8 @@ function addLogProbGrad(d: Float64Array, logp: Float64Array, action: number, fac
   d[action]! += factor / temperature;
 }
 
-/** Weighted cross-entropy on the teacher's move: -w log p(action). */
-export function crossEntropy(logits: Float64Array, legal: Uint8Array, action: number, weight: number, d: Float64Array): number {
-  const logp = logSoftmax(logits, legal);
+/** Weighted cross-entropy on the teacher's move: -w log p(action). `logp`: the log-softmax, when the caller has it. */
+export function crossEntropy(logits: Float64Array, legal: Uint8Array, action: number, weight: number, d: Float64Array, logp = logSoftmax(logits, legal)): number {
   addLogProbGrad(d, logp, action, -weight, 1);
   return -weight * logp[action]!;
 }

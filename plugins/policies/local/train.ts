@@ -38,17 +38,23 @@ function entropyOf(logp: Float64Array): number {
   return h;
 }
 
-/** Minibatches over examples in a seeded order: accumulates each example's gradient, then one Adam step. */
-function epochs<T>(
+/**
+ * Minibatches over examples in a seeded order. For each example: a forward pass, the objective's
+ * gradient with respect to the logits (into `d`), and the backward pass into the batch's gradient;
+ * then one Adam step per batch, the gradient divided by the batch's weight.
+ */
+function epochs<T extends { x: SparseInput }>(
+  net: Network,
   examples: readonly T[],
   o: { epochs: number; batch_size: number; seed: number },
   params: Float64Array,
   adam: Adam,
-  example: (item: T, grad: Float64Array) => void,
+  objective: (item: T, logits: Float64Array, d: Float64Array) => void,
   weightOf: (item: T) => number,
   after: (epoch: number) => void,
 ): void {
   const grad = new Float64Array(params.length);
+  const d = new Float64Array(net.shape.outputs);
   const rng = new Rng(o.seed);
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     const order = shuffled(examples.length, rng);
@@ -57,7 +63,10 @@ function epochs<T>(
       let weight = 0;
       for (let k = start; k < Math.min(start + o.batch_size, order.length); k++) {
         const item = examples[order[k]!]!;
-        example(item, grad);
+        const acts = net.forward(params, item.x);
+        d.fill(0);
+        objective(item, acts.at(-1)!, d);
+        net.backward(params, item.x, acts, d, grad);
         weight += weightOf(item);
       }
       if (weight === 0) continue;
@@ -85,29 +94,26 @@ export function trainSft(net: Network, params: Float64Array, encoder: StateEncod
   });
   if (examples.length === 0) throw new Error('sft: no step of the selected games is a move this policy can make');
   const adam = new Adam(net.size, o.lr);
-  const d = new Float64Array(encoder.actions);
   let figures: Record<string, number> = {};
   let loss = 0;
   let correct = 0;
   let entropy = 0;
   let total = 0;
   epochs(
+    net,
     examples,
     o,
     params,
     adam,
-    (e, grad) => {
-      const acts = net.forward(params, e.x);
-      const logits = acts.at(-1)!;
-      d.fill(0);
-      loss += crossEntropy(logits, e.legal, e.action, e.weight, d);
+    (e, logits, d) => {
+      const logp = logSoftmax(logits, e.legal);
+      loss += crossEntropy(logits, e.legal, e.action, e.weight, d, logp);
       if (o.target_weight > 0 && e.legal[e.target]) crossEntropy(logits, e.guesses, e.target, o.target_weight * e.weight, d);
       let best = -1;
       for (let i = 0; i < logits.length; i++) if (e.legal[i] && (best < 0 || logits[i]! > logits[best]!)) best = i;
       if (best === e.action) correct += e.weight;
-      entropy += e.weight * entropyOf(logSoftmax(logits, e.legal));
+      entropy += e.weight * entropyOf(logp);
       total += e.weight;
-      net.backward(params, e.x, acts, d, grad);
     },
     (e) => e.weight,
     (epoch) => {
@@ -132,24 +138,21 @@ export function trainDpo(net: Network, params: Float64Array, reference: Float64A
   });
   if (examples.length === 0) throw new Error('dpo: no pair is made of moves this policy can make');
   const adam = new Adam(net.size, o.lr);
-  const d = new Float64Array(encoder.actions);
   let figures: Record<string, number> = {};
   let loss = 0;
   let wins = 0;
   let margin = 0;
   epochs(
+    net,
     examples,
     o,
     params,
     adam,
-    (e, grad) => {
-      const acts = net.forward(params, e.x);
-      d.fill(0);
-      const r = dpo(acts.at(-1)!, e.legal, e.chosen, e.rejected, e.refChosen, e.refRejected, o.beta, d);
+    (e, logits, d) => {
+      const r = dpo(logits, e.legal, e.chosen, e.rejected, e.refChosen, e.refRejected, o.beta, d);
       loss += r.loss;
       margin += r.margin;
       if (r.margin > 0) wins++;
-      net.backward(params, e.x, acts, d, grad);
     },
     () => 1,
     (epoch) => {
@@ -175,27 +178,24 @@ export function trainGrpo(net: Network, params: Float64Array, reference: Float64
       examples.push({ ...s, advantage: advantages[g]!, oldLogProb: old[s.action]!, refLogProbs: ref });
     }
   });
-  const d = new Float64Array(encoder.actions);
   let loss = 0;
   let kl = 0;
   let entropy = 0;
   let clipped = 0;
   let seen = 0;
   epochs(
+    net,
     examples,
     o,
     params,
     adam,
-    (e, grad) => {
-      const acts = net.forward(params, e.x);
-      d.fill(0);
-      const r = grpo(acts.at(-1)!, e.legal, e, o.epsilon, o.beta, o.temperature, d);
+    (e, logits, d) => {
+      const r = grpo(logits, e.legal, e, o.epsilon, o.beta, o.temperature, d);
       loss += r.loss;
       kl += r.kl;
       entropy += r.entropy;
       if (r.clipped) clipped++;
       seen++;
-      net.backward(params, e.x, acts, d, grad);
     },
     () => 1,
     () => {},
