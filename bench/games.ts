@@ -25,6 +25,7 @@ const experiment = await loadExperiment(packagePath('experiments/quickstart.yaml
 const factory = await PluginFactory.forDomain(experiment.domain, experiment.game, experiment.baseDir);
 const infogain = experiment.policy;
 const base = {
+  stage: 'bench',
   setup: { domain: experiment.domain, rules: experiment.game, baseDir: experiment.baseDir },
   policy: infogain,
   answerer: experiment.answerer,

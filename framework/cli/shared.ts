@@ -1,6 +1,7 @@
 import { Command, Flags, type Interfaces } from '@oclif/core';
 import { ConfigError } from '../config/errors.js';
 import { GamesFileError } from '../data/games.js';
+import { GameError } from '../game/engine.js';
 import { PluginError } from '../plugins/registry.js';
 import { StageError } from '../run/context.js';
 import { ResumeError } from '../run/rundir.js';
@@ -23,7 +24,7 @@ export class UsageError extends Error {}
 
 /** Errors a user can fix: printed as they are, with no stack trace. */
 export function isUserFacing(error: unknown): error is Error {
-  return [ConfigError, PluginError, StageError, GamesFileError, UsageError, ResumeError].some((kind) => error instanceof kind);
+  return [ConfigError, PluginError, StageError, GamesFileError, GameError, UsageError, ResumeError].some((kind) => error instanceof kind);
 }
 
 /**

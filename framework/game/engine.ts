@@ -16,15 +16,35 @@ export interface Players {
   answerer: Answerer;
   /** Recorded in each trajectory. */
   policyLabel: string;
+  /** Named in errors. */
+  answererLabel?: string;
 }
 
-interface LiveGame extends GameView {
+/**
+ * A plugin broke its contract while a game was played (an answer that is not yes / no / unknown, a
+ * score that is not a number): the message names the plugin and the game.
+ */
+export class GameError extends Error {}
+
+const ANSWERS: ReadonlySet<unknown> = new Set<Answer>(['yes', 'no', 'unknown']);
+
+/** A game in progress: what the engine knows, the target included. The policy sees only `view`. */
+interface LiveGame {
   spec: GameSpec;
   target: Candidate;
   turns: Turn[];
+  rng: Rng;
+  /** Built once for the policy, without the target: what a policy is handed is all it can ever read. */
+  view: GameView;
   invalid: number;
   won: boolean;
   over: boolean;
+}
+
+function checkAnswer(answer: unknown, game: LiveGame, players: Players): Answer {
+  if (ANSWERS.has(answer)) return answer as Answer;
+  const who = players.answererLabel ? `answerer ${players.answererLabel}` : 'the answerer';
+  throw new GameError(`${who} answered ${JSON.stringify(answer) ?? String(answer)} in game ${game.spec.game}: an answerer must return "yes", "no" or "unknown"`);
 }
 
 function checkMove(move: unknown, domain: Domain): Move {
@@ -55,22 +75,16 @@ function record(game: LiveGame, move: Move, answer: Answer | undefined, rules: R
  */
 export async function playGames(specs: readonly GameSpec[], players: Players): Promise<Trajectory[]> {
   const { domain, rules, policy, answerer } = players;
-  const games: LiveGame[] = specs.map((spec) => ({
-    spec,
-    target: domain.candidate(spec.target),
-    turns: [],
-    rules,
-    rng: new Rng(spec.seed),
-    memo: new Map(),
-    invalid: 0,
-    won: false,
-    over: false,
-  }));
+  const games: LiveGame[] = specs.map((spec) => {
+    const turns: Turn[] = [];
+    const rng = new Rng(spec.seed);
+    return { spec, target: domain.candidate(spec.target), turns, rng, view: { turns, rules, rng, memo: new Map() }, invalid: 0, won: false, over: false };
+  });
   let live = games;
   while (live.length > 0) {
-    const moves = await policy.act(live);
+    const moves = await policy.act(live.map((g) => g.view));
     if (!Array.isArray(moves) || moves.length !== live.length) {
-      throw new Error(`policy ${players.policyLabel} returned ${Array.isArray(moves) ? moves.length : 'no'} moves for ${live.length} games`);
+      throw new GameError(`policy ${players.policyLabel} returned ${Array.isArray(moves) ? moves.length : 'no'} moves for ${live.length} games`);
     }
     let pending: Promise<void>[] | undefined;
     for (let i = 0; i < live.length; i++) {
@@ -85,8 +99,8 @@ export async function playGames(specs: readonly GameSpec[], players: Players): P
         record(game, move, move.candidate === game.target.id ? 'yes' : 'no', rules);
       } else {
         const answer = answerer.answer(move, game.target, game.turns, game.rng);
-        if (answer instanceof Promise) (pending ??= []).push(answer.then((a) => record(game, move, a, rules)));
-        else record(game, move, answer, rules);
+        if (answer instanceof Promise) (pending ??= []).push(answer.then((a) => record(game, move, checkAnswer(a, game, players), rules)));
+        else record(game, move, checkAnswer(answer, game, players), rules);
       }
     }
     if (pending) await Promise.all(pending);

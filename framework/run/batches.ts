@@ -1,4 +1,4 @@
-import type { GameSpec } from '../game/engine.js';
+import { GameError, type GameSpec } from '../game/engine.js';
 import type { GamePool } from './pool.js';
 import type { PlayResult, PlayTask } from './worker.js';
 
@@ -27,7 +27,10 @@ export async function playInBatches(pool: GamePool, base: Omit<PlayTask, 'specs'
   const tasks: Promise<void>[] = [];
   for (let start = 0, b = 0; start < specs.length; start += size, b++) {
     const index = b;
-    const task = pool.run({ ...base, specs: specs.slice(start, start + size) }).then((r) => void (done[index] = r));
+    const task = pool.run({ ...base, specs: specs.slice(start, start + size) }).then((r) => {
+      if (r.error !== undefined) throw new GameError(r.error);
+      done[index] = r;
+    });
     task.catch(() => undefined); // awaited in order below; this keeps an early failure from going unhandled
     tasks.push(task);
   }

@@ -1,6 +1,6 @@
 import { isMainThread } from 'node:worker_threads';
 import Tinypool from 'tinypool';
-import { playGames, type GameSpec } from '../game/engine.js';
+import { GameError, playGames, type GameSpec } from '../game/engine.js';
 import type { Rules, Trajectory } from '../game/types.js';
 import { packSummaries, summaryOf } from '../metrics/outcome.js';
 import { PluginFactory } from '../plugins/factory.js';
@@ -14,6 +14,8 @@ export interface Setup {
 }
 
 export interface PlayTask {
+  /** The stage the games belong to, named in errors. */
+  stage: string;
   setup: Setup;
   policy: PluginRef;
   answerer: PluginRef;
@@ -37,6 +39,11 @@ export interface PlayResult {
   /** Per-game figures, packed (see packSummaries). */
   summaries: Float64Array;
   trajectories?: Trajectory[];
+  /**
+   * Set when a plugin broke its contract (see GameError): the message, naming the stage, the plugin
+   * and the game. Returned as data because an error's class does not survive the thread boundary.
+   */
+  error?: string;
 }
 
 const factories = new Map<string, Promise<PluginFactory>>();
@@ -56,6 +63,15 @@ function factoryFor(setup: Setup): Promise<PluginFactory> {
 
 /** Plays one batch of games; the worker pool's task, and callable in-process as well. */
 export default async function play(task: PlayTask): Promise<PlayResult> {
+  try {
+    return await playBatch(task);
+  } catch (error) {
+    if (!(error instanceof GameError)) throw error;
+    return { jsonl: new Uint8Array(), summaries: new Float64Array(), error: `${task.stage}: ${error.message}` };
+  }
+}
+
+async function playBatch(task: PlayTask): Promise<PlayResult> {
   const factory = await factoryFor(task.setup);
   const [policy, answerer, reward] = await Promise.all([
     factory.create('policy', task.policy),
@@ -72,10 +88,14 @@ export default async function play(task: PlayTask): Promise<PlayResult> {
     policy,
     answerer,
     policyLabel: task.policy.label,
+    answererLabel: task.answerer.label,
   });
   let jsonl = '';
   for (const t of trajectories) {
     t.reward = reward.score(t);
+    if (typeof t.reward !== 'number' || !Number.isFinite(t.reward)) {
+      throw new GameError(`reward ${task.reward.label} scored game ${t.game} ${String(t.reward)}: a reward must be a finite number`);
+    }
     jsonl += JSON.stringify(t) + '\n';
   }
   const bytes = encoder.encode(jsonl);

@@ -65,7 +65,7 @@ export async function playInto(
     done.add(g.game);
   }
   progress.start(`${stageName} ${players.policy.label}`, specs.length);
-  const completed = await playInBatches(pool, { setup: ctx.setup, ...players, reward: experiment.reward }, specs.filter((s) => !done.has(s.game)), {
+  const completed = await playInBatches(pool, { stage: stageName, setup: ctx.setup, ...players, reward: experiment.reward }, specs.filter((s) => !done.has(s.game)), {
     stop: signals.stop,
     onResult(result) {
       out.write(result.jsonl);

@@ -47,7 +47,7 @@ export async function train(stage: TrainStage, ctx: StageContext): Promise<Stage
     async play(specs, state, { temperature }) {
       const ref: PluginRef = { ...base, with: { ...base.with, temperature } };
       const games: Trajectory[] = [];
-      const completed = await playInBatches(pool, { setup: ctx.setup, policy: ref, answerer: experiment.answerer, reward: experiment.reward, trajectories: true, policyState: state }, specs, {
+      const completed = await playInBatches(pool, { stage: stage.name, setup: ctx.setup, policy: ref, answerer: experiment.answerer, reward: experiment.reward, trajectories: true, policyState: state }, specs, {
         stop: signals.stop,
         batchSize: Math.ceil(specs.length / (pool.workers * 2)),
         onResult: (result) => void games.push(...result.trajectories!),
