@@ -8,9 +8,16 @@ import { UsageError } from './shared.js';
 
 /** Line-based input and output, so a game can be played in a terminal or driven by a test. */
 export interface Io {
-  /** Shows a prompt and reads one line; undefined at end of input. */
+  /** Shows a prompt and reads one line; undefined at end of input; rejects with Interrupted on Ctrl-C. */
   ask(prompt: string): Promise<string | undefined>;
   say(line: string): void;
+}
+
+/** The person pressed Ctrl-C: the game stops without a verdict. */
+export class Interrupted extends Error {
+  constructor() {
+    super('stopped (Ctrl-C)');
+  }
 }
 
 export interface PlayOptions {
@@ -49,19 +56,33 @@ export async function playAsQuestioner(options: PlayOptions, io: Io): Promise<bo
   if (!target) throw new UsageError(`"${options.target}" is not one of the ${domain.size} candidates; twentyq play --list shows them`);
   const { max_questions, wrong_guess } = options.rules;
   io.say(`I am thinking of one of ${domain.size} animals. Ask yes/no questions, or guess ("Is it a giraffe?").`);
-  io.say(`You have ${max_questions} questions; a guess counts as one${wrong_guess === 'lose' ? ', and a wrong guess loses' : ''}. Type "list" for the animals, "quit" to give up.`);
+  const help = `Type "list" for the animals, "questions" for the questions ${answerer.understands ? 'I understand' : 'the domain knows'}, "quit" to give up.`;
+  io.say(`You have ${max_questions} questions; a guess counts as one${wrong_guess === 'lose' ? ', and a wrong guess loses' : ''}. ${help}`);
   const turns: Turn[] = [];
   while (turns.length < max_questions) {
     const line = await io.ask(`Q${turns.length + 1}/${max_questions}> `);
     if (line === undefined || /^(quit|exit|q)$/i.test(line.trim())) break;
-    if (/^(list|animals|help)$/i.test(line.trim())) {
+    const command = line.trim().toLowerCase();
+    if (command === 'list' || command === 'animals') {
       io.say(listCandidates(domain.candidates));
+      continue;
+    }
+    if (command === 'questions') {
+      io.say(domain.attributes.map((a) => `  ${a.question}`).join('\n'));
+      continue;
+    }
+    if (command === 'help') {
+      io.say(help);
       continue;
     }
     const move = parseMove(line, domain);
     if (move.kind === 'invalid') {
       // People are not being measured: a line that is not a move costs nothing; say why and ask again.
       io.say(`  (not a question: ${move.reason})`);
+      continue;
+    }
+    if (move.kind === 'question' && answerer.understands?.(move) === false) {
+      io.say(`  (not understood, so not counted; "questions" lists the ${domain.attributes.length} questions I know)`);
       continue;
     }
     let answer: Answer;

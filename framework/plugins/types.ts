@@ -22,6 +22,12 @@ export interface PluginRef {
 /** Answers yes / no / unknown to one question about the secret target. */
 export interface Answerer {
   answer(question: QuestionMove, target: Candidate, history: readonly Turn[], rng: Rng): Awaitable<Answer>;
+  /**
+   * Whether a question is one the answerer can answer at all (for a knowledge base: it maps to an
+   * attribute or names a candidate). Games ignore it; `twentyq play` uses it to tell a person that a
+   * question was not understood instead of charging it. Absent: every question is understood.
+   */
+  understands?(question: QuestionMove): boolean;
 }
 
 /** Chooses the next move of many games at once (batched, so that model backends can batch too). */

@@ -1,6 +1,6 @@
 import { AttributeMatcher } from '../../framework/game/matcher.js';
 import { parseMove } from '../../framework/game/parse.js';
-import type { Answer } from '../../framework/game/types.js';
+import type { Answer, QuestionMove } from '../../framework/game/types.js';
 import { definePlugin } from '../../framework/plugins/types.js';
 
 export default definePlugin<'answerer', { threshold: number }>({
@@ -24,19 +24,26 @@ export default definePlugin<'answerer', { threshold: number }>({
   create({ threshold }, { domain }) {
     if (!domain.truth) throw new Error(`the kb answerer needs a domain with a truth table; ${domain.name} has none`);
     let matcher: AttributeMatcher | undefined;
+    /** The attribute a question stands for, or the candidate it names; undefined when it is not understood. */
+    const meaning = (question: QuestionMove): { attribute: number } | { candidate: string } | undefined => {
+      if (question.attribute !== undefined) {
+        const a = domain.attributeIndexOf(question.attribute);
+        return a === undefined ? undefined : { attribute: a };
+      }
+      const asMove = parseMove(question.text, domain);
+      if (asMove.kind === 'guess') return { candidate: asMove.candidate };
+      matcher ??= new AttributeMatcher(domain.attributes, threshold);
+      const match = matcher.match(question.text);
+      return match ? { attribute: domain.attributeIndexOf(match.attribute)! } : undefined;
+    };
     return {
       answer(question, target): Answer {
-        const t = domain.candidateIndexOf(target.id)!;
-        if (question.attribute !== undefined) {
-          const a = domain.attributeIndexOf(question.attribute);
-          return a === undefined ? 'unknown' : domain.fact(t, a);
-        }
-        const asMove = parseMove(question.text, domain);
-        if (asMove.kind === 'guess') return asMove.candidate === target.id ? 'yes' : 'no';
-        matcher ??= new AttributeMatcher(domain.attributes, threshold);
-        const match = matcher.match(question.text);
-        return match ? domain.fact(t, domain.attributeIndexOf(match.attribute)!) : 'unknown';
+        const m = meaning(question);
+        if (!m) return 'unknown';
+        if ('candidate' in m) return m.candidate === target.id ? 'yes' : 'no';
+        return domain.fact(domain.candidateIndexOf(target.id)!, m.attribute);
       },
+      understands: (question) => meaning(question) !== undefined,
     };
   },
 });

@@ -26,6 +26,7 @@ export default definePlugin<'answerer', { answerer: unknown; p: number }>({
         // stays synchronous around a synchronous answerer, which spares the engine a promise per answer
         return answer instanceof Promise ? answer.then((a) => noisy(a, rng)) : noisy(answer, rng);
       },
+      understands: (question) => inner.understands?.(question) ?? true,
     };
   },
 });

@@ -1,17 +1,25 @@
 import { createInterface } from 'node:readline';
 import { Flags } from '@oclif/core';
 import { PluginFactory } from '../../plugins/factory.js';
-import { playAsAnswerer, playAsQuestioner, refFromFlag, type Io } from '../interactive.js';
+import { Interrupted, playAsAnswerer, playAsQuestioner, refFromFlag, type Io } from '../interactive.js';
 import { TwentyqCommand } from '../shared.js';
 
-/** Reads lines from stdin whether it is a terminal or a pipe (lines that arrive early are kept). */
+/**
+ * Reads lines from stdin whether it is a terminal or a pipe (lines that arrive early are kept). Ctrl-C
+ * (seen by readline on a terminal, as a signal otherwise) makes the pending question reject.
+ */
 function terminalIo(): Io & { close(): void } {
   const rl = createInterface({ input: process.stdin, output: process.stdout, terminal: Boolean(process.stdin.isTTY) });
   const lines = rl[Symbol.asyncIterator]();
+  let interrupt = () => {};
+  const interrupted = new Promise<never>((_, reject) => (interrupt = () => reject(new Interrupted())));
+  interrupted.catch(() => undefined);
+  rl.on('SIGINT', interrupt);
+  process.on('SIGINT', interrupt);
   return {
     async ask(prompt) {
       process.stdout.write(prompt);
-      const next = await lines.next();
+      const next = await Promise.race([lines.next(), interrupted]);
       if (next.done) {
         process.stdout.write('\n');
         return undefined;
@@ -20,13 +28,16 @@ function terminalIo(): Io & { close(): void } {
       return next.value;
     },
     say: (line) => void process.stdout.write(line + '\n'),
-    close: () => rl.close(),
+    close() {
+      process.off('SIGINT', interrupt);
+      rl.close();
+    },
   };
 }
 
 export default class Play extends TwentyqCommand {
   static override summary = 'Play a game in the terminal: as the questioner against an answerer, or as the answerer for a policy.';
-  static override description = `As the questioner (default) you ask questions in plain words ("Does it have stripes?") and guess ("Is it a zebra?"); the answerer plugin answers. As the answerer you think of an animal and answer the policy's questions with y, n or u. Plugins are given by name or path, or as YAML: --policy '{use: infogain, with: {temperature: 0.5}}'.`;
+  static override description = `As the questioner (default) you ask questions in plain words ("Does it have stripes?") and guess ("Is it a zebra?"); the answerer plugin answers. A question the answerer does not understand is said so and not counted; "questions" lists the ones it knows, "list" the animals. Ctrl-C stops (exit code 130). As the answerer you think of an animal and answer the policy's questions with y, n or u. Plugins are given by name or path, or as YAML: --policy '{use: infogain, with: {temperature: 0.5}}'.`;
   static override examples = [
     '<%= config.bin %> play',
     '<%= config.bin %> play --target zebra',
@@ -64,6 +75,10 @@ export default class Play extends TwentyqCommand {
     const io = terminalIo();
     try {
       await (flags.as === 'answerer' ? playAsAnswerer(options, io) : playAsQuestioner(options, io));
+    } catch (error) {
+      if (!(error instanceof Interrupted)) throw error;
+      process.stdout.write(`\n${error.message}\n`);
+      return this.exit(130);
     } finally {
       io.close();
     }
