@@ -72,10 +72,13 @@ describe('the data pipeline from the command line', () => {
 describe('skewed data', () => {
   it('audit-gap.yaml stops at the audit, naming every animal without a winning game', () => {
     const out = tmp();
-    const r = cli(['run', 'experiments/audit-gap.yaml', '--out', out]);
+    const r = cli(['run', 'experiments/audit-gap.yaml', '--out', out, '--progress', 'none']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('02-audit: 3 animals have no winning game in 01-generate: giraffe, penguin, octopus.');
     expect(r.stderr).toContain('set on_gap: warn to go on anyway');
+    // the audit's figures and its table come with the error, also without progress lines
+    expect(r.stderr).toMatch(/\d+ games, \d+ wins .*; 87\/90 animals have a winning game/);
+    expect(r.stderr).toMatch(/per-animal table: .*02-audit\.txt/);
     const dir = join(out, 'audit-gap', readdirSync(join(out, 'audit-gap'))[0]!);
     const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
     expect(run.status).toBe('failed');

@@ -11,18 +11,20 @@ export async function audit(stage: AuditStage, ctx: StageContext): Promise<Stage
   run.writeJson(`${stage.name}.json`, report);
   run.writeText(`${stage.name}.txt`, auditTable(report.animals) + '\n\n' + summary + '\n');
   run.setStage(stage.name, 'running', `${stage.name}.json`, `${stage.name}.txt`);
-  progress.log(`${stage.name} (games of ${stage.from}):\n${summary.replace(/^/gm, '  ')}\n  per-animal table: ${run.file(`${stage.name}.txt`)}`);
+  // The summary goes to the run's summary at the end (or into the error): printed once, also with --progress none.
+  const details = `${summary.replace(/^/gm, '  ')}\n  per-animal table: ${run.file(`${stage.name}.txt`)}`;
+  progress.log(`${stage.name}: audited the games of stage ${stage.from}; per-animal table: ${run.file(`${stage.name}.txt`)}`);
   if (report.thin.length > 0) progress.log(`WARNING: ${report.thin.length} animals have fewer than ${stage.min_wins_per_animal} winning games: ${report.thin.join(', ')}`);
   if (report.gaps.length > 0) {
     const message = `${stage.name}: ${report.gaps.length} animal${report.gaps.length === 1 ? ' has' : 's have'} no winning game in ${stage.from}: ${report.gaps.join(', ')}. Training on this data cannot teach ${report.gaps.length === 1 ? 'it' : 'them'}: generate more games for ${report.gaps.length === 1 ? 'it' : 'them'} (check the generate stage's weights), or set on_gap: warn to go on anyway.`;
-    if (stage.on_gap === 'fail') throw new StageError(message);
+    if (stage.on_gap === 'fail') throw new StageError(`${message}\n${details}`);
     progress.log(`WARNING: ${message}`);
   }
   const wins = report.animals.map((a) => a.wins);
   return {
     completed: true,
     rows: [],
-    notes: [`${stage.name}: ${summary.split('\n')[0]}`],
+    notes: [`${stage.name} (games of stage ${stage.from}):\n${details}`],
     metrics: {
       games: report.games,
       wins: report.wins,

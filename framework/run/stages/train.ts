@@ -12,7 +12,7 @@ function show(figures: Record<string, number>): string {
   return Object.entries(figures)
     .filter(([k]) => !['epoch', 'iteration', 'steps', 'pairs'].includes(k))
     .slice(0, 6)
-    .map(([k, v]) => `${k} ${Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(3)}`)
+    .map(([k, v]) => `${k} ${k === 'success' ? `${(100 * v).toFixed(1)}%` : Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(3)}`)
     .join(', ');
 }
 
