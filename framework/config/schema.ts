@@ -24,6 +24,8 @@ export function formatAjvErrors(errors: ErrorObject[] | null | undefined): strin
 }
 
 function show(value: unknown): string {
+  // JSON has no Infinity: 1e400 in YAML is one, and JSON.stringify would show it as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
 }
 

@@ -61,6 +61,7 @@ describe('broken experiment files', () => {
       'unknown-field.yaml',
       [`${dir}/unknown-field.yaml:2:1: polcy: unknown field "polcy"; did you mean "policy"? Expected fields: name, description, seed, domain, game, answerer, policy, reward, stages`],
     ],
+    ['seed.yaml', [`${dir}/seed.yaml:2:7: seed: expected a number <= 9007199254740991, got Infinity`]],
     ['wrong-kind.yaml', [`${dir}/wrong-kind.yaml:2:9: policy: always-yes.js is a answerer plugin, but it is used here as a policy`]],
   ];
 
@@ -96,6 +97,13 @@ describe('loading an experiment', () => {
     expect(e.stages[0]).toMatchObject({ games_per_animal: 2 });
     expect(e.answerer.with).toEqual({ threshold: 0.4 });
     expect(e.game.wrong_guess).toBe('lose');
+  });
+
+  it('keeps every bit of a seed up to 2^53 - 1', async () => {
+    expect((await loadExperiment('experiments/quickstart.yaml', { set: ['seed=4294967297'] })).seed).toBe(4294967297);
+    expect(await problems('experiments/quickstart.yaml', ['seed=9007199254740992'])).toEqual([
+      '--set seed=9007199254740992: seed: expected a number <= 9007199254740991, got 9007199254740992',
+    ]);
   });
 
   it('places a problem in a --set value at the --set', async () => {
