@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { ErrorObject } from 'ajv';
 import type { Domain } from '../game/domain.js';
 import type { Rules } from '../game/types.js';
@@ -11,6 +11,7 @@ import type { Kind, PluginRef } from '../plugins/types.js';
 import { packagePath } from '../util/paths.js';
 import { nearest } from '../util/text.js';
 import { ConfigError, dottedPath, type Place, type Problem } from './errors.js';
+import { readExperimentText } from './read.js';
 import { compileSchema, describeError } from './schema.js';
 import { GAME_STAGES, type Experiment, type GameCount, type Stage } from './types.js';
 
@@ -32,7 +33,7 @@ class SourceMap {
     this.overridden.push({ path, origin });
   }
 
-  private at(offset: number): Place {
+  at(offset: number): Place {
     const { line, col } = this.lines.linePos(offset);
     return { file: this.file, line, col };
   }
@@ -315,13 +316,30 @@ export interface LoadOptions {
 
 /** Reads, validates and resolves an experiment file; throws ConfigError listing every problem at its place. */
 export async function loadExperiment(file: string, options: LoadOptions = {}): Promise<Experiment> {
-  let text: string;
+  return parseExperiment(readExperimentText(file), file, options);
+}
+
+/** The first column of a line that is not indentation: YAML places an indentation error at the line's start. */
+function skipIndent(text: string, offset: number): number {
+  let at = offset;
+  while (text[at] === ' ' || text[at] === '\t') at++;
+  return text[at] === '\n' || at >= text.length ? offset : at;
+}
+
+/**
+ * The document as plain data. yaml refuses to expand aliases into a huge document (a "billion laughs")
+ * with a ReferenceError that names no place: it is reported at the first alias.
+ */
+function toData(doc: Document.Parsed, source: SourceMap): unknown {
   try {
-    text = readFileSync(file, 'utf8');
+    return doc.toJS();
   } catch (error) {
-    throw new ConfigError([{ file, line: 0, col: 0, origin: file, path: '', message: `cannot read the experiment file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }]);
+    if (!(error instanceof ReferenceError) || !/alias/i.test(error.message)) throw error;
+    let first: Node | undefined;
+    visit(doc, { Alias: (_, node) => ((first = node as Node), visit.BREAK) });
+    const place = first?.range ? source.at(first.range[0]) : source.place([]);
+    throw new ConfigError([{ ...place, path: '', message: 'YAML aliases here expand to too many copies of their anchors (a "billion laughs" file); write the values out, or use fewer aliases' }]);
   }
-  return parseExperiment(text, file, options);
 }
 
 export async function parseExperiment(text: string, file: string, options: LoadOptions = {}): Promise<Experiment> {
@@ -331,7 +349,7 @@ export async function parseExperiment(text: string, file: string, options: LoadO
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
-        const { line, col } = lines.linePos(e.pos[0]);
+        const { line, col } = lines.linePos(skipIndent(text, e.pos[0]));
         return { file, line, col, path: '', message: `YAML syntax: ${e.message.split(' at line ')[0]!.trim()}` };
       }),
     );
@@ -341,7 +359,7 @@ export async function parseExperiment(text: string, file: string, options: LoadO
     applySet(doc, path, value);
     source.markOverride(path, `--set ${assignment}`);
   }
-  const data = doc.toJS() as unknown;
+  const data = toData(doc, source);
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError([{ ...source.place([]), path: '', message: 'expected a map with at least name: and stages: (see experiments/quickstart.yaml)' }]);
   }

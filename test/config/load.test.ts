@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ConfigError } from '../../framework/config/errors.js';
 import { loadExperiment } from '../../framework/config/load.js';
 
@@ -61,12 +63,28 @@ describe('broken experiment files', () => {
       'unknown-field.yaml',
       [`${dir}/unknown-field.yaml:2:1: polcy: unknown field "polcy"; did you mean "policy"? Expected fields: name, description, seed, domain, game, answerer, policy, reward, stages`],
     ],
+    ['indentation.yaml', [`${dir}/indentation.yaml:5:6: YAML syntax: All mapping items must start at the same column`]],
+    [
+      'billion-laughs.yaml',
+      [`${dir}/billion-laughs.yaml:5:8: YAML aliases here expand to too many copies of their anchors (a "billion laughs" file); write the values out, or use fewer aliases`],
+    ],
+    ['latin1.yaml', [`${dir}/latin1.yaml:2:18: the file is not UTF-8: byte 0xe9 is not valid UTF-8 here (Latin-1 text?); save the file as UTF-8`]],
     ['seed.yaml', [`${dir}/seed.yaml:2:7: seed: expected a number <= 9007199254740991, got Infinity`]],
     ['wrong-kind.yaml', [`${dir}/wrong-kind.yaml:2:9: policy: always-yes.js is a answerer plugin, but it is used here as a policy`]],
   ];
 
   it.each(table)('%s', async (file, expected) => {
     expect(await problems(`${dir}/${file}`)).toEqual(expected);
+  });
+
+  it('refuses a file over the size limit before parsing it', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'twentyq-config-')), 'huge.yaml');
+    writeFileSync(file, 'name: huge\nstages:\n  - evaluate: { games: 1 }\n' + '# padding\n'.repeat(120_000));
+    const started = performance.now();
+    expect(await problems(file)).toEqual([
+      `${file}: the experiment file is 1.1 MB; the limit is 1 MB (an experiment is a few kilobytes of YAML: keep data in files that its plugins read)`,
+    ]);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('says so when the file cannot be read', async () => {
