@@ -11,6 +11,7 @@ import type { Kind, PluginRef } from '../plugins/types.js';
 import { packagePath } from '../util/paths.js';
 import { nearest } from '../util/text.js';
 import { ConfigError, dottedPath, type Place, type Problem } from './errors.js';
+import { RUN_FILES, stageFiles } from './files.js';
 import { readExperimentText } from './read.js';
 import { compileSchema, describeError } from './schema.js';
 import { GAME_STAGES, type Experiment, type GameCount, type Stage } from './types.js';
@@ -309,6 +310,41 @@ async function resolveStage(raw: Record<string, Record<string, unknown> | null>,
   }
 }
 
+/**
+ * Stage names make file names: two stages must not write the same file (a train stage "t" would
+ * truncate the games of a generate stage "t.curve"), nor a stage one of the run's own files. Names
+ * are compared without case, as some file systems do.
+ */
+function checkStageFiles(stages: readonly Stage[], indices: readonly number[], r: Resolver): void {
+  const names = new Map<string, number>();
+  const owners = new Map<string, { name: string; index: number }>(RUN_FILES.map((f) => [f.toLowerCase(), { name: '', index: -1 }]));
+  stages.forEach((s, k) => {
+    const index = indices[k]!;
+    const path: Path = ['stages', index, s.kind, 'name'];
+    const at = { ...r.source.place(path), path: dottedPath(path) };
+    const twin = names.get(s.name.toLowerCase());
+    if (twin !== undefined) {
+      const other = stages[indices.indexOf(twin)]!.name;
+      r.problems.push({
+        ...at,
+        message: other === s.name
+          ? `two stages are named "${s.name}" (stages[${twin}] and this one); give this one another name`
+          : `"${s.name}" differs from the name of stage "${other}" (stages[${twin}]) only in case, which some file systems ignore; choose another name`,
+      });
+      return;
+    }
+    names.set(s.name.toLowerCase(), index);
+    for (const file of stageFiles(s)) {
+      const owner = owners.get(file.toLowerCase());
+      if (owner?.index === -1) {
+        r.problems.push({ ...at, message: `a stage named "${s.name}" would write ${file}, one of the run's own files (${RUN_FILES.join(', ')}); choose another name` });
+      } else if (owner) {
+        r.problems.push({ ...at, message: `a ${s.kind} stage named "${s.name}" would write ${file}, which stage "${owner.name}" (stages[${owner.index}]) writes too; choose another name` });
+      } else owners.set(file.toLowerCase(), { name: s.name, index });
+    }
+  });
+}
+
 export interface LoadOptions {
   /** `path=value` overrides, applied before validation. */
   set?: readonly string[];
@@ -373,19 +409,19 @@ export async function parseExperiment(text: string, file: string, options: LoadO
   const policy = await resolvePlugin('policy', raw.policy, ['policy'], r);
   const reward = await resolvePlugin('reward', raw.reward, ['reward'], r);
   const stages: Stage[] = [];
+  const indices: number[] = [];
   // Stages are checked even when the experiment's own plugins failed, so that one run lists every problem.
   const placeholder: PluginRef = { use: '', with: {}, label: '' };
   const domainInstance = domain ? await createDomain(domain, r) : undefined;
   for (const [i, s] of raw.stages.entries()) {
     const scope = { answerer: answerer ?? placeholder, policy: policy ?? placeholder, domain: domainInstance, earlier: stages };
     const stage = await resolveStage(s, i, scope, r);
-    if (stage) stages.push(stage);
+    if (stage) {
+      stages.push(stage);
+      indices.push(i);
+    }
   }
-  const names = new Set<string>();
-  stages.forEach((s, i) => {
-    if (names.has(s.name)) r.problems.push({ ...source.place(['stages', i]), path: `stages[${i}]`, message: `two stages are named "${s.name}"` });
-    names.add(s.name);
-  });
+  checkStageFiles(stages, indices, r);
   if (r.problems.length > 0 || !domain || !answerer || !policy || !reward) {
     throw new ConfigError(r.problems.sort((a, b) => a.line - b.line || a.col - b.col));
   }

@@ -69,6 +69,22 @@ describe('broken experiment files', () => {
       [`${dir}/billion-laughs.yaml:5:8: YAML aliases here expand to too many copies of their anchors (a "billion laughs" file); write the values out, or use fewer aliases`],
     ],
     ['latin1.yaml', [`${dir}/latin1.yaml:2:18: the file is not UTF-8: byte 0xe9 is not valid UTF-8 here (Latin-1 text?); save the file as UTF-8`]],
+    [
+      'stage-names.yaml',
+      [
+        `${dir}/stage-names.yaml:5:20: stages[1].train.name: a train stage named "t" would write t.curve.jsonl, which stage "t.curve" (stages[0]) writes too; choose another name`,
+        `${dir}/stage-names.yaml:6:20: stages[2].audit.name: a stage named "metrics" would write metrics.json, one of the run's own files (config.yaml, run.json, metrics.json, summary.txt, run.lock, report.html); choose another name`,
+        `${dir}/stage-names.yaml:7:20: stages[3].audit.name: a stage named "Run" would write Run.json, one of the run's own files (config.yaml, run.json, metrics.json, summary.txt, run.lock, report.html); choose another name`,
+        `${dir}/stage-names.yaml:8:23: stages[4].evaluate.name: "T.CURVE" differs from the name of stage "t.curve" (stages[0]) only in case, which some file systems ignore; choose another name`,
+      ],
+    ],
+    [
+      'stage-name-path.yaml',
+      [
+        `${dir}/stage-name-path.yaml:3:23: stages[0].evaluate.name: expected text matching ^[A-Za-z0-9][A-Za-z0-9._-]*$, got "../escape" (Names the stage's files, <name>.jsonl and the like: letters, digits, dot, dash, underscore, starting with a letter or digit; defaults to <index>-<kind>.)`,
+        `${dir}/stage-name-path.yaml:4:23: stages[1].evaluate.name: expected text matching ^[A-Za-z0-9][A-Za-z0-9._-]*$, got ".hidden" (Names the stage's files, <name>.jsonl and the like: letters, digits, dot, dash, underscore, starting with a letter or digit; defaults to <index>-<kind>.)`,
+      ],
+    ],
     ['seed.yaml', [`${dir}/seed.yaml:2:7: seed: expected a number <= 9007199254740991, got Infinity`]],
     ['wrong-kind.yaml', [`${dir}/wrong-kind.yaml:2:9: policy: always-yes.js is a answerer plugin, but it is used here as a policy`]],
   ];
