@@ -8,6 +8,7 @@ import { registry } from '../plugins/builtins.js';
 import { prepareRef, type RawRef } from '../plugins/factory.js';
 import { PluginError } from '../plugins/registry.js';
 import type { Kind, PluginRef } from '../plugins/types.js';
+import { MAX_STAGE_GAMES, stageGames, tooMany } from '../run/games.js';
 import { packagePath } from '../util/paths.js';
 import { nearest } from '../util/text.js';
 import { ConfigError, dottedPath, type Place, type Problem } from './errors.js';
@@ -205,6 +206,19 @@ function gameCount(settings: Record<string, unknown>, path: Path, r: Resolver): 
   return settings.games !== undefined ? { games: settings.games as number } : { games_per_animal: (settings.games_per_animal as number | undefined) ?? 10 };
 }
 
+/** A stage's games in all (weights and every policy counted), checked against the limit before anything runs. */
+function checkSize(count: GameCount, weights: Record<string, number> | undefined, policies: number, path: Path, scope: StageScope, r: Resolver): void {
+  if (!scope.domain) return;
+  const total = stageGames(count, scope.domain, weights) * policies;
+  if (total <= MAX_STAGE_GAMES) return;
+  const at = [...path, count.games !== undefined ? 'games' : 'games_per_animal'];
+  const how = [
+    count.games !== undefined ? `games ${count.games}` : `games_per_animal ${count.games_per_animal} x ${scope.domain.size} candidates${weights ? ' (weighted)' : ''}`,
+    ...(policies > 1 ? [`${policies} policies`] : []),
+  ].join(' x ');
+  r.problems.push({ ...r.source.place(at), path: dottedPath(at), message: `this stage would play ${how}: ${tooMany(total)}` });
+}
+
 /** The stage whose games a stage reads: `from`, or the last generate stage before it. */
 function source(settings: Record<string, unknown>, path: Path, scope: StageScope, r: Resolver): string {
   const from = settings.from as string | undefined;
@@ -272,11 +286,13 @@ async function resolveStage(raw: Record<string, Record<string, unknown> | null>,
         }
         labels.add(p.label);
       });
+      checkSize(count, undefined, rawPolicies?.length ?? 1, path, scope, r);
       return { kind, name, ...(rawPolicies ? { policies } : {}), answerer: await plugin('answerer', 'answerer', scope.answerer), ...count };
     }
     case 'generate': {
       const count = gameCount(settings, path, r);
       const weights = candidateWeights(settings.weights as Record<string, number> | undefined, path, scope.domain, r);
+      checkSize(count, weights, 1, path, scope, r);
       return {
         kind,
         name,
