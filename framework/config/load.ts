@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { ErrorObject } from 'ajv';
 import type { Domain } from '../game/domain.js';
 import type { Rules } from '../game/types.js';
@@ -83,10 +83,21 @@ function parseSet(assignment: string): { path: Path; value: string } {
   return { path, value: assignment.slice(eq + 1) };
 }
 
-/** Applies `--set a.b.0.c=value` to the document; a plugin written as a bare name grows into { use }. */
-function applySet(doc: Document.Parsed, path: Path, value: string): void {
+/**
+ * Applies `--set a.b.0.c=value` to the document; a plugin written as a bare name grows into { use }.
+ * An index must name an item that is there (or the one after the last): past it, yaml would leave
+ * empty items that the schema then blames on the file.
+ */
+function applySet(doc: Document.Parsed, path: Path, value: string, origin: string): void {
   for (let i = 1; i < path.length; i++) {
     const parent = doc.getIn(path.slice(0, i), true);
+    const index = path[i];
+    if (isSeq(parent) && typeof index === 'number' && index > parent.items.length) {
+      const at = path.slice(0, i).join('.');
+      const items = parent.items.length;
+      const range = items === 0 ? '' : items === 1 ? ` (${at}.0)` : ` (${at}.0 to ${at}.${items - 1})`;
+      throw new ConfigError([{ file: '--set', line: 0, col: 0, origin, path: '', message: `${at} has ${items} item${items === 1 ? '' : 's'}${range}; there is no ${at}.${index}` }]);
+    }
     if (isScalar(parent) && typeof parent.value === 'string' && ['use', 'with', 'label'].includes(String(path[i]))) {
       doc.setIn(path.slice(0, i), doc.createNode({ use: parent.value }));
     }
@@ -408,7 +419,7 @@ export async function parseExperiment(text: string, file: string, options: LoadO
   }
   for (const assignment of options.set ?? []) {
     const { path, value } = parseSet(assignment);
-    applySet(doc, path, value);
+    applySet(doc, path, value, `--set ${assignment}`);
     source.markOverride(path, `--set ${assignment}`);
   }
   const data = toData(doc, source);

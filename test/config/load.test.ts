@@ -162,6 +162,9 @@ describe('loading an experiment', () => {
     expect(await problems('experiments/quickstart.yaml', ['stages.0.evaluate.games_per_animal=abc'])).toEqual([
       '--set stages.0.evaluate.games_per_animal=abc: stages[0].evaluate.games_per_animal: expected integer, got "abc"',
     ]);
+    expect(await problems('experiments/quickstart.yaml', ['stages.5.evaluate.games=3'])).toEqual([
+      '--set stages.5.evaluate.games=3: stages has 1 item (stages.0); there is no stages.5',
+    ]);
     expect(await problems('experiments/quickstart.yaml', ['seed'])).toEqual([
       '--set seed: expected path=value, e.g. --set seed=3 or --set stages.0.evaluate.games=50',
     ]);

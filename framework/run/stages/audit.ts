@@ -13,7 +13,7 @@ export async function audit(stage: AuditStage, ctx: StageContext): Promise<Stage
   run.writeJson(files.report, report);
   run.writeText(files.table, auditTable(report.animals) + '\n\n' + summary + '\n');
   run.setStage(stage.name, 'running', files.report, files.table);
-  progress.log(`${stage.name} (games of ${stage.from}):\n${summary.replace(/^/gm, '  ')}\n  per-animal table: ${run.file(files.table)}`);
+  progress.log(`${stage.name}, audit of the games of stage ${stage.from}:\n${summary.replace(/^/gm, '  ')}\n  per-animal table: ${run.file(files.table)}`);
   if (report.thin.length > 0) progress.log(`WARNING: ${report.thin.length} animals have fewer than ${stage.min_wins_per_animal} winning games: ${report.thin.join(', ')}`);
   if (report.gaps.length > 0) {
     const message = `${stage.name}: ${report.gaps.length} animal${report.gaps.length === 1 ? ' has' : 's have'} no winning game in ${stage.from}: ${report.gaps.join(', ')}. Training on this data cannot teach ${report.gaps.length === 1 ? 'it' : 'them'}: generate more games for ${report.gaps.length === 1 ? 'it' : 'them'} (check the generate stage's weights), or set on_gap: warn to go on anyway.`;
