@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { ErrorObject } from 'ajv';
@@ -7,7 +7,7 @@ import type { Rules } from '../game/types.js';
 import { registry } from '../plugins/builtins.js';
 import { prepareRef, type RawRef } from '../plugins/factory.js';
 import { PluginError } from '../plugins/registry.js';
-import type { Kind, PluginRef } from '../plugins/types.js';
+import type { Kind, PluginDef, PluginRef } from '../plugins/types.js';
 import { MAX_STAGE_GAMES, stageGames, tooMany } from '../run/games.js';
 import { packagePath } from '../util/paths.js';
 import { nearest } from '../util/text.js';
@@ -43,7 +43,13 @@ class SourceMap {
   /** The --set that wrote a value at or above a path (inner) or below it (a map it created). */
   private override(path: Path, inner: boolean): string | undefined {
     const within = (outer: Path, p: Path) => outer.length <= p.length && outer.every((k, i) => String(k) === String(p[i]));
-    return this.overridden.find((o) => (inner ? within(path, o.path) : within(o.path, path)))?.origin;
+    // The last --set that reached the path is the one whose value is there.
+    return this.overridden.findLast((o) => (inner ? within(path, o.path) : within(o.path, path)))?.origin;
+  }
+
+  /** The --set that wrote the value at a path (or a map or list above it), if one did. */
+  setBy(path: Path): string | undefined {
+    return this.override(path, false);
   }
 
   /** The place of the value at a path, or of its nearest ancestor that is in the file. */
@@ -103,7 +109,14 @@ function applySet(doc: Document.Parsed, path: Path, value: string, origin: strin
     }
   }
   const parsed = parseDocument(value);
-  doc.setIn(path, parsed.errors.length > 0 ? value : parsed.toJS());
+  try {
+    doc.setIn(path, doc.createNode(parsed.errors.length > 0 ? value : parsed.toJS()));
+  } catch (error) {
+    // yaml cannot go through a plain value (--set seed.x=1): say which part is not a map or list.
+    const stop = path.findIndex((_, i) => i > 0 && !isMap(doc.getIn(path.slice(0, i), true)) && !isSeq(doc.getIn(path.slice(0, i), true)) && doc.hasIn(path.slice(0, i)));
+    const at = path.slice(0, stop > 0 ? stop : path.length).join('.');
+    throw new ConfigError([{ file: '--set', line: 0, col: 0, origin, path: '', message: `${at} is a single value, not a map or list to set ${path.join('.')} in (${(error as Error).message})` }]);
+  }
 }
 
 function pathOf(instancePath: string, data: unknown): Path {
@@ -162,16 +175,44 @@ interface Resolver {
   problems: Problem[];
 }
 
+/** Paths in the file are relative to the file; paths typed on the command line, to the current directory. */
+function baseDirOf(path: Path, r: Resolver): string {
+  return r.source.setBy(path) ? process.cwd() : r.baseDir;
+}
+
+/**
+ * Options that name files (marked 'x-file' in the plugin's schema) must name existing ones; they are
+ * made absolute, so that the resolved experiment means the same from any folder.
+ */
+function checkFiles(def: PluginDef, ref: PluginRef, path: Path, r: Resolver): boolean {
+  let ok = true;
+  const properties = (def.options.properties ?? {}) as Record<string, { 'x-file'?: boolean }>;
+  for (const [key, schema] of Object.entries(properties)) {
+    const value = ref.with[key];
+    if (!schema['x-file'] || typeof value !== 'string') continue;
+    const at = [...path, 'with', key];
+    const file = resolve(baseDirOf(at, r), value);
+    if (existsSync(file)) {
+      ref.with[key] = file;
+      continue;
+    }
+    const relative = r.source.setBy(at) ? 'the current directory, as for every path given with --set' : 'the experiment file';
+    r.problems.push({ ...r.source.place(at), path: dottedPath(at), message: `file not found: ${file} (a relative path is relative to ${relative})` });
+    ok = false;
+  }
+  return ok;
+}
+
 /** Loads the plugin a reference names and checks its options, reporting problems at their places. */
 async function resolvePlugin(kind: Kind, raw: RawRef, path: Path, r: Resolver): Promise<PluginRef | undefined> {
   const usePath = typeof raw === 'string' ? path : [...path, 'use'];
   try {
-    const { ref, def, errors } = await prepareRef(kind, raw, r.baseDir);
+    const { ref, def, errors } = await prepareRef(kind, raw, baseDirOf(usePath, r));
     if (errors.length > 0) {
       r.problems.push(...schemaProblems(errors, ref.with, r.source, [...path, 'with'], ` (options of ${kind} "${def.name}"; see twentyq plugins ${kind})`));
       return undefined;
     }
-    return ref;
+    return checkFiles(def, ref, path, r) ? ref : undefined;
   } catch (error) {
     if (!(error instanceof PluginError)) throw error;
     r.problems.push({ ...r.source.place(usePath), path: dottedPath(usePath), message: error.message });
@@ -228,6 +269,19 @@ function checkSize(count: GameCount, weights: Record<string, number> | undefined
     ...(policies > 1 ? [`${policies} policies`] : []),
   ].join(' x ');
   r.problems.push({ ...r.source.place(at), path: dottedPath(at), message: `this stage would play ${how}: ${tooMany(total)}` });
+}
+
+/** A train stage trains the experiment's policy (or what earlier train stages made of it): it must be trainable. */
+async function checkTrainable(policy: PluginRef, path: Path, r: Resolver): Promise<void> {
+  if (policy.use === '') return;
+  const def = await registry.load('policy', policy.use);
+  if (def.trainable) return;
+  const trainable = (await Promise.all(registry.names('policy').map((n) => registry.load('policy', n)))).filter((d) => d.trainable).map((d) => d.name);
+  r.problems.push({
+    ...r.source.place(path),
+    path: dottedPath(path),
+    message: `the experiment's policy ${policy.label} cannot be trained; a train stage needs a trainable one (${trainable.join(', ')}), e.g. policy: { use: ${trainable[0]} }`,
+  });
 }
 
 /** The stage whose games a stage reads: `from`, or the last generate stage before it. */
@@ -322,6 +376,7 @@ async function resolveStage(raw: Record<string, Record<string, unknown> | null>,
         on_gap: settings.on_gap as 'fail' | 'warn',
       };
     case 'train': {
+      await checkTrainable(scope.policy, path, r);
       const strategy = await resolvePlugin('strategy', settings.strategy as RawRef, [...path, 'strategy'], r);
       const hasGames = scope.earlier.some((s) => GAME_STAGES.includes(s.kind));
       const from = settings.from !== undefined || hasGames ? source(settings, path, scope, r) : undefined;

@@ -103,6 +103,13 @@ describe('broken experiment files', () => {
         `${dir}/stage-total.yaml:7:61: stages[3].train.strategy.with.factor: expected a number <= 1000, got 1000000000 (options of strategy "weighted-sft"; see twentyq plugins strategy)`,
       ],
     ],
+    [
+      'untrainable.yaml',
+      [
+        `${dir}/untrainable.yaml:5:12: stages[1].train: the experiment's policy infogain cannot be trained; a train stage needs a trainable one (local), e.g. policy: { use: local }`,
+        `${dir}/untrainable.yaml:8:45: stages[2].evaluate.policies[0].with.checkpoint: file not found: ${resolve(dir, 'no-such.ckpt.json')} (a relative path is relative to the experiment file)`,
+      ],
+    ],
     ['seed.yaml', [`${dir}/seed.yaml:2:7: seed: expected a number <= 9007199254740991, got Infinity`]],
     ['wrong-kind.yaml', [`${dir}/wrong-kind.yaml:2:9: policy: always-yes.js is a answerer plugin, but it is used here as a policy`]],
   ];
@@ -167,6 +174,17 @@ describe('loading an experiment', () => {
     ]);
     expect(await problems('experiments/quickstart.yaml', ['seed'])).toEqual([
       '--set seed: expected path=value, e.g. --set seed=3 or --set stages.0.evaluate.games=50',
+    ]);
+  });
+
+  it('resolves paths given with --set against the current directory, and makes them absolute', async () => {
+    const e = await loadExperiment('experiments/quickstart.yaml', {
+      set: ['answerer=./test/fixtures/plugins/always-yes.js', 'policy=local', 'policy.with.checkpoint=test/fixtures/mini-pipeline.yaml'],
+    });
+    expect(e.answerer.use).toBe(resolve('test/fixtures/plugins/always-yes.js'));
+    expect(e.policy.with.checkpoint).toBe(resolve('test/fixtures/mini-pipeline.yaml'));
+    expect(await problems('experiments/quickstart.yaml', ['policy=local', 'policy.with.checkpoint=nowhere.ckpt.json'])).toEqual([
+      `--set policy.with.checkpoint=nowhere.ckpt.json: policy.with.checkpoint: file not found: ${resolve('nowhere.ckpt.json')} (a relative path is relative to the current directory, as for every path given with --set)`,
     ]);
   });
 
