@@ -111,11 +111,11 @@ function applySet(doc: Document.Parsed, path: Path, value: string, origin: strin
   const parsed = parseDocument(value);
   try {
     doc.setIn(path, doc.createNode(parsed.errors.length > 0 ? value : parsed.toJS()));
-  } catch (error) {
+  } catch {
     // yaml cannot go through a plain value (--set seed.x=1): say which part is not a map or list.
-    const stop = path.findIndex((_, i) => i > 0 && !isMap(doc.getIn(path.slice(0, i), true)) && !isSeq(doc.getIn(path.slice(0, i), true)) && doc.hasIn(path.slice(0, i)));
+    const stop = path.findIndex((_, i) => i > 0 && isScalar(doc.getIn(path.slice(0, i), true)));
     const at = path.slice(0, stop > 0 ? stop : path.length).join('.');
-    throw new ConfigError([{ file: '--set', line: 0, col: 0, origin, path: '', message: `${at} is a single value, not a map or list to set ${path.join('.')} in (${(error as Error).message})` }]);
+    throw new ConfigError([{ file: '--set', line: 0, col: 0, origin, path: '', message: `${at} is a single value, not a map or list: there is no ${path.join('.')} to set` }]);
   }
 }
 
@@ -398,24 +398,23 @@ async function resolveStage(raw: Record<string, Record<string, unknown> | null>,
  * are compared without case, as some file systems do.
  */
 function checkStageFiles(stages: readonly Stage[], indices: readonly number[], r: Resolver): void {
-  const names = new Map<string, number>();
+  const names = new Map<string, { name: string; index: number }>();
   const owners = new Map<string, { name: string; index: number }>(RUN_FILES.map((f) => [f.toLowerCase(), { name: '', index: -1 }]));
   stages.forEach((s, k) => {
     const index = indices[k]!;
     const path: Path = ['stages', index, s.kind, 'name'];
     const at = { ...r.source.place(path), path: dottedPath(path) };
     const twin = names.get(s.name.toLowerCase());
-    if (twin !== undefined) {
-      const other = stages[indices.indexOf(twin)]!.name;
+    if (twin) {
       r.problems.push({
         ...at,
-        message: other === s.name
-          ? `two stages are named "${s.name}" (stages[${twin}] and this one); give this one another name`
-          : `"${s.name}" differs from the name of stage "${other}" (stages[${twin}]) only in case, which some file systems ignore; choose another name`,
+        message: twin.name === s.name
+          ? `two stages are named "${s.name}" (stages[${twin.index}] and this one); give this one another name`
+          : `"${s.name}" differs from the name of stage "${twin.name}" (stages[${twin.index}]) only in case, which some file systems ignore; choose another name`,
       });
       return;
     }
-    names.set(s.name.toLowerCase(), index);
+    names.set(s.name.toLowerCase(), { name: s.name, index });
     for (const file of stageFiles(s)) {
       const owner = owners.get(file.toLowerCase());
       if (owner?.index === -1) {

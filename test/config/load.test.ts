@@ -172,6 +172,7 @@ describe('loading an experiment', () => {
     expect(await problems('experiments/quickstart.yaml', ['stages.5.evaluate.games=3'])).toEqual([
       '--set stages.5.evaluate.games=3: stages has 1 item (stages.0); there is no stages.5',
     ]);
+    expect(await problems('experiments/quickstart.yaml', ['seed.x=3'])).toEqual(['--set seed.x=3: seed is a single value, not a map or list: there is no seed.x to set']);
     expect(await problems('experiments/quickstart.yaml', ['seed'])).toEqual([
       '--set seed: expected path=value, e.g. --set seed=3 or --set stages.0.evaluate.games=50',
     ]);
