@@ -29,7 +29,7 @@ export default class Plugins extends Command {
   static override examples = ['<%= config.bin %> plugins', '<%= config.bin %> plugins policy'];
   static override args = {
     // The listing's headings are plurals ("policies:"), so a plural names the kind as well.
-    kind: Args.string({ options: KINDS.flatMap((k) => [k, pluralKind(k)]), description: 'Only this kind (policy or policies, ...).' }),
+    kind: Args.string({ options: [...KINDS, ...KINDS.map(pluralKind)], description: 'Only this kind (policy or policies, ...).' }),
   };
 
   async run(): Promise<void> {
