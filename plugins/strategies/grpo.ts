@@ -51,8 +51,8 @@ export default definePlugin<'strategy', GrpoOptions>({
     additionalProperties: false,
     properties: {
       iterations: { type: 'integer', minimum: 1, maximum: 1000000, default: 100, description: 'Rounds of play-then-update.' },
-      group_size: { type: 'integer', minimum: 2, maximum: 1024, default: 8, description: 'Games per target per iteration (the group rewards are normalised in).' },
-      targets_per_iteration: { type: 'integer', minimum: 0, maximum: 5000, default: 0, description: 'Targets drawn per iteration (0: every candidate once).' },
+      group_size: { type: 'integer', minimum: 2, maximum: 256, default: 8, description: 'Games per target per iteration (the group rewards are normalised in).' },
+      targets_per_iteration: { type: 'integer', minimum: 0, maximum: 1000, default: 0, description: 'Targets drawn per iteration (0: every candidate once).' },
       lr: { type: 'number', exclusiveMinimum: 0, default: 0.0003, description: 'Adam learning rate.' },
       epsilon: { type: 'number', exclusiveMinimum: 0, default: 0.2, description: 'Clip range of the probability ratio.' },
       beta: { type: 'number', minimum: 0, default: 0.02, description: 'Weight of the KL penalty to the reference policy (0: none).' },

@@ -98,7 +98,7 @@ describe('broken experiment files', () => {
         `${dir}/stage-total.yaml:2:40: policy.with.hidden[0]: expected a number <= 8192, got 100000000 (options of policy "local"; see twentyq plugins policy)`,
         `${dir}/stage-total.yaml:4:35: stages[0].generate.games_per_animal: this stage would play games_per_animal 1000 x 90 candidates (weighted): 20,089,000 games is more than the limit of 10,000,000 games per stage; split the work into several stages or runs`,
         `${dir}/stage-total.yaml:5:24: stages[1].evaluate.games: this stage would play games 4000000 x 3 policies: 12,000,000 games is more than the limit of 10,000,000 games per stage; split the work into several stages or runs`,
-        `${dir}/stage-total.yaml:6:57: stages[2].train.strategy.with.group_size: expected a number <= 1024, got 100000 (options of strategy "grpo"; see twentyq plugins strategy)`,
+        `${dir}/stage-total.yaml:6:57: stages[2].train.strategy.with.group_size: expected a number <= 256, got 100000 (options of strategy "grpo"; see twentyq plugins strategy)`,
         `${dir}/stage-total.yaml:6:77: stages[2].train.strategy.with.iterations: expected a number <= 1000000, got 1000000000 (options of strategy "grpo"; see twentyq plugins strategy)`,
         `${dir}/stage-total.yaml:7:61: stages[3].train.strategy.with.factor: expected a number <= 1000, got 1000000000 (options of strategy "weighted-sft"; see twentyq plugins strategy)`,
       ],
