@@ -1,16 +1,19 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node } from 'yaml';
 import type { ErrorObject } from 'ajv';
 import type { Domain } from '../game/domain.js';
 import type { Rules } from '../game/types.js';
 import { registry } from '../plugins/builtins.js';
 import { prepareRef, type RawRef } from '../plugins/factory.js';
 import { PluginError } from '../plugins/registry.js';
-import type { Kind, PluginRef } from '../plugins/types.js';
+import type { Kind, PluginDef, PluginRef } from '../plugins/types.js';
+import { MAX_STAGE_GAMES, stageGames, tooMany } from '../run/games.js';
 import { packagePath } from '../util/paths.js';
 import { nearest } from '../util/text.js';
 import { ConfigError, dottedPath, type Place, type Problem } from './errors.js';
+import { RUN_FILES, stageFiles } from './files.js';
+import { readExperimentText } from './read.js';
 import { compileSchema, describeError } from './schema.js';
 import { GAME_STAGES, type Experiment, type GameCount, type Stage } from './types.js';
 
@@ -32,7 +35,7 @@ class SourceMap {
     this.overridden.push({ path, origin });
   }
 
-  private at(offset: number): Place {
+  at(offset: number): Place {
     const { line, col } = this.lines.linePos(offset);
     return { file: this.file, line, col };
   }
@@ -40,7 +43,13 @@ class SourceMap {
   /** The --set that wrote a value at or above a path (inner) or below it (a map it created). */
   private override(path: Path, inner: boolean): string | undefined {
     const within = (outer: Path, p: Path) => outer.length <= p.length && outer.every((k, i) => String(k) === String(p[i]));
-    return this.overridden.find((o) => (inner ? within(path, o.path) : within(o.path, path)))?.origin;
+    // The last --set that reached the path is the one whose value is there.
+    return this.overridden.findLast((o) => (inner ? within(path, o.path) : within(o.path, path)))?.origin;
+  }
+
+  /** The --set that wrote the value at a path (or a map or list above it), if one did. */
+  setBy(path: Path): string | undefined {
+    return this.override(path, false);
   }
 
   /** The place of the value at a path, or of its nearest ancestor that is in the file. */
@@ -80,16 +89,34 @@ function parseSet(assignment: string): { path: Path; value: string } {
   return { path, value: assignment.slice(eq + 1) };
 }
 
-/** Applies `--set a.b.0.c=value` to the document; a plugin written as a bare name grows into { use }. */
-function applySet(doc: Document.Parsed, path: Path, value: string): void {
+/**
+ * Applies `--set a.b.0.c=value` to the document; a plugin written as a bare name grows into { use }.
+ * An index must name an item that is there (or the one after the last): past it, yaml would leave
+ * empty items that the schema then blames on the file.
+ */
+function applySet(doc: Document.Parsed, path: Path, value: string, origin: string): void {
   for (let i = 1; i < path.length; i++) {
     const parent = doc.getIn(path.slice(0, i), true);
+    const index = path[i];
+    if (isSeq(parent) && typeof index === 'number' && index > parent.items.length) {
+      const at = path.slice(0, i).join('.');
+      const items = parent.items.length;
+      const range = items === 0 ? '' : items === 1 ? ` (${at}.0)` : ` (${at}.0 to ${at}.${items - 1})`;
+      throw new ConfigError([{ file: '--set', line: 0, col: 0, origin, path: '', message: `${at} has ${items} item${items === 1 ? '' : 's'}${range}; there is no ${at}.${index}` }]);
+    }
     if (isScalar(parent) && typeof parent.value === 'string' && ['use', 'with', 'label'].includes(String(path[i]))) {
       doc.setIn(path.slice(0, i), doc.createNode({ use: parent.value }));
     }
   }
   const parsed = parseDocument(value);
-  doc.setIn(path, parsed.errors.length > 0 ? value : parsed.toJS());
+  try {
+    doc.setIn(path, doc.createNode(parsed.errors.length > 0 ? value : parsed.toJS()));
+  } catch {
+    // yaml cannot go through a plain value (--set seed.x=1): say which part is not a map or list.
+    const stop = path.findIndex((_, i) => i > 0 && isScalar(doc.getIn(path.slice(0, i), true)));
+    const at = path.slice(0, stop > 0 ? stop : path.length).join('.');
+    throw new ConfigError([{ file: '--set', line: 0, col: 0, origin, path: '', message: `${at} is a single value, not a map or list: there is no ${path.join('.')} to set` }]);
+  }
 }
 
 function pathOf(instancePath: string, data: unknown): Path {
@@ -148,16 +175,44 @@ interface Resolver {
   problems: Problem[];
 }
 
+/** Paths in the file are relative to the file; paths typed on the command line, to the current directory. */
+function baseDirOf(path: Path, r: Resolver): string {
+  return r.source.setBy(path) ? process.cwd() : r.baseDir;
+}
+
+/**
+ * Options that name files (marked 'x-file' in the plugin's schema) must name existing ones; they are
+ * made absolute, so that the resolved experiment means the same from any folder.
+ */
+function checkFiles(def: PluginDef, ref: PluginRef, path: Path, r: Resolver): boolean {
+  let ok = true;
+  const properties = (def.options.properties ?? {}) as Record<string, { 'x-file'?: boolean }>;
+  for (const [key, schema] of Object.entries(properties)) {
+    const value = ref.with[key];
+    if (!schema['x-file'] || typeof value !== 'string') continue;
+    const at = [...path, 'with', key];
+    const file = resolve(baseDirOf(at, r), value);
+    if (existsSync(file)) {
+      ref.with[key] = file;
+      continue;
+    }
+    const relative = r.source.setBy(at) ? 'the current directory, as for every path given with --set' : 'the experiment file';
+    r.problems.push({ ...r.source.place(at), path: dottedPath(at), message: `file not found: ${file} (a relative path is relative to ${relative})` });
+    ok = false;
+  }
+  return ok;
+}
+
 /** Loads the plugin a reference names and checks its options, reporting problems at their places. */
 async function resolvePlugin(kind: Kind, raw: RawRef, path: Path, r: Resolver): Promise<PluginRef | undefined> {
   const usePath = typeof raw === 'string' ? path : [...path, 'use'];
   try {
-    const { ref, def, errors } = await prepareRef(kind, raw, r.baseDir);
+    const { ref, def, errors } = await prepareRef(kind, raw, baseDirOf(usePath, r));
     if (errors.length > 0) {
       r.problems.push(...schemaProblems(errors, ref.with, r.source, [...path, 'with'], ` (options of ${kind} "${def.name}"; see twentyq plugins ${kind})`));
       return undefined;
     }
-    return ref;
+    return checkFiles(def, ref, path, r) ? ref : undefined;
   } catch (error) {
     if (!(error instanceof PluginError)) throw error;
     r.problems.push({ ...r.source.place(usePath), path: dottedPath(usePath), message: error.message });
@@ -201,6 +256,32 @@ function gameCount(settings: Record<string, unknown>, path: Path, r: Resolver): 
     r.problems.push({ ...r.source.place([...path, 'games']), path: dottedPath([...path, 'games']), message: 'set games or games_per_animal, not both' });
   }
   return settings.games !== undefined ? { games: settings.games as number } : { games_per_animal: (settings.games_per_animal as number | undefined) ?? 10 };
+}
+
+/** A stage's games in all (weights and every policy counted), checked against the limit before anything runs. */
+function checkSize(count: GameCount, weights: Record<string, number> | undefined, policies: number, path: Path, scope: StageScope, r: Resolver): void {
+  if (!scope.domain) return;
+  const total = stageGames(count, scope.domain, weights) * policies;
+  if (total <= MAX_STAGE_GAMES) return;
+  const at = [...path, count.games !== undefined ? 'games' : 'games_per_animal'];
+  const how = [
+    count.games !== undefined ? `games ${count.games}` : `games_per_animal ${count.games_per_animal} x ${scope.domain.size} candidates${weights ? ' (weighted)' : ''}`,
+    ...(policies > 1 ? [`${policies} policies`] : []),
+  ].join(' x ');
+  r.problems.push({ ...r.source.place(at), path: dottedPath(at), message: `this stage would play ${how}: ${tooMany(total)}` });
+}
+
+/** A train stage trains the experiment's policy (or what earlier train stages made of it): it must be trainable. */
+async function checkTrainable(policy: PluginRef, path: Path, r: Resolver): Promise<void> {
+  if (policy.use === '') return;
+  const def = await registry.load('policy', policy.use);
+  if (def.trainable) return;
+  const trainable = (await Promise.all(registry.names('policy').map((n) => registry.load('policy', n)))).filter((d) => d.trainable).map((d) => d.name);
+  r.problems.push({
+    ...r.source.place(path),
+    path: dottedPath(path),
+    message: `the experiment's policy ${policy.label} cannot be trained; a train stage needs a trainable one (${trainable.join(', ')}), e.g. policy: { use: ${trainable[0]} }`,
+  });
 }
 
 /** The stage whose games a stage reads: `from`, or the last generate stage before it. */
@@ -270,11 +351,13 @@ async function resolveStage(raw: Record<string, Record<string, unknown> | null>,
         }
         labels.add(p.label);
       });
+      checkSize(count, undefined, rawPolicies?.length ?? 1, path, scope, r);
       return { kind, name, ...(rawPolicies ? { policies } : {}), answerer: await plugin('answerer', 'answerer', scope.answerer), ...count };
     }
     case 'generate': {
       const count = gameCount(settings, path, r);
       const weights = candidateWeights(settings.weights as Record<string, number> | undefined, path, scope.domain, r);
+      checkSize(count, weights, 1, path, scope, r);
       return {
         kind,
         name,
@@ -293,6 +376,7 @@ async function resolveStage(raw: Record<string, Record<string, unknown> | null>,
         on_gap: settings.on_gap as 'fail' | 'warn',
       };
     case 'train': {
+      await checkTrainable(scope.policy, path, r);
       const strategy = await resolvePlugin('strategy', settings.strategy as RawRef, [...path, 'strategy'], r);
       const hasGames = scope.earlier.some((s) => GAME_STAGES.includes(s.kind));
       const from = settings.from !== undefined || hasGames ? source(settings, path, scope, r) : undefined;
@@ -308,6 +392,40 @@ async function resolveStage(raw: Record<string, Record<string, unknown> | null>,
   }
 }
 
+/**
+ * Stage names make file names: two stages must not write the same file (a train stage "t" would
+ * truncate the games of a generate stage "t.curve"), nor a stage one of the run's own files. Names
+ * are compared without case, as some file systems do.
+ */
+function checkStageFiles(stages: readonly Stage[], indices: readonly number[], r: Resolver): void {
+  const names = new Map<string, { name: string; index: number }>();
+  const owners = new Map<string, { name: string; index: number }>(RUN_FILES.map((f) => [f.toLowerCase(), { name: '', index: -1 }]));
+  stages.forEach((s, k) => {
+    const index = indices[k]!;
+    const path: Path = ['stages', index, s.kind, 'name'];
+    const at = { ...r.source.place(path), path: dottedPath(path) };
+    const twin = names.get(s.name.toLowerCase());
+    if (twin) {
+      r.problems.push({
+        ...at,
+        message: twin.name === s.name
+          ? `two stages are named "${s.name}" (stages[${twin.index}] and this one); give this one another name`
+          : `"${s.name}" differs from the name of stage "${twin.name}" (stages[${twin.index}]) only in case, which some file systems ignore; choose another name`,
+      });
+      return;
+    }
+    names.set(s.name.toLowerCase(), { name: s.name, index });
+    for (const file of stageFiles(s)) {
+      const owner = owners.get(file.toLowerCase());
+      if (owner?.index === -1) {
+        r.problems.push({ ...at, message: `a stage named "${s.name}" would write ${file}, one of the run's own files (${RUN_FILES.join(', ')}); choose another name` });
+      } else if (owner) {
+        r.problems.push({ ...at, message: `a ${s.kind} stage named "${s.name}" would write ${file}, which stage "${owner.name}" (stages[${owner.index}]) writes too; choose another name` });
+      } else owners.set(file.toLowerCase(), { name: s.name, index });
+    }
+  });
+}
+
 export interface LoadOptions {
   /** `path=value` overrides, applied before validation. */
   set?: readonly string[];
@@ -315,13 +433,30 @@ export interface LoadOptions {
 
 /** Reads, validates and resolves an experiment file; throws ConfigError listing every problem at its place. */
 export async function loadExperiment(file: string, options: LoadOptions = {}): Promise<Experiment> {
-  let text: string;
+  return parseExperiment(readExperimentText(file), file, options);
+}
+
+/** The first column of a line that is not indentation: YAML places an indentation error at the line's start. */
+function skipIndent(text: string, offset: number): number {
+  let at = offset;
+  while (text[at] === ' ' || text[at] === '\t') at++;
+  return text[at] === '\n' || at >= text.length ? offset : at;
+}
+
+/**
+ * The document as plain data. yaml refuses to expand aliases into a huge document (a "billion laughs")
+ * with a ReferenceError that names no place: it is reported at the first alias.
+ */
+function toData(doc: Document.Parsed, source: SourceMap): unknown {
   try {
-    text = readFileSync(file, 'utf8');
+    return doc.toJS();
   } catch (error) {
-    throw new ConfigError([{ file, line: 0, col: 0, origin: file, path: '', message: `cannot read the experiment file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})` }]);
+    if (!(error instanceof ReferenceError) || !/alias/i.test(error.message)) throw error;
+    let first: Node | undefined;
+    visit(doc, { Alias: (_, node) => ((first = node as Node), visit.BREAK) });
+    const place = first?.range ? source.at(first.range[0]) : source.place([]);
+    throw new ConfigError([{ ...place, path: '', message: 'YAML aliases here expand to too many copies of their anchors (a "billion laughs" file); write the values out, or use fewer aliases' }]);
   }
-  return parseExperiment(text, file, options);
 }
 
 export async function parseExperiment(text: string, file: string, options: LoadOptions = {}): Promise<Experiment> {
@@ -331,17 +466,17 @@ export async function parseExperiment(text: string, file: string, options: LoadO
   if (doc.errors.length > 0) {
     throw new ConfigError(
       doc.errors.map((e) => {
-        const { line, col } = lines.linePos(e.pos[0]);
+        const { line, col } = lines.linePos(skipIndent(text, e.pos[0]));
         return { file, line, col, path: '', message: `YAML syntax: ${e.message.split(' at line ')[0]!.trim()}` };
       }),
     );
   }
   for (const assignment of options.set ?? []) {
     const { path, value } = parseSet(assignment);
-    applySet(doc, path, value);
+    applySet(doc, path, value, `--set ${assignment}`);
     source.markOverride(path, `--set ${assignment}`);
   }
-  const data = doc.toJS() as unknown;
+  const data = toData(doc, source);
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError([{ ...source.place([]), path: '', message: 'expected a map with at least name: and stages: (see experiments/quickstart.yaml)' }]);
   }
@@ -355,19 +490,19 @@ export async function parseExperiment(text: string, file: string, options: LoadO
   const policy = await resolvePlugin('policy', raw.policy, ['policy'], r);
   const reward = await resolvePlugin('reward', raw.reward, ['reward'], r);
   const stages: Stage[] = [];
+  const indices: number[] = [];
   // Stages are checked even when the experiment's own plugins failed, so that one run lists every problem.
   const placeholder: PluginRef = { use: '', with: {}, label: '' };
   const domainInstance = domain ? await createDomain(domain, r) : undefined;
   for (const [i, s] of raw.stages.entries()) {
     const scope = { answerer: answerer ?? placeholder, policy: policy ?? placeholder, domain: domainInstance, earlier: stages };
     const stage = await resolveStage(s, i, scope, r);
-    if (stage) stages.push(stage);
+    if (stage) {
+      stages.push(stage);
+      indices.push(i);
+    }
   }
-  const names = new Set<string>();
-  stages.forEach((s, i) => {
-    if (names.has(s.name)) r.problems.push({ ...source.place(['stages', i]), path: `stages[${i}]`, message: `two stages are named "${s.name}"` });
-    names.add(s.name);
-  });
+  checkStageFiles(stages, indices, r);
   if (r.problems.length > 0 || !domain || !answerer || !policy || !reward) {
     throw new ConfigError(r.problems.sort((a, b) => a.line - b.line || a.col - b.col));
   }

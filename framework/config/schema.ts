@@ -24,6 +24,8 @@ export function formatAjvErrors(errors: ErrorObject[] | null | undefined): strin
 }
 
 function show(value: unknown): string {
+  // JSON has no Infinity: 1e400 in YAML is one, and JSON.stringify would show it as null.
+  if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
   return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
 }
 
@@ -59,8 +61,11 @@ export function describeError(e: ErrorObject, data?: unknown): string {
       return `expected at least ${String(p.limit)} field${p.limit === 1 ? '' : 's'}`;
     case 'maxProperties':
       return `expected exactly one field, got ${String(p.limit === 1 ? 'more' : 'too many')}`;
-    case 'pattern':
-      return `expected text matching ${String(p.pattern)}${got}`;
+    case 'pattern': {
+      // A pattern says little to a person; the field's description says what it is for.
+      const about = (e.parentSchema as { description?: string } | undefined)?.description;
+      return `expected text matching ${String(p.pattern)}${got}${about ? ` (${about})` : ''}`;
+    }
     case 'minLength':
       return `expected text of at least ${String(p.limit)} character${p.limit === 1 ? '' : 's'}`;
     case 'uniqueItems':

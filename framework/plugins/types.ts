@@ -7,7 +7,11 @@ import type { Rng } from '../util/rng.js';
 export const KINDS = ['domain', 'answerer', 'policy', 'reward', 'strategy'] as const;
 export type Kind = (typeof KINDS)[number];
 
-/** A JSON Schema for a plugin's options (an object schema; ajv fills in defaults). */
+/**
+ * A JSON Schema for a plugin's options (an object schema; ajv fills in defaults). A string option
+ * marked `'x-file': true` names a file that must exist: validation checks it and makes it absolute
+ * (relative to the experiment file, or to the current directory when it was given with --set).
+ */
 export type OptionsSchema = Record<string, unknown>;
 
 /** How an experiment names a plugin once resolved: which one, with which options, under which label. */
@@ -154,6 +158,11 @@ export interface PluginDef<K extends Kind = Kind, O = any> {
   name: string;
   description: string;
   options: OptionsSchema;
+  /**
+   * A policy whose instances are TrainablePolicy says so, so that validation can refuse a train
+   * stage on any other policy before anything runs (the stage still checks the instance).
+   */
+  trainable?: boolean;
   create(options: O, context: K extends 'domain' ? DomainContext : PluginContext): Awaitable<Instances[K]>;
 }
 

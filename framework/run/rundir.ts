@@ -1,8 +1,8 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { stringify } from 'yaml';
-import { parse } from 'yaml';
+import { loadExperiment } from '../config/load.js';
 import type { Experiment } from '../config/types.js';
+import { toExperimentYaml } from '../config/write.js';
 import type { PluginRef } from '../plugins/types.js';
 import type { SummaryRow } from './context.js';
 
@@ -34,9 +34,9 @@ export interface RunRecord {
   stages: StageRecord[];
 }
 
-/** The resolved experiment a run directory was made from (its config.yaml). */
-export function readRunConfig(dir: string): Experiment {
-  return parse(readFileSync(join(dir, 'config.yaml'), 'utf8')) as Experiment;
+/** The resolved experiment a run directory was made from: its config.yaml, through the experiment loader. */
+export function readRunConfig(dir: string): Promise<Experiment> {
+  return loadExperiment(join(dir, 'config.yaml'));
 }
 
 function timestamp(date: Date): string {
@@ -73,18 +73,18 @@ export class RunDir {
       workers,
       stages: experiment.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [] })),
     });
-    writeFileSync(join(path, 'config.yaml'), `# resolved experiment: every default filled in; rerun with twentyq run ${join(path, 'config.yaml')}\n` + stringify(experiment));
+    writeFileSync(join(path, 'config.yaml'), `# resolved experiment: every default filled in; rerun with twentyq run ${join(path, 'config.yaml')}\n` + toExperimentYaml(experiment));
     run.save();
     return run;
   }
 
   /** Reopens an interrupted (or failed) run to finish it: its resolved config and its record. */
-  static resume(path: string, workers: number): { run: RunDir; experiment: Experiment } {
+  static async resume(path: string, workers: number): Promise<{ run: RunDir; experiment: Experiment }> {
     let record: RunRecord;
     let experiment: Experiment;
     try {
       record = JSON.parse(readFileSync(join(path, 'run.json'), 'utf8')) as RunRecord;
-      experiment = readRunConfig(path);
+      experiment = await readRunConfig(path);
     } catch (error) {
       throw new ResumeError(`${path} is not a run directory to resume (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): it needs run.json and config.yaml`);
     }

@@ -13,9 +13,19 @@ function mix32(h: number): number {
   return h >>> 0;
 }
 
+/**
+ * The bits of a seed above the low 32 (seeds are safe integers, up to 2^53 - 1). They are mixed in
+ * only when they are not all zero, so that a seed below 2^32 plays the games it always played.
+ */
+function highBits(seed: number): number {
+  return Math.floor(seed / 2 ** 32) >>> 0;
+}
+
 /** Derives a seed from a parent seed and any number of integer or string keys. */
 export function deriveSeed(seed: number, ...keys: (number | string)[]): number {
   let h = mix32((seed | 0) ^ 0x9e3779b9);
+  const high = highBits(seed);
+  if (high !== 0) h = mix32(h ^ mix32(high + 0x3c6ef372));
   for (const key of keys) {
     if (typeof key === 'number') {
       h = mix32(h ^ mix32((key | 0) + 0x7f4a7c15));
@@ -37,7 +47,8 @@ export class Rng {
   constructor(seed: number) {
     this.a = 0x9e3779b9;
     this.b = 0x243f6a88;
-    this.c = 0xb7e15162;
+    // The high bits of a seed above 2^32 go into a word that is constant for smaller seeds.
+    this.c = 0xb7e15162 ^ highBits(seed);
     this.d = seed >>> 0;
     for (let i = 0; i < 12; i++) this.nextUint32();
   }

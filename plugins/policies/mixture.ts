@@ -15,7 +15,7 @@ export default definePlugin<'policy', { policies: unknown[]; weights?: number[] 
     required: ['policies'],
     properties: {
       policies: { type: 'array', minItems: 1, items: { type: ['string', 'object'] }, description: 'The policies (names, paths or { use, with }).' },
-      weights: { type: 'array', items: { type: 'number', minimum: 0 }, description: 'Relative weight of each policy; equal when absent.' },
+      weights: { type: 'array', items: { type: 'number', minimum: 0, maximum: 1000000 }, description: 'Relative weight of each policy; equal when absent.' },
     },
   },
   async create({ policies, weights }, context) {

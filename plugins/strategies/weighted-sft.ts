@@ -73,13 +73,13 @@ export default definePlugin<'strategy', WeightedSftOptions>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      win_within: { type: 'integer', minimum: 1, default: 8, description: 'A win in at most this many questions is efficient.' },
-      factor: { type: 'integer', minimum: 1, default: 5, description: 'Copies of an efficient win (1: plain SFT).' },
+      win_within: { type: 'integer', minimum: 1, maximum: 1000, default: 8, description: 'A win in at most this many questions is efficient.' },
+      factor: { type: 'integer', minimum: 1, maximum: 1000, default: 5, description: 'Copies of an efficient win (1: plain SFT).' },
       include_losses: { type: 'boolean', default: false, description: 'Keep lost games (once each).' },
-      min_per_animal: { type: 'integer', minimum: 0, default: 0, description: 'Copy an animal\'s best games until it has at least this many rows.' },
-      epochs: { type: 'integer', minimum: 1, default: 15, description: 'Training: passes over the data.' },
+      min_per_animal: { type: 'integer', minimum: 0, maximum: 100000, default: 0, description: 'Copy an animal\'s best games until it has at least this many rows.' },
+      epochs: { type: 'integer', minimum: 1, maximum: 100000, default: 15, description: 'Training: passes over the data.' },
       lr: { type: 'number', exclusiveMinimum: 0, default: 0.003, description: 'Training: Adam learning rate.' },
-      batch_size: { type: 'integer', minimum: 1, default: 64, description: 'Training: steps per gradient update.' },
+      batch_size: { type: 'integer', minimum: 1, maximum: 1000000, default: 64, description: 'Training: steps per gradient update.' },
       target_weight: {
         type: 'number',
         minimum: 0,

@@ -23,6 +23,9 @@ describe('the data pipeline from the command line', () => {
     expect(run.code, run.stderr).toBe(0);
     expect(readdirSync(dir).sort()).toEqual(['02-audit.json', '02-audit.txt', 'config.yaml', 'dpo.trl.jsonl', 'games.jsonl', 'metrics.json', 'run.json', 'sft.trl.jsonl', 'summary.txt']);
     expect(run.stdout).toMatch(/games\s+noisy-expert\s+540/);
+    // the audit names the stage it reads (it once said "02-audit (games of games)")
+    expect(run.stderr).toContain('02-audit: audited the games of stage games;');
+    expect(run.stdout).toContain('02-audit, audit of the games of stage games:');
     expect(run.stdout).toMatch(/sft: weighted-sft\(.*\): \d+ sft rows/);
     expect(run.stdout).toMatch(/dpo: dpo\(.*\): \d+ dpo rows \(.*divergence_pairs \d+, information_pairs \d+/);
     const sft = jsonl(join(dir, 'sft.trl.jsonl'));

@@ -16,7 +16,7 @@ describe('a run as a user reads it', () => {
     const all = r.stdout + r.stderr;
     expect(all.match(/answers contradicting the truth table/g)).toHaveLength(1);
     expect(all.match(/\d+ games, \d+ wins \(/g)).toHaveLength(1);
-    expect(all).toContain('02-audit (games of stage games):');
+    expect(all).toContain('02-audit, audit of the games of stage games:');
     // GRPO's running success reads like every other success figure
     expect(all).toMatch(/grpo: .*success \d+\.\d%/);
     expect(all).not.toMatch(/success [01](,|$)/m);

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { resolve } from 'node:path';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { ConfigError } from '../../framework/config/errors.js';
 import { loadExperiment } from '../../framework/config/load.js';
 
@@ -61,11 +63,69 @@ describe('broken experiment files', () => {
       'unknown-field.yaml',
       [`${dir}/unknown-field.yaml:2:1: polcy: unknown field "polcy"; did you mean "policy"? Expected fields: name, description, seed, domain, game, answerer, policy, reward, stages`],
     ],
+    ['indentation.yaml', [`${dir}/indentation.yaml:5:6: YAML syntax: All mapping items must start at the same column`]],
+    [
+      'billion-laughs.yaml',
+      [`${dir}/billion-laughs.yaml:5:8: YAML aliases here expand to too many copies of their anchors (a "billion laughs" file); write the values out, or use fewer aliases`],
+    ],
+    ['latin1.yaml', [`${dir}/latin1.yaml:2:18: the file is not UTF-8: byte 0xe9 is not valid UTF-8 here (Latin-1 text?); save the file as UTF-8`]],
+    [
+      'stage-names.yaml',
+      [
+        `${dir}/stage-names.yaml:5:20: stages[1].train.name: a train stage named "t" would write t.curve.jsonl, which stage "t.curve" (stages[0]) writes too; choose another name`,
+        `${dir}/stage-names.yaml:6:20: stages[2].audit.name: a stage named "metrics" would write metrics.json, one of the run's own files (config.yaml, run.json, metrics.json, summary.txt, run.lock, report.html); choose another name`,
+        `${dir}/stage-names.yaml:7:20: stages[3].audit.name: a stage named "Run" would write Run.json, one of the run's own files (config.yaml, run.json, metrics.json, summary.txt, run.lock, report.html); choose another name`,
+        `${dir}/stage-names.yaml:8:23: stages[4].evaluate.name: "T.CURVE" differs from the name of stage "t.curve" (stages[0]) only in case, which some file systems ignore; choose another name`,
+      ],
+    ],
+    [
+      'stage-name-path.yaml',
+      [
+        `${dir}/stage-name-path.yaml:3:23: stages[0].evaluate.name: expected text matching ^[A-Za-z0-9][A-Za-z0-9._-]*$, got "../escape" (Names the stage's files, <name>.jsonl and the like: letters, digits, dot, dash, underscore, starting with a letter or digit; defaults to <index>-<kind>.)`,
+        `${dir}/stage-name-path.yaml:4:23: stages[1].evaluate.name: expected text matching ^[A-Za-z0-9][A-Za-z0-9._-]*$, got ".hidden" (Names the stage's files, <name>.jsonl and the like: letters, digits, dot, dash, underscore, starting with a letter or digit; defaults to <index>-<kind>.)`,
+      ],
+    ],
+    [
+      'sizes.yaml',
+      [
+        `${dir}/sizes.yaml:3:24: stages[0].generate.games: expected a number <= 10000000, got 1000000000000`,
+        `${dir}/sizes.yaml:4:37: stages[1].generate.weights.giraffe: expected a number <= 1000000, got 1e+308`,
+      ],
+    ],
+    [
+      'stage-total.yaml',
+      [
+        `${dir}/stage-total.yaml:2:40: policy.with.hidden[0]: expected a number <= 8192, got 100000000 (options of policy "local"; see twentyq plugins policy)`,
+        `${dir}/stage-total.yaml:4:35: stages[0].generate.games_per_animal: this stage would play games_per_animal 1000 x 90 candidates (weighted): 20,089,000 games is more than the limit of 10,000,000 games per stage; split the work into several stages or runs`,
+        `${dir}/stage-total.yaml:5:24: stages[1].evaluate.games: this stage would play games 4000000 x 3 policies: 12,000,000 games is more than the limit of 10,000,000 games per stage; split the work into several stages or runs`,
+        `${dir}/stage-total.yaml:6:57: stages[2].train.strategy.with.group_size: expected a number <= 256, got 100000 (options of strategy "grpo"; see twentyq plugins strategy)`,
+        `${dir}/stage-total.yaml:6:77: stages[2].train.strategy.with.iterations: expected a number <= 1000000, got 1000000000 (options of strategy "grpo"; see twentyq plugins strategy)`,
+        `${dir}/stage-total.yaml:7:61: stages[3].train.strategy.with.factor: expected a number <= 1000, got 1000000000 (options of strategy "weighted-sft"; see twentyq plugins strategy)`,
+      ],
+    ],
+    [
+      'untrainable.yaml',
+      [
+        `${dir}/untrainable.yaml:5:12: stages[1].train: the experiment's policy infogain cannot be trained; a train stage needs a trainable one (local), e.g. policy: { use: local }`,
+        `${dir}/untrainable.yaml:8:45: stages[2].evaluate.policies[0].with.checkpoint: file not found: ${resolve(dir, 'no-such.ckpt.json')} (a relative path is relative to the experiment file)`,
+      ],
+    ],
+    ['seed.yaml', [`${dir}/seed.yaml:2:7: seed: expected a number <= 9007199254740991, got Infinity`]],
     ['wrong-kind.yaml', [`${dir}/wrong-kind.yaml:2:9: policy: always-yes.js is a answerer plugin, but it is used here as a policy`]],
   ];
 
   it.each(table)('%s', async (file, expected) => {
     expect(await problems(`${dir}/${file}`)).toEqual(expected);
+  });
+
+  it('refuses a file over the size limit before parsing it', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'twentyq-config-')), 'huge.yaml');
+    writeFileSync(file, 'name: huge\nstages:\n  - evaluate: { games: 1 }\n' + '# padding\n'.repeat(120_000));
+    const started = performance.now();
+    expect(await problems(file)).toEqual([
+      `${file}: the experiment file is 1.1 MB; the limit is 1 MB (an experiment is a few kilobytes of YAML: keep data in files that its plugins read)`,
+    ]);
+    expect(performance.now() - started).toBeLessThan(1000);
   });
 
   it('says so when the file cannot be read', async () => {
@@ -98,12 +158,34 @@ describe('loading an experiment', () => {
     expect(e.game.wrong_guess).toBe('lose');
   });
 
+  it('keeps every bit of a seed up to 2^53 - 1', async () => {
+    expect((await loadExperiment('experiments/quickstart.yaml', { set: ['seed=4294967297'] })).seed).toBe(4294967297);
+    expect(await problems('experiments/quickstart.yaml', ['seed=9007199254740992'])).toEqual([
+      '--set seed=9007199254740992: seed: expected a number <= 9007199254740991, got 9007199254740992',
+    ]);
+  });
+
   it('places a problem in a --set value at the --set', async () => {
     expect(await problems('experiments/quickstart.yaml', ['stages.0.evaluate.games_per_animal=abc'])).toEqual([
       '--set stages.0.evaluate.games_per_animal=abc: stages[0].evaluate.games_per_animal: expected integer, got "abc"',
     ]);
+    expect(await problems('experiments/quickstart.yaml', ['stages.5.evaluate.games=3'])).toEqual([
+      '--set stages.5.evaluate.games=3: stages has 1 item (stages.0); there is no stages.5',
+    ]);
+    expect(await problems('experiments/quickstart.yaml', ['seed.x=3'])).toEqual(['--set seed.x=3: seed is a single value, not a map or list: there is no seed.x to set']);
     expect(await problems('experiments/quickstart.yaml', ['seed'])).toEqual([
       '--set seed: expected path=value, e.g. --set seed=3 or --set stages.0.evaluate.games=50',
+    ]);
+  });
+
+  it('resolves paths given with --set against the current directory, and makes them absolute', async () => {
+    const e = await loadExperiment('experiments/quickstart.yaml', {
+      set: ['answerer=./test/fixtures/plugins/always-yes.js', 'policy=local', 'policy.with.checkpoint=test/fixtures/mini-pipeline.yaml'],
+    });
+    expect(e.answerer.use).toBe(resolve('test/fixtures/plugins/always-yes.js'));
+    expect(e.policy.with.checkpoint).toBe(resolve('test/fixtures/mini-pipeline.yaml'));
+    expect(await problems('experiments/quickstart.yaml', ['policy=local', 'policy.with.checkpoint=nowhere.ckpt.json'])).toEqual([
+      `--set policy.with.checkpoint=nowhere.ckpt.json: policy.with.checkpoint: file not found: ${resolve('nowhere.ckpt.json')} (a relative path is relative to the current directory, as for every path given with --set)`,
     ]);
   });
 

@@ -33,6 +33,13 @@ describe('game specs', () => {
     expect(() => gameSpecs(1, 'x', { games: 5 }, domain, Object.fromEntries(domain.candidates.map((x) => [x.id, 0])))).toThrow(/every weight is 0/);
   });
 
+  it('refuses more games than a stage may play, before making any', () => {
+    expect(() => gameSpecs(1, 'x', { games_per_animal: 10 }, domain, { giraffe: 1e308 })).toThrow(
+      /stage x: infinitely many games is more than the limit of 10,000,000 games per stage/,
+    );
+    expect(() => gameSpecs(1, 'x', { games: 1e12 }, domain)).toThrow(/1,000,000,000,000 games is more than the limit/);
+  });
+
   it('depends on the seed and the stage name, not on anything else', () => {
     expect(gameSpecs(1, 'a', { games: 10 }, domain)).toEqual(gameSpecs(1, 'a', { games: 10 }, domain));
     expect(gameSpecs(1, 'a', { games: 10 }, domain)[0]!.seed).not.toBe(gameSpecs(1, 'b', { games: 10 }, domain)[0]!.seed);

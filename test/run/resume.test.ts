@@ -26,7 +26,7 @@ describe('resuming an interrupted run', () => {
     expect(cut.status).toBe('interrupted');
     // a hard stop can leave half a line: it is dropped and played again
     appendFileSync(join(cut.dir, '01-evaluate.jsonl'), '{"game": 17, "policy": "infog');
-    const { run, experiment: again } = RunDir.resume(cut.dir, 1);
+    const { run, experiment: again } = await RunDir.resume(cut.dir, 1);
     const done = await runExperiment(again, { workers: 1, resume: run, progress: quiet });
     expect(done.status).toBe('completed');
     expect(done.dir).toBe(cut.dir);
@@ -44,7 +44,7 @@ describe('resuming an interrupted run', () => {
     expect(cut.status).toBe('interrupted');
     const record = JSON.parse(read(cut.dir, 'run.json')) as RunRecord;
     expect(record.stages.map((s) => s.status)).toEqual(['done', 'done', 'done', 'done', 'interrupted', 'pending']);
-    const { run, experiment: again } = RunDir.resume(cut.dir, 2);
+    const { run, experiment: again } = await RunDir.resume(cut.dir, 2);
     const done = await runExperiment(again, { workers: 2, resume: run, progress: quiet });
     expect(done.status).toBe('completed');
     for (const file of ['sft.ckpt.json', 'dpo.ckpt.json', 'grpo.ckpt.json', 'final.jsonl']) expect(read(cut.dir, file), file).toBe(read(whole.dir, file));
@@ -56,7 +56,7 @@ describe('resuming an interrupted run', () => {
   it('refuses what cannot be resumed, saying why', async () => {
     const experiment = await loadExperiment('experiments/quickstart.yaml', { set: ['stages.0.evaluate.games_per_animal=1'] });
     const complete = await runExperiment(experiment, { workers: 1, runsDir: tmp(), progress: quiet });
-    expect(() => RunDir.resume(complete.dir, 1)).toThrow(/this run is complete; there is nothing to resume/);
-    expect(() => RunDir.resume(tmp(), 1)).toThrow(/is not a run directory to resume \(ENOENT\): it needs run.json and config.yaml/);
+    await expect(RunDir.resume(complete.dir, 1)).rejects.toThrow(/this run is complete; there is nothing to resume/);
+    await expect(RunDir.resume(tmp(), 1)).rejects.toThrow(/is not a run directory to resume \(ENOENT\): it needs run.json and config.yaml/);
   });
 });

@@ -46,7 +46,7 @@ describe('runner', () => {
 
     const config = parse(readFileSync(join(result.dir, 'config.yaml'), 'utf8'));
     expect(config).toMatchObject({ name: 'quickstart', seed: 1, game: { max_questions: 20, wrong_guess: 'continue' } });
-    expect(config.stages[0].games_per_animal).toBe(2);
+    expect(config.stages[0].evaluate.games_per_animal).toBe(2);
 
     const run = JSON.parse(readFileSync(join(result.dir, 'run.json'), 'utf8')) as RunRecord;
     expect(run).toMatchObject({ experiment: 'quickstart', status: 'completed', workers: 2 });

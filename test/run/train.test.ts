@@ -52,7 +52,9 @@ describe('train stages', () => {
   });
 
   it('explain what is wrong: a policy that cannot train, an offline strategy with no games', async () => {
-    const notTrainable = await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: ['policy=infogain', 'stages=[{train: {strategy: grpo}}]'] });
+    // validate refuses it (test/config); an experiment built by hand still meets the stage's own check
+    const grpo = await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: ['stages=[{train: {strategy: grpo}}]'] });
+    const notTrainable = { ...grpo, policy: { use: 'infogain', with: {}, label: 'infogain' } };
     await expect(runExperiment(notTrainable, { workers: 1, runsDir: tmp(), progress: quiet })).rejects.toThrow(
       /01-train: policy infogain cannot be trained; use a trainable backend such as \{ use: local \}/,
     );

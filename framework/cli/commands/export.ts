@@ -5,7 +5,7 @@ import type { TrainingSet } from '../../data/dataset.js';
 import { readGames } from '../../data/games.js';
 import { toTrl, writeTrl } from '../../data/trl.js';
 import { JsonlWriter } from '../../run/rundir.js';
-import { factoryForGames } from '../games-context.js';
+import { configFlag, factoryForGames } from '../games-context.js';
 import { TwentyqCommand } from '../shared.js';
 
 const DEFAULT_STRATEGY = { sft: 'weighted-sft', dpo: 'dpo' } as const;
@@ -25,7 +25,8 @@ export default class Export extends TwentyqCommand {
     strategy: Flags.string({ description: 'Strategy plugin (default: weighted-sft for sft, dpo for dpo).' }),
     with: Flags.string({ multiple: true, helpValue: 'option=value', description: 'A strategy option; the value is read as YAML.' }),
     candidates: Flags.boolean({ default: true, allowNo: true, description: 'List the candidates in the system prompt (--no-candidates: open set).' }),
-    domain: Flags.string({ description: 'Domain plugin, when the file is not in a run directory (default animals90).' }),
+    config: configFlag,
+    domain: Flags.string({ description: 'Domain plugin (default: the config\'s, else animals90).' }),
     'max-questions': Flags.integer({ min: 1, description: 'Question budget stated in the prompt (default: from the run, else 20).' }),
     'wrong-guess': Flags.option({ options: ['continue', 'lose'] as const, description: 'Rule stated in the prompt (default: from the run, else continue).' })(),
   };
@@ -33,7 +34,7 @@ export default class Export extends TwentyqCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Export);
     const games = readGames(args.file);
-    const { factory } = await factoryForGames(args.file, flags);
+    const factory = await factoryForGames(args.file, flags);
     const options: Record<string, unknown> = {};
     for (const assignment of flags.with ?? []) {
       const eq = assignment.indexOf('=');

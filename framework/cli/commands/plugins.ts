@@ -1,7 +1,7 @@
 import { Args, Command } from '@oclif/core';
 import { registry } from '../../plugins/builtins.js';
 import { pluralKind } from '../../plugins/registry.js';
-import { KINDS, type Kind, type PluginDef } from '../../plugins/types.js';
+import { KINDS, type PluginDef } from '../../plugins/types.js';
 
 interface OptionSchema {
   type?: string | string[];
@@ -28,12 +28,13 @@ export default class Plugins extends Command {
   static override description = `Kinds: ${KINDS.join(', ')}. An experiment names a plugin by name (policy: infogain) or with options (policy: { use: infogain, with: { epsilon: 0.1 } }); a plugin of your own is named by its file path (use: ./my-policy.js).`;
   static override examples = ['<%= config.bin %> plugins', '<%= config.bin %> plugins policy'];
   static override args = {
-    kind: Args.string({ options: [...KINDS], description: 'Only this kind.' }),
+    // The listing's headings are plurals ("policies:"), so a plural names the kind as well.
+    kind: Args.string({ options: [...KINDS, ...KINDS.map(pluralKind)], description: 'Only this kind (policy or policies, ...).' }),
   };
 
   async run(): Promise<void> {
     const { args } = await this.parse(Plugins);
-    const kinds = args.kind ? [args.kind as Kind] : KINDS;
+    const kinds = args.kind ? KINDS.filter((k) => k === args.kind || pluralKind(k) === args.kind) : KINDS;
     for (const kind of kinds) {
       this.log(`${pluralKind(kind)}:`);
       const names = registry.names(kind);

@@ -38,7 +38,7 @@ Ctrl-C stops handing out games, lets the running batches finish, keeps every fin
     }
     if (flags.resume && flags.set) throw new UsageError('--set cannot change a run being resumed: it keeps the config it started with');
     const workers = flags.workers ?? defaultWorkers();
-    const resumed = flags.resume ? RunDir.resume(flags.resume, workers) : undefined;
+    const resumed = flags.resume ? await RunDir.resume(flags.resume, workers) : undefined;
     const experiment = resumed?.experiment ?? (await loadExperiment(args.file!, { set: flags.set ?? [] }));
     const stop = new AbortController();
     const kill = new AbortController();

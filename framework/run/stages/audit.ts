@@ -1,3 +1,4 @@
+import { STAGE_FILES } from '../../config/files.js';
 import type { AuditStage } from '../../config/types.js';
 import { auditGames, auditSummary, auditTable } from '../../metrics/audit.js';
 import { StageError, type StageContext, type StageOutcome } from '../context.js';
@@ -8,12 +9,13 @@ export async function audit(stage: AuditStage, ctx: StageContext): Promise<Stage
   const games = ctx.games(stage.from);
   const report = auditGames(games, domain, stage.min_wins_per_animal);
   const summary = auditSummary(report);
-  run.writeJson(`${stage.name}.json`, report);
-  run.writeText(`${stage.name}.txt`, auditTable(report.animals) + '\n\n' + summary + '\n');
-  run.setStage(stage.name, 'running', `${stage.name}.json`, `${stage.name}.txt`);
+  const files = STAGE_FILES.audit(stage.name);
+  run.writeJson(files.report, report);
+  run.writeText(files.table, auditTable(report.animals) + '\n\n' + summary + '\n');
+  run.setStage(stage.name, 'running', files.report, files.table);
   // The summary goes to the run's summary at the end (or into the error): printed once, also with --progress none.
-  const details = `${summary.replace(/^/gm, '  ')}\n  per-animal table: ${run.file(`${stage.name}.txt`)}`;
-  progress.log(`${stage.name}: audited the games of stage ${stage.from}; per-animal table: ${run.file(`${stage.name}.txt`)}`);
+  const details = `${summary.replace(/^/gm, '  ')}\n  per-animal table: ${run.file(files.table)}`;
+  progress.log(`${stage.name}: audited the games of stage ${stage.from}; per-animal table: ${run.file(files.table)}`);
   if (report.thin.length > 0) progress.log(`WARNING: ${report.thin.length} animals have fewer than ${stage.min_wins_per_animal} winning games: ${report.thin.join(', ')}`);
   if (report.gaps.length > 0) {
     const message = `${stage.name}: ${report.gaps.length} animal${report.gaps.length === 1 ? ' has' : 's have'} no winning game in ${stage.from}: ${report.gaps.join(', ')}. Training on this data cannot teach ${report.gaps.length === 1 ? 'it' : 'them'}: generate more games for ${report.gaps.length === 1 ? 'it' : 'them'} (check the generate stage's weights), or set on_gap: warn to go on anyway.`;
@@ -24,7 +26,7 @@ export async function audit(stage: AuditStage, ctx: StageContext): Promise<Stage
   return {
     completed: true,
     rows: [],
-    notes: [`${stage.name} (games of stage ${stage.from}):\n${details}`],
+    notes: [`${stage.name}, audit of the games of stage ${stage.from}:\n${details}`],
     metrics: {
       games: report.games,
       wins: report.wins,

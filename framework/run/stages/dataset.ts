@@ -1,3 +1,4 @@
+import { STAGE_FILES } from '../../config/files.js';
 import type { DatasetStage } from '../../config/types.js';
 import { toTrl, writeTrl } from '../../data/trl.js';
 import type { StageContext, StageOutcome } from '../context.js';
@@ -9,7 +10,7 @@ export async function dataset(stage: DatasetStage, ctx: StageContext): Promise<S
   const strategy = await ctx.plugins.create('strategy', stage.strategy);
   const set = strategy.build(games);
   const rows = toTrl(set, domain, experiment.game, { show_candidates: stage.show_candidates });
-  const file = `${stage.name}.trl.jsonl`;
+  const file = STAGE_FILES.dataset(stage.name).rows;
   const out = run.openJsonl(file, 'w');
   run.setStage(stage.name, 'running', file);
   try {

@@ -1,3 +1,4 @@
+import { STAGE_FILES } from '../../config/files.js';
 import type { EvaluateStage } from '../../config/types.js';
 import type { OutcomeMetrics } from '../../metrics/outcome.js';
 import type { StageContext, StageOutcome, SummaryRow } from '../context.js';
@@ -7,7 +8,7 @@ import { playedGames, playInto, sortPlayed } from './play.js';
 /** Plays fresh games with each policy and measures the outcome: all policies play the same games. */
 export async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise<StageOutcome> {
   const specs = gameSpecs(ctx.experiment.seed, stage.name, stage, ctx.domain);
-  const file = `${stage.name}.jsonl`;
+  const file = STAGE_FILES.evaluate(stage.name).games;
   const policies = stage.policies ?? [ctx.current.policy];
   const played = ctx.resuming ? playedGames(ctx.run.file(file)) : new Map();
   const out = ctx.run.openJsonl(file);

@@ -1,3 +1,4 @@
+import { STAGE_FILES } from '../../config/files.js';
 import type { GenerateStage } from '../../config/types.js';
 import type { StageContext, StageOutcome } from '../context.js';
 import { gameSpecs } from '../games.js';
@@ -6,7 +7,7 @@ import { playedGames, playInto, sortPlayed } from './play.js';
 /** Plays games with the teacher and keeps every trajectory: the data set later stages read. */
 export async function generate(stage: GenerateStage, ctx: StageContext): Promise<StageOutcome> {
   const specs = gameSpecs(ctx.experiment.seed, stage.name, stage, ctx.domain, stage.weights);
-  const file = `${stage.name}.jsonl`;
+  const file = STAGE_FILES.generate(stage.name).games;
   const played = ctx.resuming ? playedGames(ctx.run.file(file)) : new Map();
   const out = ctx.run.openJsonl(file);
   ctx.run.setStage(stage.name, 'running', file);

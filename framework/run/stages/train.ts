@@ -1,3 +1,4 @@
+import { STAGE_FILES } from '../../config/files.js';
 import type { TrainStage } from '../../config/types.js';
 import type { Trajectory } from '../../game/types.js';
 import { isTrainable, type PluginRef, type TrainEnv } from '../../plugins/types.js';
@@ -29,7 +30,7 @@ export async function train(stage: TrainStage, ctx: StageContext): Promise<Stage
     throw new StageError(`${stage.name}: policy ${base.label} cannot be trained; use a trainable backend such as { use: local } as the experiment's policy`);
   }
   const strategy = await ctx.plugins.create('strategy', stage.strategy);
-  const curveFile = `${stage.name}.curve.jsonl`;
+  const { curve: curveFile, checkpoint: file } = STAGE_FILES.train(stage.name);
   const curve = run.openJsonl(curveFile, 'w');
   run.setStage(stage.name, 'running', curveFile);
   let last: Record<string, number> = {};
@@ -75,7 +76,6 @@ export async function train(stage: TrainStage, ctx: StageContext): Promise<Stage
     curve.close();
   }
   stopped ||= signals.stop.aborted;
-  const file = `${stage.name}.ckpt.json`;
   policy.save(run.file(file), { experiment: experiment.name, stage: stage.name, strategy: stage.strategy, seed: experiment.seed, complete: !stopped });
   run.setStage(stage.name, 'running', file);
   ctx.current.policy = { use: base.use, with: { ...base.with, checkpoint: run.file(file) }, label: stage.label };

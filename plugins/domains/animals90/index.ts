@@ -53,7 +53,7 @@ export default definePlugin<'domain', { file?: string }>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      file: { type: 'string', description: 'Another table in the same format, relative to the experiment file.' },
+      file: { type: 'string', 'x-file': true, description: 'Another table in the same format, relative to the experiment file (to the current directory when given with --set).' },
     },
   },
   create: (options, context) => loadDomainTable(options.file ? resolve(context.baseDir, options.file) : ANIMALS90_FILE, 'animals90'),

@@ -94,12 +94,13 @@ export default definePlugin<'policy', LocalOptions>({
     type: 'object',
     additionalProperties: false,
     properties: {
-      hidden: { type: 'array', items: { type: 'integer', minimum: 1 }, default: [256], description: 'Sizes of the hidden layers (ignored when a checkpoint is loaded).' },
+      hidden: { type: 'array', maxItems: 8, items: { type: 'integer', minimum: 1, maximum: 8192 }, default: [256], description: 'Sizes of the hidden layers (ignored when a checkpoint is loaded).' },
       temperature: { type: 'number', minimum: 0, default: 0, description: 'Sampling temperature; 0 plays the most likely move.' },
-      checkpoint: { type: 'string', description: 'A saved policy to start from, relative to the experiment file (train stages write <stage>.ckpt.json).' },
+      checkpoint: { type: 'string', 'x-file': true, description: 'A saved policy to start from, relative to the experiment file, or to the current directory when given with --set (train stages write <stage>.ckpt.json).' },
       init_seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the initial weights when no checkpoint is given.' },
     },
   },
+  trainable: true,
   create(options, { domain, rules, baseDir }) {
     const encoder = new StateEncoder(domain);
     if (options.checkpoint) {
