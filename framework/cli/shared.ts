@@ -3,7 +3,7 @@ import { ConfigError } from '../config/errors.js';
 import { GamesFileError } from '../data/games.js';
 import { PluginError } from '../plugins/registry.js';
 import { StageError } from '../run/context.js';
-import { ResumeError } from '../run/rundir.js';
+import { ResumeError, RunFileError } from '../run/rundir.js';
 
 export const setFlag = Flags.string({
   char: 's',
@@ -23,7 +23,7 @@ export class UsageError extends Error {}
 
 /** Errors a user can fix: printed as they are, with no stack trace. */
 export function isUserFacing(error: unknown): error is Error {
-  return [ConfigError, PluginError, StageError, GamesFileError, UsageError, ResumeError].some((kind) => error instanceof kind);
+  return [ConfigError, PluginError, StageError, GamesFileError, UsageError, ResumeError, RunFileError].some((kind) => error instanceof kind);
 }
 
 /**

@@ -107,7 +107,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   };
   const rows: SummaryRow[] = [];
   const notes: string[] = [];
-  const metrics: Record<string, unknown> = options.resume ? (run.readJson<{ stages: Record<string, unknown> }>('metrics.json', { stages: {} }).stages ?? {}) : {};
+  const metrics: Record<string, unknown> = options.resume ? run.metrics() : {};
   let status: RunStatus = 'completed';
   let current: Stage | undefined;
   try {
