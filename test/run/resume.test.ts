@@ -6,6 +6,7 @@ import { loadExperiment } from '../../framework/config/load.js';
 import { createProgress, type Progress } from '../../framework/run/progress.js';
 import { runExperiment } from '../../framework/run/runner.js';
 import { RunDir, RunFileError, type RunRecord } from '../../framework/run/rundir.js';
+import { GamesFileError } from '../../framework/data/games.js';
 import { isUserFacing } from '../../framework/cli/shared.js';
 
 const quiet = createProgress('silent');
@@ -92,5 +93,20 @@ describe('resuming an interrupted run', () => {
     const { run, experiment: again } = RunDir.resume(cut.dir, 1);
     expect((await runExperiment(again, { workers: 1, resume: run, progress: quiet })).status).toBe('completed');
     expect(readdirSync(cut.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('stops a resume at a damaged games line with its file and line, and does not leave the run marked running', async () => {
+    const experiment = await loadExperiment('experiments/quickstart.yaml', { set: ['stages.0.evaluate.games_per_animal=4'] });
+    const stop = new AbortController();
+    const cut = await runExperiment(experiment, { workers: 1, runsDir: tmp(), progress: stopAt('01-evaluate', 30, stop), stop: stop.signal });
+    const file = join(cut.dir, '01-evaluate.jsonl');
+    const lines = read(cut.dir, '01-evaluate.jsonl').split('\n');
+    lines[2] = lines[2]!.replace(/"questions":\d+,/, '');
+    writeFileSync(file, lines.join('\n'));
+    const { run, experiment: again } = RunDir.resume(cut.dir, 1);
+    const failure = runExperiment(again, { workers: 1, resume: run, progress: quiet });
+    await expect(failure).rejects.toThrow(GamesFileError);
+    await expect(failure).rejects.toThrow(new RegExp(`^${file}:3: questions is missing, .*delete that line \\(its game is played again\\) and resume again`));
+    expect((JSON.parse(read(cut.dir, 'run.json')) as RunRecord).status).toBe('failed');
   });
 });

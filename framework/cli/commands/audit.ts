@@ -19,9 +19,8 @@ export default class Audit extends TwentyqCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Audit);
-    const games = readGames(args.file);
     const { factory } = await factoryForGames(args.file, flags);
-    const report = auditGames(games, factory.domain, flags['min-wins']);
+    const report = await auditGames(readGames(args.file), factory.domain, flags['min-wins']);
     this.log(auditTable(report.animals));
     this.log('');
     this.log(auditSummary(report));
