@@ -85,7 +85,7 @@ function turnProblem(turn: unknown, i: number): string | undefined {
 }
 
 /** What is wrong with a parsed line as a game, or undefined: every field the readers of games rely on. */
-export function gameProblem(value: unknown): string | undefined {
+function gameProblem(value: unknown): string | undefined {
   if (!isObject(value)) return 'not a game (expected an object with target, turns and outcome, as twentyq writes them)';
   const field = (name: string, ok: boolean, expected: string) => (ok ? undefined : `${name} is ${JSON.stringify(value[name]) ?? 'missing'}, expected ${expected}`);
   const problem =

@@ -59,6 +59,11 @@ describe('the games a resumed stage keeps', () => {
     const inode = statSync(file).ino;
     await sortPlayed(file, ['a', 'b']);
     expect(statSync(file).ino).toBe(inode);
+    // lines written by other means, fields in another order, are parsed for their keys
+    const reordered = ({ game, policy, ...rest }: Trajectory) => JSON.stringify({ policy, ...rest, game }) + '\n';
+    writeFileSync(file, [ordered[4]!, ordered[0]!, ordered[1]!].map(reordered).join(''));
+    await sortPlayed(file, ['a', 'b']);
+    expect(readFileSync(file, 'utf8')).toBe([ordered[0]!, ordered[1]!, ordered[4]!].map(reordered).join(''));
   });
 
   it('reads a resumed stage in time linear in its games', async () => {

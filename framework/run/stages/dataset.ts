@@ -1,5 +1,6 @@
 import type { DatasetStage } from '../../config/types.js';
 import { toTrl, writeTrl } from '../../data/trl.js';
+import { AtomicFile } from '../../util/fs.js';
 import type { StageContext, StageOutcome } from '../context.js';
 
 /** A training set from a stage's games, by a strategy, written as TRL rows (each validated). */
@@ -8,14 +9,17 @@ export async function dataset(stage: DatasetStage, ctx: StageContext): Promise<S
   const strategy = await ctx.plugins.create('strategy', stage.strategy);
   const set = await strategy.build(() => ctx.games(stage.from));
   const file = `${stage.name}.trl.jsonl`;
-  const out = run.openJsonl(file, 'w');
-  run.setStage(stage.name, 'running', file);
+  // a stage run again (a resume) replaces the file only once the new one is whole
+  const out = new AtomicFile(run.file(file));
   let rows: number;
   try {
     rows = await writeTrl(set.kind, toTrl(set, domain, experiment.game, { show_candidates: stage.show_candidates }), (chunk) => out.write(chunk));
-  } finally {
-    out.close();
+    out.commit();
+  } catch (error) {
+    out.abort();
+    throw error;
   }
+  run.setStage(stage.name, 'running', file);
   const figures = Object.entries(set.stats)
     .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(2)}`)
     .join(', ');

@@ -38,6 +38,10 @@ export async function playedGames(file: string): Promise<Map<string, GameSummary
   return played;
 }
 
+// Lines the workers write begin {"game":N,"seed":S,"policy":"...": the key is read there, since parsing
+// every line of a large stage again would take as long as a good part of the games it plays.
+const KEY = /^\{"game":(\d+),"seed":-?\d+,"policy":("(?:[^"\\]|\\.)*")/;
+
 /**
  * Puts a resumed stage's file back in the order an uninterrupted run writes: policy by policy, game by
  * game. Batches finished after a gap at a stop were written out of order; the lines are read as a
@@ -49,7 +53,8 @@ export async function sortPlayed(file: string, policies: readonly string[]): Pro
   let sorted = true;
   for await (const line of jsonlLines(file)) {
     if (line.text.length === 0) continue;
-    const game = parseGame(file, line);
+    const match = KEY.exec(line.text);
+    const game = match ? { game: Number(match[1]), policy: JSON.parse(match[2]!) as string } : parseGame(file, line);
     const key = { policy: policies.indexOf(game.policy), game: game.game, start: line.start, length: line.end - line.start };
     const last = lines.at(-1);
     if (last && (last.policy > key.policy || (last.policy === key.policy && last.game > key.game))) sorted = false;
