@@ -65,11 +65,18 @@ export async function sortPlayed(file: string, policies: readonly string[]): Pro
   const from = openSync(file, 'r');
   const out = new AtomicFile(file);
   try {
-    const buffer = Buffer.alloc(lines.reduce((most, l) => Math.max(most, l.length), 0));
+    // lines gathered into chunks of about a megabyte: one write per chunk, not per line
+    const buffer = Buffer.alloc(Math.max(1 << 20, lines.reduce((most, l) => Math.max(most, l.length), 0)));
+    let filled = 0;
     for (const { start, length } of lines) {
-      readSync(from, buffer, 0, length, start);
-      out.write(buffer.subarray(0, length));
+      if (filled + length > buffer.length) {
+        out.write(buffer.subarray(0, filled));
+        filled = 0;
+      }
+      readSync(from, buffer, filled, length, start);
+      filled += length;
     }
+    out.write(buffer.subarray(0, filled));
     out.commit();
   } catch (error) {
     out.abort();
