@@ -52,7 +52,7 @@ export async function sortPlayed(file: string, policies: readonly string[]): Pro
   const lines: { policy: number; game: number; start: number; length: number }[] = [];
   let sorted = true;
   for await (const line of jsonlLines(file)) {
-    if (line.text.length === 0) continue;
+    if (line.text.trim().length === 0) continue;
     const match = KEY.exec(line.text);
     const game = match ? { game: Number(match[1]), policy: JSON.parse(match[2]!) as string } : parseGame(file, line);
     const key = { policy: policies.indexOf(game.policy), game: game.game, start: line.start, length: line.end - line.start };
