@@ -4,7 +4,7 @@ import { GamesFileError } from '../data/games.js';
 import { GameError } from '../game/engine.js';
 import { PluginError } from '../plugins/registry.js';
 import { StageError } from '../run/context.js';
-import { ResumeError } from '../run/rundir.js';
+import { ResumeError, RunFileError } from '../run/rundir.js';
 
 export const setFlag = Flags.string({
   char: 's',
@@ -24,7 +24,7 @@ export class UsageError extends Error {}
 
 /** Errors a user can fix: printed as they are, with no stack trace. */
 export function isUserFacing(error: unknown): error is Error {
-  return [ConfigError, PluginError, StageError, GamesFileError, GameError, UsageError, ResumeError].some((kind) => error instanceof kind);
+  return [ConfigError, PluginError, StageError, GamesFileError, GameError, UsageError, ResumeError, RunFileError].some((kind) => error instanceof kind);
 }
 
 /**

@@ -22,7 +22,8 @@ export interface PreferencePair {
 export type DataStats = Record<string, number>;
 
 export type TrainingSet =
-  | { kind: 'sft'; rows: SftRow[]; stats: DataStats }
+  /** SFT rows stream, and can be read once: a large games file never needs to be in memory to be exported. */
+  | { kind: 'sft'; rows: AsyncIterable<SftRow>; stats: DataStats }
   | { kind: 'dpo'; pairs: PreferencePair[]; stats: DataStats }
   | { kind: 'grpo'; targets: string[]; stats: DataStats };
 

@@ -18,22 +18,29 @@ const SCHEMAS: Record<TrainingKind, object> = {
   grpo: JSON.parse(readFileSync(packagePath('schemas/trl-grpo.schema.json'), 'utf8')) as object,
 };
 
-/** The training set as TRL rows; SFT rows repeat once per copy (TRL takes no per-row weights). */
-export function toTrl(set: TrainingSet, domain: Domain, rules: Rules, render: RenderOptions): TrlRecord[] {
+/**
+ * The training set as TRL rows, one at a time (a set made from a large file streams through); SFT rows
+ * repeat once per copy (TRL takes no per-row weights), as the same object.
+ */
+export async function* toTrl(set: TrainingSet, domain: Domain, rules: Rules, render: RenderOptions): AsyncGenerator<TrlRecord> {
   switch (set.kind) {
     case 'sft':
-      return set.rows.flatMap(({ game, copies }) => {
+      for await (const { game, copies } of set.rows) {
         const record: SftRecord = { messages: renderGame(domain, rules, game, render) };
-        return Array.from({ length: copies }, () => record);
-      });
+        for (let i = 0; i < copies; i++) yield record;
+      }
+      return;
     case 'dpo':
-      return set.pairs.map((p) => ({
-        prompt: renderPrompt(domain, rules, p.history, render),
-        chosen: [{ role: 'assistant', content: p.chosen.text }],
-        rejected: [{ role: 'assistant', content: p.rejected.text }],
-      }));
+      for (const p of set.pairs) {
+        yield {
+          prompt: renderPrompt(domain, rules, p.history, render),
+          chosen: [{ role: 'assistant', content: p.chosen.text }],
+          rejected: [{ role: 'assistant', content: p.rejected.text }],
+        };
+      }
+      return;
     case 'grpo':
-      return set.targets.map((id) => ({ prompt: renderPrompt(domain, rules, [], render), target: id, target_name: domain.candidate(id).name }));
+      for (const id of set.targets) yield { prompt: renderPrompt(domain, rules, [], render), target: id, target_name: domain.candidate(id).name };
   }
 }
 
@@ -57,33 +64,37 @@ export function checkTrl(kind: TrainingKind, record: unknown): string | undefine
 }
 
 /**
- * Writes TRL rows as JSONL through `write`, in chunks, every row checked first; throws on the first
- * bad row (what was written before it stays written).
+ * Writes TRL rows as JSONL through `write`, in chunks (awaited: a pipe can push back), every row checked
+ * first; throws on the first bad row (what was written before it stays written: write to an
+ * AtomicFile to keep nothing). Returns the number of rows.
  */
-export function writeTrl(kind: TrainingKind, records: readonly TrlRecord[], write: (chunk: string) => void): void {
+export async function writeTrl(kind: TrainingKind, records: AsyncIterable<TrlRecord> | Iterable<TrlRecord>, write: (chunk: string) => void | Promise<void>): Promise<number> {
   let chunk = '';
   let last: TrlRecord | undefined;
   let line = '';
-  records.forEach((record, i) => {
+  let i = 0;
+  for await (const record of records) {
+    i++;
     // the copies of a weighted SFT row are one object: check and serialise it once
     if (record !== last) {
       const problem = checkTrl(kind, record);
-      if (problem) throw new Error(`TRL ${kind} row ${i + 1} is not valid: ${problem}`);
+      if (problem) throw new Error(`TRL ${kind} row ${i} is not valid: ${problem}`);
       line = JSON.stringify(record) + '\n';
       last = record;
     }
     chunk += line;
     if (chunk.length > 1 << 20) {
-      write(chunk);
+      await write(chunk);
       chunk = '';
     }
-  });
-  if (chunk.length > 0) write(chunk);
+  }
+  if (chunk.length > 0) await write(chunk);
+  return i;
 }
 
 /** TRL rows as one JSONL string (small sets, tests). */
-export function trlJsonl(kind: TrainingKind, records: readonly TrlRecord[]): string {
+export async function trlJsonl(kind: TrainingKind, records: AsyncIterable<TrlRecord> | Iterable<TrlRecord>): Promise<string> {
   let out = '';
-  writeTrl(kind, records, (chunk) => (out += chunk));
+  await writeTrl(kind, records, (chunk) => void (out += chunk));
   return out;
 }

@@ -36,15 +36,19 @@ export interface AuditReport {
  * Coverage of a set of games, per animal, before any training spends money on it. Every candidate of
  * the domain is listed, those with no game at all included. Contradictions are the footprint of a
  * noisy answerer: answers to an attribute question (tagged, or matched from free text) that the
- * truth table contradicts.
+ * truth table contradicts. The games stream through: only the counts per animal are kept.
  */
-export function auditGames(games: readonly Trajectory[], domain: Domain, minWins: number): AuditReport {
+export async function auditGames(games: AsyncIterable<Trajectory> | Iterable<Trajectory>, domain: Domain, minWins: number): Promise<AuditReport> {
   const stats = new Map(domain.candidates.map((c) => [c.id, { games: 0, wins: [] as number[], contradictions: 0 }]));
   let matcher: AttributeMatcher | undefined;
   let checked = 0;
   let contradictions = 0;
   const unknown = new Set<string>();
-  for (const game of games) {
+  let count = 0;
+  let wins = 0;
+  for await (const game of games) {
+    count++;
+    if (game.outcome === 'win') wins++;
     const s = stats.get(game.target);
     if (!s) {
       unknown.add(game.target);
@@ -82,8 +86,8 @@ export function auditGames(games: readonly Trajectory[], domain: Domain, minWins
     };
   });
   return {
-    games: games.length,
-    wins: games.filter((g) => g.outcome === 'win').length,
+    games: count,
+    wins,
     min_wins_per_animal: minWins,
     animals,
     gaps: animals.filter((a) => a.wins === 0).map((a) => a.target),

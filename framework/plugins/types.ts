@@ -1,6 +1,7 @@
 import type { Candidate, Domain } from '../game/domain.js';
 import type { Answer, Awaitable, GameView, Move, QuestionMove, Rules, Trajectory, Turn } from '../game/types.js';
 import type { PreferencePair, SftRow, TrainingSet } from '../data/dataset.js';
+import type { GameSource } from '../data/games.js';
 import type { GameSpec } from '../game/engine.js';
 import type { Rng } from '../util/rng.js';
 
@@ -110,8 +111,8 @@ export interface TrainEnv {
   /** Seed for this stage's randomness (shuffles, targets, game seeds). */
   seed: number;
   stage: string;
-  /** The games of the stage named by `from` (offline strategies). */
-  games(): Trajectory[];
+  /** The games of the stage named by `from` (offline strategies), streamed from its file at each call. */
+  games(): AsyncIterable<Trajectory>;
   /** Plays games in the worker pool with the given policy state (online strategies); rewards are filled in. */
   play(specs: readonly GameSpec[], state: unknown, options: { temperature: number }): Promise<Trajectory[]>;
   /** Records one point of the training curve (to <stage>.curve.jsonl and the progress line). */
@@ -124,7 +125,8 @@ export interface TrainEnv {
 
 /** Turns games into training data (which games, how often, which preferences) and trains with it. */
 export interface Strategy {
-  build(games: readonly Trajectory[]): TrainingSet;
+  /** Reads the games as many times as it needs; keeps what its data needs, never the file's text. */
+  build(games: GameSource): Promise<TrainingSet>;
   train(policy: TrainablePolicy, env: TrainEnv): Promise<void>;
 }
 

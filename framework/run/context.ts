@@ -30,8 +30,8 @@ export interface StageContext {
   signals: { stop: AbortSignal };
   /** The policy stages use unless they name their own; a training stage replaces it with its checkpoint. */
   current: { policy: PluginRef };
-  /** The games an earlier stage wrote, read once and kept for the stages after it. */
-  games(stage: string): Trajectory[];
+  /** The games an earlier stage wrote, streamed from its file at each call (checked line by line). */
+  games(stage: string): AsyncIterable<Trajectory>;
   /** True while a stage that was interrupted earlier runs again: it keeps the games already played. */
   resuming: boolean;
 }

@@ -1,9 +1,10 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadExperiment } from '../config/load.js';
 import type { Experiment } from '../config/types.js';
 import { toExperimentYaml } from '../config/write.js';
 import type { PluginRef } from '../plugins/types.js';
+import { writeAll, writeFileAtomic } from '../util/fs.js';
 import type { SummaryRow } from './context.js';
 
 export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
@@ -37,6 +38,26 @@ export interface RunRecord {
 /** The resolved experiment a run directory was made from: its config.yaml, through the experiment loader. */
 export function readRunConfig(dir: string): Promise<Experiment> {
   return loadExperiment(join(dir, 'config.yaml'));
+}
+
+/** A file of a run that is there but cannot be read: says which, and what to do. */
+export class RunFileError extends Error {}
+
+function damaged(file: string, problem: string): RunFileError {
+  return new RunFileError(
+    `${file} is damaged (${problem}). twentyq writes it whole or not at all, so it was changed outside twentyq (or cut short by an older version on a full disk): restore it from a copy, or run the experiment again.`,
+  );
+}
+
+/** A JSON file of a run, or `missing` when it is not there; a damaged one is an error naming it. */
+function readRunJson<T>(file: string, missing: T): T {
+  if (!existsSync(file)) return missing;
+  const text = readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw damaged(file, `not JSON: ${(error as Error).message}`);
+  }
 }
 
 function timestamp(date: Date): string {
@@ -73,31 +94,33 @@ export class RunDir {
       workers,
       stages: experiment.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [] })),
     });
-    writeFileSync(join(path, 'config.yaml'), `# resolved experiment: every default filled in; rerun with twentyq run ${join(path, 'config.yaml')}\n` + toExperimentYaml(experiment));
+    writeFileAtomic(join(path, 'config.yaml'), `# resolved experiment: every default filled in; rerun with twentyq run ${join(path, 'config.yaml')}\n` + toExperimentYaml(experiment));
     run.save();
     return run;
   }
 
-  /** Reopens an interrupted (or failed) run to finish it: its resolved config and its record. */
+  /**
+   * Reopens an interrupted (or failed) run to finish it: its resolved config and its record. Every file
+   * a resume reads is checked before run.json is written: a damaged one leaves the run as it was.
+   */
   static async resume(path: string, workers: number): Promise<{ run: RunDir; experiment: Experiment }> {
-    let record: RunRecord;
-    let experiment: Experiment;
-    try {
-      record = JSON.parse(readFileSync(join(path, 'run.json'), 'utf8')) as RunRecord;
-      experiment = await readRunConfig(path);
-    } catch (error) {
-      throw new ResumeError(`${path} is not a run directory to resume (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): it needs run.json and config.yaml`);
+    for (const file of ['run.json', 'config.yaml']) {
+      if (!existsSync(join(path, file))) throw new ResumeError(`${path} is not a run directory to resume (ENOENT): it needs run.json and config.yaml`);
     }
+    const record = readRunJson<RunRecord | null>(join(path, 'run.json'), null);
+    if (typeof record !== 'object' || record === null || !Array.isArray(record.stages)) throw damaged(join(path, 'run.json'), 'not a run record: it has no list of stages');
+    const experiment = await readRunConfig(path);
     if (record.status === 'completed') throw new ResumeError(`${path}: this run is complete; there is nothing to resume`);
-    if (!Array.isArray(experiment?.stages) || experiment.stages.length !== record.stages.length) {
+    if (experiment.stages.length !== record.stages.length) {
       throw new ResumeError(`${path}: config.yaml and run.json do not describe the same stages`);
     }
+    const run = new RunDir(resolve(path), record);
+    run.metrics();
     record.status = 'running';
     record.finished = null;
     delete record.error;
     record.workers = workers;
     record.resumed = [...(record.resumed ?? []), new Date().toISOString()];
-    const run = new RunDir(resolve(path), record);
     run.save();
     return { run, experiment };
   }
@@ -138,16 +161,19 @@ export class RunDir {
   }
 
   writeJson(name: string, value: unknown): void {
-    writeFileSync(this.file(name), JSON.stringify(value, null, 2) + '\n');
+    writeFileAtomic(this.file(name), JSON.stringify(value, null, 2) + '\n');
   }
 
   writeText(name: string, text: string): void {
-    writeFileSync(this.file(name), text);
+    writeFileAtomic(this.file(name), text);
   }
 
-  /** A JSON file of the run, or `missing` when it is not there. */
-  readJson<T>(name: string, missing: T): T {
-    return existsSync(this.file(name)) ? (JSON.parse(readFileSync(this.file(name), 'utf8')) as T) : missing;
+  /** The metrics of the stages finished so far (metrics.json), which a resumed run adds to. */
+  metrics(): Record<string, unknown> {
+    const file = this.file('metrics.json');
+    const metrics = readRunJson<{ stages?: Record<string, unknown> }>(file, { stages: {} });
+    if (typeof metrics !== 'object' || metrics === null) throw damaged(file, 'not an object of stage metrics');
+    return metrics.stages ?? {};
   }
 
   /**
@@ -159,13 +185,14 @@ export class RunDir {
   }
 
   save(): void {
-    writeFileSync(this.file('run.json'), JSON.stringify(this.record, null, 2) + '\n');
+    writeFileAtomic(this.file('run.json'), JSON.stringify(this.record, null, 2) + '\n');
   }
 }
 
-/** Appends text to a file with a synchronous write per call: what is written is on disk. */
 /** A run that cannot be resumed, and why. */
 export class ResumeError extends Error {}
+
+/** Appends text to a file with a synchronous write per call: what is written is on disk. */
 
 export class JsonlWriter {
   private fd: number | undefined;
@@ -179,9 +206,7 @@ export class JsonlWriter {
 
   write(data: string | Uint8Array): void {
     if (this.fd === undefined) throw new Error(`${this.path} is closed`);
-    if (data.length === 0) return;
-    if (typeof data === 'string') writeSync(this.fd, data);
-    else writeSync(this.fd, data);
+    writeAll(this.fd, data);
   }
 
   close(): void {

@@ -1,8 +1,8 @@
+import { STAGE_FILES } from '../config/files.js';
 import type { Experiment, Stage } from '../config/types.js';
 import { boundEfficiency, optimalBound } from '../game/bounds.js';
 import { fixed, formatTable, pct } from '../metrics/table.js';
 import { readGames } from '../data/games.js';
-import type { Trajectory } from '../game/types.js';
 import { PluginFactory } from '../plugins/factory.js';
 import type { StageContext, StageRunner, SummaryRow } from './context.js';
 import { GamePool, defaultWorkers } from './pool.js';
@@ -85,7 +85,6 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   const factory = await PluginFactory.forDomain(experiment.domain, experiment.game, experiment.baseDir);
   const pool = new GamePool(workers);
   const never = new AbortController().signal;
-  let cached: { stage: string; games: Trajectory[] } | undefined;
   // A second Ctrl-C ends the workers at once; what they were playing is lost, what was written is not.
   options.kill?.addEventListener('abort', () => void pool.destroy(), { once: true });
   const ctx: StageContext = {
@@ -98,16 +97,12 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
     progress,
     signals: { stop: options.stop ?? never },
     current: { policy: experiment.policy },
-    games: (stage) => {
-      // One stage's games at a time: audit and the datasets after it usually read the same file.
-      if (cached?.stage !== stage) cached = { stage, games: readGames(run.file(`${stage}.jsonl`)) };
-      return cached.games;
-    },
+    games: (stage) => readGames(run.file(STAGE_FILES.generate(stage).games)),
     resuming: false,
   };
   const rows: SummaryRow[] = [];
   const notes: string[] = [];
-  const metrics: Record<string, unknown> = options.resume ? (run.readJson<{ stages: Record<string, unknown> }>('metrics.json', { stages: {} }).stages ?? {}) : {};
+  const metrics: Record<string, unknown> = options.resume ? run.metrics() : {};
   let status: RunStatus = 'completed';
   let current: Stage | undefined;
   try {

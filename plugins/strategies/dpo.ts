@@ -1,4 +1,5 @@
 import { median, type DataStats, type PreferencePair } from '../../framework/data/dataset.js';
+import { collect, type GameSource } from '../../framework/data/games.js';
 import { Belief, countWhere, informationGain, truthMasks } from '../../framework/game/belief.js';
 import type { Domain } from '../../framework/game/domain.js';
 import type { Move, Rules, Trajectory, Turn } from '../../framework/game/types.js';
@@ -184,11 +185,12 @@ export default definePlugin<'strategy', DpoOptions>({
     },
   },
   create(options, { domain, rules }) {
-    const build = (games: readonly Trajectory[]) => ({ kind: 'dpo' as const, ...buildPairs(games, domain, rules, options) });
+    // pairs compare games of one target, so the games are kept (parsed, never as the file's text)
+    const build = async (games: GameSource) => ({ kind: 'dpo' as const, ...buildPairs(await collect(games()), domain, rules, options) });
     return {
       build,
       async train(policy, env) {
-        const { pairs, stats } = build(env.games());
+        const { pairs, stats } = await build(() => env.games());
         env.log({ epoch: 0, ...stats });
         await policy.train({
           kind: 'dpo',

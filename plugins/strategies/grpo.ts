@@ -63,7 +63,7 @@ export default definePlugin<'strategy', GrpoOptions>({
   },
   create(options, { domain, rules }) {
     return {
-      build: () => ({ kind: 'grpo', targets: domain.candidates.map((c) => c.id), stats: { prompts: domain.size } }),
+      build: async () => ({ kind: 'grpo', targets: domain.candidates.map((c) => c.id), stats: { prompts: domain.size } }),
       async train(policy, env) {
         const reference = policy.exportState();
         const rng = new Rng(deriveSeed(env.seed, 'grpo-targets'));

@@ -1,4 +1,5 @@
 import { median, type DataStats, type SftRow } from '../../framework/data/dataset.js';
+import { collect, type GameSource } from '../../framework/data/games.js';
 import type { Trajectory } from '../../framework/game/types.js';
 import { definePlugin } from '../../framework/plugins/types.js';
 
@@ -17,51 +18,82 @@ export interface WeightedSftOptions extends SftSelection {
   target_weight: number;
 }
 
+/** Copies of a game before any topping up. */
+function baseCopies(game: Trajectory, o: SftSelection): number {
+  if (game.outcome !== 'win') return o.include_losses ? 1 : 0;
+  return game.questions <= o.win_within ? o.factor : 1;
+}
+
 /**
  * Copies of each game: `factor` for an efficient win (at most `win_within` questions), 1 for another
  * win, 1 for a loss when losses are included, none otherwise. Then every animal with fewer than
  * `min_per_animal` rows gets more copies of its own games, fewest questions first, until it has them.
+ *
+ * Two passes over the games, so that none has to stay in memory: the first counts, and keeps the few
+ * rows of the animals still short of `min_per_animal` (fewer than that many each); the second streams
+ * the rows out, in the games' order, with the copies added.
  */
-export function weightGames(games: readonly Trajectory[], o: SftSelection): { rows: SftRow[]; stats: DataStats } {
-  const rows: SftRow[] = [];
+export async function weightGames(games: GameSource, o: SftSelection): Promise<{ rows: AsyncIterable<SftRow>; stats: DataStats }> {
+  const perAnimal = new Map<string, number>();
+  // animal -> its rows so far, while it has fewer than min_per_animal copies (null once it has them)
+  const short = new Map<string, { at: number; game: number; score: number }[] | null>();
+  let count = 0;
+  let wins = 0;
   let efficient = 0;
-  for (const game of games) {
-    const win = game.outcome === 'win';
-    const copies = win ? (game.questions <= o.win_within ? o.factor : 1) : o.include_losses ? 1 : 0;
-    if (win && game.questions <= o.win_within) efficient++;
-    if (copies > 0) rows.push({ game, copies });
+  let selected = 0;
+  let rows = 0;
+  for await (const game of games()) {
+    const at = count++;
+    const copies = baseCopies(game, o);
+    if (game.outcome === 'win') wins++;
+    if (game.outcome === 'win' && game.questions <= o.win_within) efficient++;
+    if (copies === 0) continue;
+    selected++;
+    rows += copies;
+    const total = (perAnimal.get(game.target) ?? 0) + copies;
+    perAnimal.set(game.target, total);
+    const list = short.get(game.target);
+    if (list === null) continue;
+    if (total >= o.min_per_animal) short.set(game.target, null);
+    else if (list) list.push({ at, game: game.game, score: score(game) });
+    else short.set(game.target, [{ at, game: game.game, score: score(game) }]);
   }
-  const byAnimal = new Map<string, SftRow[]>();
-  for (const row of rows) {
-    const list = byAnimal.get(row.game.target) ?? [];
-    list.push(row);
-    byAnimal.set(row.game.target, list);
+  const added = new Map<number, number>();
+  let rebalanced = 0;
+  for (const [animal, list] of short) {
+    if (list === null) continue;
+    const best = [...list].sort((a, b) => a.score - b.score || a.game - b.game);
+    for (let i = 0, total = perAnimal.get(animal)!; total < o.min_per_animal; i++, total++, rebalanced++) {
+      const at = best[i % best.length]!.at;
+      added.set(at, (added.get(at) ?? 0) + 1);
+    }
+    perAnimal.set(animal, o.min_per_animal);
   }
-  let added = 0;
-  for (const list of byAnimal.values()) {
-    let total = list.reduce((s, r) => s + r.copies, 0);
-    if (total >= o.min_per_animal) continue;
-    const best = [...list].sort((a, b) => score(a) - score(b) || a.game.game - b.game.game);
-    for (let i = 0; total < o.min_per_animal; i++, total++, added++) best[i % best.length]!.copies++;
-  }
-  const perAnimal = [...byAnimal.values()].map((list) => list.reduce((s, r) => s + r.copies, 0));
+  const totals = [...perAnimal.values()];
   const stats = {
-    games: games.length,
-    wins: games.filter((g) => g.outcome === 'win').length,
+    games: count,
+    wins,
     efficient_wins: efficient,
-    selected_games: rows.length,
-    rows: rows.reduce((s, r) => s + r.copies, 0),
-    rebalanced_rows: added,
-    animals: byAnimal.size,
-    rows_per_animal_min: perAnimal.length > 0 ? Math.min(...perAnimal) : 0,
-    rows_per_animal_median: median(perAnimal) ?? 0,
+    selected_games: selected,
+    rows: rows + rebalanced,
+    rebalanced_rows: rebalanced,
+    animals: perAnimal.size,
+    rows_per_animal_min: totals.length > 0 ? Math.min(...totals) : 0,
+    rows_per_animal_median: median(totals) ?? 0,
   };
-  return { rows, stats };
+  async function* stream(): AsyncGenerator<SftRow> {
+    let at = 0;
+    for await (const game of games()) {
+      const copies = baseCopies(game, o) + (added.get(at++) ?? 0);
+      if (copies > 0) yield { game, copies };
+    }
+  }
+  return { rows: stream(), stats };
 }
 
 /** A loss ranks after every win. */
-function score(row: SftRow): number {
-  return row.game.outcome === 'win' ? row.game.questions : Number.MAX_SAFE_INTEGER;
+function score(game: Trajectory): number {
+  return game.outcome === 'win' ? game.questions : Number.MAX_SAFE_INTEGER;
 }
 
 export default definePlugin<'strategy', WeightedSftOptions>({
@@ -89,15 +121,15 @@ export default definePlugin<'strategy', WeightedSftOptions>({
     },
   },
   create(options) {
-    const build = (games: readonly Trajectory[]) => ({ kind: 'sft' as const, ...weightGames(games, options) });
+    const build = async (games: GameSource) => ({ kind: 'sft' as const, ...(await weightGames(games, options)) });
     return {
       build,
       async train(policy, env) {
-        const { rows, stats } = build(env.games());
+        const { rows, stats } = await build(() => env.games());
         env.log({ epoch: 0, ...stats });
         await policy.train({
           kind: 'sft',
-          rows,
+          rows: await collect(rows),
           options: {
             epochs: options.epochs,
             lr: options.lr,

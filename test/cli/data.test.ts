@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkTrl } from '../../framework/data/trl.js';
@@ -69,6 +69,49 @@ describe('the data pipeline from the command line', () => {
     const bad = cli(['export', games, '--format', 'sft', '--with', 'factr=1']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('unknown field "factr"; did you mean "factor"?');
+  });
+
+  it('export --out replaces a file only once every row is written: a bad row leaves it untouched', () => {
+    const folder = tmp();
+    const lines = readFileSync(join(dir, 'games.jsonl'), 'utf8').trim().split('\n');
+    const games = join(folder, 'games.jsonl');
+    // an empty move makes an empty assistant message: an invalid SFT row, far into the file
+    const late = lines.map((l) => JSON.parse(l) as { outcome: string; turns: { move: { text: string } }[] }).findLastIndex((g) => g.outcome === 'win');
+    const broken = JSON.parse(lines[late]!) as { turns: { move: { text: string } }[] };
+    broken.turns[0]!.move.text = '';
+    writeFileSync(games, [...lines.slice(0, late), JSON.stringify(broken), ...lines.slice(late + 1)].join('\n') + '\n');
+    const out = join(folder, 'sft.jsonl');
+    writeFileSync(out, 'precious\n');
+    const r = cli(['export', games, '--format', 'sft', '--with', 'factor=1', '--out', out]);
+    expect(r.code).not.toBe(0);
+    expect(r.stderr).toMatch(/TRL sft row \d+ is not valid/);
+    expect(readFileSync(out, 'utf8')).toBe('precious\n');
+    expect(readdirSync(folder).sort()).toEqual(['games.jsonl', 'sft.jsonl']);
+    const good = cli(['export', join(dir, 'games.jsonl'), '--format', 'sft', '--out', out]);
+    expect(good.code, good.stderr).toBe(0);
+    expect(jsonl(out).length).toBeGreaterThan(100);
+    expect(readdirSync(folder).sort()).toEqual(['games.jsonl', 'sft.jsonl']);
+  });
+
+  it('audit and export name the file and line of a game with a missing field, and say what is wrong', () => {
+    const lines = readFileSync(join(dir, 'games.jsonl'), 'utf8').trim().split('\n');
+    const broken = (line: number, change: (g: Record<string, unknown>) => void) => {
+      const file = join(tmp(), 'games.jsonl');
+      const g = JSON.parse(lines[line - 1]!) as Record<string, unknown>;
+      change(g);
+      writeFileSync(file, [...lines.slice(0, line - 1), JSON.stringify(g), ...lines.slice(line)].join('\n') + '\n');
+      return file;
+    };
+    const noMove = broken(3, (g) => ((g.turns as { move: unknown }[])[0]!.move = null));
+    const audit = cli(['audit', noMove]);
+    expect(audit.code).toBe(1);
+    expect(audit.stderr).toBe(`${noMove}:3: turns[0].move is null, expected {kind, text}\n`);
+    const noQuestions = broken(7, (g) => delete g.questions);
+    for (const command of [['audit', noQuestions], ['export', noQuestions, '--format', 'sft'], ['export', noQuestions, '--format', 'dpo']]) {
+      const r = cli(command);
+      expect(r.code).toBe(1);
+      expect(r.stderr).toBe(`${noQuestions}:7: questions is missing, expected the number of questions asked\n`);
+    }
   });
 });
 

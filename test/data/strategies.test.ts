@@ -4,6 +4,7 @@ import { Belief, informationGain, split, truthMasks } from '../../framework/game
 import { PluginFactory } from '../../framework/plugins/factory.js';
 import { buildPairs, divergencePairs, gameScore } from '../../plugins/strategies/dpo.js';
 import { weightGames } from '../../plugins/strategies/weighted-sft.js';
+import { collect } from '../../framework/data/games.js';
 import { animals90 } from '../helpers.js';
 
 const rules = { max_questions: 20, wrong_guess: 'continue' as const };
@@ -34,8 +35,13 @@ describe('weighted-sft', () => {
     game(3, 'lion', [...pad(7), g('lion')]), // win in 8: efficient (at the limit)
   ];
 
-  it('copies efficient wins factor times, other wins once, losses never', () => {
-    const { rows, stats } = weightGames(games, { win_within: 8, factor: 5, include_losses: false, min_per_animal: 0 });
+  const weighted = async (o: Parameters<typeof weightGames>[1]) => {
+    const { rows, stats } = await weightGames(() => games, o);
+    return { rows: await collect(rows), stats };
+  };
+
+  it('copies efficient wins factor times, other wins once, losses never', async () => {
+    const { rows, stats } = await weighted({ win_within: 8, factor: 5, include_losses: false, min_per_animal: 0 });
     expect(rows.map((r) => [r.game.game, r.copies])).toEqual([
       [0, 5],
       [1, 1],
@@ -44,8 +50,8 @@ describe('weighted-sft', () => {
     expect(stats).toMatchObject({ games: 4, wins: 3, efficient_wins: 2, selected_games: 3, rows: 11, rebalanced_rows: 0, animals: 2 });
   });
 
-  it('is plain SFT with factor 1, and keeps losses once when asked', () => {
-    const { rows } = weightGames(games, { win_within: 8, factor: 1, include_losses: true, min_per_animal: 0 });
+  it('is plain SFT with factor 1, and keeps losses once when asked', async () => {
+    const { rows } = await weighted({ win_within: 8, factor: 1, include_losses: true, min_per_animal: 0 });
     expect(rows.map((r) => [r.game.game, r.copies])).toEqual([
       [0, 1],
       [1, 1],
@@ -54,8 +60,8 @@ describe('weighted-sft', () => {
     ]);
   });
 
-  it('tops up animals below min_per_animal with their best games first', () => {
-    const { rows, stats } = weightGames(games, { win_within: 8, factor: 5, include_losses: false, min_per_animal: 8 });
+  it('tops up animals below min_per_animal with their best games first', async () => {
+    const { rows, stats } = await weighted({ win_within: 8, factor: 5, include_losses: false, min_per_animal: 8 });
     // zebra had 5 + 1 = 6: two more copies, both to its best game (6 questions) then its next (9)
     // lion had 5: three more copies of its one game
     expect(rows.map((r) => [r.game.game, r.copies])).toEqual([
@@ -68,9 +74,9 @@ describe('weighted-sft', () => {
 
   it('writes each copy as a row of the TRL export', async () => {
     const strategy = await factory.create('strategy', { use: 'weighted-sft', with: { win_within: 8, factor: 3 } });
-    const set = strategy.build(games);
+    const set = await strategy.build(() => games);
     expect(set.kind).toBe('sft');
-    if (set.kind === 'sft') expect(set.rows.reduce((s, r) => s + r.copies, 0)).toBe(3 + 1 + 3);
+    if (set.kind === 'sft') expect((await collect(set.rows)).reduce((s, r) => s + r.copies, 0)).toBe(3 + 1 + 3);
   });
 });
 

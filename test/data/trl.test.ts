@@ -33,7 +33,7 @@ const GAMES = [
 async function exportAs(format: 'sft' | 'dpo' | 'grpo'): Promise<string> {
   if (format === 'grpo') return trlJsonl('grpo', toTrl({ kind: 'grpo', targets: ['zebra', 'lion'], stats: {} }, domain, rules, { show_candidates: false }));
   const strategy = await factory.create('strategy', format === 'sft' ? { use: 'weighted-sft', with: { win_within: 3, factor: 2 } } : { use: 'dpo', with: { kinds: ['divergence'], margin: 2 } });
-  const set = strategy.build(GAMES);
+  const set = await strategy.build(() => GAMES);
   return trlJsonl(set.kind, toTrl(set, domain, rules, { show_candidates: false }));
 }
 
@@ -84,7 +84,7 @@ describe('TRL exports', () => {
     expect(await exportAs(format)).toBe(readFileSync(file, 'utf8'));
   });
 
-  it('validates every row against its schema and the turn order', () => {
+  it('validates every row against its schema and the turn order', async () => {
     const good = { messages: [{ role: 'system', content: 's' }, { role: 'user', content: 'u' }, { role: 'assistant', content: 'a' }] };
     expect(checkTrl('sft', good)).toBeUndefined();
     expect(checkTrl('sft', { messages: good.messages.slice(0, 2) })).toMatch(/expected at least 3 items/);
@@ -92,6 +92,6 @@ describe('TRL exports', () => {
     expect(checkTrl('sft', { ...good, weight: 2 })).toMatch(/unknown field "weight"/);
     expect(checkTrl('dpo', { prompt: good.messages.slice(0, 2), chosen: [{ role: 'assistant', content: 'x' }], rejected: [{ role: 'user', content: 'y' }] })).toMatch(/rejected\/0\/role/);
     expect(checkTrl('grpo', { prompt: good.messages.slice(0, 2) })).toMatch(/missing required field "target"/);
-    expect(() => trlJsonl('sft', [good as never, { messages: [] } as never])).toThrow(/TRL sft row 2 is not valid/);
+    await expect(trlJsonl('sft', [good as never, { messages: [] } as never])).rejects.toThrow(/TRL sft row 2 is not valid/);
   });
 });

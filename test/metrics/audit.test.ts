@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { auditGames, auditSummary, auditTable } from '../../framework/metrics/audit.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { auditGames, type AuditReport, auditSummary, auditTable } from '../../framework/metrics/audit.js';
 import type { Answer, Trajectory } from '../../framework/game/types.js';
 import { animals90 } from '../helpers.js';
 
@@ -22,7 +22,10 @@ describe('audit', () => {
     // a free-form question is matched to its attribute before it is checked: a lion is no bird
     { ...game(7, 'lion', 'loss', 20), turns: [{ move: { kind: 'question' as const, text: 'Is it a kind of bird?' }, answer: 'yes' as Answer }] },
   ];
-  const report = auditGames(games, domain, 2);
+  let report: AuditReport;
+  beforeAll(async () => {
+    report = await auditGames(games, domain, 2);
+  });
 
   it('counts games, wins, win rate, fewest and median questions per animal', () => {
     const zebra = report.animals.find((a) => a.target === 'zebra')!;

@@ -10,6 +10,7 @@ import { LocalPolicy } from '../../plugins/policies/local/index.js';
 import { StateEncoder } from '../../plugins/policies/local/encode.js';
 import { groupAdvantages } from '../../plugins/strategies/grpo.js';
 import { weightGames } from '../../plugins/strategies/weighted-sft.js';
+import { collect } from '../../framework/data/games.js';
 import { animals90, smallAnimals } from '../helpers.js';
 
 const rules: Rules = { max_questions: 20, wrong_guess: 'continue' };
@@ -97,8 +98,8 @@ describe('local policy', () => {
     const expert = await outcome(domain, (await factory.create('policy', 'infogain')) as never);
     const policy = new LocalPolicy(domain, rules, 0, { inputs: 3 * 71 + 12 + 2, hidden: [32], outputs: 71 + 12 }, undefined, 1);
     const before = await outcome(domain, policy);
-    const { rows } = weightGames(teacher, { win_within: 8, factor: 1, include_losses: false, min_per_animal: 0 });
-    const figures = await policy.train({ kind: 'sft', rows, options: { epochs: 30, lr: 0.01, batch_size: 32, seed: 1, target_weight: 0.5 } });
+    const { rows } = await weightGames(() => teacher, { win_within: 8, factor: 1, include_losses: false, min_per_animal: 0 });
+    const figures = await policy.train({ kind: 'sft', rows: await collect(rows), options: { epochs: 30, lr: 0.01, batch_size: 32, seed: 1, target_weight: 0.5 } });
     const after = await outcome(domain, policy);
     expect(figures.accuracy).toBeGreaterThan(0.75);
     expect(before.success).toBeLessThan(0.9);

@@ -1,11 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync, appendFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, appendFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadExperiment } from '../../framework/config/load.js';
 import { createProgress, type Progress } from '../../framework/run/progress.js';
 import { runExperiment } from '../../framework/run/runner.js';
-import { RunDir, type RunRecord } from '../../framework/run/rundir.js';
+import { RunDir, RunFileError, type RunRecord } from '../../framework/run/rundir.js';
+import { GamesFileError } from '../../framework/data/games.js';
+import { isUserFacing } from '../../framework/cli/shared.js';
 
 const quiet = createProgress('silent');
 const tmp = () => mkdtempSync(join(tmpdir(), 'twentyq-resume-'));
@@ -58,5 +60,56 @@ describe('resuming an interrupted run', () => {
     const complete = await runExperiment(experiment, { workers: 1, runsDir: tmp(), progress: quiet });
     await expect(RunDir.resume(complete.dir, 1)).rejects.toThrow(/this run is complete; there is nothing to resume/);
     await expect(RunDir.resume(tmp(), 1)).rejects.toThrow(/is not a run directory to resume \(ENOENT\): it needs run.json and config.yaml/);
+  });
+
+  it('names a damaged file and what to do, and leaves run.json as it was', async () => {
+    const experiment = await loadExperiment('experiments/quickstart.yaml', { set: ['stages.0.evaluate.games_per_animal=4'] });
+    const stop = new AbortController();
+    const cut = await runExperiment(experiment, { workers: 1, runsDir: tmp(), progress: stopAt('01-evaluate', 30, stop), stop: stop.signal });
+    expect(cut.status).toBe('interrupted');
+    const before = read(cut.dir, 'run.json');
+    const damage = async (file: string, text: string) => {
+      const good = read(cut.dir, file);
+      writeFileSync(join(cut.dir, file), text);
+      let error: unknown;
+      try {
+        await RunDir.resume(cut.dir, 1);
+      } catch (e) {
+        error = e;
+      }
+      writeFileSync(join(cut.dir, file), good);
+      expect(read(cut.dir, 'run.json')).toBe(before);
+      return error as Error;
+    };
+    // the full disk of the issue: metrics.json cut short
+    const metrics = await damage('metrics.json', read(cut.dir, 'metrics.json').slice(0, 40));
+    expect(metrics).toBeInstanceOf(RunFileError);
+    expect(isUserFacing(metrics)).toBe(true);
+    expect(metrics.message).toMatch(new RegExp(`^${join(cut.dir, 'metrics.json')} is damaged \\(not JSON: .*\\)\\. .*restore it from a copy, or run the experiment again`));
+    // config.yaml is read by the experiment loader: a damaged one gets its place
+    const yaml = await damage('config.yaml', 'stages: [ {');
+    expect(isUserFacing(yaml)).toBe(true);
+    expect(yaml.message).toContain(join(cut.dir, 'config.yaml') + ':');
+    expect(isUserFacing(await damage('config.yaml', 'name: quickstart\n'))).toBe(true);
+    expect((await damage('run.json', before.slice(0, before.length / 2))).message).toMatch(/run\.json is damaged \(not JSON/);
+    // every file fine again: the run resumes
+    const { run, experiment: again } = await RunDir.resume(cut.dir, 1);
+    expect((await runExperiment(again, { workers: 1, resume: run, progress: quiet })).status).toBe('completed');
+    expect(readdirSync(cut.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('stops a resume at a damaged games line with its file and line, and does not leave the run marked running', async () => {
+    const experiment = await loadExperiment('experiments/quickstart.yaml', { set: ['stages.0.evaluate.games_per_animal=4'] });
+    const stop = new AbortController();
+    const cut = await runExperiment(experiment, { workers: 1, runsDir: tmp(), progress: stopAt('01-evaluate', 30, stop), stop: stop.signal });
+    const file = join(cut.dir, '01-evaluate.jsonl');
+    const lines = read(cut.dir, '01-evaluate.jsonl').split('\n');
+    lines[2] = lines[2]!.replace(/"questions":\d+,/, '');
+    writeFileSync(file, lines.join('\n'));
+    const { run, experiment: again } = await RunDir.resume(cut.dir, 1);
+    const failure = runExperiment(again, { workers: 1, resume: run, progress: quiet });
+    await expect(failure).rejects.toThrow(GamesFileError);
+    await expect(failure).rejects.toThrow(new RegExp(`^${file}:3: questions is missing, .*delete that line \\(its game is played again\\) and resume again`));
+    expect((JSON.parse(read(cut.dir, 'run.json')) as RunRecord).status).toBe('failed');
   });
 });

@@ -1,7 +1,7 @@
-import { writeFileSync } from 'node:fs';
 import { Args, Flags } from '@oclif/core';
 import { readGames } from '../../data/games.js';
 import { auditGames, auditSummary, auditTable } from '../../metrics/audit.js';
+import { writeFileAtomic } from '../../util/fs.js';
 import { configFlag, factoryForGames } from '../games-context.js';
 import { TwentyqCommand } from '../shared.js';
 
@@ -20,13 +20,12 @@ export default class Audit extends TwentyqCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Audit);
-    const games = readGames(args.file);
     const factory = await factoryForGames(args.file, flags);
-    const report = auditGames(games, factory.domain, flags['min-wins']);
+    const report = await auditGames(readGames(args.file), factory.domain, flags['min-wins']);
     this.log(auditTable(report.animals));
     this.log('');
     this.log(auditSummary(report));
-    if (flags.json) writeFileSync(flags.json, JSON.stringify(report, null, 2) + '\n');
+    if (flags.json) writeFileAtomic(flags.json, JSON.stringify(report, null, 2) + '\n');
     if (report.gaps.length > 0 && flags['on-gap'] === 'fail') {
       process.stderr.write(`audit failed: ${report.gaps.length} animal${report.gaps.length === 1 ? ' has' : 's have'} no winning game: ${report.gaps.join(', ')}\n`);
       return this.exit(1);

@@ -4,7 +4,7 @@ import { parse as parseYaml } from 'yaml';
 import type { TrainingSet } from '../../data/dataset.js';
 import { readGames } from '../../data/games.js';
 import { toTrl, writeTrl } from '../../data/trl.js';
-import { JsonlWriter } from '../../run/rundir.js';
+import { AtomicFile } from '../../util/fs.js';
 import { configFlag, factoryForGames } from '../games-context.js';
 import { TwentyqCommand } from '../shared.js';
 
@@ -33,7 +33,7 @@ export default class Export extends TwentyqCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Export);
-    const games = readGames(args.file);
+    const games = () => readGames(args.file);
     const factory = await factoryForGames(args.file, flags);
     const options: Record<string, unknown> = {};
     for (const assignment of flags.with ?? []) {
@@ -43,28 +43,37 @@ export default class Export extends TwentyqCommand {
     }
     let set: TrainingSet;
     if (flags.format === 'grpo') {
-      const present = new Set(games.map((g) => g.target));
+      const present = new Set<string>();
+      let count = 0;
+      for await (const game of games()) {
+        present.add(game.target);
+        count++;
+      }
       const targets = factory.domain.candidates.filter((c) => present.has(c.id)).map((c) => c.id);
-      set = { kind: 'grpo', targets, stats: { games: games.length, prompts: targets.length } };
+      set = { kind: 'grpo', targets, stats: { games: count, prompts: targets.length } };
     } else {
       const strategy = await factory.create('strategy', { use: flags.strategy ?? DEFAULT_STRATEGY[flags.format], with: options });
-      set = strategy.build(games);
+      set = await strategy.build(games);
       if (set.kind !== flags.format) this.error(`strategy ${flags.strategy} makes ${set.kind} data, not ${flags.format}`, { exit: 2 });
     }
-    const rows = toTrl(set, factory.domain, factory.rules, { show_candidates: flags.candidates });
+    const records = toTrl(set, factory.domain, factory.rules, { show_candidates: flags.candidates });
+    let rows: number;
     if (flags.out) {
-      const out = new JsonlWriter(flags.out, 'w');
+      // all or nothing: an existing file is replaced only once every row is written and checked
+      const out = new AtomicFile(flags.out);
       try {
-        writeTrl(set.kind, rows, (chunk) => out.write(chunk));
-      } finally {
-        out.close();
+        rows = await writeTrl(set.kind, records, (chunk) => out.write(chunk));
+        out.commit();
+      } catch (error) {
+        out.abort();
+        throw error;
       }
     } else {
-      const chunks: string[] = [];
-      writeTrl(set.kind, rows, (chunk) => chunks.push(chunk));
-      for (const chunk of chunks) if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+      rows = await writeTrl(set.kind, records, async (chunk) => {
+        if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
+      });
     }
     const figures = Object.entries(set.stats).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(2)}`).join(', ');
-    process.stderr.write(`${rows.length} TRL ${set.kind} rows${flags.out ? ` -> ${flags.out}` : ''} (${figures})\n`);
+    process.stderr.write(`${rows} TRL ${set.kind} rows${flags.out ? ` -> ${flags.out}` : ''} (${figures})\n`);
   }
 }

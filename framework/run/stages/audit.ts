@@ -6,8 +6,7 @@ import { StageError, type StageContext, type StageOutcome } from '../context.js'
 /** Coverage of a data set before anything trains on it; an animal without a winning game stops the run. */
 export async function audit(stage: AuditStage, ctx: StageContext): Promise<StageOutcome> {
   const { run, domain, progress } = ctx;
-  const games = ctx.games(stage.from);
-  const report = auditGames(games, domain, stage.min_wins_per_animal);
+  const report = await auditGames(ctx.games(stage.from), domain, stage.min_wins_per_animal);
   const summary = auditSummary(report);
   const files = STAGE_FILES.audit(stage.name);
   run.writeJson(files.report, report);

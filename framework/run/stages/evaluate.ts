@@ -10,7 +10,7 @@ export async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise
   const specs = gameSpecs(ctx.experiment.seed, stage.name, stage, ctx.domain);
   const file = STAGE_FILES.evaluate(stage.name).games;
   const policies = stage.policies ?? [ctx.current.policy];
-  const played = ctx.resuming ? playedGames(ctx.run.file(file)) : new Map();
+  const played = ctx.resuming ? await playedGames(ctx.run.file(file)) : new Map();
   const out = ctx.run.openJsonl(file);
   ctx.run.setStage(stage.name, 'running', file);
   const rows: SummaryRow[] = [];
@@ -25,6 +25,6 @@ export async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise
   } finally {
     out.close();
   }
-  if (ctx.resuming) sortPlayed(ctx.run.file(file), policies.map((p) => p.label));
+  if (ctx.resuming) await sortPlayed(ctx.run.file(file), policies.map((p) => p.label));
   return { completed: true, rows, metrics: { policies: metrics } };
 }

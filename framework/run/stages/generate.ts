@@ -8,7 +8,7 @@ import { playedGames, playInto, sortPlayed } from './play.js';
 export async function generate(stage: GenerateStage, ctx: StageContext): Promise<StageOutcome> {
   const specs = gameSpecs(ctx.experiment.seed, stage.name, stage, ctx.domain, stage.weights);
   const file = STAGE_FILES.generate(stage.name).games;
-  const played = ctx.resuming ? playedGames(ctx.run.file(file)) : new Map();
+  const played = ctx.resuming ? await playedGames(ctx.run.file(file)) : new Map();
   const out = ctx.run.openJsonl(file);
   ctx.run.setStage(stage.name, 'running', file);
   let result;
@@ -17,7 +17,7 @@ export async function generate(stage: GenerateStage, ctx: StageContext): Promise
   } finally {
     out.close();
   }
-  if (ctx.resuming && result.completed) sortPlayed(ctx.run.file(file), [stage.policy.label]);
+  if (ctx.resuming && result.completed) await sortPlayed(ctx.run.file(file), [stage.policy.label]);
   return {
     completed: result.completed,
     rows: [{ stage: stage.name, policy: stage.policy.label, metrics: result.metrics }],

@@ -1,45 +1,89 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readSync, truncateSync } from 'node:fs';
+import { GamesFileError, jsonlLines, parseGame } from '../../data/games.js';
 import type { GameSpec } from '../../game/engine.js';
-import type { Trajectory } from '../../game/types.js';
-import { OutcomeAccumulator, summaryOf, type OutcomeMetrics } from '../../metrics/outcome.js';
+import { OutcomeAccumulator, summaryOf, type GameSummary, type OutcomeMetrics } from '../../metrics/outcome.js';
 import type { PluginRef } from '../../plugins/types.js';
+import { AtomicFile } from '../../util/fs.js';
 import { playInBatches } from '../batches.js';
 import type { StageContext } from '../context.js';
 import type { JsonlWriter } from '../rundir.js';
 
 /**
- * The games a stage's file already holds, by policy (a resumed stage keeps them and plays the rest).
- * A last line cut short by a hard stop is dropped, and the file rewritten without it.
+ * The games a stage's file already holds, by policy, as summaries (a resumed stage counts them and
+ * plays the rest). Read as a stream, one pass. A last line cut short by a hard stop (no newline) is
+ * dropped by truncating the file to the end of the line before it; a bad line before that is damage,
+ * not a stop, and an error that names it.
  */
-export function playedGames(file: string): Map<string, Trajectory[]> {
-  const played = new Map<string, Trajectory[]>();
+export async function playedGames(file: string): Promise<Map<string, GameSummary[]>> {
+  const played = new Map<string, GameSummary[]>();
   if (!existsSync(file)) return played;
-  const kept: string[] = [];
-  for (const line of readFileSync(file, 'utf8').split('\n')) {
-    if (line.trim().length === 0) continue;
-    let game: Trajectory;
-    try {
-      game = JSON.parse(line) as Trajectory;
-    } catch {
-      continue;
+  let cut: number | undefined;
+  for await (const line of jsonlLines(file)) {
+    if (!line.complete) {
+      cut = line.start;
+      break;
     }
-    kept.push(line);
-    played.set(game.policy, [...(played.get(game.policy) ?? []), game]);
+    if (line.text.trim().length === 0) continue;
+    let game;
+    try {
+      game = parseGame(file, line);
+    } catch (error) {
+      throw new GamesFileError(`${(error as Error).message}. The file is damaged before its last line (a stop only cuts the last one): delete that line (its game is played again) and resume again.`);
+    }
+    const list = played.get(game.policy);
+    if (list) list.push(summaryOf(game));
+    else played.set(game.policy, [summaryOf(game)]);
   }
-  writeFileSync(file, kept.map((l) => l + '\n').join(''));
+  if (cut !== undefined) truncateSync(file, cut);
   return played;
 }
 
-/** Puts a resumed stage's file back in the order an uninterrupted run writes: policy by policy, game by game. */
-export function sortPlayed(file: string, policies: readonly string[]): void {
-  const lines = readFileSync(file, 'utf8').split('\n').filter((l) => l.length > 0);
-  const key = (line: string) => {
-    const g = JSON.parse(line) as Trajectory;
-    return [policies.indexOf(g.policy), g.game] as const;
-  };
-  const keyed = lines.map((line) => ({ line, key: key(line) }));
-  keyed.sort((a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1]);
-  writeFileSync(file, keyed.map((k) => k.line + '\n').join(''));
+// Lines the workers write begin {"game":N,"seed":S,"policy":"...": the key is read there, since parsing
+// every line of a large stage again would take as long as a good part of the games it plays.
+const KEY = /^\{"game":(\d+),"seed":-?\d+,"policy":("(?:[^"\\]|\\.)*")/;
+
+/**
+ * Puts a resumed stage's file back in the order an uninterrupted run writes: policy by policy, game by
+ * game. Batches finished after a gap at a stop were written out of order; the lines are read as a
+ * stream for their keys, and only when some line is out of place is the file written again, line by
+ * line from its place in the old file, to a temporary file that replaces it.
+ */
+export async function sortPlayed(file: string, policies: readonly string[]): Promise<void> {
+  const lines: { policy: number; game: number; start: number; length: number }[] = [];
+  let sorted = true;
+  for await (const line of jsonlLines(file)) {
+    if (line.text.trim().length === 0) continue;
+    const match = KEY.exec(line.text);
+    const game = match ? { game: Number(match[1]), policy: JSON.parse(match[2]!) as string } : parseGame(file, line);
+    const key = { policy: policies.indexOf(game.policy), game: game.game, start: line.start, length: line.end - line.start };
+    const last = lines.at(-1);
+    if (last && (last.policy > key.policy || (last.policy === key.policy && last.game > key.game))) sorted = false;
+    lines.push(key);
+  }
+  if (sorted) return;
+  lines.sort((a, b) => a.policy - b.policy || a.game - b.game);
+  const from = openSync(file, 'r');
+  const out = new AtomicFile(file);
+  try {
+    // lines gathered into chunks of about a megabyte: one write per chunk, not per line
+    const buffer = Buffer.alloc(Math.max(1 << 20, lines.reduce((most, l) => Math.max(most, l.length), 0)));
+    let filled = 0;
+    for (const { start, length } of lines) {
+      if (filled + length > buffer.length) {
+        out.write(buffer.subarray(0, filled));
+        filled = 0;
+      }
+      readSync(from, buffer, filled, length, start);
+      filled += length;
+    }
+    out.write(buffer.subarray(0, filled));
+    out.commit();
+  } catch (error) {
+    out.abort();
+    throw error;
+  } finally {
+    closeSync(from);
+  }
 }
 
 /**
@@ -52,7 +96,7 @@ export async function playInto(
   players: { policy: PluginRef; answerer: PluginRef },
   specs: readonly GameSpec[],
   out: JsonlWriter,
-  played: readonly Trajectory[] = [],
+  played: readonly GameSummary[] = [],
 ): Promise<{ completed: boolean; metrics: OutcomeMetrics }> {
   const { experiment, domain, pool, progress, signals } = ctx;
   // Build the plugins here first: a problem (a missing checkpoint, a bad option) is reported as it is,
@@ -61,7 +105,7 @@ export async function playInto(
   const acc = new OutcomeAccumulator(experiment.game.max_questions, domain.candidates.map((c) => c.id));
   const done = new Set<number>();
   for (const g of played) {
-    acc.add(summaryOf(g));
+    acc.add(g);
     done.add(g.game);
   }
   progress.start(`${stageName} ${players.policy.label}`, specs.length);

@@ -1,5 +1,6 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Domain } from '../../../framework/game/domain.js';
+import { writeFileAtomic } from '../../../framework/util/fs.js';
 import type { Shape } from './network.js';
 
 const FORMAT = 'twentyq-local-policy';
@@ -28,7 +29,7 @@ export function saveCheckpoint(file: string, domain: Domain, shape: Shape, param
     weights: Buffer.from(params.buffer, params.byteOffset, params.byteLength).toString('base64'),
     note,
   };
-  writeFileSync(file, JSON.stringify(checkpoint) + '\n');
+  writeFileAtomic(file, JSON.stringify(checkpoint) + '\n');
 }
 
 /** Reads a checkpoint and checks it fits the domain; every failure says which file and why. */

@@ -1,0 +1,67 @@
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+
+/** A temporary name beside `file`: in the same folder, so that the rename stays on one file system. */
+function temporaryBeside(file: string): string {
+  return join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+}
+
+/** Writes all of `data` at the file position; a short write (a full disk) goes on or throws, never stops half way silently. */
+export function writeAll(fd: number, data: string | Uint8Array): void {
+  let bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  while (bytes.length > 0) {
+    const written = writeSync(fd, bytes);
+    bytes = bytes.subarray(written);
+  }
+}
+
+/**
+ * A file written whole or not at all: the content goes to a temporary file in the same folder, is
+ * flushed to disk, and replaces `file` by a rename. A failure (a full disk, a bad row found half way)
+ * leaves what was at `file` before as it was.
+ */
+export class AtomicFile {
+  private readonly temporary: string;
+  private fd: number | undefined;
+
+  constructor(readonly path: string) {
+    this.temporary = temporaryBeside(path);
+    this.fd = openSync(this.temporary, 'w');
+  }
+
+  write(data: string | Uint8Array): void {
+    if (this.fd === undefined) throw new Error(`${this.path} is closed`);
+    writeAll(this.fd, data);
+  }
+
+  /** Puts the content in place. */
+  commit(): void {
+    if (this.fd === undefined) throw new Error(`${this.path} is closed`);
+    try {
+      fsyncSync(this.fd);
+    } finally {
+      closeSync(this.fd);
+      this.fd = undefined;
+    }
+    renameSync(this.temporary, this.path);
+  }
+
+  /** Drops the content; `path` keeps what it held. */
+  abort(): void {
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
+    rmSync(this.temporary, { force: true });
+  }
+}
+
+/** writeFileSync, but atomic: see AtomicFile. */
+export function writeFileAtomic(file: string, data: string | Uint8Array): void {
+  const out = new AtomicFile(file);
+  try {
+    out.write(data);
+    out.commit();
+  } catch (error) {
+    out.abort();
+    throw error;
+  }
+}

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { collect, jsonlLines, readGames } from '../../framework/data/games.js';
+import type { Trajectory } from '../../framework/game/types.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'twentyq-games-'));
+
+function game(i: number, target = 'zebra'): Trajectory {
+  return {
+    game: i,
+    seed: 1000 + i,
+    policy: 'test',
+    target,
+    turns: [
+      { move: { kind: 'question', text: 'Is it a mammal? — ça va', attribute: 'mammal' }, answer: 'yes' },
+      { move: { kind: 'guess', text: `Is it a ${target}?`, candidate: target }, answer: 'yes' },
+    ],
+    outcome: 'win',
+    questions: 2,
+    invalid: 0,
+    reward: 0.9,
+  };
+}
+
+function fileOf(lines: readonly unknown[], end = '\n'): string {
+  const file = join(tmp(), 'games.jsonl');
+  writeFileSync(file, lines.map((l) => (typeof l === 'string' ? l : JSON.stringify(l))).join('\n') + end);
+  return file;
+}
+
+describe('the streaming games reader', () => {
+  it('reads a file many times its chunk size, lines and multi-byte characters split across chunks, with their byte places', async () => {
+    const games = Array.from({ length: 200 }, (_, i) => game(i, i % 2 === 0 ? 'zebra' : 'lion'));
+    const file = fileOf(games);
+    for (const chunk of [7, 64, 333, 1 << 20]) expect(await collect(readGames(file, chunk)), `chunk ${chunk}`).toEqual(games);
+    const lines = await collect(jsonlLines(file, 50));
+    expect(lines).toHaveLength(200);
+    const size = (g: Trajectory) => Buffer.byteLength(JSON.stringify(g) + '\n');
+    expect(lines[1]).toMatchObject({ number: 2, start: size(games[0]!), end: size(games[0]!) + size(games[1]!), complete: true });
+  });
+
+  it('streams: a game arrives before the lines below it are read', async () => {
+    const file = fileOf([game(0), ...Array.from({ length: 2000 }, (_, i) => game(i + 1)), 'not json']);
+    const reader = readGames(file, 4096)[Symbol.asyncIterator]();
+    expect((await reader.next()).value).toEqual(game(0));
+    await reader.return?.(undefined);
+    await expect(collect(readGames(file, 4096))).rejects.toThrow(/games\.jsonl:2002: not JSON/);
+  });
+
+  it('marks a last line without a newline, and reads it when it is a whole game', async () => {
+    const file = fileOf([game(0), game(1)], '');
+    expect((await collect(jsonlLines(file))).map((l) => l.complete)).toEqual([true, false]);
+    expect(await collect(readGames(file))).toEqual([game(0), game(1)]);
+    const cut = fileOf([game(0), JSON.stringify(game(1)).slice(0, 30)], '');
+    await expect(collect(readGames(cut))).rejects.toThrow(/games\.jsonl:2: not JSON .*the last line is cut short.*resume the run to drop it, or delete the line/);
+  });
+
+  it('checks every field readers rely on, naming the file, the line and what is wrong', async () => {
+    const { questions: _q, ...noQuestions } = game(2);
+    const cases: [unknown, RegExp][] = [
+      [{ ...game(2), turns: [{ move: null, answer: 'yes' }] }, /turns\[0\]\.move is null, expected \{kind, text\}/],
+      [noQuestions, /questions is missing, expected the number of questions asked/],
+      [{ ...game(2), turns: [{ move: { kind: 'question' }, answer: 'yes' }] }, /turns\[0\]\.move\.text is missing, expected a string/],
+      [{ ...game(2), turns: [{ move: { kind: 'ask', text: 'Is it?' } }] }, /turns\[0\]\.move\.kind is "ask", expected one of question, guess, invalid/],
+      [{ ...game(2), turns: [{ move: { kind: 'guess', text: 'Is it a lion?' }, answer: 'no' }] }, /turns\[0\]\.move is a guess without a candidate/],
+      [{ ...game(2), turns: [game(2).turns[0], { ...game(2).turns[1], answer: 'maybe' }] }, /turns\[1\]\.answer is "maybe", expected one of yes, no, unknown/],
+      [{ ...game(2), outcome: 'draw' }, /outcome is "draw", expected "win" or "loss"/],
+      [{ ...game(2), target: 7 }, /target is 7, expected the id of a candidate/],
+      [{ ...game(2), policy: undefined }, /policy is missing, expected the label of a policy/],
+      [{ ...game(2), game: -1 }, /game is -1, expected the index of the game/],
+      [{ ...game(2), reward: null }, /reward is null, expected a number/],
+      [{ ...game(2), turns: 'none' }, /turns is "none", expected a list of turns/],
+      [[1, 2], /not a game \(expected an object with target, turns and outcome/],
+    ];
+    for (const [bad, message] of cases) {
+      const file = fileOf([game(0), game(1), bad, game(3)]);
+      await expect(collect(readGames(file)), message.source).rejects.toThrow(new RegExp(`games\\.jsonl:3: ${message.source}`));
+    }
+  });
+
+  it('names a file it cannot open', async () => {
+    await expect(collect(readGames(join(tmp(), 'missing.jsonl')))).rejects.toThrow(/cannot read games file .*missing\.jsonl \(ENOENT\)/);
+  });
+});
