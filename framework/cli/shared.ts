@@ -3,6 +3,9 @@ import { ConfigError } from '../config/errors.js';
 import { GamesFileError } from '../data/games.js';
 import { PluginError } from '../plugins/registry.js';
 import { StageError } from '../run/context.js';
+import { RunFolderError } from '../run/folders.js';
+import { LockError } from '../run/lock.js';
+import { WorkerError } from '../run/pool.js';
 import { ResumeError } from '../run/rundir.js';
 
 export const setFlag = Flags.string({
@@ -23,7 +26,7 @@ export class UsageError extends Error {}
 
 /** Errors a user can fix: printed as they are, with no stack trace. */
 export function isUserFacing(error: unknown): error is Error {
-  return [ConfigError, PluginError, StageError, GamesFileError, UsageError, ResumeError].some((kind) => error instanceof kind);
+  return [ConfigError, PluginError, StageError, GamesFileError, UsageError, ResumeError, LockError, RunFolderError, WorkerError].some((kind) => error instanceof kind);
 }
 
 /**

@@ -1,10 +1,12 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { parse } from 'yaml';
 import type { Experiment } from '../config/types.js';
 import type { PluginRef } from '../plugins/types.js';
 import type { SummaryRow } from './context.js';
+import { makeFolders, makeUniqueFolder } from './folders.js';
+import { RunLock } from './lock.js';
 
 export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
 export type StageStatus = 'pending' | 'running' | 'done' | 'interrupted' | 'failed';
@@ -53,17 +55,17 @@ export class RunDir {
   private constructor(
     readonly path: string,
     record: RunRecord,
+    private readonly lock: RunLock,
   ) {
     this.record = record;
   }
 
-  static create(root: string, experiment: Experiment, workers: number): RunDir {
+  /** A new run directory under root/<experiment>/, locked by this process; `what` names root for errors. */
+  static create(root: string, experiment: Experiment, workers: number, what = `--out ${root}`): RunDir {
     const started = new Date();
     const base = resolve(root, experiment.name);
-    let id = timestamp(started);
-    for (let n = 2; existsSync(join(base, id)); n++) id = `${timestamp(started)}-${n}`;
-    const path = join(base, id);
-    mkdirSync(path, { recursive: true });
+    makeFolders(base, what);
+    const { path, id } = makeUniqueFolder(base, timestamp(started), what);
     const run = new RunDir(path, {
       experiment: experiment.name,
       run_id: id,
@@ -72,14 +74,29 @@ export class RunDir {
       finished: null,
       workers,
       stages: experiment.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [] })),
-    });
+    }, RunLock.acquire(path));
     writeFileSync(join(path, 'config.yaml'), `# resolved experiment: every default filled in; rerun with twentyq run ${join(path, 'config.yaml')}\n` + stringify(experiment));
     run.save();
     return run;
   }
 
-  /** Reopens an interrupted (or failed) run to finish it: its resolved config and its record. */
-  static resume(path: string, workers: number): { run: RunDir; experiment: Experiment } {
+  /**
+   * Reopens an interrupted (or failed) run to finish it: its resolved config and its record. Refused
+   * while another process holds the run's lock; a stale lock (its process gone) is taken over, told to `log`.
+   */
+  static resume(path: string, workers: number, log?: (line: string) => void): { run: RunDir; experiment: Experiment } {
+    RunDir.resumable(path);
+    const lock = RunLock.acquire(path, log);
+    try {
+      return RunDir.reopen(path, workers, lock);
+    } catch (error) {
+      lock.unlock();
+      throw error;
+    }
+  }
+
+  /** The run's record and config, checked for a resume (read again once locked: the holder may have changed them). */
+  private static resumable(path: string): { record: RunRecord; experiment: Experiment } {
     let record: RunRecord;
     let experiment: Experiment;
     try {
@@ -92,14 +109,24 @@ export class RunDir {
     if (!Array.isArray(experiment?.stages) || experiment.stages.length !== record.stages.length) {
       throw new ResumeError(`${path}: config.yaml and run.json do not describe the same stages`);
     }
+    return { record, experiment };
+  }
+
+  private static reopen(path: string, workers: number, lock: RunLock): { run: RunDir; experiment: Experiment } {
+    const { record, experiment } = RunDir.resumable(path);
     record.status = 'running';
     record.finished = null;
     delete record.error;
     record.workers = workers;
     record.resumed = [...(record.resumed ?? []), new Date().toISOString()];
-    const run = new RunDir(resolve(path), record);
+    const run = new RunDir(resolve(path), record, lock);
     run.save();
     return { run, experiment };
+  }
+
+  /** Gives up the run's lock: the run has ended, however it ended. */
+  release(): void {
+    this.lock.unlock();
   }
 
   file(name: string): string {
