@@ -61,6 +61,7 @@ Ctrl-C (or SIGTERM) stops at the next batch boundary in any stage: running batch
         return;
       }
       kill.abort();
+      progress.stop(); // a bar hides the cursor: give it back before leaving
       process.stderr.write(`\nstopped at once (${signal}); finish the run later with: twentyq run --resume ${dir}\n`);
       process.exit(exitCode(first));
     };
