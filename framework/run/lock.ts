@@ -50,18 +50,21 @@ export class RunLock {
   private constructor(
     readonly file: string,
     readonly owner: LockOwner,
+    /** What was taken over to get this lock, if anything: a message for the user. */
+    readonly takeover?: string,
   ) {
     process.once('exit', this.release);
   }
 
-  /** Locks `dir`, or throws a LockError naming the process that holds it; `log` hears of a stale lock taken over. */
-  static acquire(dir: string, log: (line: string) => void = () => {}): RunLock {
+  /** Locks `dir`, or throws a LockError naming the process that holds it; a stale lock is taken over. */
+  static acquire(dir: string): RunLock {
     const file = join(dir, LOCK_FILE);
     const owner: LockOwner = { pid: process.pid, host: hostname(), started: new Date().toISOString() };
+    let takeover: string | undefined;
     for (let attempt = 0; ; attempt++) {
       try {
         writeFileSync(file, JSON.stringify(owner) + '\n', { flag: 'wx' });
-        return new RunLock(file, owner);
+        return new RunLock(file, owner, takeover);
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw RunLock.refusal(dir, file, error as NodeJS.ErrnoException);
       }
@@ -74,9 +77,9 @@ export class RunLock {
           continue; // released meanwhile: try again
         }
         if (age < BEING_WRITTEN_MS) throw new LockError(`${dir} is being locked by another process right now; try again in a few seconds`);
-        log(`taking over the unreadable lock ${file} (its writer died before finishing it)`);
+        takeover = `took over the unreadable lock ${file} (its writer died before finishing it)`;
       } else if (holder.host === owner.host && !alive(holder.pid)) {
-        log(`taking over the stale lock of process ${holder.pid} (started ${holder.started}), which is gone: ${file}`);
+        takeover = `took over the stale lock of process ${holder.pid} (started ${holder.started}), which is gone: ${file}`;
       } else {
         throw RunLock.refusal(dir, file, undefined, holder);
       }

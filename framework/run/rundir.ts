@@ -47,20 +47,23 @@ function timestamp(date: Date): string {
 
 /**
  * A run's directory, runs/<experiment>/<run-id>/: the resolved config, run.json (status of the run and
- * of each stage, rewritten after every change), one JSONL file per stage, metrics.json and summary.txt.
+ * of each stage, rewritten after every change), one JSONL file per stage, metrics.json and summary.txt;
+ * and run.lock while a process works in it (see RunLock).
  */
 export class RunDir {
   readonly record: RunRecord;
+  private readonly lock: RunLock;
 
+  /** Locks the directory before anything in it is written: a run still going cannot be resumed. */
   private constructor(
     readonly path: string,
     record: RunRecord,
-    private readonly lock: RunLock,
   ) {
     this.record = record;
+    this.lock = RunLock.acquire(path);
   }
 
-  /** A new run directory under root/<experiment>/, locked by this process; `what` names root for errors. */
+  /** A new run directory under root/<experiment>/; `what` names root in errors (where it came from). */
   static create(root: string, experiment: Experiment, workers: number, what = `--out ${root}`): RunDir {
     const started = new Date();
     const base = resolve(root, experiment.name);
@@ -74,29 +77,14 @@ export class RunDir {
       finished: null,
       workers,
       stages: experiment.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [] })),
-    }, RunLock.acquire(path));
+    });
     writeFileSync(join(path, 'config.yaml'), `# resolved experiment: every default filled in; rerun with twentyq run ${join(path, 'config.yaml')}\n` + stringify(experiment));
     run.save();
     return run;
   }
 
-  /**
-   * Reopens an interrupted (or failed) run to finish it: its resolved config and its record. Refused
-   * while another process holds the run's lock; a stale lock (its process gone) is taken over, told to `log`.
-   */
-  static resume(path: string, workers: number, log?: (line: string) => void): { run: RunDir; experiment: Experiment } {
-    RunDir.resumable(path);
-    const lock = RunLock.acquire(path, log);
-    try {
-      return RunDir.reopen(path, workers, lock);
-    } catch (error) {
-      lock.unlock();
-      throw error;
-    }
-  }
-
-  /** The run's record and config, checked for a resume (read again once locked: the holder may have changed them). */
-  private static resumable(path: string): { record: RunRecord; experiment: Experiment } {
+  /** Reopens an interrupted (or failed) run to finish it: its resolved config and its record. */
+  static resume(path: string, workers: number): { run: RunDir; experiment: Experiment } {
     let record: RunRecord;
     let experiment: Experiment;
     try {
@@ -109,17 +97,12 @@ export class RunDir {
     if (!Array.isArray(experiment?.stages) || experiment.stages.length !== record.stages.length) {
       throw new ResumeError(`${path}: config.yaml and run.json do not describe the same stages`);
     }
-    return { record, experiment };
-  }
-
-  private static reopen(path: string, workers: number, lock: RunLock): { run: RunDir; experiment: Experiment } {
-    const { record, experiment } = RunDir.resumable(path);
     record.status = 'running';
     record.finished = null;
     delete record.error;
     record.workers = workers;
     record.resumed = [...(record.resumed ?? []), new Date().toISOString()];
-    const run = new RunDir(resolve(path), record, lock);
+    const run = new RunDir(resolve(path), record);
     run.save();
     return { run, experiment };
   }
@@ -127,6 +110,11 @@ export class RunDir {
   /** Gives up the run's lock: the run has ended, however it ended. */
   release(): void {
     this.lock.unlock();
+  }
+
+  /** Said when this process took over the lock of one that is gone (kill -9, a crash), for the user to hear. */
+  get takeover(): string | undefined {
+    return this.lock.takeover;
   }
 
   file(name: string): string {

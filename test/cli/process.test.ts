@@ -153,7 +153,7 @@ describe('a worker that dies', () => {
     writeFileSync(join(dir, 'run.lock'), JSON.stringify({ pid: stale, host: hostname(), started: '2026-01-01T00:00:00.000Z' }));
     const resumed = cli(['run', '--resume', dir, '--progress', 'none']);
     expect(resumed.code, resumed.stderr).toBe(0);
-    expect(resumed.stderr).toContain(`taking over the stale lock of process ${stale}`);
+    expect(resumed.stderr).toContain(`took over the stale lock of process ${stale}`);
     expect(lines(join(dir, 'games.jsonl'))).toHaveLength(3000);
     expect(record(dir).status).toBe('completed');
     expect(existsSync(join(dir, 'run.lock'))).toBe(false);

@@ -48,7 +48,8 @@ Ctrl-C (or SIGTERM) stops at the next batch boundary in any stage: running batch
     const progress = createProgress(flags.progress === 'none' ? 'silent' : flags.progress);
     // the folder first: a bad --out fails at once, not after the experiment is loaded
     if (!flags.resume) makeFolders(flags.out, `--out ${flags.out}`);
-    const resumed = flags.resume ? RunDir.resume(flags.resume, workers, (line) => process.stderr.write(line + '\n')) : undefined;
+    const resumed = flags.resume ? RunDir.resume(flags.resume, workers) : undefined;
+    if (resumed?.run.takeover) process.stderr.write(resumed.run.takeover + '\n');
     const experiment = resumed?.experiment ?? (await loadExperiment(args.file!, { set: flags.set ?? [] }));
     const stop = new AbortController();
     const kill = new AbortController();
