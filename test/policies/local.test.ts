@@ -115,9 +115,9 @@ describe('local policy', () => {
     const policy = new LocalPolicy(domain, rules, 0, { inputs: 3 * 71 + 6 + 2, hidden: [8], outputs: 77 }, undefined, 1);
     const stop = new AbortController();
     let epochs = 0;
-    // a timer can only fire while the training loop lets the event loop run
-    setTimeout(() => stop.abort(), 20);
-    await policy.train({ kind: 'sft', rows, options: { epochs: 5_000, lr: 0.01, batch_size: 4, seed: 1, target_weight: 0, stop: stop.signal, onEpoch: () => void epochs++ } });
+    // after the first epoch, a timer stops the training: it can only fire if the loop lets the event loop run
+    const onEpoch = () => void (++epochs === 1 && setTimeout(() => stop.abort(), 0));
+    await policy.train({ kind: 'sft', rows, options: { epochs: 5_000, lr: 0.01, batch_size: 4, seed: 1, target_weight: 0, stop: stop.signal, onEpoch } });
     expect(stop.signal.aborted).toBe(true);
     expect(epochs).toBeGreaterThan(0);
     expect(epochs).toBeLessThan(5_000);
