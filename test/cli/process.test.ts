@@ -22,7 +22,16 @@ function cli(args: string[]) {
 }
 
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean);
-const record = (dir: string) => JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { status: string; error?: string; stages: { name: string; status: string }[] };
+type Record = { status: string; error?: string; stages: { name: string; status: string }[] };
+const record = (dir: string): Record => JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as Record;
+/** run.json if it is there and whole (it is rewritten as the run goes). */
+function recordNow(dir: string | undefined): Record | undefined {
+  try {
+    return dir ? record(dir) : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** The only run directory of an experiment under `out`, once it exists. */
 function runDir(out: string, experiment: string): string | undefined {
@@ -96,6 +105,34 @@ describe('a run and other processes', () => {
     expect(Date.now() - sent).toBeLessThan(5_000);
     expect(stderr()).toContain('interrupting (SIGTERM)');
     expect(record(dir).status).toBe('interrupted');
+    expect(existsSync(join(dir, 'run.lock'))).toBe(false);
+  });
+
+  it('a second Ctrl-C stops at once, while the first still waits for a slow batch; the run is marked interrupted', async () => {
+    const out = tmp();
+    const child = spawn(process.execPath, [BIN, 'run', 'test/fixtures/slow-games.yaml', '--out', out, '--workers', '1', '--progress', 'none'], { env });
+    started.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += String(d)));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    for (;;) {
+      const stage = recordNow(runDir(out, 'slow-games'))?.stages[0];
+      if (stage?.status === 'running') break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    child.kill('SIGINT');
+    while (!stderr.includes('interrupting (SIGINT)')) await new Promise((r) => setTimeout(r, 20));
+    // the running batch of 16 slow games takes seconds: the first Ctrl-C alone has not ended the run
+    expect(child.exitCode).toBe(null);
+    const sent = Date.now();
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(Date.now() - sent).toBeLessThan(2_000);
+    const dir = runDir(out, 'slow-games')!;
+    expect(stderr).toContain(`stopped at once (SIGINT); finish the run later with: twentyq run --resume ${dir}`);
+    const after = record(dir);
+    expect(after.status).toBe('interrupted');
+    expect(after.stages[0]!.status).toBe('interrupted');
     expect(existsSync(join(dir, 'run.lock'))).toBe(false);
   });
 

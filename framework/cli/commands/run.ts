@@ -46,6 +46,8 @@ Ctrl-C (or SIGTERM) stops at the next batch boundary in any stage: running batch
     if (flags.resume && flags.set) throw new UsageError('--set cannot change a run being resumed: it keeps the config it started with');
     const workers = flags.workers ?? defaultWorkers();
     const progress = createProgress(flags.progress === 'none' ? 'silent' : flags.progress);
+    // through the progress display, which keeps a bar from drawing over it; without one, straight to stderr
+    const notice = (line: string) => (flags.progress === 'none' ? void process.stderr.write(line + '\n') : progress.log(line));
     // the folder first: a bad --out fails at once, not after the experiment is loaded
     if (!flags.resume) makeFolders(flags.out, `--out ${flags.out}`);
     const resumed = flags.resume ? RunDir.resume(flags.resume, workers) : undefined;
@@ -57,7 +59,7 @@ Ctrl-C (or SIGTERM) stops at the next batch boundary in any stage: running batch
     const onSignal = (signal: NodeJS.Signals) => {
       if (first === undefined) {
         first = signal;
-        progress.log(`\ninterrupting (${signal}): stopping at the next batch boundary and keeping every finished game (Ctrl-C again to stop at once)`);
+        notice(`\ninterrupting (${signal}): stopping at the next batch boundary and keeping every finished game (Ctrl-C again to stop at once)`);
         stop.abort();
         return;
       }
