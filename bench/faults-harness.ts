@@ -12,6 +12,9 @@ import { packagePath } from '../framework/util/paths.js';
 const BIN = packagePath('bin/run.js');
 const env = { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' };
 
+/** Temporary files of atomic writes (.name.pid.tmp): a kill between write and rename leaves one behind. */
+const TEMPORARY = /^\..*\.tmp$/;
+
 /** Keys whose values are wall-clock figures or the run's identity: they differ between any two runs. */
 const TIMING = new Set(['started', 'finished', 'seconds', 'resumed', 'games_per_s', 'run_id']);
 
@@ -29,6 +32,8 @@ export interface Trial extends Kill {
   resumeCode: number | null;
   /** Files that differ from the uninterrupted run's (empty: byte-identical, timing fields aside). */
   differences: string[];
+  /** Temporary files the killed process left behind: not files of the run, but litter worth knowing of. */
+  leftovers: string[];
 }
 
 /** The only run directory under `out`, if any. */
@@ -91,7 +96,8 @@ export async function killAndResume(experiment: string, out: string, args: reado
     const r = spawnSync(process.execPath, [BIN, 'run', '--resume', dir!, '--progress', 'none'], { env, encoding: 'utf8', timeout: 600_000 });
     resumeCode = r.status;
   }
-  return { ...kill, killed, at, resumeCode, differences: differences(whole, dir!) };
+  const leftovers = readdirSync(dir!).filter((f) => TEMPORARY.test(f));
+  return { ...kill, killed, at, resumeCode, differences: differences(whole, dir!), leftovers };
 }
 
 function normalise(text: string, dir: string, file: string): string {
@@ -106,9 +112,9 @@ function normalise(text: string, dir: string, file: string): string {
   return local;
 }
 
-/** The files of two run directories that differ, timing fields and the directories' own paths aside. */
+/** The files of two run directories that differ, timing fields, paths and temporary files aside. */
 export function differences(a: string, b: string): string[] {
-  const files = [...new Set([...readdirSync(a), ...readdirSync(b)])].sort();
+  const files = [...new Set([...readdirSync(a), ...readdirSync(b)])].filter((f) => !TEMPORARY.test(f)).sort();
   return files.filter((file) => {
     if (!existsSync(join(a, file)) || !existsSync(join(b, file))) return true;
     const [x, y] = [readFileSync(join(a, file)), readFileSync(join(b, file))];

@@ -39,15 +39,19 @@ const trials: Trial[] = [];
 let n = 0;
 for (const stage of STAGES) {
   for (let k = 0; k < KILLS_PER_STAGE; k++) {
-    const moment = Math.round(rng.next() * seconds.get(stage)! * 1000);
+    // within the first 90% of the stage's time in the uninterrupted run, so that most kills land in it
+    const moment = Math.round(rng.next() * 0.9 * seconds.get(stage)! * 1000);
     const trial = await killAndResume(EXPERIMENT, join(root, `trial-${++n}`), ARGS, { stage, moment }, whole);
     trials.push(trial);
     const outcome = trial.differences.length === 0 && trial.resumeCode === 0 ? 'identical' : `DIFFERENT (resume exit ${trial.resumeCode}; ${trial.differences.join(', ')})`;
-    console.log(`kill ${String(n).padStart(2)}: ${stage.padEnd(5)} +${String(moment).padStart(5)} ms  ${trial.killed ? 'killed' : 'ended first'} at [${trial.at}] -> resume: ${outcome}`);
+    const litter = trial.leftovers.length > 0 ? ` (left behind: ${trial.leftovers.join(', ')})` : '';
+    console.log(`kill ${String(n).padStart(2)}: ${stage.padEnd(5)} +${String(moment).padStart(5)} ms  ${trial.killed ? 'killed' : 'ended first'} at [${trial.at}] -> resume: ${outcome}${litter}`);
   }
 }
 const killed = trials.filter((t) => t.killed).length;
 const bad = trials.filter((t) => t.differences.length > 0 || t.resumeCode !== 0).length;
-console.log(`\n${killed} kills (${trials.length - killed} runs ended before their kill); ${trials.length - bad} of ${trials.length} resumed runs byte-identical to the uninterrupted run`);
+const landed = trials.filter((t) => t.at.includes(`${t.stage}:running`)).length;
+const littered = trials.filter((t) => t.leftovers.length > 0).length;
+console.log(`\n${killed} kills, ${landed} of them in the stage aimed at (${trials.length - killed} runs ended before their kill); ${trials.length - bad} of ${trials.length} resumed runs byte-identical to the uninterrupted run; ${littered} left a temporary file behind`);
 rmSync(root, { recursive: true, force: true });
 process.exitCode = bad === 0 ? 0 : 1;
