@@ -17,7 +17,7 @@ describe('kill -9, then --resume', () => {
     const seconds = new Map((JSON.parse(readFileSync(join(whole, 'run.json'), 'utf8')) as RunRecord).stages.map((s) => [s.name, s.seconds!]));
     const rng = new Rng(7);
     for (const [n, stage] of ['games', 'sft', 'dpo', 'grpo'].entries()) {
-      const moment = Math.round(rng.next() * seconds.get(stage)! * 1000);
+      const moment = Math.round(rng.next() * 0.9 * seconds.get(stage)! * 1000);
       const trial = await killAndResume(EXPERIMENT, join(root, `trial-${n}`), ARGS, { stage, moment }, whole);
       expect(trial.killed, `${stage} +${moment} ms`).toBe(true);
       expect(trial.at, `${stage} +${moment} ms`).not.toMatch(/final:done/);
