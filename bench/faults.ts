@@ -24,7 +24,7 @@ const ARGS = [
   '--set', 'stages.2.train.strategy.with.epochs=4',
   '--set', 'stages.3.train.strategy.with.epochs=8',
   '--set', 'stages.4.train.strategy.with.iterations=40',
-  '--set', 'stages.5.evaluate.games=5400',
+  '--set', 'stages.5.evaluate.games=9000',
 ];
 const STAGES = ['games', 'sft', 'dpo', 'grpo', 'final'];
 
@@ -39,8 +39,8 @@ const trials: Trial[] = [];
 let n = 0;
 for (const stage of STAGES) {
   for (let k = 0; k < KILLS_PER_STAGE; k++) {
-    // within the first 90% of the stage's time in the uninterrupted run, so that most kills land in it
-    const moment = Math.round(rng.next() * 0.9 * seconds.get(stage)! * 1000);
+    // within the first 70% of the stage's time in the uninterrupted run, so that most kills land in it
+    const moment = Math.round(rng.next() * 0.7 * seconds.get(stage)! * 1000);
     const trial = await killAndResume(EXPERIMENT, join(root, `trial-${++n}`), ARGS, { stage, moment }, whole);
     trials.push(trial);
     const outcome = trial.differences.length === 0 && trial.resumeCode === 0 ? 'identical' : `DIFFERENT (resume exit ${trial.resumeCode}; ${trial.differences.join(', ')})`;
