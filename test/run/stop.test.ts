@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { loadExperiment } from '../../framework/config/load.js';
 import type { Progress } from '../../framework/run/progress.js';
 import { runExperiment } from '../../framework/run/runner.js';
-import type { RunRecord } from '../../framework/run/rundir.js';
+import { RunDir, type RunRecord } from '../../framework/run/rundir.js';
 
 describe('the runner and the stop signal', () => {
   it('a stop that comes during a stage that does not look at it (an audit, the last stage) still ends the run interrupted', async () => {
@@ -19,5 +19,21 @@ describe('the runner and the stop signal', () => {
     expect(result.status).toBe('interrupted');
     const record = JSON.parse(readFileSync(join(result.dir, 'run.json'), 'utf8')) as RunRecord;
     expect(record.status).toBe('interrupted');
+  });
+
+  it('the progress of a resumed stage starts from the games it kept', async () => {
+    const experiment = await loadExperiment('experiments/quickstart.yaml', { set: ['stages.0.evaluate.games_per_animal=2', 'stages.0.evaluate.policies=[infogain]'] });
+    const stop = new AbortController();
+    const stopping: Progress = { start() {}, update: (done) => void (done >= 50 && stop.abort()), stop() {}, log() {} };
+    const cut = await runExperiment(experiment, { workers: 1, runsDir: mkdtempSync(join(tmpdir(), 'twentyq-stop-')), progress: stopping, stop: stop.signal });
+    expect(cut.status).toBe('interrupted');
+    const kept = readFileSync(join(cut.dir, '01-evaluate.jsonl'), 'utf8').split('\n').filter(Boolean).length;
+    const shown: number[] = [];
+    const recording: Progress = { start() {}, update: (done) => void shown.push(done), stop() {}, log() {} };
+    const { run, experiment: again } = RunDir.resume(cut.dir, 1);
+    await runExperiment(again, { workers: 1, resume: run, progress: recording });
+    expect(kept).toBeGreaterThan(0);
+    expect(shown[0]).toBe(kept);
+    expect(shown.at(-1)).toBe(180);
   });
 });
