@@ -98,7 +98,8 @@ export class RunLock {
         `${dir} is in use by process ${holder.pid}${where} (since ${holder.started}): wait for it to end or stop it (Ctrl-C, kill ${holder.pid}); if that process is gone for good, delete ${file}`,
       );
     }
-    return new LockError(`${dir}: cannot create its lock ${file} (${error?.code ?? error?.message}); check that the folder exists and that you may write to it`);
+    if (error?.code === 'ENOENT') return new LockError(`${dir}: no such folder; give the path of a run directory (runs/<experiment>/<run-id>)`);
+    return new LockError(`${dir}: cannot create its lock ${file} (${error?.code ?? error?.message}); check that you may write to the folder`);
   }
 
   /** Removes the lock if this process still holds it. Safe to call more than once. */

@@ -52,15 +52,14 @@ function timestamp(date: Date): string {
  */
 export class RunDir {
   readonly record: RunRecord;
-  private readonly lock: RunLock;
 
-  /** Locks the directory before anything in it is written: a run still going cannot be resumed. */
+  /** `lock`: this process's lock on the directory, taken before anything in it is read or written. */
   private constructor(
     readonly path: string,
     record: RunRecord,
+    private readonly lock: RunLock,
   ) {
     this.record = record;
-    this.lock = RunLock.acquire(path);
   }
 
   /** A new run directory under root/<experiment>/; `what` names root in errors (where it came from). */
@@ -77,14 +76,28 @@ export class RunDir {
       finished: null,
       workers,
       stages: experiment.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [] })),
-    });
+    }, RunLock.acquire(path));
     writeFileSync(join(path, 'config.yaml'), `# resolved experiment: every default filled in; rerun with twentyq run ${join(path, 'config.yaml')}\n` + stringify(experiment));
     run.save();
     return run;
   }
 
-  /** Reopens an interrupted (or failed) run to finish it: its resolved config and its record. */
+  /**
+   * Reopens an interrupted (or failed) run to finish it: its resolved config and its record. Refused
+   * while another process holds the run's lock (a stale one is taken over: see `takeover`); a resume
+   * that fails gives the lock back at once.
+   */
   static resume(path: string, workers: number): { run: RunDir; experiment: Experiment } {
+    const lock = RunLock.acquire(path);
+    try {
+      return RunDir.reopen(path, workers, lock);
+    } catch (error) {
+      lock.unlock();
+      throw error;
+    }
+  }
+
+  private static reopen(path: string, workers: number, lock: RunLock): { run: RunDir; experiment: Experiment } {
     let record: RunRecord;
     let experiment: Experiment;
     try {
@@ -102,7 +115,7 @@ export class RunDir {
     delete record.error;
     record.workers = workers;
     record.resumed = [...(record.resumed ?? []), new Date().toISOString()];
-    const run = new RunDir(resolve(path), record);
+    const run = new RunDir(resolve(path), record, lock);
     run.save();
     return { run, experiment };
   }
