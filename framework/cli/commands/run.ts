@@ -59,7 +59,7 @@ Ctrl-C (or SIGTERM) stops at the next batch boundary in any stage: running batch
     const onSignal = (signal: NodeJS.Signals) => {
       if (first === undefined) {
         first = signal;
-        notice(`\ninterrupting (${signal}): stopping at the next batch boundary and keeping every finished game (Ctrl-C again to stop at once)`);
+        notice(`interrupting (${signal}): stopping at the next batch boundary and keeping every finished game (Ctrl-C again to stop at once)`);
         stop.abort();
         return;
       }
