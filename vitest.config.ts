@@ -1,11 +1,19 @@
 import { defineConfig } from 'vitest/config';
 
+// End-to-end tests run whole experiments: the built CLI in child processes (test/cli), or the runner
+// with its worker pool in-process. Everything else is a fast unit test. `npm test` runs both projects;
+// `npm run test:unit` only the fast one.
+const E2E = ['test/cli/**/*.test.ts', 'test/run/resume.test.ts', 'test/run/runner.test.ts', 'test/run/train.test.ts', 'test/run/stop.test.ts'];
+
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     // CLI tests spawn the real binary and experiments play thousands of games: allow for a slow CI box.
     testTimeout: 120_000,
     hookTimeout: 120_000,
     disableConsoleIntercept: true,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: E2E } },
+      { extends: true, test: { name: 'e2e', include: E2E } },
+    ],
   },
 });

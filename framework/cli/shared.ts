@@ -4,6 +4,9 @@ import { GamesFileError } from '../data/games.js';
 import { GameError } from '../game/engine.js';
 import { PluginError } from '../plugins/registry.js';
 import { StageError } from '../run/context.js';
+import { RunFolderError } from '../run/folders.js';
+import { LockError } from '../run/lock.js';
+import { WorkerError } from '../run/pool.js';
 import { ResumeError, RunFileError } from '../run/rundir.js';
 
 export const setFlag = Flags.string({
@@ -24,7 +27,7 @@ export class UsageError extends Error {}
 
 /** Errors a user can fix: printed as they are, with no stack trace. */
 export function isUserFacing(error: unknown): error is Error {
-  return [ConfigError, PluginError, StageError, GamesFileError, GameError, UsageError, ResumeError, RunFileError].some((kind) => error instanceof kind);
+  return [ConfigError, PluginError, StageError, GamesFileError, GameError, UsageError, ResumeError, RunFileError, LockError, RunFolderError, WorkerError].some((kind) => error instanceof kind);
 }
 
 /**

@@ -51,7 +51,13 @@ export type TrainJob =
   | { kind: 'dpo'; pairs: readonly PreferencePair[]; reference: unknown; options: DpoTraining }
   | { kind: 'grpo'; games: readonly Trajectory[]; advantages: Float64Array; reference: unknown; options: GrpoTraining };
 
-export interface SftTraining {
+/** Every training job can be stopped: by Ctrl-C, at the next batch boundary, keeping what was learnt. */
+export interface Stoppable {
+  /** Checked between batches; the loop also yields to the event loop there, so that the signal can arrive. */
+  stop?: AbortSignal;
+}
+
+export interface SftTraining extends Stoppable {
   epochs: number;
   lr: number;
   batch_size: number;
@@ -66,7 +72,7 @@ export interface SftTraining {
   onEpoch?(figures: Record<string, number>): void;
 }
 
-export interface DpoTraining {
+export interface DpoTraining extends Stoppable {
   epochs: number;
   lr: number;
   batch_size: number;
@@ -75,7 +81,7 @@ export interface DpoTraining {
   onEpoch?(figures: Record<string, number>): void;
 }
 
-export interface GrpoTraining {
+export interface GrpoTraining extends Stoppable {
   lr: number;
   epsilon: number;
   beta: number;

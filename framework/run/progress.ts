@@ -31,11 +31,14 @@ function eta(seconds: number): string {
 
 class BarProgress implements Progress {
   private bar?: cliProgress.SingleBar;
+  /** What the bar shows, to draw it again below a message. */
+  private shown = { label: '', total: 0, unit: 'games', done: 0, stats: undefined as ProgressStats | undefined };
 
   constructor(private readonly stream: NodeJS.WriteStream) {}
 
   start(label: string, total: number, unit = 'games'): void {
     this.stop();
+    this.shown = { label, total, unit, done: 0, stats: undefined };
     this.bar = new cliProgress.SingleBar(
       {
         stream: this.stream,
@@ -51,6 +54,7 @@ class BarProgress implements Progress {
   }
 
   update(done: number, stats?: ProgressStats): void {
+    Object.assign(this.shown, { done, stats });
     this.bar?.update(done, { stats: describe(stats) });
   }
 
@@ -59,9 +63,18 @@ class BarProgress implements Progress {
     this.bar = undefined;
   }
 
+  /**
+   * cli-progress saves the cursor when a bar starts and restores it when the bar stops: whatever was
+   * written below a running bar would be written over. So the bar ends, the line goes below it, and a
+   * new bar carries on from the same count.
+   */
   log(line: string): void {
-    if (this.bar) this.stream.write('\n');
+    if (!this.bar) return void this.stream.write(line + '\n');
+    const { label, total, unit, done, stats } = this.shown;
+    this.stop();
     this.stream.write(line + '\n');
+    this.start(label, total, unit);
+    this.update(done, stats);
   }
 }
 

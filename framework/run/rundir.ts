@@ -1,4 +1,4 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadExperiment } from '../config/load.js';
 import type { Experiment } from '../config/types.js';
@@ -6,6 +6,8 @@ import { toExperimentYaml } from '../config/write.js';
 import type { PluginRef } from '../plugins/types.js';
 import { writeAll, writeFileAtomic } from '../util/fs.js';
 import type { SummaryRow } from './context.js';
+import { makeFolders, makeUniqueFolder } from './folders.js';
+import { RunLock } from './lock.js';
 
 export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
 export type StageStatus = 'pending' | 'running' | 'done' | 'interrupted' | 'failed';
@@ -66,25 +68,27 @@ function timestamp(date: Date): string {
 
 /**
  * A run's directory, runs/<experiment>/<run-id>/: the resolved config, run.json (status of the run and
- * of each stage, rewritten after every change), one JSONL file per stage, metrics.json and summary.txt.
+ * of each stage, rewritten after every change), one JSONL file per stage, metrics.json and summary.txt;
+ * and run.lock while a process works in it (see RunLock).
  */
 export class RunDir {
   readonly record: RunRecord;
 
+  /** `lock`: this process's lock on the directory, taken before anything in it is read or written. */
   private constructor(
     readonly path: string,
     record: RunRecord,
+    private readonly lock: RunLock,
   ) {
     this.record = record;
   }
 
-  static create(root: string, experiment: Experiment, workers: number): RunDir {
+  /** A new run directory under root/<experiment>/; `what` names root in errors (where it came from). */
+  static create(root: string, experiment: Experiment, workers: number, what = `--out ${root}`): RunDir {
     const started = new Date();
     const base = resolve(root, experiment.name);
-    let id = timestamp(started);
-    for (let n = 2; existsSync(join(base, id)); n++) id = `${timestamp(started)}-${n}`;
-    const path = join(base, id);
-    mkdirSync(path, { recursive: true });
+    makeFolders(base, what);
+    const { path, id } = makeUniqueFolder(base, timestamp(started), what);
     const run = new RunDir(path, {
       experiment: experiment.name,
       run_id: id,
@@ -93,17 +97,29 @@ export class RunDir {
       finished: null,
       workers,
       stages: experiment.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [] })),
-    });
+    }, RunLock.acquire(path));
     writeFileAtomic(join(path, 'config.yaml'), `# resolved experiment: every default filled in; rerun with twentyq run ${join(path, 'config.yaml')}\n` + toExperimentYaml(experiment));
     run.save();
     return run;
   }
 
   /**
-   * Reopens an interrupted (or failed) run to finish it: its resolved config and its record. Every file
-   * a resume reads is checked before run.json is written: a damaged one leaves the run as it was.
+   * Reopens an interrupted (or failed) run to finish it: its resolved config and its record. Refused
+   * while another process holds the run's lock (a stale one is taken over: see `takeover`); a resume
+   * that fails gives the lock back at once. Every file a resume reads is checked before run.json is
+   * written: a damaged one leaves the run as it was.
    */
   static async resume(path: string, workers: number): Promise<{ run: RunDir; experiment: Experiment }> {
+    const lock = RunLock.acquire(path);
+    try {
+      return await RunDir.reopen(path, workers, lock);
+    } catch (error) {
+      lock.unlock();
+      throw error;
+    }
+  }
+
+  private static async reopen(path: string, workers: number, lock: RunLock): Promise<{ run: RunDir; experiment: Experiment }> {
     for (const file of ['run.json', 'config.yaml']) {
       if (!existsSync(join(path, file))) throw new ResumeError(`${path} is not a run directory to resume (ENOENT): it needs run.json and config.yaml`);
     }
@@ -114,7 +130,7 @@ export class RunDir {
     if (experiment.stages.length !== record.stages.length) {
       throw new ResumeError(`${path}: config.yaml and run.json do not describe the same stages`);
     }
-    const run = new RunDir(resolve(path), record);
+    const run = new RunDir(resolve(path), record, lock);
     run.metrics();
     record.status = 'running';
     record.finished = null;
@@ -123,6 +139,16 @@ export class RunDir {
     record.resumed = [...(record.resumed ?? []), new Date().toISOString()];
     run.save();
     return { run, experiment };
+  }
+
+  /** Gives up the run's lock: the run has ended, however it ended. */
+  release(): void {
+    this.lock.unlock();
+  }
+
+  /** Said when this process took over the lock of one that is gone (kill -9, a crash), for the user to hear. */
+  get takeover(): string | undefined {
+    return this.lock.takeover;
   }
 
   file(name: string): string {

@@ -5,7 +5,7 @@ import { fixed, formatTable, pct } from '../metrics/table.js';
 import { readGames } from '../data/games.js';
 import { PluginFactory } from '../plugins/factory.js';
 import type { StageContext, StageRunner, SummaryRow } from './context.js';
-import { GamePool, defaultWorkers } from './pool.js';
+import { GamePool, WorkerError, defaultWorkers } from './pool.js';
 import { createProgress, type Progress } from './progress.js';
 import { RunDir, type RunStatus } from './rundir.js';
 import { audit } from './stages/audit.js';
@@ -31,10 +31,14 @@ export interface RunOptions {
   resume?: RunDir;
   /** Where run directories go (default ./runs). */
   runsDir?: string;
+  /** Heap limit of each worker thread in MB (default DEFAULT_WORKER_MEMORY_MB). */
+  workerMemoryMb?: number;
+  /** Told the run directory as soon as it exists, so that a run that fails can still say where it is. */
+  started?(dir: string): void;
   progress?: Progress;
   /** Fired by the first Ctrl-C: finish running batches, keep them, mark the run interrupted. */
   stop?: AbortSignal;
-  /** Fired by a second Ctrl-C: stop at once. */
+  /** Fired by a second Ctrl-C, before the process exits: the run is marked interrupted on the spot. */
   kill?: AbortSignal;
 }
 
@@ -82,11 +86,29 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   const workers = options.workers ?? defaultWorkers();
   const progress = options.progress ?? createProgress();
   const run = options.resume ?? RunDir.create(options.runsDir ?? 'runs', experiment, workers);
+  options.started?.(run.path);
+  try {
+    return await runStages(experiment, run, workers, progress, options);
+  } finally {
+    run.release();
+  }
+}
+
+async function runStages(experiment: Experiment, run: RunDir, workers: number, progress: Progress, options: RunOptions): Promise<RunResult> {
   const factory = await PluginFactory.forDomain(experiment.domain, experiment.game, experiment.baseDir);
-  const pool = new GamePool(workers);
+  const pool = new GamePool(workers, options.workerMemoryMb);
   const never = new AbortController().signal;
-  // A second Ctrl-C ends the workers at once; what they were playing is lost, what was written is not.
-  options.kill?.addEventListener('abort', () => void pool.destroy(), { once: true });
+  let current: Stage | undefined;
+  // A second Ctrl-C: the process exits right after this; what was written stays, the run says it was interrupted.
+  options.kill?.addEventListener(
+    'abort',
+    () => {
+      if (current && run.stage(current.name).status === 'running') run.setStage(current.name, 'interrupted');
+      run.finish('interrupted');
+      void pool.destroy();
+    },
+    { once: true },
+  );
   const ctx: StageContext = {
     experiment,
     domain: factory.domain,
@@ -104,7 +126,6 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   const notes: string[] = [];
   const metrics: Record<string, unknown> = options.resume ? run.metrics() : {};
   let status: RunStatus = 'completed';
-  let current: Stage | undefined;
   try {
     for (const stage of experiment.stages) {
       current = stage;
@@ -129,13 +150,16 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
       run.writeJson('metrics.json', { experiment: experiment.name, stages: metrics });
       if (outcome.completed) run.setOutcome(stage.name, { rows: outcome.rows, notes: outcome.notes ?? [], policy: ctx.current.policy });
       run.setStage(stage.name, outcome.completed ? 'done' : 'interrupted');
-      if (!outcome.completed) {
+      // a stage that finished although Ctrl-C came during it still ends the run here
+      if (!outcome.completed || ctx.signals.stop.aborted) {
         status = 'interrupted';
         break;
       }
     }
-  } catch (error) {
+  } catch (caught) {
     progress.stop();
+    // a dead worker knows the plugins it played, not the stage
+    const error = caught instanceof WorkerError && current ? new WorkerError(`stage ${current.name}: ${caught.message}`) : caught;
     if (current) run.setStage(current.name, 'failed');
     run.finish('failed', (error as Error).message);
     await pool.destroy();

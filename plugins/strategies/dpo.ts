@@ -202,6 +202,7 @@ export default definePlugin<'strategy', DpoOptions>({
             lr: options.lr,
             batch_size: options.batch_size,
             seed: env.seed,
+            stop: env.stop,
             onEpoch: (figures) => {
               env.log(figures);
               env.progress(figures.epoch!, options.epochs, 'epochs');

@@ -3,7 +3,7 @@ import type { Trajectory } from '../../framework/game/types.js';
 import { definePlugin, type GrpoTraining } from '../../framework/plugins/types.js';
 import { Rng, deriveSeed } from '../../framework/util/rng.js';
 
-export interface GrpoOptions extends Omit<GrpoTraining, 'seed' | 'session'> {
+export interface GrpoOptions extends Omit<GrpoTraining, 'seed' | 'session' | 'stop'> {
   iterations: number;
   group_size: number;
   targets_per_iteration: number;
@@ -94,8 +94,10 @@ export default definePlugin<'strategy', GrpoOptions>({
               batch_size: options.batch_size,
               seed: deriveSeed(env.seed, 'grpo-update', iteration),
               session: env.stage,
+              stop: env.stop,
             },
           });
+          if (env.stop.aborted) break; // the update stopped part way: not a point of the curve
           env.log({ iteration, ...outcome(games, rules.max_questions), ...figures, games_per_s: games.length / seconds });
           env.progress(iteration, options.iterations, 'iterations');
         }

@@ -136,6 +136,7 @@ export default definePlugin<'strategy', WeightedSftOptions>({
             batch_size: options.batch_size,
             target_weight: options.target_weight,
             seed: env.seed,
+            stop: env.stop,
             onEpoch: (figures) => {
               env.log(figures);
               env.progress(figures.epoch!, options.epochs, 'epochs');

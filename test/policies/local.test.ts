@@ -107,6 +107,23 @@ describe('local policy', () => {
     expect(after.avg).toBeLessThanOrEqual(expert.avg + 0.5);
   });
 
+  it('training yields to the event loop between batches and stops there when told (what Ctrl-C relies on)', async () => {
+    const domain = smallAnimals(6);
+    const factory = new PluginFactory(domain, rules, process.cwd());
+    const specs = Array.from({ length: 6 * 4 }, (_, i) => ({ game: i, seed: deriveSeed(8, i), target: domain.candidates[i % 6]!.id }));
+    const teacher = await playGames(specs, { domain, rules, policy: await factory.create('policy', 'infogain'), answerer: await factory.create('answerer', 'kb'), policyLabel: 'teacher' });
+    const rows = teacher.map((game) => ({ game, copies: 1 }));
+    const policy = new LocalPolicy(domain, rules, 0, { inputs: 3 * 71 + 6 + 2, hidden: [8], outputs: 77 }, undefined, 1);
+    const stop = new AbortController();
+    let epochs = 0;
+    // after the first epoch, a timer stops the training: it can only fire if the loop lets the event loop run
+    const onEpoch = () => void (++epochs === 1 && setTimeout(() => stop.abort(), 0));
+    await policy.train({ kind: 'sft', rows, options: { epochs: 5_000, lr: 0.01, batch_size: 4, seed: 1, target_weight: 0, stop: stop.signal, onEpoch } });
+    expect(stop.signal.aborted).toBe(true);
+    expect(epochs).toBeGreaterThan(0);
+    expect(epochs).toBeLessThan(5_000);
+  });
+
   it('improves its reward with GRPO from scratch on a few animals', async () => {
     const domain = smallAnimals(6);
     const factory = new PluginFactory(domain, rules, process.cwd());

@@ -109,6 +109,8 @@ export async function playInto(
     done.add(g.game);
   }
   progress.start(`${stageName} ${players.policy.label}`, specs.length);
+  // a resumed stage starts from the games it kept, not from zero
+  if (acc.count > 0) progress.update(acc.count, { success: acc.successSoFar });
   const completed = await playInBatches(pool, { stage: stageName, setup: ctx.setup, ...players, reward: experiment.reward }, specs.filter((s) => !done.has(s.game)), {
     stop: signals.stop,
     onResult(result) {

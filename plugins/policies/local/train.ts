@@ -1,3 +1,4 @@
+import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { PreferencePair, SftRow } from '../../../framework/data/dataset.js';
 import type { Rules, Trajectory } from '../../../framework/game/types.js';
 import type { DpoTraining, GrpoTraining, SftTraining } from '../../../framework/plugins/types.js';
@@ -41,24 +42,27 @@ function entropyOf(logp: Float64Array): number {
 /**
  * Minibatches over examples in a seeded order. For each example: a forward pass, the objective's
  * gradient with respect to the logits (into `d`), and the backward pass into the batch's gradient;
- * then one Adam step per batch, the gradient divided by the batch's weight.
+ * then one Adam step per batch, the gradient divided by the batch's weight. Between batches the event
+ * loop gets a turn (a Ctrl-C is only seen then) and `stop` ends the training.
  */
-function epochs<T extends { x: SparseInput }>(
+async function epochs<T extends { x: SparseInput }>(
   net: Network,
   examples: readonly T[],
-  o: { epochs: number; batch_size: number; seed: number },
+  o: { epochs: number; batch_size: number; seed: number; stop?: AbortSignal },
   params: Float64Array,
   adam: Adam,
   objective: (item: T, logits: Float64Array, d: Float64Array) => void,
   weightOf: (item: T) => number,
   after: (epoch: number) => void,
-): void {
+): Promise<void> {
   const grad = new Float64Array(params.length);
   const d = new Float64Array(net.shape.outputs);
   const rng = new Rng(o.seed);
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
     const order = shuffled(examples.length, rng);
     for (let start = 0; start < order.length; start += o.batch_size) {
+      await yieldToEventLoop();
+      if (o.stop?.aborted) return;
       grad.fill(0);
       let weight = 0;
       for (let k = start; k < Math.min(start + o.batch_size, order.length); k++) {
@@ -81,7 +85,7 @@ function epochs<T extends { x: SparseInput }>(
  * Weighted cross-entropy on the teacher's moves: a row's copies weigh its steps. An epoch's figures
  * are measured on the fly, each step just before the update it takes part in.
  */
-export function trainSft(net: Network, params: Float64Array, encoder: StateEncoder, rules: Rules, rows: readonly SftRow[], o: SftTraining): Record<string, number> {
+export async function trainSft(net: Network, params: Float64Array, encoder: StateEncoder, rules: Rules, rows: readonly SftRow[], o: SftTraining): Promise<Record<string, number>> {
   const examples = rows.flatMap((row) => {
     const target = encoder.attributes + encoder.domain.candidateIndexOf(row.game.target)!;
     return steps(encoder, rules, row.game).map((s) => ({
@@ -99,7 +103,7 @@ export function trainSft(net: Network, params: Float64Array, encoder: StateEncod
   let correct = 0;
   let entropy = 0;
   let total = 0;
-  epochs(
+  await epochs(
     net,
     examples,
     o,
@@ -126,7 +130,7 @@ export function trainSft(net: Network, params: Float64Array, encoder: StateEncod
 }
 
 /** DPO on step pairs against the frozen reference (the policy before DPO). */
-export function trainDpo(net: Network, params: Float64Array, reference: Float64Array, encoder: StateEncoder, rules: Rules, pairs: readonly PreferencePair[], o: DpoTraining): Record<string, number> {
+export async function trainDpo(net: Network, params: Float64Array, reference: Float64Array, encoder: StateEncoder, rules: Rules, pairs: readonly PreferencePair[], o: DpoTraining): Promise<Record<string, number>> {
   const examples = pairs.flatMap((pair) => {
     const chosen = encoder.action(pair.chosen);
     const rejected = encoder.action(pair.rejected);
@@ -142,7 +146,7 @@ export function trainDpo(net: Network, params: Float64Array, reference: Float64A
   let loss = 0;
   let wins = 0;
   let margin = 0;
-  epochs(
+  await epochs(
     net,
     examples,
     o,
@@ -169,7 +173,7 @@ export function trainDpo(net: Network, params: Float64Array, reference: Float64A
  * through the clipped surrogate with a KL penalty to the reference. The "old" policy is the one that
  * played the games: the parameters as they are when the update starts.
  */
-export function trainGrpo(net: Network, params: Float64Array, reference: Float64Array, adam: Adam, encoder: StateEncoder, rules: Rules, games: readonly Trajectory[], advantages: Float64Array, o: GrpoTraining): Record<string, number> {
+export async function trainGrpo(net: Network, params: Float64Array, reference: Float64Array, adam: Adam, encoder: StateEncoder, rules: Rules, games: readonly Trajectory[], advantages: Float64Array, o: GrpoTraining): Promise<Record<string, number>> {
   const examples: (State & GrpoStep)[] = [];
   games.forEach((game, g) => {
     for (const s of steps(encoder, rules, game)) {
@@ -183,7 +187,7 @@ export function trainGrpo(net: Network, params: Float64Array, reference: Float64
   let entropy = 0;
   let clipped = 0;
   let seen = 0;
-  epochs(
+  await epochs(
     net,
     examples,
     o,
