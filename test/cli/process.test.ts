@@ -141,11 +141,13 @@ describe('a run and other processes', () => {
     // Four processes wait for the same instant, then each creates a run directory; ten rounds of that.
     const script = `
       const { RunDir } = await import(${JSON.stringify(resolve('dist/framework/run/rundir.js'))});
+      const { loadExperiment } = await import(${JSON.stringify(resolve('dist/framework/config/load.js'))});
+      const experiment = { ...(await loadExperiment(${JSON.stringify(resolve('experiments/quickstart.yaml'))})), name: 'race' };
       const [start, root] = process.argv.slice(1);
       for (let round = 0; round < 10; round++) {
         const at = Number(start) + round * 150;
         while (Date.now() < at) {}
-        const run = RunDir.create(root + '/' + round, { name: 'race', stages: [] }, 1);
+        const run = RunDir.create(root + '/' + round, experiment, 1);
         run.release?.();
         console.log(run.path);
       }`;
