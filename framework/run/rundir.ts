@@ -4,7 +4,7 @@ import { loadExperiment } from '../config/load.js';
 import type { Experiment } from '../config/types.js';
 import { toExperimentYaml } from '../config/write.js';
 import type { PluginRef } from '../plugins/types.js';
-import { writeAll, writeFileAtomic } from '../util/fs.js';
+import { removeLeftoverTemporaries, writeAll, writeFileAtomic } from '../util/fs.js';
 import type { SummaryRow } from './context.js';
 import { makeFolders, makeUniqueFolder } from './folders.js';
 import { RunLock } from './lock.js';
@@ -132,6 +132,7 @@ export class RunDir {
     }
     const run = new RunDir(resolve(path), record, lock);
     run.metrics();
+    removeLeftoverTemporaries(path);
     record.status = 'running';
     record.finished = null;
     delete record.error;

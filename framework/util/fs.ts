@@ -1,9 +1,22 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readdirSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 
 /** A temporary name beside `file`: in the same folder, so that the rename stays on one file system. */
 function temporaryBeside(file: string): string {
   return join(dirname(file), `.${basename(file)}.${process.pid}.tmp`);
+}
+
+const TEMPORARY = /^\..+\.(\d+)\.tmp$/;
+
+/**
+ * Removes the temporary files that other processes left in a folder (a kill -9 in the middle of an
+ * atomic write). Only for a folder this process holds the lock of: no one else can be writing there.
+ * Returns the names removed.
+ */
+export function removeLeftoverTemporaries(dir: string): string[] {
+  const left = readdirSync(dir).filter((name) => Number(TEMPORARY.exec(name)?.[1] ?? process.pid) !== process.pid);
+  for (const name of left) rmSync(join(dir, name), { force: true });
+  return left;
 }
 
 /** Writes all of `data` at the file position; a short write (a full disk) goes on or throws, never stops half way silently. */

@@ -2,7 +2,7 @@ import { describe, expect, it, vi } from 'vitest';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AtomicFile, writeFileAtomic } from '../../framework/util/fs.js';
+import { AtomicFile, removeLeftoverTemporaries, writeFileAtomic } from '../../framework/util/fs.js';
 
 // A disk that fills up: once armed, a write puts down a few bytes and then fails with ENOSPC.
 const disk = vi.hoisted(() => ({ full: false }));
@@ -52,5 +52,12 @@ describe('files written whole or not at all', () => {
     again.commit();
     expect(readFileSync(file, 'utf8')).toBe('a\n');
     expect(readdirSync(dir)).toEqual(['rows.jsonl']);
+  });
+
+  it('removes the temporary files other processes left behind, and nothing else', () => {
+    const dir = tmp();
+    for (const name of ['.run.json.12345.tmp', '.metrics.json.7.tmp', `.run.json.${process.pid}.tmp`, 'run.json', 'games.jsonl', '.hidden', 'x.12.tmp']) writeFileSync(join(dir, name), '');
+    expect(removeLeftoverTemporaries(dir).sort()).toEqual(['.metrics.json.7.tmp', '.run.json.12345.tmp']);
+    expect(readdirSync(dir).sort()).toEqual([`.run.json.${process.pid}.tmp`, '.hidden', 'games.jsonl', 'run.json', 'x.12.tmp'].sort());
   });
 });
