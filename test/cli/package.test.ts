@@ -62,6 +62,10 @@ describe('the packed package', () => {
       JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, types: [] }, include: ['*.ts'] }),
     );
     writeFileSync(join(project, 'in-order.ts'), PLUGIN);
+    // the README's example too
+    const readme = /```ts\n(import \{ definePlugin[\s\S]*?)```/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'))?.[1];
+    expect(readme, 'the README has a TypeScript plugin example').toBeDefined();
+    writeFileSync(join(project, 'opener.ts'), readme!);
     const built = tsc(project);
     expect(built.stdout + built.stderr).toBe('');
     expect(built.status).toBe(0);
