@@ -30,6 +30,8 @@ export interface Trial extends Kill {
   /** Where the kill found the run: the status of each stage. */
   at: string;
   resumeCode: number | null;
+  /** When the run ended on its own before the kill: its exit code and the end of its stderr. */
+  ended?: { code: number | null; stderr: string };
   /** Files that differ from the uninterrupted run's (empty: byte-identical, timing fields aside). */
   differences: string[];
   /** Temporary files the killed process left behind: not files of the run, but litter worth knowing of. */
@@ -67,8 +69,11 @@ export function reference(experiment: string, out: string, args: readonly string
 
 /** One trial: a run killed with SIGKILL `moment` ms into `stage`, then resumed; compared with `whole`. */
 export async function killAndResume(experiment: string, out: string, args: readonly string[], kill: Kill, whole: string): Promise<Trial> {
-  const child = spawn(process.execPath, [BIN, 'run', experiment, '--out', out, '--progress', 'none', ...args], { env, detached: true, stdio: 'ignore' });
-  const exited = new Promise<void>((done) => child.on('exit', () => done()));
+  const child = spawn(process.execPath, [BIN, 'run', experiment, '--out', out, '--progress', 'none', ...args], { env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr = (stderr + String(d)).slice(-2000)));
+  let code: number | null = null;
+  const exited = new Promise<void>((done) => child.on('exit', (c) => ((code = c), done())));
   let ended = false;
   void exited.then(() => (ended = true));
   let dir: string | undefined;
@@ -97,7 +102,7 @@ export async function killAndResume(experiment: string, out: string, args: reado
     resumeCode = r.status;
   }
   const leftovers = readdirSync(dir!).filter((f) => TEMPORARY.test(f));
-  return { ...kill, killed, at, resumeCode, differences: differences(whole, dir!), leftovers };
+  return { ...kill, killed, at, resumeCode, ...(killed ? {} : { ended: { code, stderr } }), differences: differences(whole, dir!), leftovers };
 }
 
 function normalise(text: string, dir: string, file: string): string {
