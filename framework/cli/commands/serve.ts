@@ -54,6 +54,11 @@ export default class Serve extends TwentyqCommand {
       garble_rate: probability('garble-rate', flags['garble-rate']),
       drop_rate: probability('drop-rate', flags['drop-rate']),
     };
+    // Listening for the signals before the server starts: a launcher may stop it as soon as it reads the URL.
+    const stopped = new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
     const server = await startServer({
       domain: refFromFlag(flags.domain),
       rules: { max_questions: flags['max-questions'], wrong_guess: flags['wrong-guess'] },
@@ -68,10 +73,7 @@ export default class Serve extends TwentyqCommand {
       throw error;
     });
     this.log(`twentyq serve: listening on ${server.url} (models: ${server.models.join(', ')})`);
-    const signal = await new Promise<NodeJS.Signals>((resolve) => {
-      process.once('SIGINT', resolve);
-      process.once('SIGTERM', resolve);
-    });
+    const signal = await stopped;
     await server.close();
     const { requests, completions, rejected, failed, dropped, garbled } = server.stats;
     process.stderr.write(`twentyq serve: stopped (${signal}) after ${requests} requests: ${completions} completions, ${rejected} rejected, ${failed} failed, ${dropped} dropped, ${garbled} garbled on purpose\n`);
