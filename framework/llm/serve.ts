@@ -266,10 +266,11 @@ function checkRequest(body: unknown): ChatRequest {
   if (typeof b.model !== 'string') throw new RequestError(400, '"model" is required: a string naming a served model (GET /v1/models lists them)', 'invalid_model');
   if (!Array.isArray(b.messages) || b.messages.length === 0) throw new RequestError(400, '"messages" is required: a non-empty list of {role, content}', 'invalid_messages');
   b.messages.forEach((m, i) => {
-    const role = (m as { role?: unknown } | null)?.role;
+    const { role, content } = (m ?? {}) as { role?: unknown; content?: unknown };
     if (!m || typeof m !== 'object' || !['system', 'user', 'assistant', 'tool'].includes(role as string)) {
       throw new RequestError(400, `messages[${i}] must be an object with a role (system, user, assistant or tool)`, 'invalid_messages');
     }
+    if (content !== null && content !== undefined) readGame(() => textOf(content, i));
   });
   if (b.n !== undefined && b.n !== null && b.n !== 1) throw new RequestError(400, '"n" must be 1: twentyq plays one move per request', 'invalid_n');
   if (b.seed !== undefined && b.seed !== null && !Number.isSafeInteger(b.seed)) throw new RequestError(400, '"seed" must be an integer', 'invalid_seed');

@@ -191,6 +191,9 @@ describe('twentyq serve: the questioner', () => {
     expect(await notJson.json()).toMatchObject({ error: { type: 'invalid_request_error', code: 'invalid_json', message: expect.stringContaining('not JSON') } });
     expect(await (await post(JSON.stringify({ messages }))).json()).toMatchObject({ error: { message: expect.stringContaining('"model" is required') } });
     expect((await post(JSON.stringify({ model: 'infogain', messages: 'hello' }))).status).toBe(400);
+    const numbered = await post(JSON.stringify({ model: 'infogain', messages: [{ role: 'system', content: 7 }, ...messages.slice(1)] }));
+    expect(numbered.status).toBe(400);
+    expect(await numbered.json()).toMatchObject({ error: { message: 'messages: message 0: content must be a string or a list of text parts' } });
     const noRoute = await fetch(`${server.url}/completions`);
     expect(noRoute.status).toBe(404);
     expect(await noRoute.json()).toMatchObject({ error: { code: 'not_found' } });
