@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI, { APIConnectionError, APIError } from 'openai';
 import type { ChatCompletion, ChatCompletionMessageParam } from 'openai/resources/chat/completions';
-import { answererPrompt, readMove, renderAnswererPrompt, renderPrompt } from '../../framework/game/chat.js';
+import { answererPrompt, readAnswer, readMove, renderAnswererPrompt, renderPrompt } from '../../framework/game/chat.js';
 import type { Candidate } from '../../framework/game/domain.js';
 import { playGames } from '../../framework/game/engine.js';
 import { gameTools, moveFromToolCall, renderToolPrompt } from '../../framework/game/tools.js';
@@ -291,6 +291,13 @@ describe('twentyq serve: faults on purpose', () => {
     expect(invalid).toBeLessThan(0.4);
     expect(server.stats.garbled).toBe(moves.filter((m) => m.kind === 'invalid').length);
     expect(moves.filter((m) => m.kind !== 'invalid').every((m) => m.text === 'Is it a mammal?')).toBe(true);
+    // the answerer's garbled replies are no answer either
+    const messages = renderAnswererPrompt(domain, domain.candidate('zebra'), [], 'Does it have stripes?') as ChatCompletionMessageParam[];
+    const replies = await Promise.all(Array.from({ length: 100 }, () => client.chat.completions.create({ model: 'answerer:kb', messages })));
+    const answers = replies.map((r) => readAnswer(r.choices[0]!.message.content!));
+    expect(share(answers, undefined)).toBeGreaterThan(0.15);
+    expect(share(answers, undefined)).toBeLessThan(0.45);
+    expect(answers.every((a) => a === undefined || a === 'yes')).toBe(true);
   });
 
   it('delays every completion by --latency-ms', async () => {
