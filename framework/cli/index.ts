@@ -4,6 +4,7 @@ import Export from './commands/export.js';
 import Play from './commands/play.js';
 import Plugins from './commands/plugins.js';
 import Run from './commands/run.js';
+import Serve from './commands/serve.js';
 import Validate from './commands/validate.js';
 
 /** Every command of the twentyq CLI (oclif's explicit discovery strategy; see package.json). */
@@ -15,4 +16,5 @@ export const COMMANDS = {
   audit: Audit,
   export: Export,
   play: Play,
+  serve: Serve,
 };

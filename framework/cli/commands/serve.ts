@@ -1,0 +1,81 @@
+import { Flags } from '@oclif/core';
+import { FAIL_STATUSES, type FailStatus } from '../../llm/faults.js';
+import { startServer } from '../../llm/serve.js';
+import { refFromFlag } from '../interactive.js';
+import { TwentyqCommand, UsageError } from '../shared.js';
+
+const rate = (description: string) => Flags.string({ default: '0', description, helpValue: 'p' });
+
+function probability(name: string, value: string): number {
+  const p = Number(value);
+  if (value.trim() === '' || !(p >= 0 && p <= 1)) throw new UsageError(`--${name} must be a probability between 0 and 1, got "${value}"`);
+  return p;
+}
+
+function statuses(value: string): FailStatus[] {
+  return value.split(',').map((s) => {
+    const status = Number(s.trim());
+    if (!(FAIL_STATUSES as readonly number[]).includes(status)) throw new UsageError(`--fail-status takes ${FAIL_STATUSES.join(', ')} or a comma list of them, got "${s.trim()}"`);
+    return status as FailStatus;
+  });
+}
+
+export default class Serve extends TwentyqCommand {
+  static override summary = 'Serve a policy (and an answerer) as models behind an OpenAI-compatible HTTP API.';
+  static override description = `GET /v1/models lists the models: the policy by its label (e.g. "infogain") and the answerer as "answerer:<label>". POST /v1/chat/completions takes the game as the conversation twentyq renders (system prompt, opening, moves and answers; with tools: ask/guess tool calls and tool messages) and replies with the policy's next move, as text or, when the request offers tools, as a tool call; streaming included. The answerer model reads the secret from its system prompt and answers the last user message "Yes.", "No." or "I don't know.". Prints "twentyq serve: listening on URL (models: ...)" when ready; Ctrl-C or SIGTERM stop it. The fault options make it misbehave on purpose, drawn per request from --fault-seed, to test clients.`;
+  static override examples = [
+    '<%= config.bin %> serve',
+    "<%= config.bin %> serve --policy '{use: local, with: {checkpoint: runs/pipeline-local/RUN/checkpoints/train-2.json}}' --port 8001",
+    '<%= config.bin %> serve --port 0 --fail-rate 0.2 --fail-status 429,503 --drop-rate 0.05 --fault-seed 3',
+  ];
+  static override flags = {
+    policy: Flags.string({ default: 'infogain', description: 'Policy plugin served as the questioner model (name, path or YAML).' }),
+    answerer: Flags.string({ default: 'kb', description: 'Answerer plugin served as the model answerer:<label>.' }),
+    domain: Flags.string({ default: 'animals90', description: 'Domain plugin.' }),
+    'max-questions': Flags.integer({ min: 1, default: 20, description: 'Question budget.' }),
+    'wrong-guess': Flags.option({ options: ['continue', 'lose'] as const, default: 'continue', description: 'What a wrong guess does.' })(),
+    host: Flags.string({ default: '127.0.0.1', description: 'Address to listen on.' }),
+    port: Flags.integer({ min: 0, max: 65535, default: 8000, description: 'Port to listen on; 0 picks a free one.' }),
+    'latency-ms': Flags.integer({ min: 0, default: 0, description: 'Delay added to every chat completion.' }),
+    'fail-rate': rate('Probability that a completion fails with --fail-status.'),
+    'fail-status': Flags.string({ default: '500', description: 'Status of a failure: 429 (with Retry-After: 1), 500, 503, or a comma list to pick from.' }),
+    'garble-rate': rate('Probability of a 200 reply whose text is neither a move nor an answer.'),
+    'drop-rate': rate('Probability of closing the connection without a response.'),
+    'fault-seed': Flags.integer({ default: 0, description: 'Seed of the stream the faults are drawn from.' }),
+  };
+
+  async run(): Promise<void> {
+    const { flags } = await this.parse(Serve);
+    const faults = {
+      seed: flags['fault-seed'],
+      latency_ms: flags['latency-ms'],
+      fail_rate: probability('fail-rate', flags['fail-rate']),
+      fail_status: statuses(flags['fail-status']),
+      garble_rate: probability('garble-rate', flags['garble-rate']),
+      drop_rate: probability('drop-rate', flags['drop-rate']),
+    };
+    // Listening for the signals before the server starts: a launcher may stop it as soon as it reads the URL.
+    const stopped = new Promise<NodeJS.Signals>((resolve) => {
+      process.once('SIGINT', resolve);
+      process.once('SIGTERM', resolve);
+    });
+    const server = await startServer({
+      domain: refFromFlag(flags.domain),
+      rules: { max_questions: flags['max-questions'], wrong_guess: flags['wrong-guess'] },
+      policy: refFromFlag(flags.policy),
+      answerer: refFromFlag(flags.answerer),
+      baseDir: process.cwd(),
+      host: flags.host,
+      port: flags.port,
+      faults,
+    }).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EADDRINUSE' || error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL') throw new UsageError(`cannot listen on ${flags.host}:${flags.port}: ${error.message}`);
+      throw error;
+    });
+    this.log(`twentyq serve: listening on ${server.url} (models: ${server.models.join(', ')})`);
+    const signal = await stopped;
+    await server.close();
+    const { requests, completions, rejected, failed, dropped, garbled } = server.stats;
+    process.stderr.write(`twentyq serve: stopped (${signal}) after ${requests} requests: ${completions} completions, ${rejected} rejected, ${failed} failed, ${dropped} dropped, ${garbled} garbled on purpose\n`);
+  }
+}
