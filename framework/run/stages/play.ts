@@ -4,9 +4,12 @@ import type { GameSpec } from '../../game/engine.js';
 import { OutcomeAccumulator, summaryOf, type GameSummary, type OutcomeMetrics } from '../../metrics/outcome.js';
 import type { PluginRef } from '../../plugins/types.js';
 import { AtomicFile } from '../../util/fs.js';
+import { pct } from '../../metrics/table.js';
 import { playInBatches } from '../batches.js';
-import type { StageContext } from '../context.js';
+import { StageError, type StageContext } from '../context.js';
 import type { JsonlWriter } from '../rundir.js';
+import { concurrencyOf, playWaiting, waitingPlayers } from '../waiting.js';
+import type { PlayResult } from '../worker.js';
 
 /**
  * The games a stage's file already holds, by policy, as summaries (a resumed stage counts them and
@@ -86,13 +89,30 @@ export async function sortPlayed(file: string, policies: readonly string[]): Pro
   }
 }
 
+/** A stage that plays games: its name, and the share of failed games it tolerates. */
+export interface PlayingStage {
+  name: string;
+  max_error_rate: number;
+}
+
+function errorRateExceeded(stage: PlayingStage, policy: string, errors: number, done: number, total: number, first: string): StageError {
+  const so = done < total ? ` (${done} played so far)` : '';
+  return new StageError(
+    `${stage.name}: ${errors} of the ${total} games of policy ${policy} failed${so}, an error rate of ${pct(errors / total)}${done < total ? ' at least' : ''}, above max_error_rate ${pct(stage.max_error_rate)}. The first error: ${first}`,
+  );
+}
+
 /**
  * Plays a stage's games with one policy into its JSONL file, with progress; shared by evaluate and
- * generate. Games already played (a resumed stage) are counted and not played again.
+ * generate. Games already played (a resumed stage) are counted and not played again. Computing
+ * players play in the worker pool; when either player waits (a model behind an endpoint), the games
+ * are played in the main process, many at once. Either way the results come back in game order and
+ * through the same accounting. Failed games (a waiting plugin that gave up) are written with outcome
+ * `error`; the stage fails as soon as they are more than max_error_rate of its games.
  */
 export async function playInto(
   ctx: StageContext,
-  stageName: string,
+  stage: PlayingStage,
   players: { policy: PluginRef; answerer: PluginRef },
   specs: readonly GameSpec[],
   out: JsonlWriter,
@@ -101,24 +121,45 @@ export async function playInto(
   const { experiment, domain, pool, progress, signals } = ctx;
   // Build the plugins here first: a problem (a missing checkpoint, a bad option) is reported as it is,
   // not as an error from inside a worker thread.
-  await Promise.all([ctx.plugins.create('policy', players.policy), ctx.plugins.create('answerer', players.answerer)]);
+  const [policy, answerer] = await Promise.all([ctx.plugins.create('policy', players.policy), ctx.plugins.create('answerer', players.answerer)]);
+  const waiting = await waitingPlayers(players.policy, players.answerer);
   const acc = new OutcomeAccumulator(experiment.game.max_questions, domain.candidates.map((c) => c.id));
   const done = new Set<number>();
+  let firstError: string | undefined;
   for (const g of played) {
     acc.add(g);
     done.add(g.game);
+    firstError ??= g.error;
   }
-  progress.start(`${stageName} ${players.policy.label}`, specs.length);
+  progress.start(`${stage.name} ${players.policy.label}`, specs.length);
   // a resumed stage starts from the games it kept, not from zero
   if (acc.count > 0) progress.update(acc.count, { success: acc.successSoFar });
-  const completed = await playInBatches(pool, { stage: stageName, setup: ctx.setup, ...players, reward: experiment.reward }, specs.filter((s) => !done.has(s.game)), {
-    stop: signals.stop,
-    onResult(result) {
-      out.write(result.jsonl);
-      acc.addPacked(result.summaries);
-      progress.update(acc.count, { success: acc.successSoFar });
-    },
-  });
+  const todo = specs.filter((s) => !done.has(s.game));
+  const onResult = (result: PlayResult) => {
+    out.write(result.jsonl);
+    acc.addPacked(result.summaries);
+    firstError ??= result.errors?.[0];
+    progress.update(acc.count, { success: acc.successSoFar });
+    if (acc.errorCount > stage.max_error_rate * specs.length) throw errorRateExceeded(stage, players.policy.label, acc.errorCount, acc.count, specs.length, firstError!);
+  };
+  let completed: boolean;
+  if (waiting.policy || waiting.answerer) {
+    const instances = [...(waiting.policy ? [{ label: `policy ${players.policy.label}`, instance: policy }] : []), ...(waiting.answerer ? [{ label: `answerer ${players.answerer.label}`, instance: answerer }] : [])];
+    completed = await playWaiting(todo, {
+      stage: stage.name,
+      players: { domain, rules: experiment.game, policy, answerer, policyLabel: players.policy.label, answererLabel: players.answerer.label },
+      reward: await ctx.plugins.create('reward', experiment.reward),
+      rewardLabel: experiment.reward.label,
+      concurrency: concurrencyOf(instances),
+      tolerate: waiting,
+      onResult,
+      stop: signals.stop,
+    });
+  } else {
+    completed = await playInBatches(pool, { stage: stage.name, setup: ctx.setup, ...players, reward: experiment.reward }, todo, { stop: signals.stop, onResult });
+  }
   progress.stop();
+  // a resumed stage's kept games alone may already be too many failures
+  if (completed && acc.errorCount > stage.max_error_rate * specs.length) throw errorRateExceeded(stage, players.policy.label, acc.errorCount, acc.count, specs.length, firstError!);
   return { completed, metrics: acc.metrics() };
 }
