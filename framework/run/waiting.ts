@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { GameError, playGame, PlayerError, type GameSpec, type Players } from '../game/engine.js';
 import type { Trajectory } from '../game/types.js';
 import { packSummaries, summaryOf } from '../metrics/outcome.js';
@@ -45,6 +46,8 @@ const encoder = new TextEncoder();
 export async function playWaiting(specs: readonly GameSpec[], options: WaitingGames): Promise<boolean> {
   const { players, reward, stop } = options;
   const inFlight = new AbortController();
+  // every request in flight listens to it (and a client may add a listener per retry): no limit to warn at
+  setMaxListeners(0, inFlight.signal);
   const abort = () => inFlight.abort(stop?.reason);
   stop?.addEventListener('abort', abort, { once: true });
   const finished = new Map<number, Trajectory>();
