@@ -9,6 +9,7 @@ import { createProgress, type Progress } from '../../framework/run/progress.js';
 import { runExperiment } from '../../framework/run/runner.js';
 import { RunDir } from '../../framework/run/rundir.js';
 import { stats } from '../fixtures/plugins/waiting-infogain.js';
+import { calls } from '../fixtures/plugins/waiting-local.js';
 import { animals90 } from '../helpers.js';
 
 const FIXTURE = 'test/fixtures/waiting.yaml';
@@ -111,5 +112,21 @@ describe('plugins that wait, played in the main process', () => {
 
     const many = runExperiment(await loadExperiment(FIXTURE, { set: failing(20) }), { workers: 1, runsDir: tmp(), progress: quiet });
     await expect(many).rejects.toThrow(/^01-evaluate: \d+ of the 100 games of policy infogain failed.*, an error rate of [\d.]+%( at least)?, above max_error_rate 5\.0%\. The first error: 01-evaluate: answerer flaky failed in game \d+: HTTP 503/);
+  });
+});
+
+describe('GRPO with a policy that waits', () => {
+  it('plays its rounds in the main process and learns exactly what it learns from the same games in the workers', async () => {
+    const stages = 'stages=[{train: {name: grpo, strategy: {use: grpo, with: {iterations: 2, group_size: 2, targets_per_iteration: 12}}}}]';
+    const curve = (dir: string) => read(dir, 'grpo.curve.jsonl').split('\n').filter(Boolean).map((l) => (({ games_per_s: _s, ...rest }) => rest)(JSON.parse(l)));
+    const computing = await runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: [stages] }), { workers: 2, runsDir: tmp(), progress: quiet });
+    const waiting = await runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: [stages, 'policy={use: ./test/fixtures/plugins/waiting-local.js, with: {hidden: [16]}, label: local}'] }), {
+      workers: 2,
+      runsDir: tmp(),
+      progress: quiet,
+    });
+    expect(calls.acts).toBeGreaterThan(2 * 12 * 2); // every move of every game of both rounds, one game per call
+    expect(curve(waiting.dir)).toHaveLength(2);
+    expect(curve(waiting.dir)).toEqual(curve(computing.dir));
   });
 });
