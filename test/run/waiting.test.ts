@@ -10,6 +10,7 @@ import { runExperiment } from '../../framework/run/runner.js';
 import { RunDir } from '../../framework/run/rundir.js';
 import { stats } from '../fixtures/plugins/waiting-infogain.js';
 import { calls } from '../fixtures/plugins/waiting-local.js';
+import { outage } from '../fixtures/plugins/waiting-kb.js';
 import { animals90 } from '../helpers.js';
 
 const FIXTURE = 'test/fixtures/waiting.yaml';
@@ -110,8 +111,22 @@ describe('plugins that wait, played in the main process', () => {
     expect(failed[0]!.error).toMatch(new RegExp(`^01-evaluate: answerer flaky failed in game ${failed[0]!.game}: HTTP 503 from the model after 3 retries$`));
     expect(failed[0]).not.toHaveProperty('reward');
 
-    const many = runExperiment(await loadExperiment(FIXTURE, { set: failing(20) }), { workers: 1, runsDir: tmp(), progress: quiet });
+    let dir = '';
+    const many = runExperiment(await loadExperiment(FIXTURE, { set: failing(20) }), { workers: 1, runsDir: tmp(), progress: quiet, started: (d) => void (dir = d) });
     await expect(many).rejects.toThrow(/^01-evaluate: \d+ of the 100 games of policy infogain failed.*, an error rate of [\d.]+%( at least)?, above max_error_rate 5\.0%\. The first error: 01-evaluate: answerer flaky failed in game \d+: HTTP 503/);
+    expect((await gamesOf(dir, 'infogain')).some((g) => g.outcome === 'error')).toBe(true); // the games played so far are kept
+
+    // the outage over, a resume plays the failed games again and ends as a run that never failed
+    outage.over = true;
+    try {
+      const { run, experiment: again } = await RunDir.resume(dir, 1);
+      expect((await runExperiment(again, { workers: 1, resume: run, progress: quiet })).status).toBe('completed');
+      const whole = await runExperiment(await loadExperiment(FIXTURE, { set: failing(20) }), { workers: 1, runsDir: tmp(), progress: quiet });
+      expect(whole.rows[0]!.metrics).toMatchObject({ games: 100, errors: 0 });
+      expect(read(dir, '01-evaluate.jsonl')).toBe(read(whole.dir, '01-evaluate.jsonl'));
+    } finally {
+      outage.over = false;
+    }
   });
 });
 

@@ -15,12 +15,15 @@ import type { PlayResult } from '../worker.js';
  * The games a stage's file already holds, by policy, as summaries (a resumed stage counts them and
  * plays the rest). Read as a stream, one pass. A last line cut short by a hard stop (no newline) is
  * dropped by truncating the file to the end of the line before it; a bad line before that is damage,
- * not a stop, and an error that names it.
+ * not a stop, and an error that names it. Failed games (outcome error: a model's endpoint that gave
+ * up) are taken out of the file and played again, so that a resume after an outage finishes the stage.
  */
 export async function playedGames(file: string): Promise<Map<string, GameSummary[]>> {
   const played = new Map<string, GameSummary[]>();
   if (!existsSync(file)) return played;
   let cut: number | undefined;
+  const kept: Span[] = [];
+  let failed = false;
   for await (const line of jsonlLines(file)) {
     if (!line.complete) {
       cut = line.start;
@@ -33,12 +36,53 @@ export async function playedGames(file: string): Promise<Map<string, GameSummary
     } catch (error) {
       throw new GamesFileError(`${(error as Error).message}. The file is damaged before its last line (a stop only cuts the last one): delete that line (its game is played again) and resume again.`);
     }
+    if (game.outcome === 'error') {
+      failed = true;
+      continue;
+    }
+    kept.push({ start: line.start, length: line.end - line.start });
     const list = played.get(game.policy);
     if (list) list.push(summaryOf(game));
     else played.set(game.policy, [summaryOf(game)]);
   }
-  if (cut !== undefined) truncateSync(file, cut);
+  if (failed) rewrite(file, kept);
+  else if (cut !== undefined) truncateSync(file, cut);
   return played;
+}
+
+/** Bytes [start, start + length) of a file: one of its lines. */
+interface Span {
+  start: number;
+  length: number;
+}
+
+/**
+ * Writes a file again with only the given lines, in the given order, read from their places in the
+ * old file, to a temporary file that replaces it (all or nothing).
+ */
+function rewrite(file: string, lines: readonly Span[]): void {
+  const from = openSync(file, 'r');
+  const out = new AtomicFile(file);
+  try {
+    // lines gathered into chunks of about a megabyte: one write per chunk, not per line
+    const buffer = Buffer.alloc(Math.max(1 << 20, lines.reduce((most, l) => Math.max(most, l.length), 0)));
+    let filled = 0;
+    for (const { start, length } of lines) {
+      if (filled + length > buffer.length) {
+        out.write(buffer.subarray(0, filled));
+        filled = 0;
+      }
+      readSync(from, buffer, filled, length, start);
+      filled += length;
+    }
+    out.write(buffer.subarray(0, filled));
+    out.commit();
+  } catch (error) {
+    out.abort();
+    throw error;
+  } finally {
+    closeSync(from);
+  }
 }
 
 // Lines the workers write begin {"game":N,"seed":S,"policy":"...": the key is read there, since parsing
@@ -65,28 +109,7 @@ export async function sortPlayed(file: string, policies: readonly string[]): Pro
   }
   if (sorted) return;
   lines.sort((a, b) => a.policy - b.policy || a.game - b.game);
-  const from = openSync(file, 'r');
-  const out = new AtomicFile(file);
-  try {
-    // lines gathered into chunks of about a megabyte: one write per chunk, not per line
-    const buffer = Buffer.alloc(Math.max(1 << 20, lines.reduce((most, l) => Math.max(most, l.length), 0)));
-    let filled = 0;
-    for (const { start, length } of lines) {
-      if (filled + length > buffer.length) {
-        out.write(buffer.subarray(0, filled));
-        filled = 0;
-      }
-      readSync(from, buffer, filled, length, start);
-      filled += length;
-    }
-    out.write(buffer.subarray(0, filled));
-    out.commit();
-  } catch (error) {
-    out.abort();
-    throw error;
-  } finally {
-    closeSync(from);
-  }
+  rewrite(file, lines);
 }
 
 /** A stage that plays games: its name, and the share of failed games it tolerates. */
@@ -108,7 +131,8 @@ function errorRateExceeded(stage: PlayingStage, policy: string, errors: number, 
  * players play in the worker pool; when either player waits (a model behind an endpoint), the games
  * are played in the main process, many at once. Either way the results come back in game order and
  * through the same accounting. Failed games (a waiting plugin that gave up) are written with outcome
- * `error`; the stage fails as soon as they are more than max_error_rate of its games.
+ * `error`; the stage fails as soon as they are more than max_error_rate of its games (a resume plays
+ * them again: see playedGames).
  */
 export async function playInto(
   ctx: StageContext,
@@ -129,7 +153,6 @@ export async function playInto(
   for (const g of played) {
     acc.add(g);
     done.add(g.game);
-    firstError ??= g.error;
   }
   progress.start(`${stage.name} ${players.policy.label}`, specs.length);
   // a resumed stage starts from the games it kept, not from zero
@@ -159,7 +182,5 @@ export async function playInto(
     completed = await playInBatches(pool, { stage: stage.name, setup: ctx.setup, ...players, reward: experiment.reward }, todo, { stop: signals.stop, onResult });
   }
   progress.stop();
-  // a resumed stage's kept games alone may already be too many failures
-  if (completed && acc.errorCount > stage.max_error_rate * specs.length) throw errorRateExceeded(stage, players.policy.label, acc.errorCount, acc.count, specs.length, firstError!);
   return { completed, metrics: acc.metrics() };
 }
