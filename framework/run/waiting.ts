@@ -4,6 +4,7 @@ import type { Trajectory } from '../game/types.js';
 import { packSummaries, summaryOf } from '../metrics/outcome.js';
 import { registry } from '../plugins/builtins.js';
 import { DEFAULT_CONCURRENCY, type PluginRef, type Reward, type WaitingInstance } from '../plugins/types.js';
+import { StageError } from './context.js';
 import type { PlayResult } from './worker.js';
 
 export interface WaitingGames {
@@ -50,6 +51,7 @@ export async function playWaiting(specs: readonly GameSpec[], options: WaitingGa
   setMaxListeners(0, inFlight.signal);
   const abort = () => inFlight.abort(stop?.reason);
   stop?.addEventListener('abort', abort, { once: true });
+  if (stop?.aborted) abort();
   const finished = new Map<number, Trajectory>();
   let written = 0;
   let failure: { error: unknown } | undefined;
@@ -123,12 +125,15 @@ export async function waitingPlayers(policy: PluginRef, answerer: PluginRef): Pr
   return { policy: p.runs === 'waiting', answerer: a.runs === 'waiting' };
 }
 
-/** Games in flight for a set of waiting instances: the fewest any of them asks for. */
-export function concurrencyOf(instances: readonly { label: string; instance: WaitingInstance }[]): number {
+/** Games in flight for a game's waiting players: the fewest any of them asks for. */
+export function concurrencyOf(stage: string, waiting: { policy: boolean; answerer: boolean }, players: Players): number {
+  const asked: [string, WaitingInstance][] = [];
+  if (waiting.policy) asked.push([`policy ${players.policyLabel}`, players.policy]);
+  if (waiting.answerer) asked.push([`answerer ${players.answererLabel ?? ''}`, players.answerer]);
   let most = Infinity;
-  for (const { label, instance } of instances) {
+  for (const [who, instance] of asked) {
     const wanted = instance.concurrency ?? DEFAULT_CONCURRENCY;
-    if (!Number.isSafeInteger(wanted) || wanted < 1) throw new GameError(`${label}: concurrency is ${String(wanted)}, expected a whole number of games of at least 1`);
+    if (!Number.isSafeInteger(wanted) || wanted < 1) throw new StageError(`${stage}: ${who} asks for concurrency ${String(wanted)}; it must be a whole number of games of at least 1`);
     most = Math.min(most, wanted);
   }
   return most;

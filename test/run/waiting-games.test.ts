@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_RULES, type GameView, type Move } from '../../framework/game/types.js';
 import type { GameSpec } from '../../framework/game/engine.js';
 import type { Answerer, Policy } from '../../framework/plugins/types.js';
-import { playWaiting } from '../../framework/run/waiting.js';
+import { concurrencyOf, playWaiting } from '../../framework/run/waiting.js';
 import type { PlayResult } from '../../framework/run/worker.js';
 import { tinyDomain } from '../helpers.js';
 
@@ -63,5 +63,21 @@ describe('the executor of waiting plugins', () => {
     const results: PlayResult[] = [];
     await expect(playWaiting(specs, { ...options(ask, results), players: { ...options(ask, results).players, answerer: grumpy } })).rejects.toThrow(/^s: answerer a failed in game \d+: boom$/);
     expect(await playWaiting(specs, options(policy, results))).toBe(true);
+  });
+
+  it('starts no game once stopped', async () => {
+    let acts = 0;
+    const policy: Policy = { act: (views) => (acts++, views.map(guessInTurn)) };
+    const results: PlayResult[] = [];
+    expect(await playWaiting(specs, { ...options(policy, results), stop: AbortSignal.abort() })).toBe(false);
+    expect([acts, results.length]).toEqual([0, 0]);
+  });
+
+  it('plays as many games at once as the least of its waiting players asks for, 64 when none says', () => {
+    const players = { ...options({ act: () => [] }, []).players };
+    expect(concurrencyOf('s', { policy: true, answerer: false }, players)).toBe(64);
+    expect(concurrencyOf('s', { policy: true, answerer: true }, { ...players, policy: { act: () => [], concurrency: 200 }, answerer: { ...answerer, concurrency: 8 } })).toBe(8);
+    expect(concurrencyOf('s', { policy: true, answerer: false }, { ...players, answerer: { ...answerer, concurrency: 8 } })).toBe(64);
+    expect(() => concurrencyOf('s', { policy: true, answerer: false }, { ...players, policy: { act: () => [], concurrency: 0 } })).toThrow(/^s: policy p asks for concurrency 0; it must be a whole number of games of at least 1$/);
   });
 });

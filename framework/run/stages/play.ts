@@ -167,13 +167,13 @@ export async function playInto(
   };
   let completed: boolean;
   if (waiting.policy || waiting.answerer) {
-    const instances = [...(waiting.policy ? [{ label: `policy ${players.policy.label}`, instance: policy }] : []), ...(waiting.answerer ? [{ label: `answerer ${players.answerer.label}`, instance: answerer }] : [])];
+    const playing = { domain, rules: experiment.game, policy, answerer, policyLabel: players.policy.label, answererLabel: players.answerer.label };
     completed = await playWaiting(todo, {
       stage: stage.name,
-      players: { domain, rules: experiment.game, policy, answerer, policyLabel: players.policy.label, answererLabel: players.answerer.label },
+      players: playing,
       reward: await ctx.plugins.create('reward', experiment.reward),
       rewardLabel: experiment.reward.label,
-      concurrency: concurrencyOf(instances),
+      concurrency: concurrencyOf(stage.name, waiting, playing),
       tolerate: waiting,
       onResult,
       stop: signals.stop,

@@ -59,13 +59,13 @@ export async function train(stage: TrainStage, ctx: StageContext): Promise<Stage
         player ??= ctx.plugins.fresh('policy', ref);
         const [policy, answerer] = await Promise.all([player, ctx.plugins.create('answerer', experiment.answerer)]);
         (policy as TrainablePolicy).importState(state);
-        const instances = [...(waiting.policy ? [{ label: `policy ${ref.label}`, instance: policy }] : []), ...(waiting.answerer ? [{ label: `answerer ${experiment.answerer.label}`, instance: answerer }] : [])];
+        const playing = { domain, rules: experiment.game, policy, answerer, policyLabel: ref.label, answererLabel: experiment.answerer.label };
         completed = await playWaiting(specs, {
           stage: stage.name,
-          players: { domain, rules: experiment.game, policy, answerer, policyLabel: ref.label, answererLabel: experiment.answerer.label },
+          players: playing,
           reward: await ctx.plugins.create('reward', experiment.reward),
           rewardLabel: experiment.reward.label,
-          concurrency: concurrencyOf(instances),
+          concurrency: concurrencyOf(stage.name, waiting, playing),
           // a failed game has no reward to learn from: training fails instead of guessing one
           tolerate: { policy: false, answerer: false },
           onResult,
