@@ -72,7 +72,7 @@ function checkAnswer(reply: unknown, game: LiveGame, players: Players): { answer
   const answer = isReply ? (reply as AnswerReply).answer : reply;
   if (ANSWERS.has(answer)) return { answer: answer as Answer, said: isReply ? saidOf(reply as AnswerReply, 'answer_') : {} };
   const who = players.answererLabel ? `answerer ${players.answererLabel}` : 'the answerer';
-  throw new GameError(`${who} answered ${JSON.stringify(reply) ?? String(reply)} in game ${game.spec.game}: an answerer must return "yes", "no" or "unknown" (or { answer, raw, usage })`);
+  throw new GameError(`${who} answered ${JSON.stringify(reply) ?? String(reply)} in game ${game.spec.game}: an answerer must return "yes", "no" or "unknown"`);
 }
 
 function checkMove(move: unknown, domain: Domain): Move {
