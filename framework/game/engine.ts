@@ -66,11 +66,11 @@ function saidOf(value: Said, prefix = ''): Record<string, unknown> {
   return said;
 }
 
-/** An answer checked, with what the answerer's model said when it replied with an AnswerReply. */
-function checkAnswer(reply: unknown, game: LiveGame, players: Players): { answer: Answer; said: Record<string, unknown> } {
-  const isReply = typeof reply === 'object' && reply !== null;
-  const answer = isReply ? (reply as AnswerReply).answer : reply;
-  if (ANSWERS.has(answer)) return { answer: answer as Answer, said: isReply ? saidOf(reply as AnswerReply, 'answer_') : {} };
+/** Records an answerer's reply, checked: an Answer, or an AnswerReply whose raw and usage are kept. */
+function settle(game: LiveGame, move: Move, reply: unknown, players: Players): void {
+  if (ANSWERS.has(reply)) return record(game, move, reply as Answer, players.rules);
+  const answer = typeof reply === 'object' && reply !== null ? (reply as AnswerReply).answer : undefined;
+  if (ANSWERS.has(answer)) return record(game, move, answer, players.rules, saidOf(reply as AnswerReply, 'answer_'));
   const who = players.answererLabel ? `answerer ${players.answererLabel}` : 'the answerer';
   throw new GameError(`${who} answered ${JSON.stringify(reply) ?? String(reply)} in game ${game.spec.game}: an answerer must return "yes", "no" or "unknown"`);
 }
@@ -90,8 +90,8 @@ function checkMove(move: unknown, domain: Domain): Move {
   return m;
 }
 
-function record(game: LiveGame, move: Move, answer: Answer | undefined, rules: Rules, said: Record<string, unknown> = {}): void {
-  game.turns.push(answer === undefined ? { move } : { move, answer, ...said });
+function record(game: LiveGame, move: Move, answer: Answer | undefined, rules: Rules, said?: Record<string, unknown>): void {
+  game.turns.push(answer === undefined ? { move } : said ? { move, answer, ...said } : { move, answer });
   if (move.kind === 'guess' && answer === 'yes') game.won = true;
   game.over = game.won || game.turns.length >= rules.max_questions || (move.kind === 'guess' && rules.wrong_guess === 'lose');
 }
@@ -114,13 +114,9 @@ function play(game: LiveGame, given: unknown, players: Players, signal?: AbortSi
     // here, not by the answerer, so a noisy or confused answerer can never lose or fake a win.
     record(game, move, move.candidate === game.target.id ? 'yes' : 'no', rules);
   } else {
-    const settle = (reply: unknown) => {
-      const { answer, said } = checkAnswer(reply, game, players);
-      record(game, move, answer, rules, said);
-    };
     const reply = answerer.answer(move, game.target, game.turns, game.rng, signal);
-    if (reply instanceof Promise) return reply.then(settle);
-    settle(reply);
+    if (reply instanceof Promise) return reply.then((r) => settle(game, move, r, players));
+    settle(game, move, reply, players);
   }
 }
 
