@@ -112,7 +112,10 @@ export async function playWaiting(specs: readonly GameSpec[], options: WaitingGa
   } finally {
     stop?.removeEventListener('abort', abort);
   }
-  if (failure) throw failure.error instanceof GameError || failure.error instanceof PlayerError ? new GameError(`${options.stage}: ${(failure.error as Error).message}`) : failure.error;
+  if (failure) {
+    const { error } = failure;
+    throw error instanceof GameError || error instanceof PlayerError ? new GameError(`${options.stage}: ${error.message}`, { cause: error }) : error;
+  }
   // games that finished after a gap left by a stopped one: kept, in order among themselves
   const rest = [...finished.keys()].sort((a, b) => a - b).map((i) => finished.get(i)!);
   if (rest.length > 0) report(rest);
