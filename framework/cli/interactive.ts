@@ -1,7 +1,7 @@
 import { parse as parseYaml } from 'yaml';
 import { guessQuestion, type Candidate } from '../game/domain.js';
 import { parseMove } from '../game/parse.js';
-import type { Answer, GameView, Rules, Turn } from '../game/types.js';
+import { answerOf, type Answer, type GameView, type Rules, type Turn } from '../game/types.js';
 import { PluginFactory, type RawRef } from '../plugins/factory.js';
 import { Rng } from '../util/rng.js';
 import { UsageError } from './shared.js';
@@ -97,7 +97,7 @@ export async function playAsQuestioner(options: PlayOptions, io: Io): Promise<bo
       if (wrong_guess === 'lose') break;
       continue;
     }
-    answer = await answerer.answer(move, target, turns, rng);
+    answer = answerOf(await answerer.answer(move, target, turns, rng));
     turns.push({ move, answer });
     io.say(`  ${answer}`);
   }

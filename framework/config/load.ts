@@ -352,7 +352,7 @@ async function resolveStage(raw: Record<string, Record<string, unknown> | null>,
         labels.add(p.label);
       });
       checkSize(count, undefined, rawPolicies?.length ?? 1, path, scope, r);
-      return { kind, name, ...(rawPolicies ? { policies } : {}), answerer: await plugin('answerer', 'answerer', scope.answerer), ...count };
+      return { kind, name, ...(rawPolicies ? { policies } : {}), answerer: await plugin('answerer', 'answerer', scope.answerer), max_error_rate: settings.max_error_rate as number, ...count };
     }
     case 'generate': {
       const count = gameCount(settings, path, r);
@@ -364,6 +364,7 @@ async function resolveStage(raw: Record<string, Record<string, unknown> | null>,
         policy: await plugin('policy', 'policy', scope.policy),
         answerer: await plugin('answerer', 'answerer', scope.answerer),
         ...(weights ? { weights } : {}),
+        max_error_rate: settings.max_error_rate as number,
         ...count,
       };
     }
@@ -459,6 +460,16 @@ function toData(doc: Document.Parsed, source: SourceMap): unknown {
   }
 }
 
+/** A stage written with no settings (`- evaluate:`) is an empty map, so that the schema fills in its defaults. */
+function fillEmptyStages(data: { stages?: unknown }): void {
+  if (!Array.isArray(data.stages)) return;
+  for (const stage of data.stages as unknown[]) {
+    if (!stage || typeof stage !== 'object' || Array.isArray(stage)) continue;
+    const entries = Object.entries(stage);
+    if (entries.length === 1 && entries[0]![1] === null) (stage as Record<string, unknown>)[entries[0]![0]] = {};
+  }
+}
+
 export async function parseExperiment(text: string, file: string, options: LoadOptions = {}): Promise<Experiment> {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
@@ -480,6 +491,7 @@ export async function parseExperiment(text: string, file: string, options: LoadO
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError([{ ...source.place([]), path: '', message: 'expected a map with at least name: and stages: (see experiments/quickstart.yaml)' }]);
   }
+  fillEmptyStages(data as { stages?: unknown });
   const validate = compileSchema(SCHEMA);
   if (!validate(data)) throw new ConfigError(schemaProblems(validate.errors ?? [], data, source));
 

@@ -10,6 +10,8 @@ export type EvaluateStage = {
   /** Absent: the current policy (the experiment's, or the last train stage's checkpoint). */
   policies?: PluginRef[];
   answerer: PluginRef;
+  /** The share of failed games (outcome error) a policy may have before the stage fails. */
+  max_error_rate: number;
 } & GameCount;
 
 /** Plays games with a teacher and keeps them as a data set. */
@@ -20,6 +22,8 @@ export type GenerateStage = {
   answerer: PluginRef;
   /** Relative weight of each candidate (by id); absent ones weigh 1. */
   weights?: Record<string, number>;
+  /** The share of failed games (outcome error) the stage tolerates. */
+  max_error_rate: number;
 } & GameCount;
 
 /** Coverage of a data set: wins per animal; an animal without a win stops the run unless on_gap is warn. */

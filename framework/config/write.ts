@@ -12,9 +12,9 @@ function stageEntry(stage: Stage): Record<string, Record<string, unknown>> {
   const count = (s: { games?: number; games_per_animal?: number }) => (s.games !== undefined ? { games: s.games } : { games_per_animal: s.games_per_animal });
   switch (stage.kind) {
     case 'evaluate':
-      return { evaluate: { name: stage.name, ...(stage.policies ? { policies: stage.policies.map(plugin) } : {}), answerer: plugin(stage.answerer), ...count(stage) } };
+      return { evaluate: { name: stage.name, ...(stage.policies ? { policies: stage.policies.map(plugin) } : {}), answerer: plugin(stage.answerer), max_error_rate: stage.max_error_rate, ...count(stage) } };
     case 'generate':
-      return { generate: { name: stage.name, policy: plugin(stage.policy), answerer: plugin(stage.answerer), ...(stage.weights ? { weights: stage.weights } : {}), ...count(stage) } };
+      return { generate: { name: stage.name, policy: plugin(stage.policy), answerer: plugin(stage.answerer), ...(stage.weights ? { weights: stage.weights } : {}), max_error_rate: stage.max_error_rate, ...count(stage) } };
     case 'audit':
       return { audit: { name: stage.name, from: stage.from, min_wins_per_animal: stage.min_wins_per_animal, on_gap: stage.on_gap } };
     case 'dataset':

@@ -70,6 +70,25 @@ const ANSWERS = ['yes', 'no', 'unknown'];
 const isCount = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
+/** What is wrong with a model's usage as a waiting plugin reports it, or undefined. */
+function usageProblem(usage: unknown, where: string): string | undefined {
+  if (usage === undefined) return undefined;
+  if (!isObject(usage)) return `${where} is ${JSON.stringify(usage)}, expected {prompt_tokens, completion_tokens, latency_ms}`;
+  for (const key of ['prompt_tokens', 'completion_tokens']) {
+    if (!isCount(usage[key])) return `${where}.${key} is ${JSON.stringify(usage[key]) ?? 'missing'}, expected a count of tokens`;
+  }
+  if (!(Number.isFinite(usage.latency_ms) && (usage.latency_ms as number) >= 0)) return `${where}.latency_ms is ${JSON.stringify(usage.latency_ms) ?? 'missing'}, expected milliseconds`;
+  if (usage.cached !== undefined && typeof usage.cached !== 'boolean') return `${where}.cached is ${JSON.stringify(usage.cached)}, expected true or false`;
+  return undefined;
+}
+
+/** What is wrong with what a model said (`raw`) and its usage, under a prefix, or undefined. */
+function saidProblem(value: Record<string, unknown>, where: string, prefix: string): string | undefined {
+  const raw = value[`${prefix}raw`];
+  if (raw !== undefined && typeof raw !== 'string') return `${where}.${prefix}raw is ${JSON.stringify(raw)}, expected a string`;
+  return usageProblem(value[`${prefix}usage`], `${where}.${prefix}usage`);
+}
+
 /** What is wrong with one turn of a game, or undefined. */
 function turnProblem(turn: unknown, i: number): string | undefined {
   const where = `turns[${i}]`;
@@ -81,7 +100,7 @@ function turnProblem(turn: unknown, i: number): string | undefined {
   if (move.kind === 'guess' && typeof move.candidate !== 'string') return `${where}.move is a guess without a candidate`;
   if (move.attribute !== undefined && typeof move.attribute !== 'string') return `${where}.move.attribute is ${JSON.stringify(move.attribute)}, expected a string`;
   if (turn.answer !== undefined && !ANSWERS.includes(turn.answer as string)) return `${where}.answer is ${JSON.stringify(turn.answer)}, expected one of ${ANSWERS.join(', ')}`;
-  return undefined;
+  return saidProblem(move, `${where}.move`, '') ?? saidProblem(turn, where, 'answer_');
 }
 
 /** What is wrong with a parsed line as a game, or undefined: every field the readers of games rely on. */
@@ -93,7 +112,8 @@ function gameProblem(value: unknown): string | undefined {
     field('policy', typeof value.policy === 'string', 'the label of a policy') ??
     field('game', isCount(value.game), 'the index of the game (an integer from 0)') ??
     field('seed', Number.isSafeInteger(value.seed), 'an integer') ??
-    field('outcome', value.outcome === 'win' || value.outcome === 'loss', '"win" or "loss"') ??
+    field('outcome', value.outcome === 'win' || value.outcome === 'loss' || value.outcome === 'error', '"win", "loss" or "error"') ??
+    field('error', value.outcome === 'error' ? typeof value.error === 'string' : value.error === undefined, value.outcome === 'error' ? 'the message of the failure' : 'nothing (only a game whose outcome is "error" has one)') ??
     field('questions', isCount(value.questions), 'the number of questions asked') ??
     field('invalid', isCount(value.invalid), 'the number of invalid moves') ??
     field('reward', value.reward === undefined || Number.isFinite(value.reward), 'a number') ??

@@ -1,7 +1,7 @@
 import { Rng } from '../util/rng.js';
 import type { Candidate, Domain } from './domain.js';
 import type { Answerer, Policy } from '../plugins/types.js';
-import type { Answer, GameView, Move, Rules, Trajectory, Turn } from './types.js';
+import type { Answer, AnswerReply, GameView, Move, Rules, Said, Trajectory, Turn } from './types.js';
 
 export interface GameSpec {
   game: number;
@@ -26,6 +26,23 @@ export interface Players {
  */
 export class GameError extends Error {}
 
+/**
+ * A policy or an answerer threw (or rejected) while a game was played: not a broken contract but a
+ * failure, such as a model's endpoint that still fails after its retries. `role` says which player,
+ * so that the run can write the game as an error when that player is one that waits on the network.
+ */
+export class PlayerError extends Error {
+  constructor(
+    readonly role: 'policy' | 'answerer',
+    /** The game as far as it went (its outcome not yet decided). */
+    readonly partial: Trajectory,
+    message: string,
+    options?: ErrorOptions,
+  ) {
+    super(message, options);
+  }
+}
+
 const ANSWERS: ReadonlySet<unknown> = new Set<Answer>(['yes', 'no', 'unknown']);
 
 /** A game in progress: what the engine knows, the target included. The policy sees only `view`. */
@@ -41,10 +58,21 @@ interface LiveGame {
   over: boolean;
 }
 
-function checkAnswer(answer: unknown, game: LiveGame, players: Players): Answer {
-  if (ANSWERS.has(answer)) return answer as Answer;
+/** Only the fields a plugin set: a computing plugin's turn is written exactly as before they existed. */
+function saidOf(value: Said, prefix = ''): Record<string, unknown> {
+  const said: Record<string, unknown> = {};
+  if (value.raw !== undefined) said[`${prefix}raw`] = value.raw;
+  if (value.usage !== undefined) said[`${prefix}usage`] = value.usage;
+  return said;
+}
+
+/** Records an answerer's reply, checked: an Answer, or an AnswerReply whose raw and usage are kept. */
+function settle(game: LiveGame, move: Move, reply: unknown, players: Players): void {
+  if (ANSWERS.has(reply)) return record(game, move, reply as Answer, players.rules);
+  const answer = typeof reply === 'object' && reply !== null ? (reply as AnswerReply).answer : undefined;
+  if (ANSWERS.has(answer)) return record(game, move, answer, players.rules, saidOf(reply as AnswerReply, 'answer_'));
   const who = players.answererLabel ? `answerer ${players.answererLabel}` : 'the answerer';
-  throw new GameError(`${who} answered ${JSON.stringify(answer) ?? String(answer)} in game ${game.spec.game}: an answerer must return "yes", "no" or "unknown"`);
+  throw new GameError(`${who} answered ${JSON.stringify(reply) ?? String(reply)} in game ${game.spec.game}: an answerer must return "yes", "no" or "unknown"`);
 }
 
 function checkMove(move: unknown, domain: Domain): Move {
@@ -53,19 +81,63 @@ function checkMove(move: unknown, domain: Domain): Move {
     return { kind: 'invalid', text: String(move), reason: 'the policy returned something that is not a move' };
   }
   if (m.kind === 'guess' && domain.candidateIndexOf(m.candidate) === undefined) {
-    return { kind: 'invalid', text: m.text, reason: `guessed "${m.candidate}", which is not a candidate` };
+    return { kind: 'invalid', text: m.text, reason: `guessed "${m.candidate}", which is not a candidate`, ...saidOf(m) };
   }
   const kind: string = m.kind;
   if (kind !== 'guess' && kind !== 'question' && kind !== 'invalid') {
-    return { kind: 'invalid', text: m.text, reason: `unknown move kind "${kind}"` };
+    return { kind: 'invalid', text: m.text, reason: `unknown move kind "${kind}"`, ...saidOf(m) };
   }
   return m;
 }
 
-function record(game: LiveGame, move: Move, answer: Answer | undefined, rules: Rules): void {
-  game.turns.push(answer === undefined ? { move } : { move, answer });
+function record(game: LiveGame, move: Move, answer: Answer | undefined, rules: Rules, said?: Record<string, unknown>): void {
+  game.turns.push(answer === undefined ? { move } : said ? { move, answer, ...said } : { move, answer });
   if (move.kind === 'guess' && answer === 'yes') game.won = true;
   game.over = game.won || game.turns.length >= rules.max_questions || (move.kind === 'guess' && rules.wrong_guess === 'lose');
+}
+
+function startGame(spec: GameSpec, players: Players): LiveGame {
+  const turns: Turn[] = [];
+  const rng = new Rng(spec.seed);
+  return { spec, target: players.domain.candidate(spec.target), turns, rng, view: { turns, rules: players.rules, rng, memo: new Map() }, invalid: 0, won: false, over: false };
+}
+
+/** Plays one move of a game; a promise when the answerer's answer is one. */
+function play(game: LiveGame, given: unknown, players: Players, signal?: AbortSignal): void | Promise<void> {
+  const { domain, rules, answerer } = players;
+  const move = checkMove(given, domain);
+  if (move.kind === 'invalid') {
+    game.invalid++;
+    record(game, move, undefined, rules);
+  } else if (move.kind === 'guess') {
+    // The one who chose the animal always knows whether a guess is right: guesses are settled
+    // here, not by the answerer, so a noisy or confused answerer can never lose or fake a win.
+    record(game, move, move.candidate === game.target.id ? 'yes' : 'no', rules);
+  } else {
+    const reply = answerer.answer(move, game.target, game.turns, game.rng, signal);
+    if (reply instanceof Promise) return reply.then((r) => settle(game, move, r, players));
+    settle(game, move, reply, players);
+  }
+}
+
+function checkMoves(moves: unknown, games: number, players: Players): Move[] {
+  if (!Array.isArray(moves) || moves.length !== games) {
+    throw new GameError(`policy ${players.policyLabel} returned ${Array.isArray(moves) ? moves.length : 'no'} moves for ${games} games`);
+  }
+  return moves as Move[];
+}
+
+function trajectoryOf(g: LiveGame, policyLabel: string): Trajectory {
+  return {
+    game: g.spec.game,
+    seed: g.spec.seed,
+    policy: policyLabel,
+    target: g.spec.target,
+    turns: g.turns,
+    outcome: g.won ? 'win' : 'loss',
+    questions: g.turns.length,
+    invalid: g.invalid,
+  };
 }
 
 /**
@@ -74,46 +146,48 @@ function record(game: LiveGame, move: Move, answer: Answer | undefined, rules: R
  * so a game's course does not depend on which other games share its batch.
  */
 export async function playGames(specs: readonly GameSpec[], players: Players): Promise<Trajectory[]> {
-  const { domain, rules, policy, answerer } = players;
-  const games: LiveGame[] = specs.map((spec) => {
-    const turns: Turn[] = [];
-    const rng = new Rng(spec.seed);
-    return { spec, target: domain.candidate(spec.target), turns, rng, view: { turns, rules, rng, memo: new Map() }, invalid: 0, won: false, over: false };
-  });
+  const games = specs.map((spec) => startGame(spec, players));
   let live = games;
   while (live.length > 0) {
-    const moves = await policy.act(live.map((g) => g.view));
-    if (!Array.isArray(moves) || moves.length !== live.length) {
-      throw new GameError(`policy ${players.policyLabel} returned ${Array.isArray(moves) ? moves.length : 'no'} moves for ${live.length} games`);
-    }
+    const moves = checkMoves(await players.policy.act(live.map((g) => g.view)), live.length, players);
     let pending: Promise<void>[] | undefined;
     for (let i = 0; i < live.length; i++) {
-      const game = live[i]!;
-      const move = checkMove(moves[i], domain);
-      if (move.kind === 'invalid') {
-        game.invalid++;
-        record(game, move, undefined, rules);
-      } else if (move.kind === 'guess') {
-        // The one who chose the animal always knows whether a guess is right: guesses are settled
-        // here, not by the answerer, so a noisy or confused answerer can never lose or fake a win.
-        record(game, move, move.candidate === game.target.id ? 'yes' : 'no', rules);
-      } else {
-        const answer = answerer.answer(move, game.target, game.turns, game.rng);
-        if (answer instanceof Promise) (pending ??= []).push(answer.then((a) => record(game, move, checkAnswer(a, game, players), rules)));
-        else record(game, move, checkAnswer(answer, game, players), rules);
-      }
+      const answered = play(live[i]!, moves[i], players);
+      if (answered) (pending ??= []).push(answered);
     }
     if (pending) await Promise.all(pending);
     live = live.filter((g) => !g.over);
   }
-  return games.map((g) => ({
-    game: g.spec.game,
-    seed: g.spec.seed,
-    policy: players.policyLabel,
-    target: g.spec.target,
-    turns: g.turns,
-    outcome: g.won ? 'win' : 'loss',
-    questions: g.turns.length,
-    invalid: g.invalid,
-  }));
+  return games.map((g) => trajectoryOf(g, players.policyLabel));
+}
+
+/**
+ * Plays one game to the end on its own, the policy asked for one move at a time: how games of a
+ * waiting plugin run, many at once, none held up by another. It plays exactly the game playGames
+ * plays from the same spec (a game's randomness is its own). When `signal` fires the game gives up
+ * at its next move, if its plugins have not given up already. What a player throws comes out as a
+ * PlayerError naming the player and the game; a broken contract stays a GameError.
+ */
+export async function playGame(spec: GameSpec, players: Players, signal?: AbortSignal): Promise<Trajectory> {
+  const game = startGame(spec, players);
+  const fail = (role: 'policy' | 'answerer', error: unknown): never => {
+    if (error instanceof GameError) throw error;
+    const label = role === 'policy' ? players.policyLabel : (players.answererLabel ?? 'the answerer');
+    throw new PlayerError(role, trajectoryOf(game, players.policyLabel), `${role} ${label} failed in game ${spec.game}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+  };
+  while (!game.over) {
+    signal?.throwIfAborted();
+    let moves: unknown;
+    try {
+      moves = await players.policy.act([game.view], signal);
+    } catch (error) {
+      fail('policy', error);
+    }
+    try {
+      await play(game, checkMoves(moves, 1, players)[0], players, signal);
+    } catch (error) {
+      fail('answerer', error);
+    }
+  }
+  return trajectoryOf(game, players.policyLabel);
 }

@@ -2,22 +2,51 @@ import type { Rng } from '../util/rng.js';
 
 export type Answer = 'yes' | 'no' | 'unknown';
 
+/** What one request to a model cost; a waiting plugin reports it so that runs can account for it. */
+export interface Usage {
+  prompt_tokens: number;
+  completion_tokens: number;
+  latency_ms: number;
+  /** Answered from the response cache: no request was made. */
+  cached?: boolean;
+}
+
+/**
+ * What a model actually said, beside what it was parsed to, and what saying it cost. The engine keeps
+ * both in the trajectory as the plugin returned them, so that a model can later be trained on its own
+ * tokens; plugins that compute their moves leave them out.
+ */
+export interface Said {
+  raw?: string;
+  usage?: Usage;
+}
+
+/** An answerer's reply with what the model said: a waiting answerer may return this instead of a bare Answer. */
+export interface AnswerReply extends Said {
+  answer: Answer;
+}
+
+/** The answer itself, whichever form an answerer returned it in. */
+export function answerOf(reply: Answer | AnswerReply): Answer {
+  return typeof reply === 'object' ? reply.answer : reply;
+}
+
 /** A question the answerer is asked: its text, and the attribute it stands for when the policy knows it. */
-export interface QuestionMove {
+export interface QuestionMove extends Said {
   kind: 'question';
   text: string;
   attribute?: string;
 }
 
 /** A guess ("Is it a giraffe?"): a question too, that wins when the candidate is the target. */
-export interface GuessMove {
+export interface GuessMove extends Said {
   kind: 'guess';
   text: string;
   candidate: string;
 }
 
 /** A reply that is neither: it costs a question and gets no answer. */
-export interface InvalidMove {
+export interface InvalidMove extends Said {
   kind: 'invalid';
   text: string;
   reason: string;
@@ -29,6 +58,9 @@ export interface Turn {
   move: Move;
   /** Absent for an invalid move. */
   answer?: Answer;
+  /** What the answerer's model said, when it returned an AnswerReply with them. */
+  answer_raw?: string;
+  answer_usage?: Usage;
 }
 
 export type WrongGuessRule = 'continue' | 'lose';
@@ -54,7 +86,11 @@ export interface GameView {
   readonly memo: Map<unknown, unknown>;
 }
 
-export type Outcome = 'win' | 'loss';
+/**
+ * `error`: a waiting plugin failed the game (after its own retries); the game is kept with the error
+ * and its turns so far, counted apart, and left out of every figure and every training set.
+ */
+export type Outcome = 'win' | 'loss' | 'error';
 
 /** One finished game, as it is written to a stage's JSONL file. */
 export interface Trajectory {
@@ -70,7 +106,10 @@ export interface Trajectory {
    */
   questions: number;
   invalid: number;
+  /** Absent for a game whose outcome is `error`. */
   reward?: number;
+  /** Why the game failed (outcome `error`), naming the stage, the plugin and the game. */
+  error?: string;
 }
 
 export type Awaitable<T> = T | Promise<T>;

@@ -19,6 +19,8 @@ export interface AnimalAudit {
 export interface AuditReport {
   games: number;
   wins: number;
+  /** Games that failed (outcome error): left out of everything else, as training leaves them out. */
+  errors: number;
   min_wins_per_animal: number;
   animals: AnimalAudit[];
   /** Animals with no winning game: training on this data cannot teach them. */
@@ -46,7 +48,12 @@ export async function auditGames(games: AsyncIterable<Trajectory> | Iterable<Tra
   const unknown = new Set<string>();
   let count = 0;
   let wins = 0;
+  let errors = 0;
   for await (const game of games) {
+    if (game.outcome === 'error') {
+      errors++;
+      continue;
+    }
     count++;
     if (game.outcome === 'win') wins++;
     const s = stats.get(game.target);
@@ -88,6 +95,7 @@ export async function auditGames(games: AsyncIterable<Trajectory> | Iterable<Tra
   return {
     games: count,
     wins,
+    errors,
     min_wins_per_animal: minWins,
     animals,
     gaps: animals.filter((a) => a.wins === 0).map((a) => a.target),
@@ -113,6 +121,7 @@ export function auditSummary(r: AuditReport): string {
       `${r.animals.length - r.gaps.length}/${r.animals.length} animals have a winning game.`,
     `answers contradicting the truth table: ${r.contradictions} of ${r.answers_checked} checked (${pct(r.answers_checked === 0 ? 0 : r.contradictions / r.answers_checked, 2)}).`,
   ];
+  if (r.errors > 0) lines.push(`failed games (outcome error, left out): ${r.errors}`);
   if (r.gaps.length > 0) lines.push(`no winning game (${r.gaps.length}): ${r.gaps.join(', ')}`);
   if (r.thin.length > 0) lines.push(`fewer than ${r.min_wins_per_animal} wins (${r.thin.length}): ${r.thin.join(', ')}`);
   if (r.unknown_targets.length > 0) lines.push(`targets the domain does not know (ignored): ${r.unknown_targets.join(', ')}`);

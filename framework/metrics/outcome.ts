@@ -11,6 +11,8 @@ export interface GameSummary {
   questions: number;
   invalid: number;
   reward: number;
+  /** Set for a game that failed (outcome `error`): its message. Such a game counts only as an error. */
+  error?: string;
 }
 
 export interface CandidateMetrics {
@@ -21,7 +23,10 @@ export interface CandidateMetrics {
 }
 
 export interface OutcomeMetrics {
+  /** Games that were played out (won or lost); every figure below is over them. */
   games: number;
+  /** Games that failed (outcome `error`, a waiting plugin that gave up): left out of every other figure. */
+  errors: number;
   wins: number;
   success: number;
   /** 95% Wilson score interval of the success rate. */
@@ -53,9 +58,12 @@ export function efficiency(success: number, avgQuestions: number, maxQuestions: 
   return success * (1 - avgQuestions / maxQuestions);
 }
 
+/** How the outcome of a game is packed: the third field of its row. */
+const PACKED_OUTCOME = { loss: 0, win: 1, error: 2 } as const;
+
 /**
  * Per-game figures of a batch packed in one Float64Array, a row per game: game, target (candidate
- * index), win (0/1), questions, invalid, reward. Workers send them this way so that they cross to the
+ * index), outcome (0 loss, 1 win, 2 error), questions, invalid, reward. Workers send them this way so that they cross to the
  * main thread without copying or rebuilding an object per game.
  */
 export const PACKED_FIELDS = 6;
@@ -66,7 +74,7 @@ export function packSummaries(games: readonly GameSummary[], candidateIndex: (id
   for (const g of games) {
     packed[r++] = g.game;
     packed[r++] = candidateIndex(g.target);
-    packed[r++] = g.win ? 1 : 0;
+    packed[r++] = g.error !== undefined ? PACKED_OUTCOME.error : g.win ? PACKED_OUTCOME.win : PACKED_OUTCOME.loss;
     packed[r++] = g.questions;
     packed[r++] = g.invalid;
     packed[r++] = g.reward;
@@ -76,12 +84,15 @@ export function packSummaries(games: readonly GameSummary[], candidateIndex: (id
 
 /** The figures of a finished game that metrics use. */
 export function summaryOf(t: Trajectory): GameSummary {
-  return { game: t.game, target: t.target, win: t.outcome === 'win', questions: t.questions, invalid: t.invalid, reward: t.reward ?? 0 };
+  const summary: GameSummary = { game: t.game, target: t.target, win: t.outcome === 'win', questions: t.questions, invalid: t.invalid, reward: t.reward ?? 0 };
+  if (t.outcome === 'error') summary.error = t.error ?? 'failed';
+  return summary;
 }
 
 /** Accumulates games one by one (in any order) and reports the metrics at any point. */
 export class OutcomeAccumulator {
   private games = 0;
+  private errors = 0;
   private wins = 0;
   private questions = 0;
   private winQuestions = 0;
@@ -107,13 +118,15 @@ export class OutcomeAccumulator {
   add(g: GameSummary): void {
     const target = this.index.get(g.target);
     if (target === undefined) throw new Error(`game ${g.game}: unknown target "${g.target}"`);
-    this.addGame(target, g.win, g.questions, g.invalid, g.reward);
+    if (g.error !== undefined) this.errors++;
+    else this.addGame(target, g.win, g.questions, g.invalid, g.reward);
   }
 
   /** Adds a batch packed by packSummaries. */
   addPacked(packed: Float64Array): void {
     for (let r = 0; r < packed.length; r += PACKED_FIELDS) {
-      this.addGame(packed[r + 1]!, packed[r + 2] === 1, packed[r + 3]!, packed[r + 4]!, packed[r + 5]!);
+      if (packed[r + 2] === PACKED_OUTCOME.error) this.errors++;
+      else this.addGame(packed[r + 1]!, packed[r + 2] === PACKED_OUTCOME.win, packed[r + 3]!, packed[r + 4]!, packed[r + 5]!);
     }
   }
 
@@ -133,8 +146,13 @@ export class OutcomeAccumulator {
     this.candidateQuestions[target]! += charged;
   }
 
+  /** Games done, failed ones included (how far a stage has gone). */
   get count(): number {
-    return this.games;
+    return this.games + this.errors;
+  }
+
+  get errorCount(): number {
+    return this.errors;
   }
 
   get successSoFar(): number {
@@ -151,6 +169,7 @@ export class OutcomeAccumulator {
     });
     return {
       games: this.games,
+      errors: this.errors,
       wins: this.wins,
       success,
       success_ci: wilson(this.wins, this.games),

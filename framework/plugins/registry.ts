@@ -81,5 +81,6 @@ function checkDef(def: PluginDef | undefined, kind: Kind, where: string): Plugin
   if (def.kind !== kind) throw new PluginError(`${where} is a ${def.kind} plugin, but it is used here as a ${kind}`);
   if (typeof def.name !== 'string' || typeof def.create !== 'function') throw new PluginError(`${where}: expected ${shape}`);
   if (!def.options || typeof def.options !== 'object') throw new PluginError(`${where}: "options" must be a JSON Schema object`);
+  if (def.runs !== undefined && def.runs !== 'computing' && def.runs !== 'waiting') throw new PluginError(`${where}: "runs" is ${JSON.stringify(def.runs)}, expected "computing" or "waiting"`);
   return def;
 }

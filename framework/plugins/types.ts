@@ -1,5 +1,5 @@
 import type { Candidate, Domain } from '../game/domain.js';
-import type { Answer, Awaitable, GameView, Move, QuestionMove, Rules, Trajectory, Turn } from '../game/types.js';
+import type { Answer, AnswerReply, Awaitable, GameView, Move, QuestionMove, Rules, Trajectory, Turn } from '../game/types.js';
 import type { PreferencePair, SftRow, TrainingSet } from '../data/dataset.js';
 import type { GameSource } from '../data/games.js';
 import type { GameSpec } from '../game/engine.js';
@@ -24,9 +24,28 @@ export interface PluginRef {
   label: string;
 }
 
-/** Answers yes / no / unknown to one question about the secret target. */
-export interface Answerer {
-  answer(question: QuestionMove, target: Candidate, history: readonly Turn[], rng: Rng): Awaitable<Answer>;
+/**
+ * How a plugin runs. `computing`: in the worker threads, a batch of games per task, each worker with
+ * its own instance. `waiting`: it spends its time waiting on something outside (a model behind an
+ * endpoint), so it runs once in the main process with many games in flight, each game on its own.
+ */
+export type Runs = 'computing' | 'waiting';
+
+/** Games a waiting plugin has in flight when its instance does not say (`concurrency`). */
+export const DEFAULT_CONCURRENCY = 64;
+
+/** What an instance of a waiting plugin may say about how it wants to be driven. */
+export interface WaitingInstance {
+  /** How many games it wants in flight at once (DEFAULT_CONCURRENCY when absent); ignored when computing. */
+  concurrency?: number;
+}
+
+/**
+ * Answers yes / no / unknown to one question about the secret target. A waiting answerer may return
+ * an AnswerReply (what its model said, and the usage) and should give up when `signal` fires (Ctrl-C).
+ */
+export interface Answerer extends WaitingInstance {
+  answer(question: QuestionMove, target: Candidate, history: readonly Turn[], rng: Rng, signal?: AbortSignal): Awaitable<Answer | AnswerReply>;
   /**
    * Whether a question is one the answerer can answer at all (for a knowledge base: it maps to an
    * attribute or names a candidate). Games ignore it; `twentyq play` uses it to tell a person that a
@@ -35,9 +54,13 @@ export interface Answerer {
   understands?(question: QuestionMove): boolean;
 }
 
-/** Chooses the next move of many games at once (batched, so that model backends can batch too). */
-export interface Policy {
-  act(games: readonly GameView[]): Awaitable<Move[]>;
+/**
+ * Chooses the next move of many games at once (batched, so that model backends can batch too). A
+ * waiting policy is handed one game per call, each game advancing on its own, and should give up
+ * when `signal` fires (Ctrl-C); its moves may carry `raw` and `usage`.
+ */
+export interface Policy extends WaitingInstance {
+  act(games: readonly GameView[], signal?: AbortSignal): Awaitable<Move[]>;
 }
 
 /** Scores a finished game; the number a reinforcement-learning strategy maximises. */
@@ -119,7 +142,7 @@ export interface TrainEnv {
   stage: string;
   /** The games of the stage named by `from` (offline strategies), streamed from its file at each call. */
   games(): AsyncIterable<Trajectory>;
-  /** Plays games in the worker pool with the given policy state (online strategies); rewards are filled in. */
+  /** Plays games with the given policy state (online strategies): in the worker pool, or in the main process for a waiting policy; rewards are filled in. */
   play(specs: readonly GameSpec[], state: unknown, options: { temperature: number }): Promise<Trajectory[]>;
   /** Records one point of the training curve (to <stage>.curve.jsonl and the progress line). */
   log(figures: Record<string, number>): void;
@@ -171,6 +194,8 @@ export interface PluginDef<K extends Kind = Kind, O = any> {
    * stage on any other policy before anything runs (the stage still checks the instance).
    */
   trainable?: boolean;
+  /** computing (the default) or waiting: see Runs. */
+  runs?: Runs;
   create(options: O, context: K extends 'domain' ? DomainContext : PluginContext): Awaitable<Instances[K]>;
 }
 

@@ -54,12 +54,13 @@ export function summaryTable(experiment: Experiment, rows: readonly SummaryRow[]
   const { max_questions, wrong_guess } = experiment.game;
   const bound = optimalBound(candidates, wrong_guess);
   const table = formatTable(
-    ['stage', 'policy', 'games', 'success', '95% CI', 'avg q', 'avg q (wins)', 'efficiency', 'invalid'],
+    ['stage', 'policy', 'games', 'errors', 'success', '95% CI', 'avg q', 'avg q (wins)', 'efficiency', 'invalid'],
     [
       ...rows.map(({ stage, policy, metrics: m }) => [
         stage,
         policy,
         String(m.games),
+        String(m.errors),
         pct(m.success),
         `${pct(m.success_ci[0])}-${pct(m.success_ci[1])}`,
         fixed(m.avg_questions),
@@ -67,7 +68,7 @@ export function summaryTable(experiment: Experiment, rows: readonly SummaryRow[]
         fixed(m.efficiency, 3),
         pct(m.invalid_rate),
       ]),
-      ['bound', `optimal (${wrong_guess})`, '-', '100.0%', '-', fixed(bound.mean), fixed(bound.mean), fixed(boundEfficiency(bound, max_questions), 3), '-'],
+      ['bound', `optimal (${wrong_guess})`, '-', '-', '100.0%', '-', fixed(bound.mean), fixed(bound.mean), fixed(boundEfficiency(bound, max_questions), 3), '-'],
     ],
   );
   const notes = [

@@ -39,6 +39,8 @@ export interface PlayResult {
   /** Per-game figures, packed (see packSummaries). */
   summaries: Float64Array;
   trajectories?: Trajectory[];
+  /** The errors of the games that failed (outcome `error`), in game order; absent when none did. */
+  errors?: string[];
   /**
    * Set when a plugin broke its contract (see GameError): the message, naming the stage, the plugin
    * and the game. Returned as data because an error's class does not survive the thread boundary.

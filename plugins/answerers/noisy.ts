@@ -1,4 +1,4 @@
-import type { Answer } from '../../framework/game/types.js';
+import type { Answer, AnswerReply } from '../../framework/game/types.js';
 import { definePlugin } from '../../framework/plugins/types.js';
 
 const FLIP: Partial<Record<Answer, Answer>> = { yes: 'no', no: 'yes' };
@@ -19,10 +19,13 @@ export default definePlugin<'answerer', { answerer: unknown; p: number }>({
   async create({ answerer, p }, context) {
     const inner = await context.create('answerer', answerer as string);
     // Draws for every answer, flippable or not, so that the random stream does not depend on it.
-    const noisy = (answer: Answer, rng: { next(): number }): Answer => (rng.next() < p ? (FLIP[answer] ?? answer) : answer);
+    const flip = (answer: Answer, rng: { next(): number }): Answer => (rng.next() < p ? (FLIP[answer] ?? answer) : answer);
+    // a model's reply keeps what the model said beside the flipped answer
+    const noisy = (reply: Answer | AnswerReply, rng: { next(): number }): Answer | AnswerReply =>
+      typeof reply === 'object' ? { ...reply, answer: flip(reply.answer, rng) } : flip(reply, rng);
     return {
-      answer(question, target, history, rng) {
-        const answer = inner.answer(question, target, history, rng);
+      answer(question, target, history, rng, signal) {
+        const answer = inner.answer(question, target, history, rng, signal);
         // stays synchronous around a synchronous answerer, which spares the engine a promise per answer
         return answer instanceof Promise ? answer.then((a) => noisy(a, rng)) : noisy(answer, rng);
       },

@@ -186,7 +186,8 @@ export default definePlugin<'strategy', DpoOptions>({
   },
   create(options, { domain, rules }) {
     // pairs compare games of one target, so the games are kept (parsed, never as the file's text)
-    const build = async (games: GameSource) => ({ kind: 'dpo' as const, ...buildPairs(await collect(games()), domain, rules, options) });
+    // a failed game (outcome error) stopped part way: it is neither a good nor a bad example
+    const build = async (games: GameSource) => ({ kind: 'dpo' as const, ...buildPairs((await collect(games())).filter((g) => g.outcome !== 'error'), domain, rules, options) });
     return {
       build,
       async train(policy, env) {

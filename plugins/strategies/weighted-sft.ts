@@ -18,8 +18,9 @@ export interface WeightedSftOptions extends SftSelection {
   target_weight: number;
 }
 
-/** Copies of a game before any topping up. */
+/** Copies of a game before any topping up; a failed game (outcome error) is no example of anything. */
 function baseCopies(game: Trajectory, o: SftSelection): number {
+  if (game.outcome === 'error') return 0;
   if (game.outcome !== 'win') return o.include_losses ? 1 : 0;
   return game.questions <= o.win_within ? o.factor : 1;
 }

@@ -33,8 +33,8 @@ describe('twentyq CLI', () => {
     const out = tmp();
     const r = cli(['run', 'experiments/quickstart.yaml', '--out', out, '--workers', '2', '--set', 'stages.0.evaluate.games_per_animal=1']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/policy\s+games\s+success\s+95% CI\s+avg q\s+avg q \(wins\)\s+efficiency/);
-    expect(r.stdout).toMatch(/01-evaluate\s+infogain\s+90\s+100\.0%/);
+    expect(r.stdout).toMatch(/policy\s+games\s+errors\s+success\s+95% CI\s+avg q\s+avg q \(wins\)\s+efficiency/);
+    expect(r.stdout).toMatch(/01-evaluate\s+infogain\s+90\s+0\s+100\.0%/);
     expect(r.stdout).toMatch(/bound\s+optimal \(continue\)/);
     expect(r.stdout).toMatch(/run completed: /);
     // plain progress lines on stderr when it is not a terminal

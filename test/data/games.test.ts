@@ -57,6 +57,19 @@ describe('the streaming games reader', () => {
     await expect(collect(readGames(cut))).rejects.toThrow(/games\.jsonl:2: not JSON .*the last line is cut short.*resume the run to drop it, or delete the line/);
   });
 
+  it('accepts what a model said and its usage on moves and answers, and failed games', async () => {
+    const usage = { prompt_tokens: 120, completion_tokens: 9, latency_ms: 31.5, cached: true };
+    const said: Trajectory = {
+      ...game(0),
+      turns: [
+        { move: { kind: 'question', text: 'Is it a mammal?', raw: '<think>hm</think>Is it a mammal?', usage }, answer: 'yes', answer_raw: 'Yes!', answer_usage: { ...usage, cached: false } },
+        { move: { kind: 'invalid', text: 'uh', reason: 'no question', raw: 'uh', usage } },
+      ],
+    };
+    const failed: Trajectory = { game: 1, seed: 1, policy: 'test', target: 'zebra', turns: [], outcome: 'error', questions: 0, invalid: 0, error: '01-evaluate: policy api failed in game 1: 503' };
+    expect(await collect(readGames(fileOf([said, failed])))).toEqual([said, failed]);
+  });
+
   it('checks every field readers rely on, naming the file, the line and what is wrong', async () => {
     const { questions: _q, ...noQuestions } = game(2);
     const cases: [unknown, RegExp][] = [
@@ -66,7 +79,12 @@ describe('the streaming games reader', () => {
       [{ ...game(2), turns: [{ move: { kind: 'ask', text: 'Is it?' } }] }, /turns\[0\]\.move\.kind is "ask", expected one of question, guess, invalid/],
       [{ ...game(2), turns: [{ move: { kind: 'guess', text: 'Is it a lion?' }, answer: 'no' }] }, /turns\[0\]\.move is a guess without a candidate/],
       [{ ...game(2), turns: [game(2).turns[0], { ...game(2).turns[1], answer: 'maybe' }] }, /turns\[1\]\.answer is "maybe", expected one of yes, no, unknown/],
-      [{ ...game(2), outcome: 'draw' }, /outcome is "draw", expected "win" or "loss"/],
+      [{ ...game(2), outcome: 'draw' }, /outcome is "draw", expected "win", "loss" or "error"/],
+      [{ ...game(2), outcome: 'error' }, /error is missing, expected the message of the failure/],
+      [{ ...game(2), error: 'boom' }, /error is "boom", expected nothing \(only a game whose outcome is "error" has one\)/],
+      [{ ...game(2), turns: [{ ...game(2).turns[0]!, move: { ...game(2).turns[0]!.move, raw: 7 } }] }, /turns\[0\]\.move\.raw is 7, expected a string/],
+      [{ ...game(2), turns: [{ ...game(2).turns[0]!, answer_usage: { prompt_tokens: 3, completion_tokens: -1, latency_ms: 2 } }] }, /turns\[0\]\.answer_usage\.completion_tokens is -1, expected a count of tokens/],
+      [{ ...game(2), turns: [{ ...game(2).turns[0]!, move: { ...game(2).turns[0]!.move, usage: { prompt_tokens: 3, completion_tokens: 1 } } }] }, /turns\[0\]\.move\.usage\.latency_ms is missing, expected milliseconds/],
       [{ ...game(2), target: 7 }, /target is 7, expected the id of a candidate/],
       [{ ...game(2), policy: undefined }, /policy is missing, expected the label of a policy/],
       [{ ...game(2), game: -1 }, /game is -1, expected the index of the game/],

@@ -5,6 +5,7 @@ import { PluginFactory } from '../../framework/plugins/factory.js';
 import { buildPairs, divergencePairs, gameScore } from '../../plugins/strategies/dpo.js';
 import { weightGames } from '../../plugins/strategies/weighted-sft.js';
 import { collect } from '../../framework/data/games.js';
+import { auditGames, auditSummary } from '../../framework/metrics/audit.js';
 import { animals90 } from '../helpers.js';
 
 const rules = { max_questions: 20, wrong_guess: 'continue' as const };
@@ -165,5 +166,31 @@ describe('dpo', () => {
     const { pairs } = buildPairs(games, domain, rules, { kinds: ['divergence'], margin: 1, max_pairs_per_target: 1, information_per_game: 0, min_gain_gap: 0.5 });
     expect(pairs).toHaveLength(1);
     expect(pairs[0]!.source).toMatchObject({ chosen_game: 0, rejected_game: 2 });
+  });
+});
+
+describe('failed games (outcome error)', () => {
+  // a game a waiting plugin gave up on after two questions: neither a win nor a loss
+  const failed: Trajectory = { ...game(9, 'zebra', pad(2)), outcome: 'error', error: 'gen: policy api failed in game 9: 503' };
+  const won = game(0, 'zebra', [...pad(3), g('zebra')]);
+
+  it('are in no training set: weighted-sft copies them never, not even with losses or to top an animal up', async () => {
+    const { rows } = await weightGames(() => [failed, won], { win_within: 8, factor: 2, include_losses: true, min_per_animal: 5 });
+    expect((await collect(rows)).map((r) => [r.game.game, r.copies])).toEqual([[0, 5]]);
+  });
+
+  it('are in no preference pair', async () => {
+    const dpo = await factory.create('strategy', { use: 'dpo', with: { margin: 1 } });
+    const lost = game(1, 'zebra', [...pad(19), g('horse')], 'loss');
+    const withFailed = await dpo.build(() => [won, lost, { ...failed, turns: [...won.turns.slice(0, 2), { move: g('lion'), answer: 'no' }] }]);
+    const without = await dpo.build(() => [won, lost]);
+    expect(withFailed).toEqual(without);
+  });
+
+  it('are counted apart by the audit and left out of its games and wins', async () => {
+    const report = await auditGames([failed, won], domain, 1);
+    expect(report).toMatchObject({ games: 1, wins: 1, errors: 1 });
+    expect(report.animals.find((a) => a.target === 'zebra')).toMatchObject({ games: 1, wins: 1 });
+    expect(auditSummary(report)).toContain('failed games (outcome error, left out): 1');
   });
 });

@@ -46,6 +46,7 @@ export default class Export extends TwentyqCommand {
       const present = new Set<string>();
       let count = 0;
       for await (const game of games()) {
+        if (game.outcome === 'error') continue; // a failed game says nothing about its target
         present.add(game.target);
         count++;
       }

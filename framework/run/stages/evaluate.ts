@@ -17,7 +17,7 @@ export async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise
   const metrics: Record<string, OutcomeMetrics> = {};
   try {
     for (const policy of policies) {
-      const result = await playInto(ctx, stage.name, { policy, answerer: stage.answerer }, specs, out, played.get(policy.label));
+      const result = await playInto(ctx, stage, { policy, answerer: stage.answerer }, specs, out, played.get(policy.label));
       metrics[policy.label] = result.metrics;
       rows.push({ stage: stage.name, policy: policy.label, metrics: result.metrics });
       if (!result.completed) return { completed: false, rows, metrics: { policies: metrics } };

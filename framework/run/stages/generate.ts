@@ -13,7 +13,7 @@ export async function generate(stage: GenerateStage, ctx: StageContext): Promise
   ctx.run.setStage(stage.name, 'running', file);
   let result;
   try {
-    result = await playInto(ctx, stage.name, { policy: stage.policy, answerer: stage.answerer }, specs, out, played.get(stage.policy.label));
+    result = await playInto(ctx, stage, { policy: stage.policy, answerer: stage.answerer }, specs, out, played.get(stage.policy.label));
   } finally {
     out.close();
   }

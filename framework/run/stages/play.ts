@@ -4,20 +4,26 @@ import type { GameSpec } from '../../game/engine.js';
 import { OutcomeAccumulator, summaryOf, type GameSummary, type OutcomeMetrics } from '../../metrics/outcome.js';
 import type { PluginRef } from '../../plugins/types.js';
 import { AtomicFile } from '../../util/fs.js';
+import { pct } from '../../metrics/table.js';
 import { playInBatches } from '../batches.js';
-import type { StageContext } from '../context.js';
+import { StageError, type StageContext } from '../context.js';
 import type { JsonlWriter } from '../rundir.js';
+import { concurrencyOf, playWaiting, waitingPlayers } from '../waiting.js';
+import type { PlayResult } from '../worker.js';
 
 /**
  * The games a stage's file already holds, by policy, as summaries (a resumed stage counts them and
  * plays the rest). Read as a stream, one pass. A last line cut short by a hard stop (no newline) is
  * dropped by truncating the file to the end of the line before it; a bad line before that is damage,
- * not a stop, and an error that names it.
+ * not a stop, and an error that names it. Failed games (outcome error: a model's endpoint that gave
+ * up) are taken out of the file and played again, so that a resume after an outage finishes the stage.
  */
 export async function playedGames(file: string): Promise<Map<string, GameSummary[]>> {
   const played = new Map<string, GameSummary[]>();
   if (!existsSync(file)) return played;
   let cut: number | undefined;
+  const kept: Span[] = [];
+  let failed = false;
   for await (const line of jsonlLines(file)) {
     if (!line.complete) {
       cut = line.start;
@@ -30,12 +36,53 @@ export async function playedGames(file: string): Promise<Map<string, GameSummary
     } catch (error) {
       throw new GamesFileError(`${(error as Error).message}. The file is damaged before its last line (a stop only cuts the last one): delete that line (its game is played again) and resume again.`);
     }
+    if (game.outcome === 'error') {
+      failed = true;
+      continue;
+    }
+    kept.push({ start: line.start, length: line.end - line.start });
     const list = played.get(game.policy);
     if (list) list.push(summaryOf(game));
     else played.set(game.policy, [summaryOf(game)]);
   }
-  if (cut !== undefined) truncateSync(file, cut);
+  if (failed) rewrite(file, kept);
+  else if (cut !== undefined) truncateSync(file, cut);
   return played;
+}
+
+/** Bytes [start, start + length) of a file: one of its lines. */
+interface Span {
+  start: number;
+  length: number;
+}
+
+/**
+ * Writes a file again with only the given lines, in the given order, read from their places in the
+ * old file, to a temporary file that replaces it (all or nothing).
+ */
+function rewrite(file: string, lines: readonly Span[]): void {
+  const from = openSync(file, 'r');
+  const out = new AtomicFile(file);
+  try {
+    // lines gathered into chunks of about a megabyte: one write per chunk, not per line
+    const buffer = Buffer.alloc(Math.max(1 << 20, lines.reduce((most, l) => Math.max(most, l.length), 0)));
+    let filled = 0;
+    for (const { start, length } of lines) {
+      if (filled + length > buffer.length) {
+        out.write(buffer.subarray(0, filled));
+        filled = 0;
+      }
+      readSync(from, buffer, filled, length, start);
+      filled += length;
+    }
+    out.write(buffer.subarray(0, filled));
+    out.commit();
+  } catch (error) {
+    out.abort();
+    throw error;
+  } finally {
+    closeSync(from);
+  }
 }
 
 // Lines the workers write begin {"game":N,"seed":S,"policy":"...": the key is read there, since parsing
@@ -62,37 +109,34 @@ export async function sortPlayed(file: string, policies: readonly string[]): Pro
   }
   if (sorted) return;
   lines.sort((a, b) => a.policy - b.policy || a.game - b.game);
-  const from = openSync(file, 'r');
-  const out = new AtomicFile(file);
-  try {
-    // lines gathered into chunks of about a megabyte: one write per chunk, not per line
-    const buffer = Buffer.alloc(Math.max(1 << 20, lines.reduce((most, l) => Math.max(most, l.length), 0)));
-    let filled = 0;
-    for (const { start, length } of lines) {
-      if (filled + length > buffer.length) {
-        out.write(buffer.subarray(0, filled));
-        filled = 0;
-      }
-      readSync(from, buffer, filled, length, start);
-      filled += length;
-    }
-    out.write(buffer.subarray(0, filled));
-    out.commit();
-  } catch (error) {
-    out.abort();
-    throw error;
-  } finally {
-    closeSync(from);
-  }
+  rewrite(file, lines);
+}
+
+/** A stage that plays games: its name, and the share of failed games it tolerates. */
+export interface PlayingStage {
+  name: string;
+  max_error_rate: number;
+}
+
+function errorRateExceeded(stage: PlayingStage, policy: string, errors: number, done: number, total: number, first: string): StageError {
+  const so = done < total ? ` (${done} played so far)` : '';
+  return new StageError(
+    `${stage.name}: ${errors} of the ${total} games of policy ${policy} failed${so}, an error rate of ${pct(errors / total)}${done < total ? ' at least' : ''}, above max_error_rate ${pct(stage.max_error_rate)}. The first error: ${first}`,
+  );
 }
 
 /**
  * Plays a stage's games with one policy into its JSONL file, with progress; shared by evaluate and
- * generate. Games already played (a resumed stage) are counted and not played again.
+ * generate. Games already played (a resumed stage) are counted and not played again. Computing
+ * players play in the worker pool; when either player waits (a model behind an endpoint), the games
+ * are played in the main process, many at once. Either way the results come back in game order and
+ * through the same accounting. Failed games (a waiting plugin that gave up) are written with outcome
+ * `error`; the stage fails as soon as they are more than max_error_rate of its games (a resume plays
+ * them again: see playedGames).
  */
 export async function playInto(
   ctx: StageContext,
-  stageName: string,
+  stage: PlayingStage,
   players: { policy: PluginRef; answerer: PluginRef },
   specs: readonly GameSpec[],
   out: JsonlWriter,
@@ -101,24 +145,42 @@ export async function playInto(
   const { experiment, domain, pool, progress, signals } = ctx;
   // Build the plugins here first: a problem (a missing checkpoint, a bad option) is reported as it is,
   // not as an error from inside a worker thread.
-  await Promise.all([ctx.plugins.create('policy', players.policy), ctx.plugins.create('answerer', players.answerer)]);
+  const [policy, answerer] = await Promise.all([ctx.plugins.create('policy', players.policy), ctx.plugins.create('answerer', players.answerer)]);
+  const waiting = await waitingPlayers(players.policy, players.answerer);
   const acc = new OutcomeAccumulator(experiment.game.max_questions, domain.candidates.map((c) => c.id));
   const done = new Set<number>();
+  let firstError: string | undefined;
   for (const g of played) {
     acc.add(g);
     done.add(g.game);
   }
-  progress.start(`${stageName} ${players.policy.label}`, specs.length);
+  progress.start(`${stage.name} ${players.policy.label}`, specs.length);
   // a resumed stage starts from the games it kept, not from zero
   if (acc.count > 0) progress.update(acc.count, { success: acc.successSoFar });
-  const completed = await playInBatches(pool, { stage: stageName, setup: ctx.setup, ...players, reward: experiment.reward }, specs.filter((s) => !done.has(s.game)), {
-    stop: signals.stop,
-    onResult(result) {
-      out.write(result.jsonl);
-      acc.addPacked(result.summaries);
-      progress.update(acc.count, { success: acc.successSoFar });
-    },
-  });
+  const todo = specs.filter((s) => !done.has(s.game));
+  const onResult = (result: PlayResult) => {
+    out.write(result.jsonl);
+    acc.addPacked(result.summaries);
+    firstError ??= result.errors?.[0];
+    progress.update(acc.count, { success: acc.successSoFar });
+    if (acc.errorCount > stage.max_error_rate * specs.length) throw errorRateExceeded(stage, players.policy.label, acc.errorCount, acc.count, specs.length, firstError!);
+  };
+  let completed: boolean;
+  if (waiting.policy || waiting.answerer) {
+    const playing = { domain, rules: experiment.game, policy, answerer, policyLabel: players.policy.label, answererLabel: players.answerer.label };
+    completed = await playWaiting(todo, {
+      stage: stage.name,
+      players: playing,
+      reward: await ctx.plugins.create('reward', experiment.reward),
+      rewardLabel: experiment.reward.label,
+      concurrency: concurrencyOf(stage.name, waiting, playing),
+      tolerate: waiting,
+      onResult,
+      stop: signals.stop,
+    });
+  } else {
+    completed = await playInBatches(pool, { stage: stage.name, setup: ctx.setup, ...players, reward: experiment.reward }, todo, { stop: signals.stop, onResult });
+  }
   progress.stop();
   return { completed, metrics: acc.metrics() };
 }

@@ -1,9 +1,11 @@
 import { STAGE_FILES } from '../../config/files.js';
 import type { TrainStage } from '../../config/types.js';
 import type { Trajectory } from '../../game/types.js';
-import { isTrainable, type PluginRef, type TrainEnv } from '../../plugins/types.js';
+import { isTrainable, type PluginRef, type Policy, type TrainablePolicy, type TrainEnv } from '../../plugins/types.js';
 import { deriveSeed } from '../../util/rng.js';
 import { playInBatches } from '../batches.js';
+import { concurrencyOf, playWaiting, waitingPlayers } from '../waiting.js';
+import type { PlayResult } from '../worker.js';
 import { StageError, type StageContext, type StageOutcome } from '../context.js';
 
 /** Thrown out of TrainEnv.play when Ctrl-C stops a round of games half way. */
@@ -36,6 +38,7 @@ export async function train(stage: TrainStage, ctx: StageContext): Promise<Stage
   let last: Record<string, number> = {};
   let total = 0;
   let stopped = false;
+  let player: Promise<Policy> | undefined;
   const env: TrainEnv = {
     domain,
     rules: experiment.game,
@@ -48,11 +51,34 @@ export async function train(stage: TrainStage, ctx: StageContext): Promise<Stage
     async play(specs, state, { temperature }) {
       const ref: PluginRef = { ...base, with: { ...base.with, temperature } };
       const games: Trajectory[] = [];
-      const completed = await playInBatches(pool, { stage: stage.name, setup: ctx.setup, policy: ref, answerer: experiment.answerer, reward: experiment.reward, trajectories: true, policyState: state }, specs, {
-        stop: signals.stop,
-        batchSize: Math.ceil(specs.length / (pool.workers * 2)),
-        onResult: (result) => void games.push(...result.trajectories!),
-      });
+      const onResult = (result: PlayResult) => void games.push(...result.trajectories!);
+      const waiting = await waitingPlayers(ref, experiment.answerer);
+      let completed: boolean;
+      if (waiting.policy || waiting.answerer) {
+        // one instance for the whole stage (a waiting policy may hold a client or a server), given each round's weights
+        player ??= ctx.plugins.fresh('policy', ref);
+        const [policy, answerer] = await Promise.all([player, ctx.plugins.create('answerer', experiment.answerer)]);
+        (policy as TrainablePolicy).importState(state);
+        const playing = { domain, rules: experiment.game, policy, answerer, policyLabel: ref.label, answererLabel: experiment.answerer.label };
+        completed = await playWaiting(specs, {
+          stage: stage.name,
+          players: playing,
+          reward: await ctx.plugins.create('reward', experiment.reward),
+          rewardLabel: experiment.reward.label,
+          concurrency: concurrencyOf(stage.name, waiting, playing),
+          // a failed game has no reward to learn from: training fails instead of guessing one
+          tolerate: { policy: false, answerer: false },
+          onResult,
+          stop: signals.stop,
+          trajectories: true,
+        });
+      } else {
+        completed = await playInBatches(pool, { stage: stage.name, setup: ctx.setup, policy: ref, answerer: experiment.answerer, reward: experiment.reward, trajectories: true, policyState: state }, specs, {
+          stop: signals.stop,
+          batchSize: Math.ceil(specs.length / (pool.workers * 2)),
+          onResult,
+        });
+      }
       if (!completed) throw new Stopped();
       return games;
     },

@@ -176,6 +176,7 @@ export async function trainDpo(net: Network, params: Float64Array, reference: Fl
 export async function trainGrpo(net: Network, params: Float64Array, reference: Float64Array, adam: Adam, encoder: StateEncoder, rules: Rules, games: readonly Trajectory[], advantages: Float64Array, o: GrpoTraining): Promise<Record<string, number>> {
   const examples: (State & GrpoStep)[] = [];
   games.forEach((game, g) => {
+    if (game.outcome === 'error') return; // a failed game was not played out: nothing to reinforce
     for (const s of steps(encoder, rules, game)) {
       const old = logSoftmax(net.forward(params, s.x).at(-1)!, s.legal, o.temperature);
       const ref = logSoftmax(net.forward(reference, s.x).at(-1)!, s.legal, o.temperature);
