@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { answerWord, ChatError, readAnswererChat, readMove, textOf, type ChatMessage } from '../game/chat.js';
 import type { Domain } from '../game/domain.js';
 import { moveToToolCall, readToolTurns, type ToolChatMessage } from '../game/tools.js';
-import type { Answer, GameView, Move, Rules, Turn } from '../game/types.js';
+import { answerOf, type Answer, type GameView, type Move, type Rules, type Turn } from '../game/types.js';
 import { PluginFactory, resolveRef, type RawRef } from '../plugins/factory.js';
 import type { Answerer, Policy } from '../plugins/types.js';
 import { deriveSeed, Rng } from '../util/rng.js';
@@ -203,7 +203,7 @@ function answering(domain: Domain, answerer: Answerer): Role {
     else {
       const asked = move.kind === 'question' ? move : { kind: 'question' as const, text: question };
       const seed = typeof request.seed === 'number' ? deriveSeed(request.seed, history.length) : deriveSeed(0, JSON.stringify(messages));
-      answer = await answerer.answer(asked, target, history, new Rng(seed));
+      answer = answerOf(await answerer.answer(asked, target, history, new Rng(seed)));
       if (answer !== 'yes' && answer !== 'no' && answer !== 'unknown') throw new Error(`the answerer answered ${JSON.stringify(answer)}; an answerer must return "yes", "no" or "unknown"`);
     }
     return { content: answerWord(answer) };
