@@ -173,6 +173,8 @@ export interface PluginContext {
   rules: Rules;
   /** Folder of the experiment file: relative paths in options resolve against it. */
   baseDir: string;
+  /** The run's directory while a run creates its plugins (a launched server logs there); absent outside a run. */
+  runDir?: string;
   /** Creates another plugin from a reference (how wrappers such as `noisy` build what they wrap). */
   create<K extends Kind>(kind: K, ref: PluginRef | string): Promise<Instances[K]>;
 }

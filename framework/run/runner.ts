@@ -3,6 +3,7 @@ import type { Experiment, Stage } from '../config/types.js';
 import { boundEfficiency, optimalBound } from '../game/bounds.js';
 import { fixed, formatTable, pct } from '../metrics/table.js';
 import { readGames } from '../data/games.js';
+import { stopAll } from '../llm/launches.js';
 import { PluginFactory } from '../plugins/factory.js';
 import type { StageContext, StageRunner, SummaryRow } from './context.js';
 import { GamePool, WorkerError, defaultWorkers } from './pool.js';
@@ -91,12 +92,15 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   try {
     return await runStages(experiment, run, workers, progress, options);
   } finally {
+    // the servers the plugins launched end with the run: completed, failed or interrupted
+    await stopAll();
     run.release();
   }
 }
 
 async function runStages(experiment: Experiment, run: RunDir, workers: number, progress: Progress, options: RunOptions): Promise<RunResult> {
   const factory = await PluginFactory.forDomain(experiment.domain, experiment.game, experiment.baseDir);
+  factory.context.runDir = run.path;
   const pool = new GamePool(workers, options.workerMemoryMb);
   const never = new AbortController().signal;
   let current: Stage | undefined;

@@ -1,0 +1,275 @@
+import { spawn } from 'node:child_process';
+import { appendFileSync, closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { request } from 'node:http';
+import { createServer } from 'node:net';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { packagePath } from '../util/paths.js';
+
+/**
+ * A server the run starts and stops (`twentyq serve`, `vllm serve`, `transformers serve`): its own
+ * process group, so that stopping it ends every process it started (vLLM's engine cores included),
+ * and so that the terminal's Ctrl-C reaches the run, which stops it in its own time, not the server.
+ * Its stdout and stderr go straight to a log file: the server writes there even while the run is busy,
+ * and what it said is what an error about it quotes.
+ */
+
+export interface LaunchSpec {
+  /**
+   * The command: a string runs through /bin/sh, argv runs as is. `{PORT}` is replaced by a free port;
+   * without it the server must print the URL it listens on ("listening on http://...", "running on ...").
+   * A first word `twentyq` is this installation's CLI (no global install needed).
+   */
+  command: string | readonly string[];
+  /** Polled until it answers 200: an absolute URL (`{PORT}` replaced) or a path on the server (`/health`); default <base_url>/models. */
+  ready_url?: string;
+  /** Seconds the server has to become ready. */
+  timeout_s: number;
+  /** Added to the environment the server inherits (never written to the log). */
+  env?: Record<string, string>;
+  /** Where its output goes (appended to). */
+  log: string;
+  /** Milliseconds between SIGTERM and SIGKILL when it is stopped (default 10 s). */
+  grace_ms?: number;
+}
+
+export interface LaunchedServer {
+  /** The base URL an OpenAI client takes, ending in /v1. */
+  base_url: string;
+  /** The server's pid, also its process group's id. */
+  pid: number;
+  /** The command as written, for messages. */
+  command: string;
+  log: string;
+  /**
+   * Rejects with a LaunchError (naming the command, with the last lines of its log) if the server
+   * exits without being stopped; never settles otherwise. Race requests against it.
+   */
+  died: Promise<never>;
+  /** The error `died` rejected with, once the server died. */
+  readonly failure: LaunchError | undefined;
+  /** Ends its whole process group: SIGTERM, then SIGKILL after the grace period. Idempotent. */
+  stop(): Promise<void>;
+  /** Its log's last lines since this launch. */
+  tail(lines?: number): string;
+}
+
+/** A launched server that would not start, or died. */
+export class LaunchError extends Error {}
+
+const DEFAULT_GRACE_MS = 10_000;
+const POLL_MS = 200;
+const TAIL_LINES = 20;
+/** The listening line servers print: twentyq serve and llama.cpp ("listening on"), uvicorn for vLLM and transformers ("running on"). */
+const LISTENING = /\b(?:listening|running) on (https?):\/\/(\[[^\]]+\]|[^\s/:]+):(\d+)(\/\S*)?/i;
+
+/** Starts the server and waits until it is ready; a server that exits first or is not ready in time is an error quoting its log. */
+export async function launchServer(spec: LaunchSpec): Promise<LaunchedServer> {
+  const command = display(spec.command);
+  const port = mentionsPort(spec) ? await freePort() : undefined;
+  const argv = commandLine(spec.command, port);
+  const logFd = openSync(spec.log, 'a');
+  const start = fstatSync(logFd).size;
+  appendFileSync(logFd, `[twentyq] ${new Date().toISOString()} launching: ${command}\n`);
+  const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, ...spec.env } });
+  closeSync(logFd);
+  // the run never waits on its server to exit: stop() or the exit hook ends it
+  child.unref();
+  const exited = new Promise<string>((resolve) => {
+    child.once('error', (error) => resolve(`could not be started (${error.message})`));
+    child.once('exit', (code, signal) => resolve(signal ? `was killed by ${signal}` : `exited with code ${code}`));
+  });
+  const pid = child.pid;
+  const tail = (lines = TAIL_LINES) => readTail(spec.log, start, lines);
+  const quote = (what: string) => new LaunchError(`launched server "${command}" ${what}; the last lines of its log ${spec.log}:\n${indent(tail())}`);
+  if (pid === undefined) throw quote(await exited);
+  note(spec.log, `pid ${pid}, its own process group (kill -- -${pid} stops it)`);
+  watchExit();
+
+  let stopping: Promise<void> | undefined;
+  const stop = () =>
+    (stopping ??= (async () => {
+      await endGroup(pid, spec.grace_ms ?? DEFAULT_GRACE_MS);
+      live.delete(pid);
+      note(spec.log, 'stopped');
+    })());
+  live.set(pid, stop);
+
+  let failure: LaunchError | undefined;
+  const died = new Promise<never>((_resolve, reject) => {
+    void exited.then((how) => {
+      if (stopping) return;
+      failure = quote(`${how} while the run was using it`);
+      reject(failure);
+    });
+  });
+  died.catch(() => {}); // a death nobody races is still seen through `failure` and the stage's errors
+
+  let base_url: string | undefined = port === undefined ? undefined : `http://127.0.0.1:${port}/v1`;
+  const deadline = Date.now() + spec.timeout_s * 1000;
+  try {
+    for (;;) {
+      base_url ??= listeningUrl(readFrom(spec.log, start));
+      if (base_url && (await answers200(readyUrl(spec.ready_url, base_url, port)))) break;
+      const outcome = await Promise.race([exited, sleep(POLL_MS, undefined)]);
+      if (outcome !== undefined) throw stopping ? new LaunchError(`launched server "${command}" was stopped before it was ready`) : quote(`${outcome} before it was ready`);
+      if (Date.now() > deadline) {
+        const waitedFor = base_url
+          ? `did not answer GET ${readyUrl(spec.ready_url, base_url, port)} with 200 within ${spec.timeout_s} s (a big model may need a longer launch.timeout_s)`
+          : `printed no "listening on URL" line within ${spec.timeout_s} s, and its command has no {PORT}: put {PORT} where it takes its port (e.g. --port {PORT})`;
+        throw quote(waitedFor);
+      }
+    }
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { base_url, pid, command, log: spec.log, died, stop, tail, get failure() { return failure; } };
+}
+
+function display(command: LaunchSpec['command']): string {
+  return typeof command === 'string' ? command : command.map((a) => (/^[\w@%+=:,./{}-]+$/.test(a) ? a : JSON.stringify(a))).join(' ');
+}
+
+function mentionsPort(spec: LaunchSpec): boolean {
+  return display(spec.command).includes('{PORT}');
+}
+
+const shellQuote = (s: string) => `'${s.replaceAll("'", `'\\''`)}'`;
+
+/** The argv to spawn: {PORT} filled in, a leading `twentyq` made this installation's CLI, a string run by sh. */
+function commandLine(command: LaunchSpec['command'], port: number | undefined): string[] {
+  const fill = (s: string) => (port === undefined ? s : s.replaceAll('{PORT}', String(port)));
+  const cli = [process.execPath, packagePath('bin', 'run.js')];
+  if (typeof command === 'string') return ['/bin/sh', '-c', fill(command).replace(/^\s*twentyq(?=\s|$)/, cli.map(shellQuote).join(' '))];
+  if (command.length === 0) throw new LaunchError('launch.command is empty: give the command line that starts the server');
+  const argv = command.map(fill);
+  return argv[0] === 'twentyq' ? [...cli, ...argv.slice(1)] : argv;
+}
+
+/** A port nothing listens on now: the OS picks it, then it is given back for the server to take. */
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as { port: number };
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The base URL from the server's listening line, a wildcard address made the loopback one. */
+function listeningUrl(output: string): string | undefined {
+  const m = LISTENING.exec(output);
+  if (!m) return undefined;
+  const host = m[2] === '0.0.0.0' ? '127.0.0.1' : m[2] === '[::]' ? '[::1]' : m[2];
+  const path = (m[4] ?? '').replace(/\/+$/, '');
+  return `${m[1]}://${host}:${m[3]}${path.endsWith('/v1') ? path : '/v1'}`;
+}
+
+function readyUrl(ready: string | undefined, base: string, port: number | undefined): string {
+  if (ready === undefined) return `${base}/models`;
+  const filled = port === undefined ? ready : ready.replaceAll('{PORT}', String(port));
+  return new URL(filled, base).href;
+}
+
+/** One readiness probe: a fresh connection (no pool to outlive the server), 200 or not. */
+function answers200(url: string): Promise<boolean> {
+  return new Promise((resolve) => {
+    const req = request(url, { agent: false, timeout: 2_000 }, (res) => {
+      res.resume();
+      resolve(res.statusCode === 200);
+    });
+    req.on('timeout', () => req.destroy());
+    req.on('error', () => resolve(false));
+    req.end();
+  });
+}
+
+/** Whether any process of the group is left. */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+function signalGroup(pgid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(-pgid, signal);
+  } catch {
+    // the group is gone already
+  }
+}
+
+/** SIGTERM to the group, SIGKILL to what is left after `graceMs`, then waits until no process of it is left. */
+async function endGroup(pgid: number, graceMs: number): Promise<void> {
+  signalGroup(pgid, 'SIGTERM');
+  const until = Date.now() + graceMs;
+  while (groupAlive(pgid) && Date.now() < until) await sleep(50);
+  if (!groupAlive(pgid)) return;
+  signalGroup(pgid, 'SIGKILL');
+  while (groupAlive(pgid)) await sleep(20);
+}
+
+/** The process groups launched and not yet stopped (starting, running or dead with leftovers), with their stop. */
+const live = new Map<number, () => Promise<void>>();
+
+/** Stops every server this process launched, those still starting included. */
+export async function stopLaunched(): Promise<void> {
+  await Promise.all([...live.values()].map((stop) => stop()));
+}
+
+let watching = false;
+
+/**
+ * The last resort: a process that exits (a second Ctrl-C, an uncaught error) cannot wait for a grace
+ * period, so whatever it launched is killed at once; no server outlives it. (A kill -9 of the process
+ * itself leaves the server: its log's first lines say how to stop it.)
+ */
+function watchExit(): void {
+  if (watching) return;
+  watching = true;
+  process.on('exit', () => {
+    for (const pgid of live.keys()) signalGroup(pgid, 'SIGKILL');
+  });
+}
+
+function note(log: string, text: string): void {
+  appendFileSync(log, `[twentyq] ${new Date().toISOString()} ${text}\n`);
+}
+
+const TAIL_BYTES = 64 * 1024;
+const SCAN_BYTES = 4 * 1024 * 1024;
+
+/** Up to `max` bytes of the log from `from` on (the file may have been rotated away: then nothing). */
+function readBytes(file: string, from: number, max: number, fromEnd: boolean): string {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch {
+    return '';
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const begin = fromEnd ? Math.max(from, size - max) : from;
+    const length = Math.max(0, Math.min(max, size - begin));
+    const buffer = Buffer.alloc(length);
+    readSync(fd, buffer, 0, length, begin);
+    return buffer.toString('utf8');
+  } finally {
+    closeSync(fd);
+  }
+}
+
+function readFrom(file: string, from: number): string {
+  return readBytes(file, from, SCAN_BYTES, false);
+}
+
+function readTail(file: string, from: number, lines: number): string {
+  const text = readBytes(file, from, TAIL_BYTES, true).replace(/\n+$/, '');
+  return text.split('\n').slice(-lines).join('\n');
+}
+
+function indent(text: string): string {
+  return text === '' ? '  (nothing)' : text.replace(/^/gm, '  ');
+}
