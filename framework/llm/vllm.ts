@@ -70,11 +70,22 @@ async function post(base_url: string, route: string, body: Record<string, string
   const url = new URL(`/v1/${route}`, base_url).href;
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body), ...(signal ? { signal } : {}) });
   const text = await res.text();
-  if (res.status === 404 || res.status === 405) {
+  if (res.ok) return text;
+  // a route that is not there is FastAPI's {"detail": ...}; vLLM's own refusals (an unknown adapter is a 404 too) carry a message
+  const { detail, message } = parseJson(text);
+  if ((res.status === 404 || res.status === 405) && detail !== undefined) {
     throw new Error(`${url} answered ${res.status}: this vLLM does not load adapters at runtime; start it with VLLM_ALLOW_RUNTIME_LORA_UPDATING=True and --enable-lora`);
   }
-  if (!res.ok) throw new Error(`${url} answered ${res.status}: ${text}`);
-  return text;
+  throw new Error(`${url} answered ${res.status}: ${typeof message === 'string' ? message : text}`);
+}
+
+function parseJson(text: string): { detail?: unknown; message?: unknown } {
+  try {
+    const value: unknown = JSON.parse(text);
+    return value && typeof value === 'object' ? value : {};
+  } catch {
+    return {};
+  }
 }
 
 /** Loads an adapter folder under a name requests can use as `model`; returns vLLM's message. */

@@ -1,0 +1,233 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import OpenAI from 'openai';
+import { renderPrompt, readMove } from '../../framework/game/chat.js';
+import { compileSchema } from '../../framework/config/schema.js';
+import { LaunchError, launchServer, type LaunchedServer, type LaunchSpec } from '../../framework/llm/launch.js';
+import { endpointFor, launch, LAUNCH_OPTIONS, stopAll } from '../../framework/llm/launches.js';
+import { animals90 } from '../helpers.js';
+
+// Real processes, real HTTP on 127.0.0.1 and the real openai client: `twentyq serve` (the built CLI)
+// launched as a server, and small node servers that misbehave in the ways launched servers do.
+const tmp = () => mkdtempSync(join(tmpdir(), 'twentyq-launch-'));
+const SERVE = ['node', 'bin/run.js', 'serve', '--port', '{PORT}'];
+const spec = (command: LaunchSpec['command'], more: Partial<LaunchSpec> = {}): LaunchSpec => ({ command, timeout_s: 60, log: join(tmp(), 'server.log'), ...more });
+
+const launched: LaunchedServer[] = [];
+async function start(s: LaunchSpec): Promise<LaunchedServer> {
+  const server = await launchServer(s);
+  launched.push(server);
+  return server;
+}
+afterAll(async () => {
+  await Promise.all(launched.map((s) => s.stop()));
+  await stopAll();
+});
+
+/** Whether any process of the group is left (a zombie not yet reaped counts until it is). */
+function groupAlive(pgid: number): boolean {
+  try {
+    process.kill(-pgid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One move of a game asked of the server with the openai client, as the `api` policy asks it. */
+async function firstMove(base_url: string): Promise<string> {
+  const client = new OpenAI({ baseURL: base_url, apiKey: 'unused', maxRetries: 0 });
+  const domain = animals90();
+  const completion = await client.chat.completions.create({ model: 'infogain', messages: renderPrompt(domain, { max_questions: 20, wrong_guess: 'continue' }, []) as OpenAI.Chat.ChatCompletionMessageParam[] });
+  const text = completion.choices[0]!.message.content!;
+  expect(readMove(text, domain).kind).toBe('question');
+  return text;
+}
+
+describe('a launched server', () => {
+  it('starts `twentyq serve` on a free port, answers a chat completion, and stop() ends its whole process group', async () => {
+    // a helper process in the same group, as vLLM's engine cores are
+    const s = spec(`sleep 600 & echo "helper $!"; exec ${SERVE.join(' ')}`);
+    const server = await start(s);
+    expect(server.base_url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/v1$/);
+    await firstMove(server.base_url);
+    const helper = Number(/helper (\d+)/.exec(readFileSync(s.log, 'utf8'))![1]);
+    expect(alive(helper)).toBe(true);
+    expect(groupAlive(server.pid)).toBe(true);
+    await Promise.all([server.stop(), server.stop()]);
+    expect(groupAlive(server.pid)).toBe(false);
+    expect(alive(helper)).toBe(false);
+    await server.stop(); // idempotent
+    expect(server.failure).toBeUndefined();
+    const log = readFileSync(s.log, 'utf8');
+    expect(log).toContain(`pid ${server.pid}, its own process group`);
+    expect(log).toContain('twentyq serve: stopped (SIGTERM)');
+    expect(log.trimEnd().endsWith('stopped')).toBe(true);
+  });
+
+  it('takes the URL from the server\'s "listening on" line when the command has no {PORT} (twentyq serve --port 0)', async () => {
+    const server = await start(spec('twentyq serve --port 0'));
+    const printed = /listening on (\S+)/.exec(server.tail())![1];
+    expect(server.base_url).toBe(printed);
+    await firstMove(server.base_url);
+  });
+
+  it('a server that exits at once is an error with the last lines of its log', async () => {
+    const s = spec(['node', '-e', 'console.log("loading the model"); console.error("CUDA out of memory"); process.exit(3)']);
+    const error = await launchServer(s).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LaunchError);
+    const message = (error as Error).message;
+    expect(message).toContain('exited with code 3 before it was ready');
+    expect(message).toContain(`the last lines of its log ${s.log}`);
+    expect(message).toContain('  CUDA out of memory');
+    expect(message).toContain('  loading the model');
+  });
+
+  it('a server that never answers 200 in time is an error naming the URL, and is stopped', async () => {
+    const s = spec(['node', '-e', 'require("http").createServer((q, s) => { s.statusCode = 503; s.end(); }).listen(Number(process.argv[1]), "127.0.0.1")', '{PORT}'], { timeout_s: 1 });
+    const error = await launchServer(s).catch((e: unknown) => e);
+    expect((error as Error).message).toMatch(/did not answer GET http:\/\/127\.0\.0\.1:\d+\/v1\/models with 200 within 1 s/);
+    const pid = Number(/pid (\d+)/.exec(readFileSync(s.log, 'utf8'))![1]);
+    expect(groupAlive(pid)).toBe(false);
+  });
+
+  it('without {PORT} and without a listening line, the timeout says where to put {PORT}', async () => {
+    const error = await launchServer(spec(['node', '-e', 'setInterval(() => {}, 1000)'], { timeout_s: 1 })).catch((e: unknown) => e);
+    expect((error as Error).message).toContain('printed no "listening on URL" line within 1 s, and its command has no {PORT}: put {PORT} where it takes its port');
+  });
+
+  it('a server killed while in use rejects `died` with the command and its log', async () => {
+    const server = await start(spec(SERVE));
+    process.kill(server.pid, 'SIGKILL');
+    const error = await server.died.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(LaunchError);
+    const message = (error as Error).message;
+    expect(message).toContain(`launched server "${SERVE.join(' ')}" was killed by SIGKILL while the run was using it`);
+    expect(message).toContain('twentyq serve: listening on');
+    expect(server.failure).toBe(error);
+  });
+
+  it('a server that ignores SIGTERM is killed after the grace period', async () => {
+    const s = spec(['node', '-e', 'process.on("SIGTERM", () => {}); require("http").createServer((q, s) => s.end("{}")).listen(Number(process.argv[1]), "127.0.0.1")', '{PORT}'], { grace_ms: 300 });
+    const server = await start(s);
+    const started = Date.now();
+    await server.stop();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(300);
+    expect(groupAlive(server.pid)).toBe(false);
+    expect(server.failure).toBeUndefined();
+  });
+
+  it('waits for a /health ready URL resolved on the server', async () => {
+    const body = 'require("http").createServer((q, s) => { s.statusCode = q.url === "/health" ? 200 : 500; s.end(); }).listen(Number(process.argv[1]), "127.0.0.1")';
+    const server = await start(spec(['node', '-e', body, '{PORT}'], { ready_url: '/health' }));
+    expect(server.base_url).toMatch(/\/v1$/);
+  });
+});
+
+describe('the registry of launched servers', () => {
+  it('the same launch is one server; another environment is another; stopAll ends them all', async () => {
+    const log = join(tmp(), 'a.log');
+    const [a, b] = await Promise.all([launch(SERVE, log), launch(SERVE, join(tmp(), 'b.log'))]);
+    expect(b).toBe(a);
+    const c = await launch({ command: SERVE, env: { SOMETHING: '1' } }, join(tmp(), 'c.log'));
+    expect(c.pid).not.toBe(a.pid);
+    await stopAll();
+    expect(groupAlive(a.pid)).toBe(false);
+    expect(groupAlive(c.pid)).toBe(false);
+    // a later run launches afresh
+    const d = await launch(SERVE, log);
+    expect(d.pid).not.toBe(a.pid);
+    await stopAll();
+  });
+
+  it('endpointFor: base_url as given without launch; the launched server, logging to servers/<label>.log in the run directory, with it', async () => {
+    expect(await endpointFor({ base_url: 'https://api.example.com/v1' }, undefined, 'api')).toEqual({ base_url: 'https://api.example.com/v1' });
+    const runDir = tmp();
+    const { base_url, server } = await endpointFor({ base_url: 'https://api.example.com/v1', launch: SERVE.join(' ') }, runDir, 'api(model=Qwen/Qwen3-4B)');
+    expect(base_url).toBe(server!.base_url);
+    expect(server!.log).toBe(join(runDir, 'servers', 'api_model_Qwen_Qwen3-4B_.log'));
+    expect(readFileSync(server!.log, 'utf8')).toContain('launching: node bin/run.js serve --port {PORT}');
+    await stopAll();
+    expect(groupAlive(server!.pid)).toBe(false);
+  });
+
+  it('the launch option: a command, a list, or an object with timeout_s filled in; anything else refused', () => {
+    const validate = compileSchema({ type: 'object', additionalProperties: false, properties: { ...LAUNCH_OPTIONS.properties } });
+    for (const launch of ['vllm serve m --port {PORT}', ['vllm', 'serve', 'm']]) expect(validate({ launch })).toBe(true);
+    const options = { launch: { command: 'twentyq serve --port {PORT}', ready_url: '/health', env: { HF_HOME: '/data' } } };
+    expect(validate(options)).toBe(true);
+    expect(options.launch).toMatchObject({ timeout_s: 120 });
+    for (const launch of ['', [], { ready_url: '/health' }, { command: 'x', timeout_s: 0 }, { command: 'x', env: { A: 1 } }, { command: 'x', port: 8000 }, 42]) {
+      expect(validate({ launch }), JSON.stringify(launch)).toBe(false);
+    }
+  });
+});
+
+describe('a run stops the servers its plugins launched (the CLI, a fixture policy behind `twentyq serve`)', () => {
+  // see test/fixtures/launching.yaml and plugins/launching.js
+  const env = { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' };
+
+  function run(out: string, ...set: string[]) {
+    const child = spawn(process.execPath, ['bin/run.js', 'run', 'test/fixtures/launching.yaml', '--out', out, '--workers', '1', '--progress', 'none', ...set.flatMap((s) => ['--set', s])], { env });
+    let stderr = '';
+    child.stderr.on('data', (d) => (stderr += String(d)));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    return { child, exited, stderr: () => stderr };
+  }
+  /** The server's log, once the server is up, and its pid. */
+  async function serverOf(out: string): Promise<{ log: string; pid: number }> {
+    for (;;) {
+      const parent = join(out, 'launching');
+      const [id] = existsSync(parent) ? readdirSync(parent) : [];
+      const log = id && join(parent, id, 'servers', 'served.log');
+      if (log && existsSync(log) && readFileSync(log, 'utf8').includes('listening on')) return { log, pid: Number(/pid (\d+)/.exec(readFileSync(log, 'utf8'))![1]) };
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+
+  it('at the end of a completed run', async () => {
+    const out = tmp();
+    const { exited } = run(out);
+    expect(await exited).toBe(0);
+    const { log, pid } = await serverOf(out);
+    expect(groupAlive(pid)).toBe(false);
+    expect(readFileSync(log, 'utf8')).toContain('twentyq serve: stopped (SIGTERM) after');
+  });
+
+  it('when the run fails', async () => {
+    const out = tmp();
+    const { exited, stderr } = run(out, 'stages.0.evaluate.policies.0.with.fail=true');
+    expect(await exited).toBe(1);
+    expect(stderr()).toContain('this fixture fails every move');
+    const { log, pid } = await serverOf(out);
+    expect(groupAlive(pid)).toBe(false);
+    expect(readFileSync(log, 'utf8')).toContain('twentyq serve: stopped (SIGTERM) after');
+  });
+
+  it('after Ctrl-C, and after a second Ctrl-C that exits at once', async () => {
+    for (const presses of [1, 2]) {
+      const out = tmp();
+      const { child, exited } = run(out, 'stages.0.evaluate.games=900', 'stages.0.evaluate.policies.0.with.latency_ms=20');
+      const { log, pid } = await serverOf(out);
+      child.kill('SIGINT');
+      if (presses === 2) child.kill('SIGINT');
+      expect(await exited).toBe(130);
+      // the exit hook of a second Ctrl-C signals without waiting: the group is gone moments later
+      for (let i = 0; i < 100 && groupAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+      expect(groupAlive(pid), `${presses} Ctrl-C`).toBe(false);
+      // the first Ctrl-C lets the run end and stop its server; the second leaves no time but for SIGKILL
+      expect(readFileSync(log, 'utf8').includes('twentyq serve: stopped (SIGTERM) after'), `${presses} Ctrl-C`).toBe(presses === 1);
+    }
+  });
+});
