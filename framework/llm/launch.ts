@@ -68,8 +68,9 @@ export async function launchServer(spec: LaunchSpec): Promise<LaunchedServer> {
   const port = mentionsPort(spec) ? await freePort() : undefined;
   const argv = commandLine(spec.command, port);
   const logFd = openSync(spec.log, 'a');
-  const start = fstatSync(logFd).size;
   appendFileSync(logFd, `[twentyq] ${new Date().toISOString()} launching: ${command}\n`);
+  // what this launch's server says starts here: an earlier launch's lines (a resumed run) are not its own
+  const start = fstatSync(logFd).size;
   const child = spawn(argv[0]!, argv.slice(1), { detached: true, stdio: ['ignore', logFd, logFd], env: { ...process.env, ...spec.env } });
   closeSync(logFd);
   // the run never waits on its server to exit: stop() or the exit hook ends it

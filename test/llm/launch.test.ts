@@ -218,10 +218,15 @@ describe('a run stops the servers its plugins launched (the CLI, a fixture polic
   it('after Ctrl-C, and after a second Ctrl-C that exits at once', async () => {
     for (const presses of [1, 2]) {
       const out = tmp();
-      const { child, exited } = run(out, 'stages.0.evaluate.games=900', 'stages.0.evaluate.policies.0.with.latency_ms=20');
+      // twice: requests that outlast the first Ctrl-C by seconds, so that the second comes while the run still waits
+      const slow = presses === 1 ? ['latency_ms=20'] : ['latency_ms=3000', 'deaf=true'];
+      const { child, exited, stderr } = run(out, 'stages.0.evaluate.games=900', ...slow.map((s) => `stages.0.evaluate.policies.0.with.${s}`));
       const { log, pid } = await serverOf(out);
       child.kill('SIGINT');
-      if (presses === 2) child.kill('SIGINT');
+      if (presses === 2) {
+        while (!stderr().includes('interrupting (SIGINT)')) await new Promise((r) => setTimeout(r, 20));
+        child.kill('SIGINT');
+      }
       expect(await exited).toBe(130);
       // the exit hook of a second Ctrl-C signals without waiting: the group is gone moments later
       for (let i = 0; i < 100 && groupAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
