@@ -50,7 +50,7 @@ export function samples(request: { temperature?: number | null }): boolean {
  * sampled request also the game's seed and turn. Returns undefined for a sampled request without a
  * position: it cannot be told apart from its twins, so it is never cached.
  */
-export function cacheKey(baseUrl: string, request: { model: string; temperature?: number | null }, position?: GamePosition): string | undefined {
+export function cacheKey<R extends { model: string; temperature?: number | null }>(baseUrl: string, request: R, position?: GamePosition): string | undefined {
   const sampled = samples(request);
   if (sampled && position === undefined) return undefined;
   const keyed = { v: 1, endpoint: baseUrl.replace(/\/+$/, ''), request, ...(sampled && { position: { seed: position!.seed, turn: position!.turn } }) };
