@@ -80,7 +80,7 @@ export function classify(error: unknown): Failure {
   if (error instanceof APIConnectionError) {
     // timeouts, resets, refused connections (a server still starting): all transient
     const cause = (error.cause as { cause?: { code?: string; message?: string } } | undefined)?.cause;
-    const detail = cause?.code ?? cause?.message;
+    const detail = cause?.message ?? cause?.code;
     return { retry: true, message: detail ? `${error.message} (${detail})` : error.message };
   }
   if (error instanceof APIError && error.status !== undefined) {

@@ -66,6 +66,13 @@ describe('endpoint client: retries', () => {
     expect(!r.ok && r.error).toBe(`endpoint ${server.url}, model test-model: 503 engine overloaded (gave up after 3 attempts)`);
   });
 
+  it('a connection reset on every attempt fails with what the socket said', async () => {
+    server.always = { do: 'reset' };
+    const r = await endpoint().chat(REQUEST, { ...CALL, max_retries: 1 });
+    expect(server.received).toHaveLength(2);
+    expect(!r.ok && r.error).toBe(`endpoint ${server.url}, model test-model: Connection error. (other side closed) (gave up after 2 attempts)`);
+  });
+
   it('a timed-out request is retried, and fails as a timeout when it never answers', async () => {
     server.always = { do: 'hang' };
     const r = await endpoint().chat(REQUEST, { timeout: 0.1, max_retries: 1 });
@@ -254,6 +261,20 @@ describe('endpoint client: cache', () => {
     expect(server.received).toHaveLength(1);
     expect(results.filter((r) => r.cached)).toHaveLength(4);
     expect(new Set(results.map((r) => r.ok && r.text)).size).toBe(1);
+  });
+
+  it('when the caller of a shared request aborts it, the one waiting on it asks itself', async () => {
+    const e = endpoint({ cache });
+    server.next.push({ do: 'hang' });
+    const request = { ...REQUEST, messages: [{ role: 'user' as const, content: 'first aborts' }] };
+    const controller = new AbortController();
+    const first = e.chat(request, { ...CALL, signal: controller.signal });
+    const second = e.chat(request, CALL);
+    await new Promise((r) => setTimeout(r, 50));
+    controller.abort(new Error('first gone'));
+    await expect(first).rejects.toThrow('first gone');
+    expect(await second).toMatchObject({ ok: true, cached: false, attempts: 1 });
+    expect(server.received).toHaveLength(2);
   });
 
   it('failures are not cached', async () => {
