@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ResponseCache } from '../../framework/llm/cache.js';
-import { Endpoints, type CallOptions, type ChatRequest, type LayerSettings } from '../../framework/llm/client.js';
+import { callOptions, chatRequest, Endpoints, type CallOptions, type ChatRequest, type ChatTool, type LayerSettings } from '../../framework/llm/client.js';
+import type { EndpointOptions } from '../../framework/llm/options.js';
 import { RetryBudget, type Backoff } from '../../framework/llm/retry.js';
 import { UsageLedger } from '../../framework/llm/usage.js';
 import { FakeEndpoint, USAGE } from './fake-endpoint.js';
@@ -13,6 +14,8 @@ const SENTINEL = 'sk-SENTINEL-7f3a9c-never-write-me';
 const FAST: Backoff = { baseMs: 5, capMs: 20, maxRetryAfterMs: 5_000 };
 const REQUEST: ChatRequest = { model: 'test-model', messages: [{ role: 'user', content: 'Is it a mammal?' }], temperature: 0 };
 const CALL: CallOptions = { timeout: 5, max_retries: 4 };
+/** What ajv fills in from ENDPOINT_OPTIONS (test/llm/usage.test.ts checks those defaults). */
+const ENDPOINT_DEFAULTS: Omit<EndpointOptions, 'model'> = { base_url: 'https://api.openai.com/v1', api_key_env: 'OPENAI_API_KEY', timeout: 120, max_retries: 6, concurrency: 64 };
 
 let server: FakeEndpoint;
 beforeAll(async () => {
@@ -30,11 +33,23 @@ function endpoint(settings: Partial<LayerSettings> = {}, limits: { concurrency?:
   return layer.get({ base_url: server.url, api_key_env: 'TEST_KEY', concurrency: 16, ...limits });
 }
 
+describe('endpoint client: requests', () => {
+  it('sends the options as the request body, extra_body merged in, and returns tool calls', async () => {
+    const options = { ...ENDPOINT_DEFAULTS, model: 'qwen3', temperature: 0, seed: 7, extra_body: { chat_template_kwargs: { enable_thinking: false } } };
+    const tools: ChatTool[] = [{ type: 'function', function: { name: 'ask', parameters: { type: 'object', properties: { question: { type: 'string' } } } } }];
+    const request = chatRequest(options, [{ role: 'user', content: 'Your move.' }], tools);
+    expect(callOptions(options)).toEqual({ timeout: 120, max_retries: 6 });
+    const r = await endpoint().chat(request, callOptions(options));
+    expect(server.received[0]!.body).toEqual({ model: 'qwen3', messages: [{ role: 'user', content: 'Your move.' }], tools, temperature: 0, seed: 7, chat_template_kwargs: { enable_thinking: false }, stream: false });
+    expect(r).toMatchObject({ ok: true, text: '', finish_reason: 'tool_calls', tool_calls: [{ id: expect.stringMatching(/^call-\d+$/), type: 'function', function: { name: 'ask', arguments: expect.stringMatching(/^\{"question":"Is it \d+\?"\}$/) } }] });
+  });
+});
+
 describe('endpoint client: retries', () => {
   it('retries 500, 503, a reset connection and a 429, then answers; the server saw every attempt', async () => {
     server.next.push({ do: 'status', status: 500 }, { do: 'status', status: 503 }, { do: 'reset' }, { do: 'status', status: 429 });
     const r = await endpoint().chat(REQUEST, CALL);
-    expect(r).toMatchObject({ ok: true, text: 'reply 1', attempts: 5, cached: false, usage: USAGE, finish_reason: 'stop', model: 'test-model' });
+    expect(r).toMatchObject({ ok: true, text: expect.stringMatching(/^reply \d+$/), attempts: 5, cached: false, usage: USAGE, finish_reason: 'stop', model: 'test-model' });
     expect(server.received).toHaveLength(5);
     expect(server.received[0]!.authorization).toBe(`Bearer ${SENTINEL}`);
   });
@@ -275,6 +290,18 @@ describe('endpoint client: cache', () => {
     await expect(first).rejects.toThrow('first gone');
     expect(await second).toMatchObject({ ok: true, cached: false, attempts: 1 });
     expect(server.received).toHaveLength(2);
+  });
+
+  it('tool calls are stored and come back from the cache', async () => {
+    const e = endpoint({ cache });
+    const tools: ChatTool[] = [{ type: 'function', function: { name: 'guess', parameters: { type: 'object' } } }];
+    const request = { ...REQUEST, messages: [{ role: 'user' as const, content: 'tools' }], tools };
+    const first = await e.chat(request, CALL);
+    const second = await e.chat(request, CALL);
+    expect(server.received).toHaveLength(1);
+    expect(second).toMatchObject({ cached: true, finish_reason: 'tool_calls' });
+    expect(second.ok && second.tool_calls).toEqual(first.ok && first.tool_calls);
+    expect(second.ok && second.tool_calls[0]!.function.name).toBe('guess');
   });
 
   it('failures are not cached', async () => {

@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 
 /**
  * A small OpenAI-protocol server on 127.0.0.1 for the endpoint-layer tests: POST /v1/chat/completions
- * answers `reply <n>` (n counts the answered requests) with a fixed usage, unless told to fail. Every
+ * answers `reply <n>` (n counts the answered requests), or a call of the first tool when tools are
+ * offered, with a fixed usage, unless told to fail. Every
  * request that reaches it is recorded, failed ones included, so tests count what the server saw.
  */
 
@@ -18,6 +19,16 @@ export interface Received {
   at: number;
   authorization: string | undefined;
   body: Record<string, unknown>;
+}
+
+interface Tool {
+  function: { name: string };
+}
+
+/** With tools offered, the reply calls the first one (as vLLM and `transformers serve` return tool calls). */
+function toolChoice(n: number, tools: Tool[]) {
+  const call = { id: `call-${n}`, type: 'function', function: { name: tools[0]!.function.name, arguments: JSON.stringify({ question: `Is it ${n}?` }) } };
+  return { index: 0, finish_reason: 'tool_calls', message: { role: 'assistant', content: null, tool_calls: [call] } };
 }
 
 export const USAGE = { prompt_tokens: 40, completion_tokens: 6 };
@@ -76,7 +87,7 @@ export class FakeEndpoint {
             object: 'chat.completion',
             created: 0,
             model: body.model,
-            choices: [{ index: 0, finish_reason: 'stop', message: { role: 'assistant', content: `reply ${n}` } }],
+            choices: [Array.isArray(body.tools) ? toolChoice(n, body.tools as Tool[]) : { index: 0, finish_reason: 'stop', message: { role: 'assistant', content: `reply ${n}` } }],
             usage: { ...USAGE, total_tokens: USAGE.prompt_tokens + USAGE.completion_tokens },
           }),
         );
