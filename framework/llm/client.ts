@@ -180,35 +180,37 @@ export class Endpoint {
   /** Sends one chat request, or answers it from the cache. Rejects only when `call.signal` aborts. */
   async chat(request: ChatRequest, call: CallOptions): Promise<ChatResult> {
     call.signal?.throwIfAborted();
-    const key = this.layer.cache ? cacheKey(this.baseUrl, request, call.position) : undefined;
-    let result: ChatResult;
-    const stored = key === undefined ? undefined : this.layer.cache!.get(key);
-    const shared = key === undefined ? undefined : this.inFlight.get(key);
-    if (stored !== undefined) {
-      result = { ok: true, ...stored, tool_calls: stored.tool_calls as ToolCall[], attempts: 0, latency_ms: 0, cached: true };
-    } else if (shared !== undefined) {
-      result = await this.follow(shared, request, call);
-    } else {
-      const asked = this.ask(request, call, key);
-      if (key !== undefined) {
-        this.inFlight.set(key, asked);
-        // the entry goes when the request settles, however it settles; the caller sees the rejection itself
-        asked.then(() => this.inFlight.delete(key), () => this.inFlight.delete(key));
-      }
-      result = await asked;
-    }
+    const result = await this.answer(request, call);
     this.account(call, result);
     return call.price === undefined ? result : { ...result, cost: result.cached ? 0 : costOf(result.usage, call.price) };
   }
 
-  /** Waits for the identical request in flight; asks itself if that one's caller aborted it. */
+  /** From the cache, from an identical request in flight, or from the server. */
+  private async answer(request: ChatRequest, call: CallOptions): Promise<ChatResult> {
+    const key = this.layer.cache ? cacheKey(this.baseUrl, request, call.position) : undefined;
+    if (key === undefined) return this.ask(request, call, undefined);
+    const stored = this.layer.cache!.get(key);
+    if (stored !== undefined) return { ok: true, ...stored, tool_calls: stored.tool_calls as ToolCall[], attempts: 0, latency_ms: 0, cached: true };
+    const shared = this.inFlight.get(key);
+    if (shared !== undefined) return this.follow(shared, request, call);
+    const asked = this.ask(request, call, key);
+    this.inFlight.set(key, asked);
+    // the entry goes when the request settles, however it settles; the caller sees the rejection itself
+    asked.then(
+      () => this.inFlight.delete(key),
+      () => this.inFlight.delete(key),
+    );
+    return asked;
+  }
+
+  /** Waits for the identical request in flight; asks again if that one's caller aborted it. */
   private async follow(shared: Promise<ChatResult>, request: ChatRequest, call: CallOptions): Promise<ChatResult> {
     try {
       const r = await raceAbort(shared, call.signal);
       return r.ok ? { ...r, attempts: 0, latency_ms: 0, cached: true } : { ...r, attempts: 0 };
     } catch (error) {
       if (call.signal?.aborted) throw error;
-      return this.chat(request, call);
+      return this.answer(request, call);
     }
   }
 

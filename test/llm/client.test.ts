@@ -279,17 +279,19 @@ describe('endpoint client: cache', () => {
   });
 
   it('when the caller of a shared request aborts it, the one waiting on it asks itself', async () => {
-    const e = endpoint({ cache });
+    const ledger = new UsageLedger();
+    const e = endpoint({ cache, ledger });
     server.next.push({ do: 'hang' });
     const request = { ...REQUEST, messages: [{ role: 'user' as const, content: 'first aborts' }] };
     const controller = new AbortController();
     const first = e.chat(request, { ...CALL, signal: controller.signal });
-    const second = e.chat(request, CALL);
+    const second = e.chat(request, { ...CALL, stage: 's', label: 'second' });
     await new Promise((r) => setTimeout(r, 50));
     controller.abort(new Error('first gone'));
     await expect(first).rejects.toThrow('first gone');
     expect(await second).toMatchObject({ ok: true, cached: false, attempts: 1 });
     expect(server.received).toHaveLength(2);
+    expect(ledger.figures('s').second).toMatchObject({ calls: 1, requests: 1 });
   });
 
   it('tool calls are stored and come back from the cache', async () => {
