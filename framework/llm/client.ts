@@ -116,8 +116,11 @@ const NO_KEY = 'no-key';
  */
 export class Endpoints {
   private readonly endpoints = new Map<string, Endpoint>();
+  readonly #settings: LayerSettings;
 
-  constructor(private readonly settings: LayerSettings) {}
+  constructor(settings: LayerSettings) {
+    this.#settings = settings;
+  }
 
   /**
    * The endpoint's client. Limits belong to the endpoint, not to a plugin: when plugins that share it
@@ -128,14 +131,14 @@ export class Endpoints {
     const id = `${baseUrl} ${settings.api_key_env ?? ''}`;
     let endpoint = this.endpoints.get(id);
     if (endpoint === undefined) {
-      const env = this.settings.env ?? process.env;
+      const env = this.#settings.env ?? process.env;
       const key = settings.api_key_env === null ? NO_KEY : env[settings.api_key_env];
       if (!key) {
         throw new Error(
           `endpoint ${baseUrl}: no API key: set the environment variable ${settings.api_key_env} (or name another one with api_key_env; api_key_env: null for a local server that takes no key)`,
         );
       }
-      endpoint = new Endpoint(baseUrl, key, limitsOf(settings), this.settings);
+      endpoint = new Endpoint(baseUrl, key, limitsOf(settings), this.#settings);
       this.endpoints.set(id, endpoint);
     } else {
       endpoint.limiter.tighten(limitsOf(settings));
@@ -155,21 +158,26 @@ function estimateTokens(request: ChatRequest): number {
 
 export class Endpoint {
   readonly limiter: RateLimiter;
-  private readonly client: OpenAI;
+  // #private: neither JSON.stringify nor console.log of an endpoint shows the key (the client holds it, a test's env too)
+  readonly #client: OpenAI;
+  readonly #key: string;
+  readonly #layer: LayerSettings;
   private readonly budget: RetryBudget;
   /** Identical requests in flight: the later ones wait for the first instead of paying again. */
   private readonly inFlight = new Map<string, Promise<ChatResult>>();
 
   constructor(
     readonly baseUrl: string,
-    private readonly key: string,
+    key: string,
     limits: Limits,
-    private readonly layer: LayerSettings,
+    layer: LayerSettings,
   ) {
+    this.#key = key;
+    this.#layer = layer;
     this.limiter = new RateLimiter(limits);
     this.budget = layer.budget?.() ?? new RetryBudget();
     // maxRetries 0: the layer's retry policy is the only one
-    this.client = new OpenAI({ baseURL: baseUrl, apiKey: key, maxRetries: 0 });
+    this.#client = new OpenAI({ baseURL: baseUrl, apiKey: key, maxRetries: 0 });
   }
 
   /** Retries left in the endpoint's budget. */
@@ -187,9 +195,9 @@ export class Endpoint {
 
   /** From the cache, from an identical request in flight, or from the server. */
   private async answer(request: ChatRequest, call: CallOptions): Promise<ChatResult> {
-    const key = this.layer.cache ? cacheKey(this.baseUrl, request, call.position) : undefined;
+    const key = this.#layer.cache ? cacheKey(this.baseUrl, request, call.position) : undefined;
     if (key === undefined) return this.ask(request, call, undefined);
-    const stored = this.layer.cache!.get(key);
+    const stored = this.#layer.cache!.get(key);
     if (stored !== undefined) return { ok: true, ...stored, tool_calls: stored.tool_calls as ToolCall[], attempts: 0, latency_ms: 0, cached: true };
     const shared = this.inFlight.get(key);
     if (shared !== undefined) return this.follow(shared, request, call);
@@ -224,7 +232,7 @@ export class Endpoint {
         let used: number | undefined;
         try {
           const start = performance.now();
-          const completion = await this.client.chat.completions.create({ ...body, ...extra_body, stream: false } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, {
+          const completion = await this.#client.chat.completions.create({ ...body, ...extra_body, stream: false } as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming, {
             signal: call.signal,
             timeout: call.timeout * 1000,
           });
@@ -235,7 +243,7 @@ export class Endpoint {
           permit.release(used);
         }
       },
-      { maxRetries: call.max_retries, budget: this.budget, backoff: this.layer.backoff ?? DEFAULT_BACKOFF, signal: call.signal },
+      { maxRetries: call.max_retries, budget: this.budget, backoff: this.#layer.backoff ?? DEFAULT_BACKOFF, signal: call.signal },
     );
     const zero = { prompt_tokens: 0, completion_tokens: 0 };
     if (outcome.value === undefined) {
@@ -258,13 +266,13 @@ export class Endpoint {
       usage: { prompt_tokens: outcome.value.usage?.prompt_tokens ?? 0, completion_tokens: outcome.value.usage?.completion_tokens ?? 0 },
       ...(reasoning != null && { reasoning }),
     };
-    if (key !== undefined) this.layer.cache!.set(key, response);
+    if (key !== undefined) this.#layer.cache!.set(key, response);
     return { ok: true, ...response, tool_calls: response.tool_calls as ToolCall[], attempts: outcome.attempts, latency_ms: latency, cached: false };
   }
 
   private account(call: CallOptions, r: ChatResult): void {
-    if (this.layer.ledger === undefined || call.stage === undefined || call.label === undefined) return;
-    this.layer.ledger.record(call.stage, call.label, {
+    if (this.#layer.ledger === undefined || call.stage === undefined || call.label === undefined) return;
+    this.#layer.ledger.record(call.stage, call.label, {
       requests: r.attempts,
       cached: r.cached,
       failed: !r.ok,
@@ -276,7 +284,7 @@ export class Endpoint {
 
   /** A server may echo the key in its error (some do, in part): it never leaves this object. */
   private scrub(text: string): string {
-    return this.key === NO_KEY ? text : text.split(this.key).join('***');
+    return this.#key === NO_KEY ? text : text.split(this.#key).join('***');
   }
 }
 

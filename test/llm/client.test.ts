@@ -1,5 +1,6 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { inspect } from 'node:util';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ResponseCache } from '../../framework/llm/cache.js';
@@ -199,6 +200,14 @@ describe('endpoint client: keys', () => {
     expect(() => layer.get({ base_url: server.url, api_key_env: 'MY_PROVIDER_KEY', concurrency: 4 })).toThrow(
       /no API key: set the environment variable MY_PROVIDER_KEY/,
     );
+  });
+
+  it('the key is not in what logging or serialising an endpoint writes', async () => {
+    const e = endpoint();
+    await e.chat(REQUEST, CALL);
+    expect(server.received[0]!.authorization).toBe(`Bearer ${SENTINEL}`);
+    expect(inspect(e, { depth: 10, showHidden: true })).not.toContain(SENTINEL);
+    expect(JSON.stringify(e)).not.toContain(SENTINEL);
   });
 
   it('api_key_env: null sends a placeholder to a local server', async () => {
