@@ -3,6 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
+import type OpenAI from 'openai';
 
 /**
  * The response cache: answered requests in SQLite, so that rerunning or resuming an experiment pays
@@ -13,7 +14,7 @@ import Database from 'better-sqlite3';
 /** What a cached response holds: enough to stand in for the request. */
 export interface CachedResponse {
   text: string;
-  tool_calls: unknown[];
+  tool_calls: OpenAI.Chat.ChatCompletionMessageFunctionToolCall[];
   finish_reason: string;
   model: string;
   usage: { prompt_tokens: number; completion_tokens: number };

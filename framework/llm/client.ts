@@ -198,7 +198,7 @@ export class Endpoint {
     const key = this.#layer.cache ? cacheKey(this.baseUrl, request, call.position) : undefined;
     if (key === undefined) return this.ask(request, call, undefined);
     const stored = this.#layer.cache!.get(key);
-    if (stored !== undefined) return { ok: true, ...stored, tool_calls: stored.tool_calls as ToolCall[], attempts: 0, latency_ms: 0, cached: true };
+    if (stored !== undefined) return { ok: true, ...stored, attempts: 0, latency_ms: 0, cached: true };
     const shared = this.inFlight.get(key);
     if (shared !== undefined) return this.follow(shared, request, call);
     const asked = this.ask(request, call, key);
@@ -267,7 +267,7 @@ export class Endpoint {
       ...(reasoning != null && { reasoning }),
     };
     if (key !== undefined) this.#layer.cache!.set(key, response);
-    return { ok: true, ...response, tool_calls: response.tool_calls as ToolCall[], attempts: outcome.attempts, latency_ms: latency, cached: false };
+    return { ok: true, ...response, attempts: outcome.attempts, latency_ms: latency, cached: false };
   }
 
   private account(call: CallOptions, r: ChatResult): void {
