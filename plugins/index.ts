@@ -15,6 +15,7 @@ export const BUILTINS: BuiltinTable = {
     local: () => import('./policies/local/index.js'),
     checklist: () => import('./policies/checklist.js'),
     mixture: () => import('./policies/mixture.js'),
+    api: () => import('./policies/api.js'),
   },
   reward: {
     efficiency: () => import('./rewards/efficiency.js'),

@@ -173,6 +173,8 @@ export interface PluginContext {
   rules: Rules;
   /** Folder of the experiment file: relative paths in options resolve against it. */
   baseDir: string;
+  /** How the experiment names this plugin (tables, accounting of model calls); its name unless labelled. */
+  label?: string;
   /** Creates another plugin from a reference (how wrappers such as `noisy` build what they wrap). */
   create<K extends Kind>(kind: K, ref: PluginRef | string): Promise<Instances[K]>;
 }
