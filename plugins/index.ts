@@ -8,6 +8,7 @@ export const BUILTINS: BuiltinTable = {
   answerer: {
     kb: () => import('./answerers/kb.js'),
     noisy: () => import('./answerers/noisy.js'),
+    llm: () => import('./answerers/llm.js'),
   },
   policy: {
     random: () => import('./policies/random.js'),

@@ -82,3 +82,25 @@ describe('the api policy', () => {
     expect(readdirSync(runsDir)).toHaveLength(1);
   });
 });
+
+describe('the llm answerer', () => {
+  it('a model child answering from the table plays the games kb plays, and its agreement with the table is reported', async () => {
+    configureModels({ cache: null });
+    const e = await parseExperiment(
+      `name: child\nseed: 5\nstages:\n  - evaluate:\n      games_per_animal: 1\n      answerer: { use: llm, label: child, with: { base_url: "${server.url}", model: "answerer:kb", api_key_env: null } }\n  - evaluate: { name: table, games_per_animal: 1, answerer: kb }\n`,
+      resolve('test/fixtures/child.yaml'),
+    );
+    const runsDir = mkdtempSync(join(tmpdir(), 'twentyq-api-runs-'));
+    const result = await runExperiment(e, { workers: 1, runsDir, progress: quiet });
+    const read = (name: string) => readFileSync(join(result.dir, `${name}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Trajectory);
+    const child = read('01-evaluate');
+    expect(child.map((g) => g.turns.map((t) => [t.move.text, t.answer]))).toEqual(read('table').map((g) => g.turns.map((t) => [t.move.text, t.answer])));
+    expect(child[0]!.turns[0]).toMatchObject({ answer_raw: expect.stringMatching(/^(Yes|No)\.$/), answer_usage: { cached: false } });
+    const metrics = JSON.parse(readFileSync(join(result.dir, 'metrics.json'), 'utf8'));
+    const agreement = metrics.stages['01-evaluate'].answerer_agreement;
+    expect(agreement.checked).toBeGreaterThan(400);
+    expect(agreement).toMatchObject({ agreed: agreement.checked, rate: 1, unparsed: 0 });
+    expect(metrics.stages.table.answerer_agreement).toBeUndefined();
+    expect(result.summary).toMatch(/01-evaluate: answerer child agrees with the truth table on 100\.0% of \d+ answers/);
+  });
+});
