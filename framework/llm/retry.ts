@@ -23,14 +23,16 @@ export const DEFAULT_BACKOFF: Backoff = { baseMs: 500, capMs: 16_000, maxRetryAf
  * A token bucket of retries, shared by every call to one endpoint (gRPC's retry throttling): a retry
  * spends a token, a success earns back `refill` of one. While the endpoint is healthy the bucket stays
  * full; in an outage, `capacity` retries are spent and then calls fail after their first attempt,
- * until successes refill it. `refill: 0.1` lets retries be at most a tenth of the load in the long run.
+ * until successes refill it. `refill: 0.5` lets retries be at most half the load in the long run:
+ * enough to ride out an endpoint failing one request in five (0.25 retries per success), not enough
+ * for an outage to multiply the load.
  */
 export class RetryBudget {
   private tokens: number;
 
   constructor(
-    readonly capacity = 20,
-    readonly refill = 0.1,
+    readonly capacity = 50,
+    readonly refill = 0.5,
   ) {
     this.tokens = capacity;
   }
