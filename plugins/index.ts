@@ -8,6 +8,7 @@ export const BUILTINS: BuiltinTable = {
   answerer: {
     kb: () => import('./answerers/kb.js'),
     noisy: () => import('./answerers/noisy.js'),
+    llm: () => import('./answerers/llm.js'),
   },
   policy: {
     random: () => import('./policies/random.js'),
@@ -15,6 +16,7 @@ export const BUILTINS: BuiltinTable = {
     local: () => import('./policies/local/index.js'),
     checklist: () => import('./policies/checklist.js'),
     mixture: () => import('./policies/mixture.js'),
+    api: () => import('./policies/api.js'),
   },
   reward: {
     efficiency: () => import('./rewards/efficiency.js'),

@@ -52,7 +52,7 @@ export async function resolveRef<K extends Kind>(kind: K, raw: RawRef, baseDir: 
 /** Calls a plugin's create; what it throws (a missing checkpoint, a bad option value) names the plugin. */
 async function instantiate<K extends Kind>(kind: K, ref: PluginRef, def: PluginDef<K>, context: PluginContext): Promise<Instances[K]> {
   try {
-    return await (def.create as (options: unknown, context: PluginContext) => Promise<Instances[K]>)(ref.with, context);
+    return await (def.create as (options: unknown, context: PluginContext) => Promise<Instances[K]>)(ref.with, { ...context, label: ref.label });
   } catch (error) {
     if (error instanceof PluginError) throw error;
     throw new PluginError(`${kind} ${ref.label}: ${(error as Error).message}`);

@@ -175,6 +175,8 @@ export interface PluginContext {
   baseDir: string;
   /** The run's directory while a run creates its plugins (a launched server logs there); absent outside a run. */
   runDir?: string;
+  /** How the experiment names this plugin (tables, accounting of model calls); its name unless labelled. */
+  label?: string;
   /** Creates another plugin from a reference (how wrappers such as `noisy` build what they wrap). */
   create<K extends Kind>(kind: K, ref: PluginRef | string): Promise<Instances[K]>;
 }

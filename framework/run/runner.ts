@@ -4,6 +4,7 @@ import { boundEfficiency, optimalBound } from '../game/bounds.js';
 import { fixed, formatTable, pct } from '../metrics/table.js';
 import { readGames } from '../data/games.js';
 import { stopAll } from '../llm/launches.js';
+import { modelUsage, setModelStage } from '../llm/layer.js';
 import { PluginFactory } from '../plugins/factory.js';
 import type { StageContext, StageRunner, SummaryRow } from './context.js';
 import { GamePool, WorkerError, defaultWorkers } from './pool.js';
@@ -148,8 +149,15 @@ async function runStages(experiment: Experiment, run: RunDir, workers: number, p
       }
       ctx.resuming = record.status !== 'pending';
       run.setStage(stage.name, 'running');
+      setModelStage(stage.name);
       const outcome = await (STAGES[stage.kind] as StageRunner)(stage, ctx);
       rows.push(...outcome.rows);
+      // what the stage's model calls cost (requests, cache hits, tokens, dollars, latency) goes with its outcome
+      const usage = modelUsage(stage.name);
+      if (usage) {
+        outcome.notes = [...(outcome.notes ?? []), `${stage.name} model calls: ${usage.line}`];
+        outcome.metrics = { ...(outcome.metrics as object), usage: usage.figures };
+      }
       notes.push(...(outcome.notes ?? []));
       if (outcome.metrics !== undefined) metrics[stage.name] = outcome.metrics;
       run.writeJson('metrics.json', { experiment: experiment.name, stages: metrics });

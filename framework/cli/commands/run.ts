@@ -1,4 +1,7 @@
+import { resolve } from 'node:path';
 import { Args, Flags } from '@oclif/core';
+import { defaultCachePath } from '../../llm/cache.js';
+import { closeModels, configureModels } from '../../llm/layer.js';
 import { loadExperiment } from '../../config/load.js';
 import { createProgress } from '../../run/progress.js';
 import { runExperiment } from '../../run/runner.js';
@@ -36,6 +39,12 @@ Ctrl-C (or SIGTERM) stops at the next batch boundary in any stage: running batch
       description: 'Heap limit of each worker thread: a plugin that runs away with memory fails the run with a clear message instead of taking the machine down.',
     }),
     progress: Flags.option({ options: ['auto', 'bar', 'lines', 'none'] as const, default: 'auto', description: 'Progress display on stderr: a bar on a terminal, plain lines in logs.' })(),
+    cache: Flags.string({
+      helpValue: 'PATH',
+      description: 'SQLite file of model responses (default: $XDG_CACHE_HOME/twentyq/responses.sqlite, else ~/.cache/twentyq/responses.sqlite): a rerun or a resume pays for no request already answered.',
+      exclusive: ['no-cache'],
+    }),
+    'no-cache': Flags.boolean({ description: 'Neither read nor store model responses.' }),
   };
 
   async run(): Promise<void> {
@@ -72,6 +81,7 @@ Ctrl-C (or SIGTERM) stops at the next batch boundary in any stage: running batch
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     let result;
+    configureModels({ cache: flags['no-cache'] ? null : resolve(flags.cache ?? defaultCachePath()) });
     try {
       result = await runExperiment(experiment, {
         workers,
@@ -95,6 +105,7 @@ Ctrl-C (or SIGTERM) stops at the next batch boundary in any stage: running batch
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
+      closeModels();
     }
     this.log(result.summary);
     this.log(`\nrun ${result.status}: ${result.dir}`);

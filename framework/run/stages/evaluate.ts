@@ -3,7 +3,7 @@ import type { EvaluateStage } from '../../config/types.js';
 import type { OutcomeMetrics } from '../../metrics/outcome.js';
 import type { StageContext, StageOutcome, SummaryRow } from '../context.js';
 import { gameSpecs } from '../games.js';
-import { playedGames, playInto, sortPlayed } from './play.js';
+import { agreementOf, playedGames, playInto, sortPlayed } from './play.js';
 
 /** Plays fresh games with each policy and measures the outcome: all policies play the same games. */
 export async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise<StageOutcome> {
@@ -26,5 +26,6 @@ export async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise
     out.close();
   }
   if (ctx.resuming) await sortPlayed(ctx.run.file(file), policies.map((p) => p.label));
-  return { completed: true, rows, metrics: { policies: metrics } };
+  const { agreement, notes } = await agreementOf(ctx, stage, file);
+  return { completed: true, rows, notes, metrics: { policies: metrics, ...(agreement ? { answerer_agreement: agreement } : {}) } };
 }

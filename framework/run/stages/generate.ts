@@ -2,7 +2,7 @@ import { STAGE_FILES } from '../../config/files.js';
 import type { GenerateStage } from '../../config/types.js';
 import type { StageContext, StageOutcome } from '../context.js';
 import { gameSpecs } from '../games.js';
-import { playedGames, playInto, sortPlayed } from './play.js';
+import { agreementOf, playedGames, playInto, sortPlayed } from './play.js';
 
 /** Plays games with the teacher and keeps every trajectory: the data set later stages read. */
 export async function generate(stage: GenerateStage, ctx: StageContext): Promise<StageOutcome> {
@@ -18,9 +18,11 @@ export async function generate(stage: GenerateStage, ctx: StageContext): Promise
     out.close();
   }
   if (ctx.resuming && result.completed) await sortPlayed(ctx.run.file(file), [stage.policy.label]);
+  const { agreement, notes } = result.completed ? await agreementOf(ctx, stage, file) : { notes: [] };
   return {
     completed: result.completed,
     rows: [{ stage: stage.name, policy: stage.policy.label, metrics: result.metrics }],
-    metrics: { teacher: stage.policy.label, answerer: stage.answerer.label, file, ...result.metrics },
+    notes,
+    metrics: { teacher: stage.policy.label, answerer: stage.answerer.label, file, ...result.metrics, ...(agreement ? { answerer_agreement: agreement } : {}) },
   };
 }

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, truncateSync } from 'node:fs';
-import { GamesFileError, jsonlLines, parseGame } from '../../data/games.js';
+import { GamesFileError, jsonlLines, parseGame, readGames } from '../../data/games.js';
+import { answererAgreement, type Agreement } from '../../metrics/agreement.js';
 import type { GameSpec } from '../../game/engine.js';
 import { OutcomeAccumulator, summaryOf, type GameSummary, type OutcomeMetrics } from '../../metrics/outcome.js';
 import type { PluginRef } from '../../plugins/types.js';
@@ -183,4 +184,18 @@ export async function playInto(
   }
   progress.stop();
   return { completed, metrics: acc.metrics() };
+}
+
+/**
+ * How faithful a model answerer was to the truth table over a stage's games (none for a computing
+ * answerer such as kb, which is the table): for metrics.json and a line of the summary.
+ */
+export async function agreementOf(ctx: StageContext, stage: PlayingStage & { answerer: PluginRef }, file: string): Promise<{ agreement?: Agreement; notes: string[] }> {
+  if (!(await waitingPlayers(ctx.experiment.policy, stage.answerer)).answerer) return { notes: [] };
+  const agreement = await answererAgreement(readGames(ctx.run.file(file)), ctx.domain);
+  const rate = agreement.rate === null ? '-' : pct(agreement.rate);
+  return {
+    agreement,
+    notes: [`${stage.name}: answerer ${stage.answerer.label} agrees with the truth table on ${rate} of ${agreement.checked} answers where the table decides; ${agreement.unparsed} replies were neither yes, no nor "I don't know" (taken as unknown)`],
+  };
 }

@@ -1,0 +1,44 @@
+import { readAnswer, renderAnswererPrompt, DEFAULT_PERSONA } from '../../framework/game/chat.js';
+import type { AnswerReply } from '../../framework/game/types.js';
+import { callOptions, chatRequest } from '../../framework/llm/client.js';
+import { modelStage, models } from '../../framework/llm/layer.js';
+import { ENDPOINT_OPTIONS, type EndpointOptions } from '../../framework/llm/options.js';
+import { definePlugin } from '../../framework/plugins/types.js';
+
+const THINKING = /<think>[\s\S]*?(<\/think>|$)/g;
+
+export default definePlugin<'answerer', EndpointOptions & { persona: string }>({
+  kind: 'answerer',
+  name: 'llm',
+  description:
+    'A chat model playing the child who knows the secret (GPT-4.1-mini in the original study), behind any OpenAI-compatible endpoint. Its reply is read as yes, no or unknown (a reply that is none of them counts as unknown, and is counted); every stage reports its agreement with the truth table.',
+  runs: 'waiting',
+  options: {
+    type: 'object',
+    additionalProperties: false,
+    required: [...ENDPOINT_OPTIONS.required],
+    properties: {
+      ...ENDPOINT_OPTIONS.properties,
+      temperature: { ...ENDPOINT_OPTIONS.properties.temperature, default: 0 },
+      persona: { type: 'string', minLength: 1, default: DEFAULT_PERSONA, description: 'Who the answerer is told it is: the first line of its system prompt.' },
+    },
+  },
+  create(options, { domain, label }) {
+    const endpoint = models().endpoints.get(options);
+    return {
+      concurrency: options.concurrency,
+      async answer(question, target, history, rng, signal): Promise<AnswerReply> {
+        const request = chatRequest(options, renderAnswererPrompt(domain, target, history, question.text, options.persona));
+        // a sampling child keys its cached replies by game and turn (drawn only then, so a greedy child leaves the stream alone)
+        const position = options.temperature === 0 ? undefined : { seed: Math.floor(rng.next() * 2 ** 32), turn: history.length };
+        const reply = await endpoint.chat(request, { ...callOptions(options), signal, position, stage: modelStage(), label: label ?? 'llm' });
+        if (!reply.ok) throw new Error(reply.error);
+        return {
+          answer: readAnswer(reply.text.replace(THINKING, '').trim()) ?? 'unknown',
+          raw: reply.text,
+          usage: { prompt_tokens: reply.usage.prompt_tokens, completion_tokens: reply.usage.completion_tokens, latency_ms: reply.latency_ms, cached: reply.cached },
+        };
+      },
+    };
+  },
+});
