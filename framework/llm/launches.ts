@@ -87,6 +87,11 @@ export function serverLog(runDir: string | undefined, label: string): string {
 export interface Endpoint {
   /** The base URL to send requests to, ending in /v1 for a launched server. */
   base_url: string;
+  /**
+   * What names the endpoint in response-cache keys: base_url, or for a launched server `launch: <command>`,
+   * since its port changes from run to run and a rerun must still find its answers.
+   */
+  cache_id: string;
   /** The launched server behind it, when `launch` is set: race requests against its `died`. */
   server?: LaunchedServer;
 }
@@ -97,7 +102,7 @@ export interface Endpoint {
  * which names the log.
  */
 export async function endpointFor(options: { base_url: string; launch?: LaunchOption }, runDir: string | undefined, label: string): Promise<Endpoint> {
-  if (options.launch === undefined) return { base_url: options.base_url };
+  if (options.launch === undefined) return { base_url: options.base_url, cache_id: options.base_url };
   const server = await launch(options.launch, serverLog(runDir, label));
-  return { base_url: server.base_url, server };
+  return { base_url: server.base_url, cache_id: `launch: ${server.command}`, server };
 }

@@ -152,10 +152,12 @@ describe('the registry of launched servers', () => {
   });
 
   it('endpointFor: base_url as given without launch; the launched server, logging to servers/<label>.log in the run directory, with it', async () => {
-    expect(await endpointFor({ base_url: 'https://api.example.com/v1' }, undefined, 'api')).toEqual({ base_url: 'https://api.example.com/v1' });
+    expect(await endpointFor({ base_url: 'https://api.example.com/v1' }, undefined, 'api')).toEqual({ base_url: 'https://api.example.com/v1', cache_id: 'https://api.example.com/v1' });
     const runDir = tmp();
-    const { base_url, server } = await endpointFor({ base_url: 'https://api.example.com/v1', launch: SERVE.join(' ') }, runDir, 'api(model=Qwen/Qwen3-4B)');
+    const { base_url, cache_id, server } = await endpointFor({ base_url: 'https://api.example.com/v1', launch: SERVE.join(' ') }, runDir, 'api(model=Qwen/Qwen3-4B)');
     expect(base_url).toBe(server!.base_url);
+    // the port changes from run to run; what the cache knows the endpoint by does not
+    expect(cache_id).toBe('launch: node bin/run.js serve --port {PORT}');
     expect(server!.log).toBe(join(runDir, 'servers', 'api_model_Qwen_Qwen3-4B_.log'));
     expect(readFileSync(server!.log, 'utf8')).toContain('launching: node bin/run.js serve --port {PORT}');
     await stopAll();
