@@ -76,7 +76,7 @@ describe('configs of games files and of runs, from the command line', () => {
   it('plugins takes a kind in the plural, as the listing writes it', () => {
     const r = cli(['plugins', 'policies']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^policies:\n {2}checklist/);
+    expect(r.stdout).toMatch(/^policies:\n {2}api  /);
     expect(r.stdout).not.toContain('answerers:');
   });
 });
