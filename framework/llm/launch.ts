@@ -76,7 +76,7 @@ export async function launchServer(spec: LaunchSpec): Promise<LaunchedServer> {
   // the run never waits on its server to exit: stop() or the exit hook ends it
   child.unref();
   const exited = new Promise<string>((resolve) => {
-    child.once('error', (error) => resolve(`could not be started (${error.message})`));
+    child.once('error', (error) => resolve(`could not be started (${error.message}: is it installed, and on the PATH?)`));
     child.once('exit', (code, signal) => resolve(signal ? `was killed by ${signal}` : `exited with code ${code}`));
   });
   const pid = child.pid;
@@ -96,11 +96,15 @@ export async function launchServer(spec: LaunchSpec): Promise<LaunchedServer> {
   live.set(pid, stop);
 
   let failure: LaunchError | undefined;
+  let ready = false;
   const died = new Promise<never>((_resolve, reject) => {
     void exited.then((how) => {
-      if (stopping) return;
+      // before it is ready, an exit is the launch's own error
+      if (stopping || !ready) return;
       failure = quote(`${how} while the run was using it`);
       reject(failure);
+      // what it started may outlive it (vLLM's engine cores): ended too
+      void stop();
     });
   });
   died.catch(() => {}); // a death nobody races is still seen through `failure` and the stage's errors
@@ -120,6 +124,8 @@ export async function launchServer(spec: LaunchSpec): Promise<LaunchedServer> {
         throw quote(waitedFor);
       }
     }
+    ready = true;
+    if (child.exitCode !== null || child.signalCode !== null) throw quote(`${await exited} as soon as it was ready`);
   } catch (error) {
     await stop();
     throw error;

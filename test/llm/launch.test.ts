@@ -107,15 +107,25 @@ describe('a launched server', () => {
     expect((error as Error).message).toContain('printed no "listening on URL" line within 1 s, and its command has no {PORT}: put {PORT} where it takes its port');
   });
 
-  it('a server killed while in use rejects `died` with the command and its log', async () => {
-    const server = await start(spec(SERVE));
+  it('a server killed while in use rejects `died` with the command and its log, and what it started is ended too', async () => {
+    const command = `sleep 600 & echo "helper $!"; exec ${SERVE.join(' ')}`;
+    const s = spec(command);
+    const server = await start(s);
+    const helper = Number(/helper (\d+)/.exec(readFileSync(s.log, 'utf8'))![1]);
     process.kill(server.pid, 'SIGKILL');
     const error = await server.died.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(LaunchError);
     const message = (error as Error).message;
-    expect(message).toContain(`launched server "${SERVE.join(' ')}" was killed by SIGKILL while the run was using it`);
+    expect(message).toContain(`launched server "${command}" was killed by SIGKILL while the run was using it`);
     expect(message).toContain('twentyq serve: listening on');
     expect(server.failure).toBe(error);
+    for (let i = 0; i < 100 && alive(helper); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(alive(helper)).toBe(false);
+  });
+
+  it('a command that is not there says so', async () => {
+    const error = await launchServer(spec(['no-such-server-xyz', '--port', '{PORT}'])).catch((e: unknown) => e);
+    expect((error as Error).message).toContain('launched server "no-such-server-xyz --port {PORT}" could not be started (spawn no-such-server-xyz ENOENT: is it installed, and on the PATH?)');
   });
 
   it('a server that ignores SIGTERM is killed after the grace period', async () => {
