@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -85,5 +85,17 @@ describe('an API stage from the command line', () => {
     for (const text of [everything(whole), everything(out), everything(join(dir, 'cache')), output, reference.stdout + reference.stderr, resumed.stdout + resumed.stderr]) {
       expect(text).not.toContain(SENTINEL);
     }
+  });
+
+  it('llm-child.yaml validates without a key; run stops at once naming the variable to set', async () => {
+    const noKey: NodeJS.ProcessEnv = { ...env };
+    delete noKey.OPENAI_API_KEY;
+    const ok = spawnSync(process.execPath, [BIN, 'validate', 'experiments/llm-child.yaml'], { env: noKey, encoding: 'utf8' });
+    expect(ok.status, ok.stderr).toBe(0);
+    const started = Date.now();
+    const r = spawnSync(process.execPath, [BIN, 'run', 'experiments/llm-child.yaml', '--out', join(dir, 'nokey'), '--no-cache', '--progress', 'none'], { env: noKey, encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('no API key: set the environment variable OPENAI_API_KEY');
+    expect(Date.now() - started).toBeLessThan(15_000);
   });
 });
