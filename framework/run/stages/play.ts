@@ -1,6 +1,7 @@
 import { closeSync, existsSync, openSync, readSync, truncateSync } from 'node:fs';
 import { GamesFileError, jsonlLines, parseGame, readGames } from '../../data/games.js';
 import { answererAgreement, type Agreement } from '../../metrics/agreement.js';
+import { modelUsage } from '../../llm/layer.js';
 import type { GameSpec } from '../../game/engine.js';
 import { OutcomeAccumulator, summaryOf, type GameSummary, type OutcomeMetrics } from '../../metrics/outcome.js';
 import type { PluginRef } from '../../plugins/types.js';
@@ -159,11 +160,18 @@ export async function playInto(
   // a resumed stage starts from the games it kept, not from zero
   if (acc.count > 0) progress.update(acc.count, { success: acc.successSoFar });
   const todo = specs.filter((s) => !done.has(s.game));
+  // what the model calls cost so far, on the progress line: refreshed at most once a second (it sorts latencies)
+  let usage: { at: number; line?: string } = { at: 0 };
+  const note = () => {
+    if (!(waiting.policy || waiting.answerer)) return undefined;
+    if (performance.now() - usage.at > 1000) usage = { at: performance.now(), line: modelUsage(stage.name)?.line };
+    return usage.line;
+  };
   const onResult = (result: PlayResult) => {
     out.write(result.jsonl);
     acc.addPacked(result.summaries);
     firstError ??= result.errors?.[0];
-    progress.update(acc.count, { success: acc.successSoFar });
+    progress.update(acc.count, { success: acc.successSoFar, note: note() });
     if (acc.errorCount > stage.max_error_rate * specs.length) throw errorRateExceeded(stage, players.policy.label, acc.errorCount, acc.count, specs.length, firstError!);
   };
   let completed: boolean;
