@@ -93,7 +93,10 @@ function dropUndefined<T extends object>(o: T): T {
 }
 
 /** What an endpoint is: where it is, which key it takes, what it allows. */
-export type EndpointSettings = Pick<EndpointOptions, 'base_url' | 'api_key_env' | 'concurrency' | 'requests_per_minute' | 'tokens_per_minute'>;
+export type EndpointSettings = Pick<EndpointOptions, 'base_url' | 'api_key_env' | 'concurrency' | 'requests_per_minute' | 'tokens_per_minute'> & {
+  /** What names the endpoint in cache keys when base_url does not stay the same from run to run (a launched server's port). */
+  cache_id?: string;
+};
 
 export interface LayerSettings {
   /** null: no cache (--no-cache). */
@@ -138,7 +141,7 @@ export class Endpoints {
           `endpoint ${baseUrl}: no API key: set the environment variable ${settings.api_key_env} (or name another one with api_key_env; api_key_env: null for a local server that takes no key)`,
         );
       }
-      endpoint = new Endpoint(baseUrl, key, limitsOf(settings), this.#settings);
+      endpoint = new Endpoint(baseUrl, key, limitsOf(settings), this.#settings, settings.cache_id);
       this.endpoints.set(id, endpoint);
     } else {
       endpoint.limiter.tighten(limitsOf(settings));
@@ -171,6 +174,8 @@ export class Endpoint {
     key: string,
     limits: Limits,
     layer: LayerSettings,
+    /** Names the endpoint in cache keys; the base URL unless given. */
+    private readonly cacheId: string = baseUrl,
   ) {
     this.#key = key;
     this.#layer = layer;
@@ -195,7 +200,7 @@ export class Endpoint {
 
   /** From the cache, from an identical request in flight, or from the server. */
   private async answer(request: ChatRequest, call: CallOptions): Promise<ChatResult> {
-    const key = this.#layer.cache ? cacheKey(this.baseUrl, request, call.position) : undefined;
+    const key = this.#layer.cache ? cacheKey(this.cacheId, request, call.position) : undefined;
     if (key === undefined) return this.ask(request, call, undefined);
     const stored = this.#layer.cache!.get(key);
     if (stored !== undefined) return { ok: true, ...stored, attempts: 0, latency_ms: 0, cached: true };

@@ -1,4 +1,6 @@
-import { Endpoints } from './client.js';
+import { Endpoints, type CallOptions, type ChatReply, type ChatRequest } from './client.js';
+import { endpointFor, type LaunchOption } from './launches.js';
+import type { EndpointOptions } from './options.js';
 import { defaultCachePath, ResponseCache } from './cache.js';
 import { UsageLedger } from './usage.js';
 
@@ -52,4 +54,28 @@ export function modelUsage(name: string): { figures: ReturnType<UsageLedger['fig
   const figures = layer?.ledger.figures(name);
   if (!figures || Object.keys(figures).length === 0) return undefined;
   return { figures, line: layer!.ledger.line(name) };
+}
+
+/** What a plugin talks to: one call, answered or thrown (the run turns a throw into a failed game). */
+export interface ModelEndpoint {
+  chat(request: ChatRequest, call: CallOptions): Promise<ChatReply>;
+}
+
+/**
+ * The endpoint a plugin's options name: its launched server (started now, or shared) when `launch` is
+ * set, else base_url. A call that fails after its retries throws its error; while a launched server is
+ * dead, calls fail at once with its log's last lines instead of retrying a refused connection.
+ */
+export async function modelEndpoint(options: EndpointOptions & { launch?: LaunchOption }, runDir: string | undefined, label: string): Promise<ModelEndpoint> {
+  const where = await endpointFor(options, runDir, label);
+  const endpoint = models().endpoints.get({ ...options, base_url: where.base_url, cache_id: where.cache_id });
+  const server = where.server;
+  return {
+    async chat(request, call) {
+      if (server?.failure) throw server.failure;
+      const reply = await (server ? Promise.race([endpoint.chat(request, call), server.died]) : endpoint.chat(request, call));
+      if (!reply.ok) throw server?.failure ?? new Error(reply.error);
+      return reply;
+    },
+  };
 }

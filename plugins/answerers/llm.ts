@@ -1,13 +1,14 @@
 import { readAnswer, renderAnswererPrompt, DEFAULT_PERSONA } from '../../framework/game/chat.js';
 import type { AnswerReply } from '../../framework/game/types.js';
 import { callOptions, chatRequest } from '../../framework/llm/client.js';
-import { modelStage, models } from '../../framework/llm/layer.js';
+import { modelEndpoint, modelStage } from '../../framework/llm/layer.js';
+import { LAUNCH_OPTIONS, type LaunchOption } from '../../framework/llm/launches.js';
 import { ENDPOINT_OPTIONS, type EndpointOptions } from '../../framework/llm/options.js';
 import { definePlugin } from '../../framework/plugins/types.js';
 
 const THINKING = /<think>[\s\S]*?(<\/think>|$)/g;
 
-export default definePlugin<'answerer', EndpointOptions & { persona: string }>({
+export default definePlugin<'answerer', EndpointOptions & { persona: string; launch?: LaunchOption }>({
   kind: 'answerer',
   name: 'llm',
   description:
@@ -19,12 +20,13 @@ export default definePlugin<'answerer', EndpointOptions & { persona: string }>({
     required: [...ENDPOINT_OPTIONS.required],
     properties: {
       ...ENDPOINT_OPTIONS.properties,
+      ...LAUNCH_OPTIONS.properties,
       temperature: { ...ENDPOINT_OPTIONS.properties.temperature, default: 0 },
       persona: { type: 'string', minLength: 1, default: DEFAULT_PERSONA, description: 'Who the answerer is told it is: the first line of its system prompt.' },
     },
   },
-  create(options, { domain, label }) {
-    const endpoint = models().endpoints.get(options);
+  async create(options, { domain, label, runDir }) {
+    const endpoint = await modelEndpoint(options, runDir, label ?? 'llm');
     return {
       concurrency: options.concurrency,
       async answer(question, target, history, rng, signal): Promise<AnswerReply> {
@@ -32,7 +34,6 @@ export default definePlugin<'answerer', EndpointOptions & { persona: string }>({
         // a sampling child keys its cached replies by game and turn (drawn only then, so a greedy child leaves the stream alone)
         const position = options.temperature === 0 ? undefined : { seed: Math.floor(rng.next() * 2 ** 32), turn: history.length };
         const reply = await endpoint.chat(request, { ...callOptions(options), signal, position, stage: modelStage(), label: label ?? 'llm' });
-        if (!reply.ok) throw new Error(reply.error);
         return {
           answer: readAnswer(reply.text.replace(THINKING, '').trim()) ?? 'unknown',
           raw: reply.text,

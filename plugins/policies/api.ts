@@ -2,11 +2,12 @@ import { DEFAULT_RENDER, readMove, renderPrompt } from '../../framework/game/cha
 import { gameTools, moveFromToolCall, renderToolPrompt } from '../../framework/game/tools.js';
 import type { GameView, Move } from '../../framework/game/types.js';
 import { callOptions, chatRequest, type ChatMessage, type ChatReply } from '../../framework/llm/client.js';
-import { modelStage, models } from '../../framework/llm/layer.js';
+import { modelEndpoint, modelStage } from '../../framework/llm/layer.js';
+import { LAUNCH_OPTIONS, type LaunchOption } from '../../framework/llm/launches.js';
 import { ENDPOINT_OPTIONS, type EndpointOptions } from '../../framework/llm/options.js';
 import { definePlugin } from '../../framework/plugins/types.js';
 
-type Options = EndpointOptions & { format: 'text' | 'tools'; show_candidates: boolean };
+type Options = EndpointOptions & { format: 'text' | 'tools'; show_candidates: boolean; launch?: LaunchOption };
 
 /** Reasoning a model writes before its answer: kept in `raw`, never parsed as the move. */
 const THINKING = /<think>[\s\S]*?(<\/think>|$)/g;
@@ -23,6 +24,7 @@ export default definePlugin<'policy', Options>({
     required: [...ENDPOINT_OPTIONS.required],
     properties: {
       ...ENDPOINT_OPTIONS.properties,
+      ...LAUNCH_OPTIONS.properties,
       format: {
         enum: ['text', 'tools'],
         default: 'text',
@@ -31,8 +33,8 @@ export default definePlugin<'policy', Options>({
       show_candidates: { type: 'boolean', default: true, description: 'List the candidates in the system prompt (the closed-set game).' },
     },
   },
-  create(options, { domain, rules, label }) {
-    const endpoint = models().endpoints.get(options);
+  async create(options, { domain, rules, label, runDir }) {
+    const endpoint = await modelEndpoint(options, runDir, label ?? 'api');
     const render = { ...DEFAULT_RENDER, show_candidates: options.show_candidates };
     const tools = options.format === 'tools' ? gameTools(domain) : undefined;
     const prompt = (view: GameView): ChatMessage[] => (tools ? (renderToolPrompt(domain, rules, view.turns, render) as ChatMessage[]) : renderPrompt(domain, rules, view.turns, render));
@@ -49,7 +51,6 @@ export default definePlugin<'policy', Options>({
             // the game's own stream keys a sampled reply to this game and turn: distinct, yet the same on a rerun
             const position = { seed: Math.floor(view.rng.next() * 2 ** 32), turn: view.turns.length };
             const reply = await endpoint.chat(chatRequest(options, prompt(view), tools), { ...callOptions(options), signal, position, stage: modelStage(), label: label ?? 'api' });
-            if (!reply.ok) throw new Error(reply.error);
             const raw = reply.tool_calls.length > 0 ? `${reply.text}${JSON.stringify(reply.tool_calls.map((c) => c.function))}` : reply.text;
             return { ...move(reply), raw, usage: { prompt_tokens: reply.usage.prompt_tokens, completion_tokens: reply.usage.completion_tokens, latency_ms: reply.latency_ms, cached: reply.cached } };
           }),

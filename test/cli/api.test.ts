@@ -98,4 +98,23 @@ describe('an API stage from the command line', () => {
     expect(r.stderr).toContain('no API key: set the environment variable OPENAI_API_KEY');
     expect(Date.now() - started).toBeLessThan(15_000);
   });
+
+  it('api-local.yaml launches twentyq serve and both api policies play infogain game for game; a rerun sends no request', async () => {
+    const out = join(dir, 'local');
+    const cache = join(dir, 'local-cache.sqlite');
+    const args = ['run', 'experiments/api-local.yaml', '--out', out, '--cache', cache, '--set', 'stages.0.evaluate.games_per_animal=1', '--progress', 'none'];
+    const first = await cli(args);
+    expect(first.status, first.stderr).toBe(0);
+    const runs = readdirSync(join(out, 'api-local')).map((id) => join(out, 'api-local', id));
+    const games = readFileSync(join(runs[0]!, '01-evaluate.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { policy: string; target: string; outcome: string; turns: { move: { text: string }; answer?: string }[] });
+    const by = (label: string) => games.filter((g) => g.policy === label).map((g) => [g.target, g.outcome, g.turns.map((t) => [t.move.text, t.answer])]);
+    expect(by('infogain')).toHaveLength(90);
+    expect(by('api-text')).toEqual(by('infogain'));
+    expect(by('api-tools')).toEqual(by('infogain'));
+    // the server was launched, logged in the run directory, and stopped at the end
+    expect(readFileSync(join(runs[0]!, 'servers', 'api-text.log'), 'utf8')).toMatch(/stopped \(SIGTERM\) after \d+ requests/);
+    const again = await cli(args);
+    expect(again.status, again.stderr).toBe(0);
+    expect(again.stdout).toMatch(/model calls: api-text: 0 req, \d+ hits, 0 tok; api-tools: 0 req, \d+ hits, 0 tok/);
+  });
 });
