@@ -17,6 +17,7 @@ export const BUILTINS: BuiltinTable = {
     checklist: () => import('./policies/checklist.js'),
     mixture: () => import('./policies/mixture.js'),
     api: () => import('./policies/api.js'),
+    vllm: () => import('./policies/vllm.js'),
   },
   reward: {
     efficiency: () => import('./rewards/efficiency.js'),

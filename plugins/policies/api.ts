@@ -1,18 +1,53 @@
 import { DEFAULT_RENDER, readMove, renderPrompt } from '../../framework/game/chat.js';
+import type { Domain } from '../../framework/game/domain.js';
 import { gameTools, moveFromToolCall, renderToolPrompt } from '../../framework/game/tools.js';
-import type { GameView, Move } from '../../framework/game/types.js';
+import type { GameView, Move, Rules } from '../../framework/game/types.js';
 import { callOptions, chatRequest, type ChatMessage, type ChatReply } from '../../framework/llm/client.js';
-import { modelEndpoint, modelStage } from '../../framework/llm/layer.js';
 import { LAUNCH_OPTIONS, type LaunchOption } from '../../framework/llm/launches.js';
+import { modelEndpoint, modelStage, type ModelEndpoint } from '../../framework/llm/layer.js';
 import { ENDPOINT_OPTIONS, type EndpointOptions } from '../../framework/llm/options.js';
-import { definePlugin } from '../../framework/plugins/types.js';
+import { definePlugin, type Policy } from '../../framework/plugins/types.js';
 
-type Options = EndpointOptions & { format: 'text' | 'tools'; show_candidates: boolean; launch?: LaunchOption };
+/** How a questioner model is asked: as text read by the reply parser, or through the ask and guess tools. */
+export type QuestionerOptions = EndpointOptions & { format: 'text' | 'tools'; show_candidates: boolean };
+
+export const QUESTIONER_OPTIONS = {
+  format: {
+    enum: ['text', 'tools'],
+    default: 'text',
+    description: 'text: the move is the reply, read by the reply parser; tools: the model calls ask(question) or guess(animal).',
+  },
+  show_candidates: { type: 'boolean', default: true, description: 'List the candidates in the system prompt (the closed-set game).' },
+} as const;
 
 /** Reasoning a model writes before its answer: kept in `raw`, never parsed as the move. */
 const THINKING = /<think>[\s\S]*?(<\/think>|$)/g;
 
-export default definePlugin<'policy', Options>({
+/** A chat model as the questioner, through an endpoint: the part the `api` and `vllm` policies share. */
+export function questioner(options: QuestionerOptions, { domain, rules, label }: { domain: Domain; rules: Rules; label: string }, endpoint: ModelEndpoint): Policy {
+  const render = { ...DEFAULT_RENDER, show_candidates: options.show_candidates };
+  const tools = options.format === 'tools' ? gameTools(domain) : undefined;
+  const prompt = (view: GameView): ChatMessage[] => (tools ? (renderToolPrompt(domain, rules, view.turns, render) as ChatMessage[]) : renderPrompt(domain, rules, view.turns, render));
+  const move = (reply: ChatReply): Move => {
+    const call = reply.tool_calls[0];
+    return call ? moveFromToolCall(call, domain) : readMove(reply.text.replace(THINKING, '').trim(), domain);
+  };
+  return {
+    concurrency: options.concurrency,
+    act: (views, signal) =>
+      Promise.all(
+        views.map(async (view): Promise<Move> => {
+          // the game's own stream keys a sampled reply to this game and turn: distinct, yet the same on a rerun
+          const position = { seed: Math.floor(view.rng.next() * 2 ** 32), turn: view.turns.length };
+          const reply = await endpoint.chat(chatRequest(options, prompt(view), tools), { ...callOptions(options), signal, position, stage: modelStage(), label });
+          const raw = reply.tool_calls.length > 0 ? `${reply.text}${JSON.stringify(reply.tool_calls.map((c) => c.function))}` : reply.text;
+          return { ...move(reply), raw, usage: { prompt_tokens: reply.usage.prompt_tokens, completion_tokens: reply.usage.completion_tokens, latency_ms: reply.latency_ms, cached: reply.cached } };
+        }),
+      ),
+  };
+}
+
+export default definePlugin<'policy', QuestionerOptions & { launch?: LaunchOption }>({
   kind: 'policy',
   name: 'api',
   description:
@@ -22,39 +57,9 @@ export default definePlugin<'policy', Options>({
     type: 'object',
     additionalProperties: false,
     required: [...ENDPOINT_OPTIONS.required],
-    properties: {
-      ...ENDPOINT_OPTIONS.properties,
-      ...LAUNCH_OPTIONS.properties,
-      format: {
-        enum: ['text', 'tools'],
-        default: 'text',
-        description: 'text: the move is the reply, read by the reply parser; tools: the model calls ask(question) or guess(animal).',
-      },
-      show_candidates: { type: 'boolean', default: true, description: 'List the candidates in the system prompt (the closed-set game).' },
-    },
+    properties: { ...ENDPOINT_OPTIONS.properties, ...LAUNCH_OPTIONS.properties, ...QUESTIONER_OPTIONS },
   },
-  async create(options, { domain, rules, label, runDir }) {
-    const endpoint = await modelEndpoint(options, runDir, label ?? 'api');
-    const render = { ...DEFAULT_RENDER, show_candidates: options.show_candidates };
-    const tools = options.format === 'tools' ? gameTools(domain) : undefined;
-    const prompt = (view: GameView): ChatMessage[] => (tools ? (renderToolPrompt(domain, rules, view.turns, render) as ChatMessage[]) : renderPrompt(domain, rules, view.turns, render));
-    const move = (reply: ChatReply): Move => {
-      const call = reply.tool_calls[0];
-      const said = reply.text.replace(THINKING, '').trim();
-      return call ? moveFromToolCall(call, domain) : readMove(said, domain);
-    };
-    return {
-      concurrency: options.concurrency,
-      act: (views, signal) =>
-        Promise.all(
-          views.map(async (view): Promise<Move> => {
-            // the game's own stream keys a sampled reply to this game and turn: distinct, yet the same on a rerun
-            const position = { seed: Math.floor(view.rng.next() * 2 ** 32), turn: view.turns.length };
-            const reply = await endpoint.chat(chatRequest(options, prompt(view), tools), { ...callOptions(options), signal, position, stage: modelStage(), label: label ?? 'api' });
-            const raw = reply.tool_calls.length > 0 ? `${reply.text}${JSON.stringify(reply.tool_calls.map((c) => c.function))}` : reply.text;
-            return { ...move(reply), raw, usage: { prompt_tokens: reply.usage.prompt_tokens, completion_tokens: reply.usage.completion_tokens, latency_ms: reply.latency_ms, cached: reply.cached } };
-          }),
-        ),
-    };
+  async create(options, { domain, rules, label = 'api', runDir }) {
+    return questioner(options, { domain, rules, label }, await modelEndpoint(options, runDir, label));
   },
 });
