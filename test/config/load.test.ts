@@ -23,7 +23,7 @@ describe('broken experiment files', () => {
     ['unknown-stage.yaml', [`${dir}/unknown-stage.yaml:3:5: stages[0].evalute: unknown stage "evalute"; did you mean "evaluate"? Expected one of: generate, audit, dataset, evaluate, train`]],
     [
       'unknown-policy.yaml',
-      [`${dir}/unknown-policy.yaml:2:9: policy: unknown policy "infogian"; did you mean "infogain"? Known policies: api, checklist, infogain, local, mixture, random. A plugin of your own is named by its file path, e.g. ./my-policy.js`],
+      [`${dir}/unknown-policy.yaml:2:9: policy: unknown policy "infogian"; did you mean "infogain"? Known policies: api, checklist, infogain, local, mixture, random, vllm. A plugin of your own is named by its file path, e.g. ./my-policy.js`],
     ],
     [
       'types.yaml',
