@@ -16,5 +16,7 @@ export type { Rng } from './util/rng.js';
 export { definePlugin, isTrainable, KINDS } from './plugins/types.js';
 export { DEFAULT_RULES } from './game/types.js';
 export { Domain, guessQuestion, NO, UNKNOWN, withArticle, YES } from './game/domain.js';
-export { answerText, DEFAULT_RENDER, OPENING, renderGame, renderPrompt, systemPrompt } from './game/chat.js';
+export { answererPrompt, answerText, DEFAULT_PERSONA, DEFAULT_RENDER, OPENING, readAnswer, readMove, renderAnswererPrompt, renderGame, renderPrompt, systemPrompt } from './game/chat.js';
+export type { ChatTool, ToolCall, ToolChatMessage } from './game/tools.js';
+export { gameTools, moveFromToolCall, moveToToolCall, renderToolGame, renderToolPrompt } from './game/tools.js';
 export { parseMove } from './game/parse.js';
