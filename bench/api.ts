@@ -36,10 +36,14 @@ function serve(args: string[]): Promise<{ url: string; stop(): void }> {
 async function measure(label: string, serverArgs: string[], concurrency: number): Promise<void> {
   const server = await serve(serverArgs);
   configureModels({ cache: null });
-  const experiment = await parseExperiment(
-    `name: bench-api\nseed: 1\nstages:\n  - evaluate: { games: ${GAMES}, policies: [{ use: api, label: api, with: { base_url: "${server.url}", model: infogain, api_key_env: null, concurrency: ${concurrency} } }] }\n`,
-    join(dir, 'bench.yaml'),
-  );
+  const stage = (games: number) =>
+    parseExperiment(
+      `name: bench-api\nseed: 1\nstages:\n  - evaluate: { games: ${games}, policies: [{ use: api, label: api, with: { base_url: "${server.url}", model: infogain, api_key_env: null, concurrency: ${concurrency} } }] }\n`,
+      join(dir, 'bench.yaml'),
+    );
+  // warm-up: modules loaded, the JIT past the hot loops, connections open; then the steady state is measured
+  await runExperiment(await stage(90), { workers: 1, runsDir: dir, progress: createProgress('silent') });
+  const experiment = await stage(GAMES);
   const cpu = process.cpuUsage();
   const start = performance.now();
   const result = await runExperiment(experiment, { workers: 1, runsDir: dir, progress: createProgress('silent') });

@@ -78,8 +78,14 @@ export async function playWaiting(specs: readonly GameSpec[], options: WaitingGa
 
   const one = async (index: number): Promise<void> => {
     let trajectory: Trajectory;
+    // a signal per game, relayed from the stage's: the requests of a game listen to it, so no listener
+    // list grows with the games in flight (adding a listener walks the list)
+    const game = new AbortController();
+    setMaxListeners(0, game.signal);
+    const relay = () => game.abort(inFlight.signal.reason);
+    inFlight.signal.addEventListener('abort', relay, { once: true });
     try {
-      trajectory = await playGame(specs[index]!, players, inFlight.signal);
+      trajectory = await playGame(specs[index]!, players, game.signal);
       trajectory.reward = reward.score(trajectory);
       if (typeof trajectory.reward !== 'number' || !Number.isFinite(trajectory.reward)) {
         throw new GameError(`reward ${options.rewardLabel} scored game ${trajectory.game} ${String(trajectory.reward)}: a reward must be a finite number`);
@@ -89,6 +95,8 @@ export async function playWaiting(specs: readonly GameSpec[], options: WaitingGa
       if (inFlight.signal.aborted) return;
       if (!(error instanceof PlayerError) || !options.tolerate[error.role]) return fail(error);
       trajectory = { ...error.partial, outcome: 'error', error: `${options.stage}: ${error.message}` };
+    } finally {
+      inFlight.signal.removeEventListener('abort', relay);
     }
     finished.set(index, trajectory);
     try {
