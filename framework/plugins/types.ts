@@ -200,6 +200,11 @@ export interface PluginDef<K extends Kind = Kind, O = any> {
   trainable?: boolean;
   /** computing (the default) or waiting: see Runs. */
   runs?: Runs;
+  /**
+   * A wrapper (`noisy`, `mixture`) names the option that holds what it wraps, a plugin reference or a
+   * list of them: it runs as they do, waiting when any of them waits (a noisy `llm` child).
+   */
+  wraps?: string;
   create(options: O, context: K extends 'domain' ? DomainContext : PluginContext): Awaitable<Instances[K]>;
 }
 

@@ -130,10 +130,23 @@ export async function playWaiting(specs: readonly GameSpec[], options: WaitingGa
   return written === specs.length;
 }
 
-/** Which of a game's players wait rather than compute (their plugins say so with `runs: 'waiting'`). */
+/** Whether a plugin waits: it says so with `runs: 'waiting'`, or it wraps one that does (see PluginDef.wraps). */
+async function waits(kind: 'policy' | 'answerer', use: string, options: Record<string, unknown>): Promise<boolean> {
+  // a reference that does not load is reported where the plugin is built, with its place
+  const def = await registry.load(kind, use).catch(() => undefined);
+  if (def === undefined) return false;
+  if (def.runs === 'waiting') return true;
+  if (def.wraps === undefined || options[def.wraps] === undefined) return false;
+  const inner = options[def.wraps];
+  const refs = (Array.isArray(inner) ? inner : [inner]) as (string | { use: string; with?: Record<string, unknown> })[];
+  const answers = await Promise.all(refs.map((r) => (typeof r === 'string' ? waits(kind, r, {}) : waits(kind, r.use, r.with ?? {}))));
+  return answers.some(Boolean);
+}
+
+/** Which of a game's players wait rather than compute. */
 export async function waitingPlayers(policy: PluginRef, answerer: PluginRef): Promise<{ policy: boolean; answerer: boolean }> {
-  const [p, a] = await Promise.all([registry.load('policy', policy.use), registry.load('answerer', answerer.use)]);
-  return { policy: p.runs === 'waiting', answerer: a.runs === 'waiting' };
+  const [p, a] = await Promise.all([waits('policy', policy.use, policy.with), waits('answerer', answerer.use, answerer.with)]);
+  return { policy: p, answerer: a };
 }
 
 /** Games in flight for a game's waiting players: the fewest any of them asks for. */

@@ -9,6 +9,7 @@ export default definePlugin<'policy', { policies: unknown[]; weights?: number[] 
   kind: 'policy',
   name: 'mixture',
   description: 'Plays each game with one of several policies, drawn per game with the given weights (default: equal).',
+  wraps: 'policies',
   options: {
     type: 'object',
     additionalProperties: false,

@@ -103,4 +103,17 @@ describe('the llm answerer', () => {
     expect(metrics.stages.table.answerer_agreement).toBeUndefined();
     expect(result.summary).toMatch(/01-evaluate: answerer child agrees with the truth table on 100\.0% of \d+ answers/);
   });
+
+  it('wrapped by noisy, it still runs as a model: in the main process, its calls accounted', async () => {
+    configureModels({ cache: null });
+    const e = await parseExperiment(
+      `name: noisy-child\nseed: 5\nstages:\n  - evaluate:\n      games: 30\n      answerer: { use: noisy, with: { p: 0, answerer: { use: llm, label: child, with: { base_url: "${server.url}", model: "answerer:kb", api_key_env: null } } } }\n  - evaluate: { name: table, games: 30, answerer: kb }\n`,
+      resolve('test/fixtures/noisy-child.yaml'),
+    );
+    const result = await runExperiment(e, { workers: 2, runsDir: mkdtempSync(join(tmpdir(), 'twentyq-api-runs-')), progress: quiet });
+    const read = (name: string) => readFileSync(join(result.dir, `${name}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Trajectory);
+    expect(read('01-evaluate').map((g) => g.turns.map((t) => t.answer))).toEqual(read('table').map((g) => g.turns.map((t) => t.answer)));
+    const metrics = JSON.parse(readFileSync(join(result.dir, 'metrics.json'), 'utf8'));
+    expect(metrics.stages['01-evaluate'].usage.child.requests).toBeGreaterThan(30);
+  });
 });
