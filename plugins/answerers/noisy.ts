@@ -8,6 +8,7 @@ export default definePlugin<'answerer', { answerer: unknown; p: number }>({
   name: 'noisy',
   description:
     'Wraps another answerer and flips each yes/no answer with probability p, like a child who sometimes gets it wrong. "unknown" stays unknown; guesses are never flipped (the engine settles them).',
+  wraps: 'answerer',
   options: {
     type: 'object',
     additionalProperties: false,
