@@ -58,8 +58,8 @@ describe('rate limiter', () => {
     expect(t1 - t0).toBeLessThan(1000);
     expect(t2 - t1).toBeGreaterThanOrEqual(99);
     expect(t3 - t1).toBeGreaterThanOrEqual(299);
-    // waiting no more than the tokens need (timers fire late on a busy machine; not twice as late)
-    expect(t3 - t1).toBeLessThan(450);
+    // waiting no more than the tokens need, give or take a busy machine (a wrong bucket would wait a minute)
+    expect(t3 - t1).toBeLessThan(900);
   });
 
   it('tokens per minute: the real usage corrects the estimate', async () => {
