@@ -70,9 +70,9 @@ export class ResponseCache {
     } catch (error) {
       throw new Error(`response cache ${path}: cannot open it (${(error as Error).message}); give another file with --cache PATH, or run with --no-cache`);
     }
-    this.db.pragma('journal_mode = WAL');
     // another process may hold the write lock for a moment: wait for it rather than fail
     this.db.pragma('busy_timeout = 10000');
+    walMode(this.db, path);
     // a crash may lose the last responses (they are asked again), never corrupt the file
     this.db.pragma('synchronous = NORMAL');
     this.db.exec('CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, response TEXT NOT NULL, created_ms INTEGER NOT NULL) WITHOUT ROWID');
@@ -96,5 +96,23 @@ export class ResponseCache {
 
   close(): void {
     this.db.close();
+  }
+}
+
+/**
+ * Switches a database to WAL. Two processes opening a new cache at the same instant can both try to,
+ * and SQLite then answers SQLITE_BUSY at once, without its busy handler: try again for a while.
+ */
+function walMode(db: Database.Database, path: string): void {
+  for (let waited = 0; ; waited += 20) {
+    try {
+      db.pragma('journal_mode = WAL');
+      return;
+    } catch (error) {
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY' || waited >= 10_000) {
+        throw new Error(`response cache ${path}: cannot switch it to WAL (${(error as Error).message}); give another file with --cache PATH, or run with --no-cache`);
+      }
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);
+    }
   }
 }

@@ -243,8 +243,9 @@ describe('a run stops the servers its plugins launched (the CLI, a fixture polic
       // the exit hook of a second Ctrl-C signals without waiting: the group is gone moments later
       for (let i = 0; i < 100 && groupAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
       expect(groupAlive(pid), `${presses} Ctrl-C`).toBe(false);
-      // the first Ctrl-C lets the run end and stop its server; the second leaves no time but for SIGKILL
-      expect(readFileSync(log, 'utf8').includes('twentyq serve: stopped (SIGTERM) after'), `${presses} Ctrl-C`).toBe(presses === 1);
+      // the first Ctrl-C lets the run end and stop its server gracefully (after a second one, whether the
+      // server still gets to say so depends on the machine's timing: only its end is asserted above)
+      if (presses === 1) expect(readFileSync(log, 'utf8')).toContain('twentyq serve: stopped (SIGTERM) after');
     }
   });
 });
