@@ -19,7 +19,10 @@ import { packagePath } from '../framework/util/paths.js';
 const GAMES = Number(process.env.GAMES ?? 900);
 const dir = mkdtempSync(join(tmpdir(), 'twentyq-bench-api-'));
 
-/** `twentyq serve` in a child process; resolves with its URL once it listens. */
+/**
+ * `twentyq serve` in a child process; resolves with its URL once it listens. Not launchServer: a run
+ * stops every server launched in its process when it ends, and this one outlives the warm-up run.
+ */
 function serve(args: string[]): Promise<{ url: string; stop(): void }> {
   const child = spawn(process.execPath, [packagePath('bin/run.js'), 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {

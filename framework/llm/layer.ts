@@ -1,3 +1,4 @@
+import type { Usage } from '../game/types.js';
 import { Endpoints, type CallOptions, type ChatReply, type ChatRequest } from './client.js';
 import { endpointFor, type LaunchOption } from './launches.js';
 import type { EndpointOptions } from './options.js';
@@ -78,4 +79,17 @@ export async function modelEndpoint(options: EndpointOptions & { launch?: Launch
       return reply;
     },
   };
+}
+
+/** Reasoning a model writes before its answer: kept in `raw`, never parsed. */
+const THINKING = /<think>[\s\S]*?(<\/think>|$)/g;
+
+/** The text of a reply to parse as a move or an answer: its reasoning removed. */
+export function replyText(reply: ChatReply): string {
+  return reply.text.replace(THINKING, '').trim();
+}
+
+/** A reply's usage as a move or an answer keeps it. */
+export function usageOf(reply: ChatReply): Usage {
+  return { prompt_tokens: reply.usage.prompt_tokens, completion_tokens: reply.usage.completion_tokens, latency_ms: reply.latency_ms, cached: reply.cached };
 }

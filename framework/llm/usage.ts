@@ -56,16 +56,8 @@ export function percentile(values: readonly number[], p: number): number | null 
   return sorted[Math.max(0, Math.ceil((p / 100) * sorted.length) - 1)]!;
 }
 
-interface Tally {
-  calls: number;
-  requests: number;
-  cache_hits: number;
-  errors: number;
-  prompt_tokens: number;
-  completion_tokens: number;
-  cost: number | null;
-  latencies: number[];
-}
+/** A plugin's running figures: the counts, and every latency for the percentiles. */
+type Tally = Omit<UsageFigures, 'latency_p50_ms' | 'latency_p95_ms'> & { latencies: number[] };
 
 export class UsageLedger {
   private readonly tallies = new Map<string, Map<string, Tally>>();

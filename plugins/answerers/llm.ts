@@ -1,12 +1,10 @@
 import { readAnswer, renderAnswererPrompt, DEFAULT_PERSONA } from '../../framework/game/chat.js';
 import type { AnswerReply } from '../../framework/game/types.js';
 import { callOptions, chatRequest } from '../../framework/llm/client.js';
-import { modelEndpoint, modelStage } from '../../framework/llm/layer.js';
+import { modelEndpoint, modelStage, replyText, usageOf } from '../../framework/llm/layer.js';
 import { LAUNCH_OPTIONS, type LaunchOption } from '../../framework/llm/launches.js';
 import { ENDPOINT_OPTIONS, type EndpointOptions } from '../../framework/llm/options.js';
 import { definePlugin } from '../../framework/plugins/types.js';
-
-const THINKING = /<think>[\s\S]*?(<\/think>|$)/g;
 
 export default definePlugin<'answerer', EndpointOptions & { persona: string; launch?: LaunchOption }>({
   kind: 'answerer',
@@ -35,9 +33,9 @@ export default definePlugin<'answerer', EndpointOptions & { persona: string; lau
         const position = options.temperature === 0 ? undefined : { seed: Math.floor(rng.next() * 2 ** 32), turn: history.length };
         const reply = await endpoint.chat(request, { ...callOptions(options), signal, position, stage: modelStage(), label: label ?? 'llm' });
         return {
-          answer: readAnswer(reply.text.replace(THINKING, '').trim()) ?? 'unknown',
+          answer: readAnswer(replyText(reply)) ?? 'unknown',
           raw: reply.text,
-          usage: { prompt_tokens: reply.usage.prompt_tokens, completion_tokens: reply.usage.completion_tokens, latency_ms: reply.latency_ms, cached: reply.cached },
+          usage: usageOf(reply),
         };
       },
     };

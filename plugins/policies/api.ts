@@ -4,7 +4,7 @@ import { gameTools, moveFromToolCall, renderToolPrompt } from '../../framework/g
 import type { GameView, Move, Rules } from '../../framework/game/types.js';
 import { callOptions, chatRequest, type ChatMessage, type ChatReply } from '../../framework/llm/client.js';
 import { LAUNCH_OPTIONS, type LaunchOption } from '../../framework/llm/launches.js';
-import { modelEndpoint, modelStage, type ModelEndpoint } from '../../framework/llm/layer.js';
+import { modelEndpoint, modelStage, replyText, usageOf, type ModelEndpoint } from '../../framework/llm/layer.js';
 import { ENDPOINT_OPTIONS, type EndpointOptions } from '../../framework/llm/options.js';
 import { definePlugin, type Policy } from '../../framework/plugins/types.js';
 
@@ -20,9 +20,6 @@ export const QUESTIONER_OPTIONS = {
   show_candidates: { type: 'boolean', default: true, description: 'List the candidates in the system prompt (the closed-set game).' },
 } as const;
 
-/** Reasoning a model writes before its answer: kept in `raw`, never parsed as the move. */
-const THINKING = /<think>[\s\S]*?(<\/think>|$)/g;
-
 /** A chat model as the questioner, through an endpoint: the part the `api` and `vllm` policies share. */
 export function questioner(options: QuestionerOptions, { domain, rules, label }: { domain: Domain; rules: Rules; label: string }, endpoint: ModelEndpoint): Policy {
   const render = { ...DEFAULT_RENDER, show_candidates: options.show_candidates };
@@ -30,7 +27,7 @@ export function questioner(options: QuestionerOptions, { domain, rules, label }:
   const prompt = (view: GameView): ChatMessage[] => (tools ? (renderToolPrompt(domain, rules, view.turns, render) as ChatMessage[]) : renderPrompt(domain, rules, view.turns, render));
   const move = (reply: ChatReply): Move => {
     const call = reply.tool_calls[0];
-    return call ? moveFromToolCall(call, domain) : readMove(reply.text.replace(THINKING, '').trim(), domain);
+    return call ? moveFromToolCall(call, domain) : readMove(replyText(reply), domain);
   };
   return {
     concurrency: options.concurrency,
@@ -41,7 +38,7 @@ export function questioner(options: QuestionerOptions, { domain, rules, label }:
           const position = { seed: Math.floor(view.rng.next() * 2 ** 32), turn: view.turns.length };
           const reply = await endpoint.chat(chatRequest(options, prompt(view), tools), { ...callOptions(options), signal, position, stage: modelStage(), label });
           const raw = reply.tool_calls.length > 0 ? `${reply.text}${JSON.stringify(reply.tool_calls.map((c) => c.function))}` : reply.text;
-          return { ...move(reply), raw, usage: { prompt_tokens: reply.usage.prompt_tokens, completion_tokens: reply.usage.completion_tokens, latency_ms: reply.latency_ms, cached: reply.cached } };
+          return { ...move(reply), raw, usage: usageOf(reply) };
         }),
       ),
   };
