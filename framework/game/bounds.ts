@@ -25,7 +25,7 @@ interface Table {
  * f(n) = n + min(f(n-1) [guess one], min_k f(k) + f(n-k) [split]), f(1) = 1. With `wrong_guess: lose`
  * a wrong guess ends the game, so a perfect questioner guesses only when one candidate is left.
  */
-function optimalTable(candidates: number, rule: WrongGuessRule): Table {
+export function optimalTable(candidates: number, rule: WrongGuessRule): Table {
   const total = new Float64Array(candidates + 1);
   const choice = new Int32Array(candidates + 1);
   if (candidates >= 1) total[1] = 1;
