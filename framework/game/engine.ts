@@ -99,7 +99,7 @@ function record(game: LiveGame, move: Move, answer: Answer | undefined, rules: R
 function startGame(spec: GameSpec, players: Players): LiveGame {
   const turns: Turn[] = [];
   const rng = new Rng(spec.seed);
-  return { spec, target: players.domain.candidate(spec.target), turns, rng, view: { turns, rules: players.rules, rng, memo: new Map() }, invalid: 0, won: false, over: false };
+  return { spec, target: players.domain.candidate(spec.target), turns, rng, view: { turns, rules: players.rules, rng, memo: new Map(), ...(players.answerer.unknowns ? { unknowns: players.answerer.unknowns } : {}) }, invalid: 0, won: false, over: false };
 }
 
 /** Plays one move of a game; a promise when the answerer's answer is one. */

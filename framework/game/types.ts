@@ -65,6 +65,16 @@ export interface Turn {
 
 export type WrongGuessRule = 'continue' | 'lose';
 
+/**
+ * What an answerer's "unknown" tells a questioner about the truth table:
+ * `say`: it answers "unknown" exactly where the table's fact is unknown, so an attribute question splits
+ *   the candidates three ways (the `kb` answerer by default);
+ * `coin`: where the fact is unknown it answers yes or no at random (fixed per game and question), so
+ *   "unknown" carries nothing and such a candidate stays on both sides of the question;
+ * `vague`: it may say "unknown" whenever it is unsure (a model): not to be read as a fact.
+ */
+export type UnknownAnswers = 'say' | 'coin' | 'vague';
+
 /** The rules of the game, as the experiment's `game` section writes them. */
 export interface Rules {
   max_questions: number;
@@ -84,6 +94,8 @@ export interface GameView {
    * (its belief state) between moves instead of reading every turn again. The engine never reads it.
    */
   readonly memo: Map<unknown, unknown>;
+  /** What the answerer's "unknown" means (see UnknownAnswers); absent: `vague`. */
+  readonly unknowns?: UnknownAnswers;
 }
 
 /**

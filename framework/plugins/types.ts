@@ -1,5 +1,5 @@
 import type { Candidate, Domain } from '../game/domain.js';
-import type { Answer, AnswerReply, Awaitable, GameView, Move, QuestionMove, Rules, Trajectory, Turn } from '../game/types.js';
+import type { Answer, AnswerReply, Awaitable, GameView, Move, QuestionMove, Rules, Trajectory, Turn, UnknownAnswers } from '../game/types.js';
 import type { PreferencePair, SftRow, TrainingSet } from '../data/dataset.js';
 import type { GameSource } from '../data/games.js';
 import type { GameSpec } from '../game/engine.js';
@@ -52,6 +52,8 @@ export interface Answerer extends WaitingInstance {
    * question was not understood instead of charging it. Absent: every question is understood.
    */
   understands?(question: QuestionMove): boolean;
+  /** What its "unknown" tells about the truth table (policies may read it in GameView); absent: `vague`. */
+  unknowns?: UnknownAnswers;
 }
 
 /**

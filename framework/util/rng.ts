@@ -44,7 +44,10 @@ export class Rng {
   private c: number;
   private d: number;
 
-  constructor(seed: number) {
+  constructor(
+    /** The seed it started from: what a player may derive its own fixed draws from without taking any from the stream. */
+    readonly seed: number,
+  ) {
     this.a = 0x9e3779b9;
     this.b = 0x243f6a88;
     // The high bits of a seed above 2^32 go into a word that is constant for smaller seeds.

@@ -31,6 +31,8 @@ export default definePlugin<'answerer', { answerer: unknown; p: number }>({
         return answer instanceof Promise ? answer.then((a) => noisy(a, rng)) : noisy(answer, rng);
       },
       understands: (question) => inner.understands?.(question) ?? true,
+      // yes and no are flipped, "unknown" never: it means what it meant
+      ...(inner.unknowns ? { unknowns: inner.unknowns } : {}),
     };
   },
 });

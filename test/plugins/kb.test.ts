@@ -78,3 +78,31 @@ describe('kb answerer', () => {
     for (const [text, id] of cases) expect(matcher.match(text)?.attribute, text).toBe(id);
   });
 });
+
+const coin = await factory.create('answerer', { use: 'kb', with: { unknown: 'coin' }, label: 'kb' });
+
+describe('kb answerer: unknown cells', () => {
+  const q = { kind: 'question', text: 'Is it mostly brown?', attribute: 'brown' } as QuestionMove;
+
+  it('says unknown by default and declares it', () => {
+    expect(kb.unknowns).toBe('say');
+    expect(coin.unknowns).toBe('coin');
+  });
+
+  it('with unknown: coin, answers yes or no drawn per game and question: the same on a repeat, fair over games', () => {
+    const answers = Array.from({ length: 400 }, (_, seed) => {
+      const rng = new Rng(seed);
+      const first = coin.answer(q, domain.candidate('dog'), [], rng) as Answer;
+      // asked again later in the same game (the stream moved on): the same coin
+      rng.next();
+      expect(coin.answer(q, domain.candidate('dog'), [], rng)).toBe(first);
+      return first;
+    });
+    expect(new Set(answers)).toEqual(new Set(['yes', 'no']));
+    const yes = answers.filter((a) => a === 'yes').length;
+    expect(yes).toBeGreaterThan(160);
+    expect(yes).toBeLessThan(240);
+    // known facts are answered from the table, untouched
+    expect(coin.answer({ kind: 'question', text: 'Does it have a long neck?', attribute: 'long_neck' }, domain.candidate('giraffe'), [], new Rng(3))).toBe('yes');
+  });
+});
