@@ -76,7 +76,24 @@ describe('twentyq CLI', () => {
     expect(wrong.stderr).toMatch(/Expected polcy to be one of: domain, answerer, policy, reward,[\s›]+strategy/);
   });
 
-  it('bounds: the optimal means for both rules', () => {
+  it('bounds: the exact optimal tree over animals90\'s questions, for both rules and both semantics', () => {
+    const r = cli(['bounds']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/continue\s+say\s+5\.2000\s+5\.2000\s+exact\s+7\s+0\.7400\s+4:14 5:45 6:30 7:1/);
+    expect(r.stdout).toMatch(/lose\s+say\s+5\.3889\s+5\.3889\s+exact/);
+    expect(r.stdout).toMatch(/continue\s+coin\s+6\.9917\s+6\.9917\s+exact/);
+    expect(r.stdout).toMatch(/lose\s+coin\s+7\.6278\s+7\.6278\s+exact/);
+    // a stage that plays five targets has its own bound; past the time limit, bounds labelled as such
+    const five = JSON.parse(cli(['bounds', '--games', '5', '--unknown', 'say', '--rule', 'continue', '--json']).stdout);
+    expect(five.targets).toBe(5);
+    expect(five.trees[0].mean).toBeLessThan(3);
+    expect(five.unrestricted[0].total).toBe(14);
+    const rushed = cli(['bounds', '--unknown', 'coin', '--rule', 'continue', '--time-limit', '0']);
+    expect(rushed.stdout).toMatch(/continue\s+coin\s+\d\.\d{4}\s+6\.9333\s+time limit/);
+    expect(cli(['bounds', '--targets', 'zebra,unicorn']).stderr).toContain('no candidate "unicorn"');
+  });
+
+  it('bounds: the optimal means for arbitrary yes/no questions, for both rules', () => {
     const r = cli(['bounds']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/continue\s+90\s+624\s+6\.9333\s+8\s+0\.6533\s+6:32 7:32 8:26/);

@@ -1,38 +1,122 @@
-import { Command, Flags } from '@oclif/core';
+import { Flags } from '@oclif/core';
 import { boundEfficiency, optimalBound } from '../../game/bounds.js';
+import type { Domain } from '../../game/domain.js';
+import { optimalTree, type Semantics, type TreeBound } from '../../game/tree.js';
+import { DEFAULT_RULES } from '../../game/types.js';
 import { fixed, formatTable } from '../../metrics/table.js';
+import { PluginFactory } from '../../plugins/factory.js';
+import { gameSpecs } from '../../run/games.js';
+import { refFromFlag } from '../interactive.js';
+import { TwentyqCommand, UsageError } from '../shared.js';
 
-export default class Bounds extends Command {
-  static override summary = 'The best any questioner can do: optimal mean questions and efficiency for N candidates.';
-  static override description = `Computed by dynamic programming over the number of candidates left, for arbitrary yes/no questions (any subset of the candidates), every candidate equally likely and the final guess counted as a question. Under wrong_guess: continue a wrong guess is answered no; under lose it ends the game, so a perfect player guesses only when one candidate is left. Attribute questions can only do worse; a measured mean below the bound is a bug.`;
-  static override examples = ['<%= config.bin %> bounds', '<%= config.bin %> bounds --candidates 128 --max-questions 10'];
+/** "5:14 6:45 7:30": how many games need each number of questions (fractions under coin semantics). */
+function histogramText(histogram: readonly number[]): string {
+  return histogram
+    .map((n, q) => (n > 1e-9 ? `${q}:${Number.isInteger(n) ? n : n.toFixed(2)}` : ''))
+    .filter(Boolean)
+    .join(' ');
+}
+
+export default class Bounds extends TwentyqCommand {
+  static override summary = 'The best any questioner can do: the exact optimal tree over a domain\'s own questions, beside the bound for arbitrary yes/no questions.';
+  static override description = `For a domain (a built-in or your own table), the rules and what the answerer does where the table's fact is unknown, the optimal decision tree over the domain's attribute questions and guesses: its mean questions (every target equally likely, the final guess counted), worst case and histogram. It is found by branch and bound with memoisation over sets of candidates: "exact" when the search proved it, otherwise (past --time-limit) the best tree found and the best lower bound proved, labelled as such.
+
+Semantics: with "say" (the kb answerer's default) an unknown fact is answered "unknown", so a question splits the candidates three ways and the game can be won in fewer questions than any yes/no strategy; with "coin" it is answered yes or no at random, and such a candidate stays on both sides with half its weight. Under wrong_guess: continue a wrong guess is answered no; under lose it ends the game, so a perfect player guesses only a lone candidate.
+
+Beside it: the bound for arbitrary yes/no questions (any subset of the candidates, by dynamic programming over their number) and the entropy floor. A policy's measured mean below the exact bound of the game it played (its targets, rules and answerer) is a bug.`;
+  static override examples = [
+    '<%= config.bin %> bounds',
+    '<%= config.bin %> bounds --unknown coin --rule lose',
+    '<%= config.bin %> bounds --games 5',
+    '<%= config.bin %> bounds --domain \'{use: animals90, with: {file: ./my-table.yaml}}\'',
+    '<%= config.bin %> bounds --candidates 128 --max-questions 10',
+  ];
   static override flags = {
-    candidates: Flags.integer({ char: 'n', min: 1, max: 1_000_000, default: 90, description: 'Number of equally likely candidates.' }),
-    'max-questions': Flags.integer({ min: 1, default: 20, description: 'Question budget, for the efficiency.' }),
+    domain: Flags.string({ default: 'animals90', description: 'Domain plugin (name, path, or YAML such as \'{use: animals90, with: {file: t.yaml}}\').' }),
+    unknown: Flags.option({ options: ['say', 'coin', 'both'] as const, default: 'both', description: 'What the answerer does where a fact is unknown (the kb answerer\'s unknown option).' })(),
     rule: Flags.option({ options: ['continue', 'lose', 'both'] as const, default: 'both', description: 'The wrong_guess rule.' })(),
+    targets: Flags.string({ description: 'Only these targets (comma-separated names or ids): the bound of a stage that plays them.' }),
+    games: Flags.integer({ min: 1, description: 'The targets of a stage with games: N (the candidates in turn; repeats weigh as many).' }),
+    'time-limit': Flags.integer({ min: 0, default: 60, description: 'Seconds per search before it reports bounds instead of a proof.' }),
+    'max-questions': Flags.integer({ min: 1, default: DEFAULT_RULES.max_questions, description: 'Question budget, for the efficiency.' }),
+    candidates: Flags.integer({ char: 'n', min: 1, max: 1_000_000, description: 'Only the bound for arbitrary yes/no questions over N equally likely candidates (no domain).' }),
+    json: Flags.boolean({ description: 'Print the figures as JSON.' }),
   };
 
   async run(): Promise<void> {
     const { flags } = await this.parse(Bounds);
     const rules = flags.rule === 'both' ? (['continue', 'lose'] as const) : ([flags.rule] as const);
-    const bounds = rules.map((r) => optimalBound(flags.candidates, r));
+    const max = flags['max-questions'];
+    if (flags.candidates !== undefined) return this.unrestricted(flags.candidates, rules, max, flags.json);
+    const factory = await PluginFactory.forDomain(refFromFlag(flags.domain), DEFAULT_RULES, process.cwd());
+    const domain = factory.domain;
+    if (!domain.truth) throw new UsageError(`domain ${domain.name} has no truth table: only --candidates N applies`);
+    const targets = this.targets(domain, flags.targets, flags.games);
+    const semantics: Semantics[] = flags.unknown === 'both' ? ['say', 'coin'] : [flags.unknown];
+    const trees: TreeBound[] = [];
+    for (const s of semantics) for (const rule of rules) trees.push(optimalTree(domain, { rule, semantics: s, targets, timeLimitMs: flags['time-limit'] * 1000 }));
+    const distinct = trees[0]!.candidates;
+    if (flags.json) {
+      this.log(
+        JSON.stringify(
+          {
+            domain: domain.name,
+            targets: distinct,
+            games: trees[0]!.games,
+            trees: trees.map(({ tree: _, ...figures }) => figures),
+            unrestricted: rules.map((r) => optimalBound(distinct, r)),
+          },
+          null,
+          2,
+        ),
+      );
+      return;
+    }
+    this.log(`${domain.name}: ${distinct} targets${trees[0]!.games !== distinct ? ` (${trees[0]!.games} games)` : ''}, ${domain.attributes.length} questions; the optimal tree over them:\n`);
     this.log(
       formatTable(
-        ['wrong_guess', 'candidates', 'total', 'mean questions', 'worst', 'efficiency', 'questions: candidates'],
-        bounds.map((b) => [
-          b.rule,
-          String(b.candidates),
-          String(b.total),
-          b.mean.toFixed(4),
-          String(b.worst),
-          fixed(boundEfficiency(b, flags['max-questions']), 4),
-          b.histogram.map((n, q) => (n > 0 ? `${q}:${n}` : '')).filter(Boolean).join(' '),
+        ['wrong_guess', 'unknown', 'mean questions', 'lower bound', 'proof', 'worst', 'efficiency', 'questions: games', 'time'],
+        trees.map((t) => [
+          t.rule,
+          t.semantics,
+          t.mean.toFixed(4),
+          t.lower.toFixed(4),
+          t.proved ? 'exact' : 'time limit',
+          String(t.worst),
+          fixed(1 - t.mean / max, 4),
+          histogramText(t.histogram),
+          `${(t.ms / 1000).toFixed(2)} s`,
         ]),
       ),
     );
-    this.log(`\nentropy floor log2(${flags.candidates}) = ${bounds[0]!.entropy.toFixed(4)} (free final guess, perfect splits).`);
+    if (trees.some((t) => !t.proved)) this.log(`\nnot proved within ${flags['time-limit']} s: the mean is the best tree found (an upper bound), the lower bound is proved.`);
+    this.log(`\nwith arbitrary yes/no questions instead (any subset of the ${distinct} targets, equally likely):\n`);
+    this.unrestricted(distinct, rules, max, false);
+  }
+
+  private targets(domain: Domain, list: string | undefined, games: number | undefined): number[] | undefined {
+    if (list !== undefined && games !== undefined) throw new UsageError('give --targets or --games, not both');
+    if (games !== undefined) return gameSpecs(0, 'bounds', { games }, domain).map((s) => domain.candidateIndexOf(s.target)!);
+    if (list === undefined) return undefined;
+    return list.split(',').map((name) => {
+      const c = domain.candidateIndexOf(name.trim()) ?? (domain.findCandidate(name) ? domain.candidateIndexOf(domain.findCandidate(name)!.id) : undefined);
+      if (c === undefined) throw new UsageError(`--targets: ${domain.name} has no candidate "${name.trim()}"`);
+      return c;
+    });
+  }
+
+  private unrestricted(candidates: number, rules: readonly ('continue' | 'lose')[], max: number, json: boolean): void {
+    const bounds = rules.map((r) => optimalBound(candidates, r));
+    if (json) return this.log(JSON.stringify({ unrestricted: bounds }, null, 2));
+    this.log(
+      formatTable(
+        ['wrong_guess', 'candidates', 'total', 'mean questions', 'worst', 'efficiency', 'questions: candidates'],
+        bounds.map((b) => [b.rule, String(b.candidates), String(b.total), b.mean.toFixed(4), String(b.worst), fixed(boundEfficiency(b, max), 4), histogramText(b.histogram)]),
+      ),
+    );
+    this.log(`\nentropy floor log2(${candidates}) = ${bounds[0]!.entropy.toFixed(4)} (free final guess, perfect splits).`);
     for (const b of bounds) {
-      if (b.worst > flags['max-questions']) this.log(`note: under ${b.rule} the optimal strategy needs up to ${b.worst} questions, more than the budget of ${flags['max-questions']}; the bound assumes no game runs out.`);
+      if (b.worst > max) this.log(`note: under ${b.rule} the optimal strategy needs up to ${b.worst} questions, more than the budget of ${max}; the bound assumes no game runs out.`);
     }
   }
 }
