@@ -89,7 +89,7 @@ describe('twentyq CLI', () => {
     expect(five.trees[0].mean).toBeLessThan(3);
     expect(five.unrestricted[0].total).toBe(14);
     const rushed = cli(['bounds', '--unknown', 'coin', '--rule', 'continue', '--time-limit', '0']);
-    expect(rushed.stdout).toMatch(/continue\s+coin\s+\d\.\d{4}\s+6\.9333\s+time limit/);
+    expect(rushed.stdout).toMatch(/continue\s+coin\s+7\.\d{4}\s+6\.9\d{3}\s+time limit/);
     expect(cli(['bounds', '--targets', 'zebra,unicorn']).stderr).toContain('no candidate "unicorn"');
   });
 
