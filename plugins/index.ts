@@ -13,6 +13,7 @@ export const BUILTINS: BuiltinTable = {
   policy: {
     random: () => import('./policies/random.js'),
     infogain: () => import('./policies/infogain.js'),
+    optimal: () => import('./policies/optimal.js'),
     local: () => import('./policies/local/index.js'),
     checklist: () => import('./policies/checklist.js'),
     mixture: () => import('./policies/mixture.js'),

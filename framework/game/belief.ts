@@ -1,4 +1,4 @@
-import { NO, YES, type Domain } from './domain.js';
+import { NO, UNKNOWN, YES, type Domain } from './domain.js';
 import type { Turn } from './types.js';
 
 /** Bitsets of the truth table: for each attribute, which candidates are yes / no. */
@@ -43,8 +43,12 @@ export function popcount(x: number): number {
  * What a questioner can infer from the answers so far, given the truth table. Each candidate counts
  * the answers that contradict it; the candidates still in play are those not yet guessed with the
  * fewest contradictions. A truthful answerer leaves the target at zero; a noisy one may not, and then
- * the target is still found among the next-fewest once the others are guessed away. An `unknown`
- * answer, or a fact the table marks unknown, contradicts nothing.
+ * the target is still found among the next-fewest once the others are guessed away.
+ *
+ * Two ways to read "unknown". Two-way (the default): an `unknown` answer, or a fact the table marks
+ * unknown, contradicts nothing; right for an answerer whose "unknown" tells nothing (`coin`, `vague`).
+ * Three-way: the answerer says "unknown" exactly where the table does (`say`), so every answer
+ * contradicts the candidates whose fact is anything else, and a question splits the candidates in three.
  */
 export class Belief {
   readonly mismatches: Uint8Array;
@@ -53,7 +57,10 @@ export class Belief {
   private seen = 0;
   private readonly set: Uint32Array;
 
-  constructor(readonly domain: Domain) {
+  constructor(
+    readonly domain: Domain,
+    readonly threeWay = false,
+  ) {
     if (!domain.truth) throw new Error(`domain ${domain.name} has no truth table`);
     this.mismatches = new Uint8Array(domain.candidates.length);
     this.guessed = new Uint8Array(domain.candidates.length);
@@ -75,6 +82,13 @@ export class Belief {
         const a = domain.attributeIndexOf(move.attribute);
         if (a === undefined) continue;
         this.asked[a] = 1;
+        if (this.threeWay) {
+          const agreeing = answer === 'yes' ? YES : answer === 'no' ? NO : UNKNOWN;
+          for (let c = 0; c < this.mismatches.length; c++) {
+            if (truth[c * attributes + a] !== agreeing && this.mismatches[c]! < 255) this.mismatches[c]!++;
+          }
+          continue;
+        }
         if (answer !== 'yes' && answer !== 'no') continue;
         const contradicting = answer === 'yes' ? NO : YES;
         for (let c = 0; c < this.mismatches.length; c++) {
@@ -141,6 +155,12 @@ export function informationGain(n: number, yes: number, no: number, unknown: num
   if (n <= 1) return 0;
   const after = (yes * log2(yes + unknown) + no * log2(no + unknown) + unknown * log2(n)) / n;
   return log2(n) - after;
+}
+
+/** The same when the answerer says "unknown" exactly on unknown facts: the entropy of a three-way split. */
+export function informationGain3(n: number, yes: number, no: number, unknown: number): number {
+  if (n <= 1) return 0;
+  return log2(n) - (yes * log2(yes) + no * log2(no) + unknown * log2(unknown)) / n;
 }
 
 /** log2 of the small integers that candidate counts are, looked up rather than computed in the hot loop. */

@@ -123,7 +123,7 @@ class LowerBounds {
 }
 
 /** f(n) with arbitrary questions answered three ways: n + min(f(n-1) [guess], best 2- or 3-way split). */
-function ternaryTable(size: number, rule: WrongGuessRule): Float64Array {
+export function ternaryTable(size: number, rule: WrongGuessRule): Float64Array {
   const f = new Float64Array(size + 1);
   const two = new Float64Array(size + 1).fill(Infinity);
   if (size >= 1) f[1] = 1;

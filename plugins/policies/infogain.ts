@@ -1,5 +1,6 @@
-import { Belief, countWhere, informationGain, members, split, truthMasks } from '../../framework/game/belief.js';
+import { Belief, countWhere, informationGain, informationGain3, members, split, truthMasks } from '../../framework/game/belief.js';
 import { optimalMeans } from '../../framework/game/bounds.js';
+import { ternaryTable } from '../../framework/game/tree.js';
 import { guessQuestion, type Domain } from '../../framework/game/domain.js';
 import type { GameView, Move } from '../../framework/game/types.js';
 import { definePlugin } from '../../framework/plugins/types.js';
@@ -7,6 +8,7 @@ import { definePlugin } from '../../framework/plugins/types.js';
 export interface InfogainOptions {
   epsilon: number;
   temperature: number;
+  unknown: 'auto' | 'three-way' | 'two-way';
 }
 
 /**
@@ -14,10 +16,16 @@ export interface InfogainOptions {
  * attribute question with the highest expected information gain, and guesses when a guess is expected
  * to finish sooner. The cost of finishing from n candidates is estimated by the optimal mean for n
  * (the bound's dynamic programme), so from 2 or 3 candidates it guesses, as a perfect player would.
+ *
+ * Where the answerer says "unknown" exactly on the table's unknown facts (GameView.unknowns `say`), it
+ * reads the answers three ways (see Belief) and scores a question by the entropy of its three-way
+ * split; otherwise an "unknown" tells it nothing. Either belief tolerates contradictions (a noisy answerer).
  */
 export class InfogainPolicy {
   private readonly masks;
   private readonly means: Float64Array;
+  /** Optimal means for n candidates when questions split three ways. */
+  private readonly means3: Float64Array;
   /** Gains of the last state scored, by attribute (-1: asked already). Reused to spare the allocator. */
   private readonly gains: Float64Array;
 
@@ -27,6 +35,7 @@ export class InfogainPolicy {
   ) {
     this.masks = truthMasks(domain);
     this.means = optimalMeans(domain.size, 'continue');
+    this.means3 = ternaryTable(domain.size, 'continue').map((t, n) => (n === 0 ? 0 : t / n));
     this.gains = new Float64Array(domain.attributes.length);
   }
 
@@ -38,7 +47,8 @@ export class InfogainPolicy {
   belief(game: GameView): Belief {
     let belief = game.memo.get(this) as Belief | undefined;
     if (!belief) {
-      belief = new Belief(this.domain);
+      const { unknown } = this.options;
+      belief = new Belief(this.domain, unknown === 'three-way' || (unknown === 'auto' && game.unknowns === 'say'));
       game.memo.set(this, belief);
     }
     return belief.update(game.turns);
@@ -52,6 +62,7 @@ export class InfogainPolicy {
     let best = -1;
     let bestGain = 1e-9;
     const { yes: yesMasks, no: noMasks, words } = this.masks;
+    const three = belief.threeWay;
     for (let a = 0; a < this.gains.length; a++) {
       if (belief.asked[a]) {
         this.gains[a] = -1;
@@ -60,7 +71,7 @@ export class InfogainPolicy {
       // the hot loop of every expert move: counts only, nothing allocated
       const yes = countWhere(yesMasks, words, set, a);
       const no = countWhere(noMasks, words, set, a);
-      const gain = informationGain(count, yes, no, count - yes - no);
+      const gain = three ? informationGain3(count, yes, no, count - yes - no) : informationGain(count, yes, no, count - yes - no);
       this.gains[a] = gain;
       if (gain > bestGain) {
         best = a;
@@ -69,6 +80,10 @@ export class InfogainPolicy {
     }
     if (best < 0) return { best, cost: Infinity };
     const s = split(this.masks, set, count, best);
+    if (three) {
+      const m = this.means3;
+      return { best, cost: 1 + (s.yes * m[s.yes]! + s.no * m[s.no]! + s.unknown * m[s.unknown]!) / count };
+    }
     const m = this.means;
     return { best, cost: 1 + (s.yes * m[s.yes + s.unknown]! + s.no * m[s.no + s.unknown]! + s.unknown * m[count]!) / count };
   }
@@ -85,7 +100,7 @@ export class InfogainPolicy {
       if (unasked.length > 0) return this.ask(rng.pick(unasked));
     }
     const { best, cost } = this.score(belief, set, count);
-    const guessCost = 1 + ((count - 1) / count) * this.means[count - 1]!;
+    const guessCost = 1 + ((count - 1) / count) * (belief.threeWay ? this.means3 : this.means)[count - 1]!;
     const mayGuess = rules.wrong_guess === 'continue' ? guessCost < cost - 1e-9 : count === 1;
     if (left <= 1 || best < 0 || mayGuess) {
       const candidates = members(set);
@@ -122,6 +137,12 @@ export default definePlugin<'policy', InfogainOptions>({
         minimum: 0,
         default: 0,
         description: 'Softmax temperature over the gains (bits); 0 always asks the best question.',
+      },
+      unknown: {
+        enum: ['auto', 'three-way', 'two-way'],
+        default: 'auto',
+        description:
+          'How to read "unknown": three-way (it means the table\'s fact is unknown: a question splits the candidates three ways), two-way (it tells nothing), or auto: three-way when the answerer says it answers unknown exactly on unknown facts (kb with unknown: say, also under noisy).',
       },
     },
   },
