@@ -23,7 +23,7 @@ describe('broken experiment files', () => {
     ['unknown-stage.yaml', [`${dir}/unknown-stage.yaml:3:5: stages[0].evalute: unknown stage "evalute"; did you mean "evaluate"? Expected one of: generate, audit, dataset, evaluate, train`]],
     [
       'unknown-policy.yaml',
-      [`${dir}/unknown-policy.yaml:2:9: policy: unknown policy "infogian"; did you mean "infogain"? Known policies: api, checklist, infogain, local, mixture, random, vllm. A plugin of your own is named by its file path, e.g. ./my-policy.js`],
+      [`${dir}/unknown-policy.yaml:2:9: policy: unknown policy "infogian"; did you mean "infogain"? Known policies: api, checklist, infogain, local, mixture, optimal, random, vllm. A plugin of your own is named by its file path, e.g. ./my-policy.js`],
     ],
     [
       'types.yaml',
@@ -38,7 +38,7 @@ describe('broken experiment files', () => {
       'options.yaml',
       [
         `${dir}/options.yaml:6:45: stages[0].evaluate.policies[0].with.epsilon: expected a number <= 1, got 2 (options of policy "infogain"; see twentyq plugins policy)`,
-        `${dir}/options.yaml:6:48: stages[0].evaluate.policies[0].with.epsilom: unknown field "epsilom"; did you mean "epsilon"? Expected fields: epsilon, temperature (options of policy "infogain"; see twentyq plugins policy)`,
+        `${dir}/options.yaml:6:48: stages[0].evaluate.policies[0].with.epsilom: unknown field "epsilom"; did you mean "epsilon"? Expected fields: epsilon, temperature, unknown (options of policy "infogain"; see twentyq plugins policy)`,
       ],
     ],
     ['missing.yaml', [`${dir}/missing.yaml:1:1: missing required field "name"`, `${dir}/missing.yaml:2:9: stages: expected at least 1 item`]],
@@ -138,14 +138,14 @@ describe('loading an experiment', () => {
     const e = await loadExperiment('experiments/quickstart.yaml');
     expect(e.name).toBe('quickstart');
     expect(e.game).toEqual({ max_questions: 20, wrong_guess: 'continue' });
-    expect(e.answerer).toEqual({ use: 'kb', with: { threshold: 0.6 }, label: 'kb' });
+    expect(e.answerer).toEqual({ use: 'kb', with: { threshold: 0.6, unknown: 'say' }, label: 'kb' });
     expect(e.reward).toEqual({ use: 'efficiency', with: { loss: -0.5 }, label: 'efficiency' });
     expect(e.stages).toHaveLength(1);
     const [stage] = e.stages;
     expect(stage).toMatchObject({ kind: 'evaluate', name: '01-evaluate', games_per_animal: 10 });
     if (stage?.kind !== 'evaluate') throw new Error('expected an evaluate stage');
     expect(stage.policies!.map((p) => p.label)).toEqual(['random', 'infogain', 'infogain-noisy']);
-    expect(stage.policies![2]!.with).toEqual({ epsilon: 0.3, temperature: 0.5 });
+    expect(stage.policies![2]!.with).toEqual({ epsilon: 0.3, temperature: 0.5, unknown: 'auto' });
   });
 
   it('applies --set overrides before validation, a bare plugin name growing into { use }', async () => {
@@ -154,7 +154,7 @@ describe('loading an experiment', () => {
     });
     expect(e.seed).toBe(9);
     expect(e.stages[0]).toMatchObject({ games_per_animal: 2 });
-    expect(e.answerer.with).toEqual({ threshold: 0.4 });
+    expect(e.answerer.with).toEqual({ threshold: 0.4, unknown: 'say' });
     expect(e.game.wrong_guess).toBe('lose');
   });
 

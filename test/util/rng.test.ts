@@ -41,4 +41,5 @@ describe('seeds', () => {
   });
 });
 
-const FIRST_GAME_SEED_7 = 'dog 2763697537 win 9: long_tail trees australia americas fast horse desert cat dog';
+// infogain reads the kb's unknown three ways since issue 10: the same seed, other questions
+const FIRST_GAME_SEED_7 = 'dog 2763697537 win 11: stripes trees australia americas groups colourful desert flies hooves rabbit dog';
