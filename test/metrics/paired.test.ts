@@ -1,0 +1,75 @@
+import { describe, expect, it } from 'vitest';
+import { clustered, compare, largestDifferences, mcnemarExact, pairGames, PairingError, type GameRecord } from '../../framework/metrics/paired.js';
+import { wilson } from '../../framework/metrics/outcome.js';
+
+const game = (target: string, win: boolean, questions: number, signature = `${target}/${win}/${questions}`): GameRecord => ({ target, win, questions: win ? questions : 20, signature });
+const targets = Array.from({ length: 90 }, (_, i) => `t${i}`);
+
+describe('clustered intervals', () => {
+  it('count a deterministic policy\'s 900 games as the 90 distinct games they are', () => {
+    const games = [...Array(10)].flatMap(() => targets.map((t) => game(t, true, 5)));
+    const c = clustered(games);
+    expect(c.distinct_games).toBe(90);
+    expect(c.effective_games).toBe(90);
+    // 90 of 90: 95.9-100%, not the 99.6-100% of 900 independent games
+    expect(c.success_ci[0]).toBeCloseTo(0.959, 3);
+    expect(wilson(900, 900)[0]).toBeCloseTo(0.9957, 3);
+  });
+
+  it('give plain SFT\'s 95.6% about 89.1-98.3% when its losses repeat by target', () => {
+    // 4 animals always lost, 86 always won, 10 times each
+    const games = [...Array(10)].flatMap(() => targets.map((t, i) => game(t, i >= 4, 7)));
+    const c = clustered(games);
+    expect(c.effective_games).toBeCloseTo(90, 9);
+    expect(c.success_ci[0]).toBeCloseTo(0.891, 3);
+    expect(c.success_ci[1]).toBeCloseTo(0.983, 3);
+    // the mean's interval widens with the clustering too
+    // (iid: 2 x 1.96 x 2.68 / sqrt(900) = 0.35; clustered: about sqrt(10) times that)
+    expect(c.avg_questions_ci[1] - c.avg_questions_ci[0]).toBeGreaterThan(1);
+  });
+
+  it('treat independent games as independent', () => {
+    // each target: 5 wins of 10, spread evenly: no clustering at all
+    const games = targets.flatMap((t) => [...Array(10)].map((_, k) => game(t, k % 2 === 0, 6, `${t}/${k}`)));
+    const c = clustered(games);
+    expect(c.effective_games).toBe(900);
+    expect(c.distinct_games).toBe(900);
+    expect(c.success_ci).toEqual(wilson(450, 900));
+  });
+});
+
+describe('paired comparisons', () => {
+  it('McNemar exact: the binomial tail, two-sided', () => {
+    expect(mcnemarExact(0, 0)).toBe(1);
+    // 0 : 6 -> 2 x (1/2)^6
+    expect(mcnemarExact(0, 6)).toBeCloseTo(2 / 64, 12);
+    // 1 : 9 -> 2 x (1 + 10) / 1024
+    expect(mcnemarExact(9, 1)).toBeCloseTo(22 / 1024, 12);
+    expect(mcnemarExact(5, 5)).toBe(1);
+    expect(mcnemarExact(2000, 2100)).toBeGreaterThan(0.1);
+  });
+
+  it('pairs by target and game, with a seeded cluster bootstrap of the difference in questions', () => {
+    const base = [...Array(10)].flatMap(() => targets.map((t) => game(t, true, 7)));
+    const better = [...Array(10)].flatMap(() => targets.map((t, i) => game(t, i !== 0, i % 2 === 0 ? 5 : 6)));
+    const c = compare(better, base, 42);
+    expect(c.pairs).toBe(900);
+    expect(c.wins_only_baseline).toBe(10);
+    expect(c.wins_only_policy).toBe(0);
+    expect(c.mcnemar_p).toBeCloseTo(2 / 1024, 12);
+    expect(c.questions_diff).toBeCloseTo((10 * (13 + 44 * -2 + 45 * -1)) / 900, 12);
+    expect(c.questions_diff_ci[0]).toBeLessThan(c.questions_diff);
+    expect(c.questions_diff_ci[1]).toBeGreaterThan(c.questions_diff);
+    expect(c.questions_diff_ci[1]).toBeLessThan(0);
+    expect(compare(better, base, 42)).toEqual(c);
+    expect(compare(better, base, 43).questions_diff_ci).not.toEqual(c.questions_diff_ci);
+    const most = largestDifferences(better, base, 2);
+    expect(most[0]).toEqual({ target: 't0', games: 10, questions_diff: 13, wins_diff: -10 });
+    expect(most[1]!.questions_diff).toBe(-2);
+  });
+
+  it('refuses games that did not play the same targets, saying where', () => {
+    expect(() => pairGames([game('a', true, 3), game('b', true, 3)], [game('a', true, 3)], ['expert', 'grpo'])).toThrow(PairingError);
+    expect(() => pairGames([game('a', true, 3)], [game('a', true, 3), game('a', true, 3)], ['expert', 'grpo'])).toThrow(/a: 1 games in expert, 2 in grpo/);
+  });
+});
