@@ -271,6 +271,25 @@ function checkSize(count: GameCount, weights: Record<string, number> | undefined
   r.problems.push({ ...r.source.place(at), path: dottedPath(at), message: `this stage would play ${how}: ${tooMany(total)}` });
 }
 
+/** A baseline names a policy of its stage, or STAGE/LABEL: a policy of an earlier evaluate stage. */
+function checkBaseline(baseline: string, labels: readonly string[], path: Path, scope: StageScope, r: Resolver): void {
+  const slash = baseline.indexOf('/');
+  const problem = (message: string) => r.problems.push({ ...r.source.place(path), path: dottedPath(path), message });
+  if (slash < 0) {
+    if (!labels.includes(baseline)) problem(`no policy of this stage is labelled "${baseline}"; its policies: ${labels.join(', ')} (or name one of an earlier evaluate stage as STAGE/LABEL)`);
+    return;
+  }
+  const [stageName, label] = [baseline.slice(0, slash), baseline.slice(slash + 1)];
+  const stage = scope.earlier.find((s) => s.name === stageName);
+  if (!stage || stage.kind !== 'evaluate') {
+    const names = scope.earlier.filter((s) => s.kind === 'evaluate').map((s) => s.name);
+    problem(`no earlier evaluate stage is named "${stageName}"${names.length > 0 ? `; earlier evaluate stages: ${names.join(', ')}` : ''}`);
+    return;
+  }
+  const theirs = stage.policies?.map((p) => p.label);
+  if (theirs && !theirs.includes(label)) problem(`stage ${stageName} has no policy labelled "${label}"; its policies: ${theirs.join(', ')}`);
+}
+
 /** A train stage trains the experiment's policy (or what earlier train stages made of it): it must be trainable. */
 async function checkTrainable(policy: PluginRef, path: Path, r: Resolver): Promise<void> {
   if (policy.use === '') return;
@@ -351,8 +370,34 @@ async function resolveStage(raw: Record<string, Record<string, unknown> | null>,
         }
         labels.add(p.label);
       });
-      checkSize(count, undefined, rawPolicies?.length ?? 1, path, scope, r);
-      return { kind, name, ...(rawPolicies ? { policies } : {}), answerer: await plugin('answerer', 'answerer', scope.answerer), max_error_rate: settings.max_error_rate as number, ...count };
+      const rawAnswerers = settings.answerers as RawRef[] | undefined;
+      const answerers: PluginRef[] = [];
+      if (rawAnswerers) {
+        if (settings.answerer !== undefined) r.problems.push({ ...r.source.place([...path, 'answerers']), path: dottedPath([...path, 'answerers']), message: 'set answerer or answerers, not both' });
+        for (const [i, a] of rawAnswerers.entries()) {
+          const ref = await resolvePlugin('answerer', a, [...path, 'answerers', i], r);
+          if (!ref) continue;
+          if (answerers.some((other) => other.label === ref.label)) {
+            const at = [...path, 'answerers', i];
+            r.problems.push({ ...r.source.place(at), path: dottedPath(at), message: `two answerers are labelled "${ref.label}"; give one a label: (label: my-name)` });
+          }
+          answerers.push(ref);
+        }
+      }
+      const baseline = settings.baseline as string | undefined;
+      if (baseline !== undefined) checkBaseline(baseline, rawPolicies ? policies.map((p) => p.label) : [scope.policy.label], [...path, 'baseline'], scope, r);
+      checkSize(count, undefined, (rawPolicies?.length ?? 1) * (rawAnswerers?.length ?? 1), path, scope, r);
+      const answerer = answerers[0] ?? (await plugin('answerer', 'answerer', scope.answerer));
+      return {
+        kind,
+        name,
+        ...(rawPolicies ? { policies } : {}),
+        answerer,
+        ...(rawAnswerers ? { answerers } : {}),
+        ...(baseline !== undefined ? { baseline } : {}),
+        max_error_rate: settings.max_error_rate as number,
+        ...count,
+      };
     }
     case 'generate': {
       const count = gameCount(settings, path, r);

@@ -9,7 +9,15 @@ export type EvaluateStage = {
   name: string;
   /** Absent: the current policy (the experiment's, or the last train stage's checkpoint). */
   policies?: PluginRef[];
+  /** The answerer, or the first of `answerers`. */
   answerer: PluginRef;
+  /** Several answerers: every policy plays the stage's games against each (transfer). */
+  answerers?: PluginRef[];
+  /**
+   * Compare every other policy with this one, pair by pair: a policy label of this stage, or
+   * STAGE/LABEL, a policy of an earlier evaluate stage that played the same targets.
+   */
+  baseline?: string;
   /** The share of failed games (outcome error) a policy may have before the stage fails. */
   max_error_rate: number;
 } & GameCount;

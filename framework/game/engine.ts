@@ -18,6 +18,8 @@ export interface Players {
   policyLabel: string;
   /** Named in errors. */
   answererLabel?: string;
+  /** Recorded in each trajectory when set: a stage that plays against several answerers. */
+  answererTag?: string;
 }
 
 /**
@@ -127,11 +129,12 @@ function checkMoves(moves: unknown, games: number, players: Players): Move[] {
   return moves as Move[];
 }
 
-function trajectoryOf(g: LiveGame, policyLabel: string): Trajectory {
+function trajectoryOf(g: LiveGame, players: Players): Trajectory {
   return {
     game: g.spec.game,
     seed: g.spec.seed,
-    policy: policyLabel,
+    policy: players.policyLabel,
+    ...(players.answererTag !== undefined ? { answerer: players.answererTag } : {}),
     target: g.spec.target,
     turns: g.turns,
     outcome: g.won ? 'win' : 'loss',
@@ -158,7 +161,7 @@ export async function playGames(specs: readonly GameSpec[], players: Players): P
     if (pending) await Promise.all(pending);
     live = live.filter((g) => !g.over);
   }
-  return games.map((g) => trajectoryOf(g, players.policyLabel));
+  return games.map((g) => trajectoryOf(g, players));
 }
 
 /**
@@ -173,7 +176,7 @@ export async function playGame(spec: GameSpec, players: Players, signal?: AbortS
   const fail = (role: 'policy' | 'answerer', error: unknown): never => {
     if (error instanceof GameError) throw error;
     const label = role === 'policy' ? players.policyLabel : (players.answererLabel ?? 'the answerer');
-    throw new PlayerError(role, trajectoryOf(game, players.policyLabel), `${role} ${label} failed in game ${spec.game}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
+    throw new PlayerError(role, trajectoryOf(game, players), `${role} ${label} failed in game ${spec.game}: ${(error as Error)?.message ?? String(error)}`, { cause: error });
   };
   while (!game.over) {
     signal?.throwIfAborted();
@@ -189,5 +192,5 @@ export async function playGame(spec: GameSpec, players: Players, signal?: AbortS
       fail('answerer', error);
     }
   }
-  return trajectoryOf(game, players.policyLabel);
+  return trajectoryOf(game, players);
 }

@@ -109,6 +109,8 @@ export interface Trajectory {
   game: number;
   seed: number;
   policy: string;
+  /** The answerer's label, in a stage that plays against several. */
+  answerer?: string;
   target: string;
   turns: Turn[];
   outcome: Outcome;

@@ -1,4 +1,5 @@
 import type { Trajectory } from '../game/types.js';
+import type { Clustered } from './paired.js';
 
 /** Outcome metrics of a set of games: what the policy achieved, not what its games looked like. */
 
@@ -41,6 +42,8 @@ export interface OutcomeMetrics {
   invalid_rate: number;
   avg_reward: number;
   per_candidate: Record<string, CandidateMetrics>;
+  /** Distinct games and intervals clustered by target (added by an evaluate stage from its games). */
+  clustered?: Clustered;
 }
 
 /** Wilson score interval for k successes in n trials (z = 1.96 for 95%). */

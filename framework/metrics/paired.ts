@@ -61,8 +61,8 @@ function byTarget<T extends { target: string }>(records: readonly T[]): Map<stri
  * n / deff, where the design effect deff is the cluster-robust variance of the success rate over the
  * variance it would have if the games were independent, kept between 1 and the mean games per target
  * (n_eff between the number of targets and the number of games). When every game was won (or lost) the
- * variance says nothing, and the number of targets is taken: the honest count for a policy whose games
- * repeat. Mean questions: mean +- 1.96 x the cluster-robust (CR1) standard error.
+ * variance says nothing, and the number of distinct games is taken (no fewer than the targets): the
+ * honest count for a policy whose games repeat exactly. Mean questions: mean +- 1.96 x the cluster-robust (CR1) standard error.
  */
 export function clustered(records: readonly GameRecord[]): Clustered {
   const n = records.length;
@@ -85,7 +85,7 @@ export function clustered(records: readonly GameRecord[]): Clustered {
   const correction = C > 1 ? C / (C - 1) : 1;
   vq = (vq / (n * n)) * correction;
   const iid = (p * (1 - p)) / n;
-  const effective = iid === 0 ? C : vp === 0 ? n : Math.min(n, Math.max(C, (n * iid) / vp));
+  const effective = iid === 0 ? Math.min(n, Math.max(C, distinct)) : vp === 0 ? n : Math.min(n, Math.max(C, (n * iid) / vp));
   const half = Z * Math.sqrt(vq);
   return {
     distinct_games: distinct,

@@ -1,4 +1,6 @@
 import type { Experiment, Stage } from '../config/types.js';
+import type { Clustered } from '../metrics/paired.js';
+import type { StageBound } from './bound.js';
 import type { Domain } from '../game/domain.js';
 import type { Trajectory } from '../game/types.js';
 import type { OutcomeMetrics } from '../metrics/outcome.js';
@@ -13,7 +15,13 @@ import type { Setup } from './worker.js';
 export interface SummaryRow {
   stage: string;
   policy: string;
+  /** The answerer's label, in a stage that plays against several. */
+  answerer?: string;
   metrics: OutcomeMetrics;
+  /** Distinct games and intervals clustered by target (evaluate stages). */
+  clustered?: Clustered;
+  /** The exact bound of the game this row played: its targets, rules and answerer (absent for a vague answerer). */
+  bound?: StageBound;
 }
 
 /** What a stage gets to do its work. */

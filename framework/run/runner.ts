@@ -7,6 +7,7 @@ import { stopAll } from '../llm/launches.js';
 import { modelUsage, setModelStage } from '../llm/layer.js';
 import { PluginFactory } from '../plugins/factory.js';
 import type { StageContext, StageRunner, SummaryRow } from './context.js';
+import type { StageBound } from './bound.js';
 import { GamePool, WorkerError, defaultWorkers } from './pool.js';
 import { createProgress, type Progress } from './progress.js';
 import { RunDir, type RunStatus } from './rundir.js';
@@ -51,34 +52,48 @@ export interface RunResult {
   summary: string;
 }
 
-/** The table printed at the end of a run: every evaluated policy beside the bound of the rules. */
+/** "5.20 exact" / "5.10-5.30": a stage's bound as the table shows it. */
+function boundText(b: StageBound): string {
+  return b.proved ? fixed(b.mean, 3) : `${fixed(b.lower, 3)}-${fixed(b.mean, 3)}`;
+}
+
+/**
+ * The table printed at the end of a run: every evaluated policy (against every answerer), with the
+ * distinct games it played and intervals clustered by target, beside the exact bound of the game it
+ * played (its targets, the rules, the answerer's semantics) and the bound for arbitrary yes/no questions.
+ */
 export function summaryTable(experiment: Experiment, rows: readonly SummaryRow[], candidates: number): string {
   const { max_questions, wrong_guess } = experiment.game;
-  const bound = optimalBound(candidates, wrong_guess);
+  const unrestricted = optimalBound(candidates, wrong_guess);
+  const answerers = rows.some((r) => r.answerer !== undefined);
   const table = formatTable(
-    ['stage', 'policy', 'games', 'errors', 'success', '95% CI', 'avg q', 'avg q (wins)', 'efficiency', 'invalid'],
-    [
-      ...rows.map(({ stage, policy, metrics: m }) => [
-        stage,
-        policy,
-        String(m.games),
-        String(m.errors),
-        pct(m.success),
-        `${pct(m.success_ci[0])}-${pct(m.success_ci[1])}`,
-        fixed(m.avg_questions),
-        fixed(m.avg_questions_wins),
-        fixed(m.efficiency, 3),
-        pct(m.invalid_rate),
-      ]),
-      ['bound', `optimal (${wrong_guess})`, '-', '-', '100.0%', '-', fixed(bound.mean), fixed(bound.mean), fixed(boundEfficiency(bound, max_questions), 3), '-'],
-    ],
+    ['stage', 'policy', ...(answerers ? ['answerer'] : []), 'games', 'distinct', 'errors', 'success', '95% CI', 'avg q', '95% CI', 'avg q (wins)', 'efficiency', 'invalid', 'bound'],
+    rows.map(({ stage, policy, answerer, metrics: m, clustered: c, bound }) => [
+      stage,
+      policy,
+      ...(answerers ? [answerer ?? '-'] : []),
+      String(m.games),
+      c ? String(c.distinct_games) : '-',
+      String(m.errors),
+      pct(m.success),
+      c ? `${pct(c.success_ci[0])}-${pct(c.success_ci[1])}` : `${pct(m.success_ci[0])}-${pct(m.success_ci[1])}`,
+      fixed(m.avg_questions),
+      c ? `${fixed(c.avg_questions_ci[0])}-${fixed(c.avg_questions_ci[1])}` : '-',
+      fixed(m.avg_questions_wins),
+      fixed(m.efficiency, 3),
+      pct(m.invalid_rate),
+      bound ? boundText(bound) : '-',
+    ]),
   );
   const notes = [
-    `bound: the best possible with arbitrary yes/no questions over ${candidates} equally likely candidates, the final guess counted; entropy floor log2(${candidates}) = ${bound.entropy.toFixed(2)}.`,
+    'distinct: games that differ in target, moves or answers. 95% CIs cluster the games by target: success by the Wilson interval at the effective number of games (at least the number of targets), avg q by the cluster-robust standard error.',
+    `bound: the exact optimal tree over the domain's questions for the stage's targets, the rules (wrong_guess: ${wrong_guess}) and the answerer's semantics (unknown: say or coin), from twentyq bounds; a range where the search was cut short (proved lower bound - best tree). With arbitrary yes/no questions over ${candidates} equally likely candidates the best is ${unrestricted.mean.toFixed(3)} (efficiency ${boundEfficiency(unrestricted, max_questions).toFixed(3)}); entropy floor log2(${candidates}) = ${unrestricted.entropy.toFixed(2)}.`,
   ];
-  for (const { stage, policy, metrics: m } of rows) {
-    if (m.games >= candidates && m.avg_questions < bound.mean - 1e-9) {
-      notes.push(`WARNING: ${stage}/${policy} averages ${m.avg_questions.toFixed(3)} questions, below the bound ${bound.mean.toFixed(3)}: a bug, or targets that are not uniform.`);
+  for (const { stage, policy, answerer, metrics: m, bound } of rows) {
+    if (bound && m.games > 0 && m.errors === 0 && m.avg_questions < bound.lower - 1e-9) {
+      notes.push(
+        `WARNING: ${stage}/${policy}${answerer ? ` against ${answerer}` : ''} averages ${m.avg_questions.toFixed(3)} questions, below the exact bound ${bound.lower.toFixed(3)} of the game it played (${bound.targets} targets, ${bound.rule}, unknown: ${bound.semantics}): a bug.`,
+      );
     }
   }
   return `${table}\n\n${notes.join('\n')}`;

@@ -19,6 +19,8 @@ export interface PlayTask {
   setup: Setup;
   policy: PluginRef;
   answerer: PluginRef;
+  /** Record the answerer's label in each trajectory (a stage with several answerers). */
+  answererTag?: string;
   reward: PluginRef;
   specs: GameSpec[];
   /** Send the trajectories back as objects too (training needs them; evaluation needs only the text). */
@@ -91,6 +93,7 @@ async function playBatch(task: PlayTask): Promise<PlayResult> {
     answerer,
     policyLabel: task.policy.label,
     answererLabel: task.answerer.label,
+    ...(task.answererTag !== undefined ? { answererTag: task.answererTag } : {}),
   });
   let jsonl = '';
   for (const t of trajectories) {

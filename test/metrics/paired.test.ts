@@ -14,6 +14,9 @@ describe('clustered intervals', () => {
     // 90 of 90: 95.9-100%, not the 99.6-100% of 900 independent games
     expect(c.success_ci[0]).toBeCloseTo(0.959, 3);
     expect(wilson(900, 900)[0]).toBeCloseTo(0.9957, 3);
+    // a policy whose 900 winning games all differ is worth more than 90
+    const varied = clustered([...Array(10)].flatMap((_, k) => targets.map((t) => game(t, true, 5, `${t}/${k}`))));
+    expect(varied.effective_games).toBe(900);
   });
 
   it('give plain SFT\'s 95.6% about 89.1-98.3% when its losses repeat by target', () => {

@@ -81,8 +81,11 @@ describe('runner', () => {
     expect(Object.keys(metrics.stages['01-evaluate'].policies.infogain.per_candidate)).toHaveLength(90);
 
     const summary = readFileSync(join(result.dir, 'summary.txt'), 'utf8');
-    expect(summary).toMatch(/01-evaluate\s+infogain\s+180\s+0\s+100\.0%/);
-    expect(summary).toMatch(/bound\s+optimal \(continue\)\s+-\s+-\s+100\.0%\s+-\s+6\.93\s+6\.93\s+0\.653/);
+    // 180 games, 90 of them distinct; the interval at 90 games; the exact bound of the game played
+    expect(summary).toMatch(/01-evaluate\s+infogain\s+180\s+90\s+0\s+100\.0%\s+95\.9%-100\.0%\s+5\.20\s+[\d.]+-[\d.]+\s+5\.20\s+0\.740\s+0\.0%\s+5\.200/);
+    expect(summary).toContain('With arbitrary yes/no questions over 90 equally likely candidates the best is 6.933');
+    expect(metrics.stages['01-evaluate'].bound).toMatchObject({ rule: 'continue', semantics: 'say', targets: 90, games: 180, proved: true });
+    expect(metrics.stages['01-evaluate'].policies.infogain.clustered).toMatchObject({ distinct_games: 90, targets: 90, effective_games: 90 });
   });
 
   it('keeps every finished game and marks the run interrupted when stopped', async () => {

@@ -13,8 +13,13 @@ import type { JsonlWriter } from '../rundir.js';
 import { concurrencyOf, playWaiting, waitingPlayers } from '../waiting.js';
 import type { PlayResult } from '../worker.js';
 
+/** Who played a game: its policy, and its answerer in a stage that plays against several. */
+export function playKey(game: { policy: string; answerer?: string }): string {
+  return game.answerer === undefined ? game.policy : `${game.policy}\t${game.answerer}`;
+}
+
 /**
- * The games a stage's file already holds, by policy, as summaries (a resumed stage counts them and
+ * The games a stage's file already holds, by policy (see playKey), as summaries (a resumed stage counts them and
  * plays the rest). Read as a stream, one pass. A last line cut short by a hard stop (no newline) is
  * dropped by truncating the file to the end of the line before it; a bad line before that is damage,
  * not a stop, and an error that names it. Failed games (outcome error: a model's endpoint that gave
@@ -43,9 +48,9 @@ export async function playedGames(file: string): Promise<Map<string, GameSummary
       continue;
     }
     kept.push({ start: line.start, length: line.end - line.start });
-    const list = played.get(game.policy);
+    const list = played.get(playKey(game));
     if (list) list.push(summaryOf(game));
-    else played.set(game.policy, [summaryOf(game)]);
+    else played.set(playKey(game), [summaryOf(game)]);
   }
   if (failed) rewrite(file, kept);
   else if (cut !== undefined) truncateSync(file, cut);
@@ -89,13 +94,14 @@ function rewrite(file: string, lines: readonly Span[]): void {
 
 // Lines the workers write begin {"game":N,"seed":S,"policy":"...": the key is read there, since parsing
 // every line of a large stage again would take as long as a good part of the games it plays.
-const KEY = /^\{"game":(\d+),"seed":-?\d+,"policy":("(?:[^"\\]|\\.)*")/;
+const KEY = /^\{"game":(\d+),"seed":-?\d+,"policy":("(?:[^"\\]|\\.)*")(?:,"answerer":("(?:[^"\\]|\\.)*"))?/;
 
 /**
  * Puts a resumed stage's file back in the order an uninterrupted run writes: policy by policy, game by
  * game. Batches finished after a gap at a stop were written out of order; the lines are read as a
  * stream for their keys, and only when some line is out of place is the file written again, line by
- * line from its place in the old file, to a temporary file that replaces it.
+ * line from its place in the old file, to a temporary file that replaces it. `policies` are play keys
+ * (see playKey), in the order they play.
  */
 export async function sortPlayed(file: string, policies: readonly string[]): Promise<void> {
   const lines: { policy: number; game: number; start: number; length: number }[] = [];
@@ -103,8 +109,10 @@ export async function sortPlayed(file: string, policies: readonly string[]): Pro
   for await (const line of jsonlLines(file)) {
     if (line.text.trim().length === 0) continue;
     const match = KEY.exec(line.text);
-    const game = match ? { game: Number(match[1]), policy: JSON.parse(match[2]!) as string } : parseGame(file, line);
-    const key = { policy: policies.indexOf(game.policy), game: game.game, start: line.start, length: line.end - line.start };
+    const game = match
+      ? { game: Number(match[1]), policy: JSON.parse(match[2]!) as string, ...(match[3] !== undefined ? { answerer: JSON.parse(match[3]) as string } : {}) }
+      : parseGame(file, line);
+    const key = { policy: policies.indexOf(playKey(game)), game: game.game, start: line.start, length: line.end - line.start };
     const last = lines.at(-1);
     if (last && (last.policy > key.policy || (last.policy === key.policy && last.game > key.game))) sorted = false;
     lines.push(key);
@@ -139,7 +147,7 @@ function errorRateExceeded(stage: PlayingStage, policy: string, errors: number, 
 export async function playInto(
   ctx: StageContext,
   stage: PlayingStage,
-  players: { policy: PluginRef; answerer: PluginRef },
+  players: { policy: PluginRef; answerer: PluginRef; answererTag?: string },
   specs: readonly GameSpec[],
   out: JsonlWriter,
   played: readonly GameSummary[] = [],
@@ -156,7 +164,7 @@ export async function playInto(
     acc.add(g);
     done.add(g.game);
   }
-  progress.start(`${stage.name} ${players.policy.label}`, specs.length);
+  progress.start(`${stage.name} ${players.policy.label}${players.answererTag !== undefined ? ` vs ${players.answererTag}` : ''}`, specs.length);
   // a resumed stage starts from the games it kept, not from zero
   if (acc.count > 0) progress.update(acc.count, { success: acc.successSoFar });
   const todo = specs.filter((s) => !done.has(s.game));
@@ -176,7 +184,15 @@ export async function playInto(
   };
   let completed: boolean;
   if (waiting.policy || waiting.answerer) {
-    const playing = { domain, rules: experiment.game, policy, answerer, policyLabel: players.policy.label, answererLabel: players.answerer.label };
+    const playing = {
+      domain,
+      rules: experiment.game,
+      policy,
+      answerer,
+      policyLabel: players.policy.label,
+      answererLabel: players.answerer.label,
+      ...(players.answererTag !== undefined ? { answererTag: players.answererTag } : {}),
+    };
     completed = await playWaiting(todo, {
       stage: stage.name,
       players: playing,
