@@ -1,5 +1,6 @@
 import Audit from './commands/audit.js';
 import Bounds from './commands/bounds.js';
+import Compare from './commands/compare.js';
 import Export from './commands/export.js';
 import Play from './commands/play.js';
 import Plugins from './commands/plugins.js';
@@ -13,6 +14,7 @@ export const COMMANDS = {
   validate: Validate,
   plugins: Plugins,
   bounds: Bounds,
+  compare: Compare,
   audit: Audit,
   export: Export,
   play: Play,
