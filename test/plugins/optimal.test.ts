@@ -54,6 +54,10 @@ describe('infogain reads unknown three ways when the answerer says it means an u
     expect(three.mean).toBeLessThanOrEqual(best * 1.02);
     const two = await play({ use: 'infogain', with: { unknown: 'two-way' } }, 'kb', 'continue');
     expect(two.mean).toBeGreaterThan(best * 1.3);
+    // and under wrong_guess: lose (5.444 against 5.389)
+    const lose = await play('infogain', 'kb', 'lose');
+    expect(lose.success).toBe(1);
+    expect(lose.mean).toBeLessThanOrEqual(optimalTree(domain, { rule: 'lose', semantics: 'say' }).mean * 1.02);
   });
 
   it('stays two-way against a coin, and robust against a noisy answerer', async () => {
