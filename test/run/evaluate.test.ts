@@ -6,7 +6,8 @@ import { loadExperiment } from '../../framework/config/load.js';
 import { ConfigError } from '../../framework/config/errors.js';
 import type { Trajectory } from '../../framework/game/types.js';
 import { createProgress } from '../../framework/run/progress.js';
-import { runExperiment } from '../../framework/run/runner.js';
+import { runExperiment, summaryTable } from '../../framework/run/runner.js';
+import type { SummaryRow } from '../../framework/run/context.js';
 
 const quiet = createProgress('silent');
 const tmp = () => mkdtempSync(join(tmpdir(), 'twentyq-eval-'));
@@ -65,5 +66,24 @@ describe('evaluate: bounds, answerers and paired comparisons', () => {
   it('refuses a baseline that names no policy', async () => {
     await expect(loadExperiment('experiments/quickstart.yaml', { set: ['stages.0.evaluate.baseline=optimal'] })).rejects.toThrow(ConfigError);
     await expect(loadExperiment('experiments/quickstart.yaml', { set: ['stages.0.evaluate.baseline=optimal'] })).rejects.toThrow(/no policy of this stage is labelled "optimal"; its policies: random, infogain, infogain-noisy/);
+  });
+});
+
+describe('the warning below the bound', () => {
+  it('fires for exactly repeated games below the bound, and for varying games only beyond their interval', async () => {
+    const experiment = await loadExperiment('experiments/quickstart.yaml');
+    const bound = { rule: 'continue' as const, semantics: 'coin' as const, targets: 90, games: 900, mean: 6.9917, lower: 6.9917, proved: true };
+    const row = (avg: number, distinct: number, ci: [number, number]): SummaryRow => ({
+      stage: 's',
+      policy: 'p',
+      metrics: { games: 900, errors: 0, wins: 900, success: 1, success_ci: [0.99, 1], avg_questions: avg, avg_questions_wins: avg, efficiency: 0.6, invalid_rate: 0, avg_reward: 0.6, per_candidate: {} },
+      clustered: { distinct_games: distinct, targets: 90, effective_games: 90, success_ci: [0.959, 1], avg_questions_ci: ci },
+      bound,
+    });
+    // a coin's luck: 6.990 with an interval reaching over the bound is no bug
+    expect(summaryTable(experiment, [row(6.99, 103, [6.81, 7.18])], 90)).not.toContain('WARNING');
+    expect(summaryTable(experiment, [row(6.5, 300, [6.3, 6.7])], 90)).toMatch(/WARNING: s\/p averages 6\.500 questions \(95% CI up to 6\.700\), below the exact bound 6\.992/);
+    // one game per target: the mean is exact, and any shortfall is a bug
+    expect(summaryTable(experiment, [row(6.99, 90, [6.81, 7.18])], 90)).toMatch(/WARNING: s\/p averages 6\.990 questions, below the exact bound 6\.992 of the game it played \(90 targets, continue, unknown: coin\): a bug/);
   });
 });
