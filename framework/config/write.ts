@@ -12,7 +12,17 @@ function stageEntry(stage: Stage): Record<string, Record<string, unknown>> {
   const count = (s: { games?: number; games_per_animal?: number }) => (s.games !== undefined ? { games: s.games } : { games_per_animal: s.games_per_animal });
   switch (stage.kind) {
     case 'evaluate':
-      return { evaluate: { name: stage.name, ...(stage.policies ? { policies: stage.policies.map(plugin) } : {}), answerer: plugin(stage.answerer), max_error_rate: stage.max_error_rate, ...count(stage) } };
+      return {
+        evaluate: {
+          name: stage.name,
+          ...(stage.policies ? { policies: stage.policies.map(plugin) } : {}),
+          // the loader takes one or the other
+          ...(stage.answerers ? { answerers: stage.answerers.map(plugin) } : { answerer: plugin(stage.answerer) }),
+          ...(stage.baseline !== undefined ? { baseline: stage.baseline } : {}),
+          max_error_rate: stage.max_error_rate,
+          ...count(stage),
+        },
+      };
     case 'generate':
       return { generate: { name: stage.name, policy: plugin(stage.policy), answerer: plugin(stage.answerer), ...(stage.weights ? { weights: stage.weights } : {}), max_error_rate: stage.max_error_rate, ...count(stage) } };
     case 'audit':

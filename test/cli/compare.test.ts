@@ -17,7 +17,7 @@ describe('twentyq compare', () => {
     const quickstart = resolve('experiments/quickstart.yaml');
     expect(cli(['run', quickstart, '--set', 'stages.0.evaluate.games_per_animal=2', '-w', '1'], dir).code).toBe(0);
     expect(cli(['run', quickstart, '--set', 'stages.0.evaluate={games: 30, policies: [infogain]}', '-w', '1'], dir).code).toBe(0);
-    const [full, thirty] = readdirSync(join(dir, 'runs/quickstart')).sort().map((r) => join(dir, 'runs/quickstart', r, '01-evaluate'));
+    const [full, thirty] = readdirSync(join(dir, 'runs/quickstart')).sort().map((r) => join(dir, 'runs/quickstart', r, '01-evaluate')) as [string, string];
     const r = cli(['compare', `${full}@random`, `${full}@infogain`, '--json']);
     expect(r.code).toBe(0);
     const c = JSON.parse(r.stdout);

@@ -13,7 +13,7 @@ import { animals90 } from '../helpers.js';
 const domain = animals90();
 const rules: Rules = { max_questions: 20, wrong_guess: 'continue' };
 const context = { domain, rules, baseDir: '.' } as PluginContext;
-const answerer = kb.create({ threshold: 0.6 }, context) as Answerer;
+const answerer = kb.create({ threshold: 0.6, unknown: 'say' }, context) as Answerer;
 
 /**
  * A questioner that plays like a language model: infogain's moves, but now and then a free-form
@@ -39,10 +39,10 @@ function sloppy(inner: Policy): Policy {
 async function realGames(): Promise<Trajectory[]> {
   const specs = domain.candidates.map((c, i) => ({ game: i, seed: 1000 + i, target: c.id }));
   const policies: Policy[] = [
-    infogain.create({ epsilon: 0, temperature: 0 }, context) as Policy,
-    infogain.create({ epsilon: 0.3, temperature: 0.5 }, context) as Policy,
+    infogain.create({ epsilon: 0, temperature: 0, unknown: 'auto' }, context) as Policy,
+    infogain.create({ epsilon: 0.3, temperature: 0.5, unknown: 'auto' }, context) as Policy,
     random.create({}, context) as Policy,
-    sloppy(infogain.create({ epsilon: 0.2, temperature: 0 }, context) as Policy),
+    sloppy(infogain.create({ epsilon: 0.2, temperature: 0, unknown: 'auto' }, context) as Policy),
   ];
   const games: Trajectory[] = [];
   for (const policy of policies) games.push(...(await playGames(specs, { domain, rules, policy, answerer, policyLabel: 'p' })));

@@ -7,6 +7,8 @@ import { ConfigError } from '../../framework/config/errors.js';
 import type { Trajectory } from '../../framework/game/types.js';
 import { createProgress } from '../../framework/run/progress.js';
 import { runExperiment, summaryTable } from '../../framework/run/runner.js';
+import { RunDir } from '../../framework/run/rundir.js';
+import type { Progress } from '../../framework/run/progress.js';
 import type { SummaryRow } from '../../framework/run/context.js';
 
 const quiet = createProgress('silent');
@@ -66,6 +68,31 @@ describe('evaluate: bounds, answerers and paired comparisons', () => {
   it('refuses a baseline that names no policy', async () => {
     await expect(loadExperiment('experiments/quickstart.yaml', { set: ['stages.0.evaluate.baseline=optimal'] })).rejects.toThrow(ConfigError);
     await expect(loadExperiment('experiments/quickstart.yaml', { set: ['stages.0.evaluate.baseline=optimal'] })).rejects.toThrow(/no policy of this stage is labelled "optimal"; its policies: random, infogain, infogain-noisy/);
+  });
+});
+
+describe('resuming a stage with several answerers', () => {
+  it('keeps the games of each policy and answerer, plays the rest, and ends as an uninterrupted run', async () => {
+    const experiment = await loadExperiment('experiments/quickstart.yaml', {
+      set: [
+        'stages.0.evaluate.games_per_animal=6',
+        'stages.0.evaluate.policies=[infogain, {use: infogain, with: {epsilon: 0.3}, label: noisy-expert}]',
+        'stages.0.evaluate.answerers=[kb, {use: noisy, with: {p: 0.1}, label: noisy}]',
+        'stages.0.evaluate.baseline=infogain',
+      ],
+    });
+    const whole = await runExperiment(experiment, { workers: 2, runsDir: tmp(), progress: quiet });
+    const stop = new AbortController();
+    let label = '';
+    const progress: Progress = { start: (l) => void (label = l), update: (done) => void (label === '01-evaluate infogain vs noisy' && done >= 200 && stop.abort()), stop() {}, log() {} };
+    const cut = await runExperiment(experiment, { workers: 2, runsDir: tmp(), progress, stop: stop.signal });
+    expect(cut.status).toBe('interrupted');
+    const { run, experiment: again } = await RunDir.resume(cut.dir, 1);
+    const done = await runExperiment(again, { workers: 1, resume: run, progress: quiet });
+    expect(done.status).toBe('completed');
+    const read = (dir: string, file: string) => readFileSync(join(dir, file), 'utf8');
+    expect(read(cut.dir, '01-evaluate.jsonl')).toBe(read(whole.dir, '01-evaluate.jsonl'));
+    expect(JSON.parse(read(cut.dir, 'metrics.json'))).toEqual(JSON.parse(read(whole.dir, 'metrics.json')));
   });
 });
 
