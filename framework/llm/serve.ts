@@ -4,7 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { answerWord, ChatError, readAnswererChat, readMove, textOf, type ChatMessage } from '../game/chat.js';
 import type { Domain } from '../game/domain.js';
 import { moveToToolCall, readToolTurns, type ToolChatMessage } from '../game/tools.js';
-import { answerOf, type Answer, type GameView, type Move, type Rules, type Turn } from '../game/types.js';
+import { answerOf, type Answer, type GameView, type Move, type Rules, type Turn, type UnknownAnswers } from '../game/types.js';
 import { PluginFactory, resolveRef, type RawRef } from '../plugins/factory.js';
 import type { Answerer, Policy } from '../plugins/types.js';
 import { deriveSeed, Rng } from '../util/rng.js';
@@ -79,9 +79,11 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const { domain, rules } = factory;
   const { ref: policyRef } = await resolveRef('policy', options.policy, options.baseDir);
   const { ref: answererRef } = await resolveRef('answerer', options.answerer, options.baseDir);
+  const answerer = await factory.create('answerer', answererRef);
+  // the served policy reads "unknown" as the answerer served beside it means it (kb: an unknown fact)
   const roles = new Map<string, Role>([
-    [policyRef.label, questioner(domain, rules, await factory.create('policy', policyRef))],
-    [`answerer:${answererRef.label}`, answering(domain, await factory.create('answerer', answererRef))],
+    [policyRef.label, questioner(domain, rules, await factory.create('policy', policyRef), answerer.unknowns)],
+    [`answerer:${answererRef.label}`, answering(domain, answerer)],
   ]);
   const models = [...roles.keys()];
   const faults = { ...NO_FAULTS, ...options.faults };
@@ -173,16 +175,17 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
  * The questioner: reads the game from the conversation (text or tool calls), asks the policy for the
  * next move from a fresh view of it, and replies with the move's text, or its tool call when the
  * request offers tools. The view's random stream comes from the request's `seed` and the turn number,
- * or from a hash of the conversation, so the same request always gets the same reply.
+ * or from a hash of the conversation, so the same request always gets the same reply. The view says
+ * what "unknown" means as the answerer served beside it declares (see UnknownAnswers).
  */
-function questioner(domain: Domain, rules: Rules, policy: Policy): Role {
+function questioner(domain: Domain, rules: Rules, policy: Policy, unknowns: UnknownAnswers | undefined): Role {
   return async (messages, request) => {
     const turns = readGame(() => readToolTurns(messages as ToolChatMessage[], domain));
     if ((messages.at(-1) as { role: string }).role === 'assistant') throw new RequestError(400, 'The conversation ends with an assistant move: the questioner waits for its answer (a user or tool message)');
     const over = gameOver(turns, rules);
     if (over) throw new RequestError(400, `The game is over (${over}): there is no move to make`);
     const seed = typeof request.seed === 'number' ? deriveSeed(request.seed, turns.length) : deriveSeed(0, JSON.stringify(messages));
-    const view: GameView = { turns, rules, rng: new Rng(seed), memo: new Map() };
+    const view: GameView = { turns, rules, rng: new Rng(seed), memo: new Map(), ...(unknowns ? { unknowns } : {}) };
     const [move] = await policy.act([view]);
     const checked = checkMove(move, domain);
     const call = offersTools(request) ? moveToToolCall(checked, domain, newToolCallId()) : undefined;

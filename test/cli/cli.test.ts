@@ -33,9 +33,9 @@ describe('twentyq CLI', () => {
     const out = tmp();
     const r = cli(['run', 'experiments/quickstart.yaml', '--out', out, '--workers', '2', '--set', 'stages.0.evaluate.games_per_animal=1']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/policy\s+games\s+errors\s+success\s+95% CI\s+avg q\s+avg q \(wins\)\s+efficiency/);
-    expect(r.stdout).toMatch(/01-evaluate\s+infogain\s+90\s+0\s+100\.0%/);
-    expect(r.stdout).toMatch(/bound\s+optimal \(continue\)/);
+    expect(r.stdout).toMatch(/policy\s+games\s+distinct\s+errors\s+success\s+95% CI\s+avg q\s+95% CI\s+avg q \(wins\)\s+efficiency\s+invalid\s+bound/);
+    expect(r.stdout).toMatch(/01-evaluate\s+infogain\s+90\s+90\s+0\s+100\.0%\s+95\.9%-100\.0%\s+5\.20\s+[\d.]+-[\d.]+\s+5\.20\s+0\.740\s+0\.0%\s+5\.200/);
+    expect(r.stdout).toContain('With arbitrary yes/no questions over 90 equally likely candidates the best is 6.933');
     expect(r.stdout).toMatch(/run completed: /);
     // plain progress lines on stderr when it is not a terminal
     expect(r.stderr).toMatch(/01-evaluate infogain: 90\/90 games, success 100\.0% in/);

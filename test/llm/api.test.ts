@@ -87,7 +87,8 @@ describe('the llm answerer', () => {
   it('a model child answering from the table plays the games kb plays, and its agreement with the table is reported', async () => {
     configureModels({ cache: null });
     const e = await parseExperiment(
-      `name: child\nseed: 5\nstages:\n  - evaluate:\n      games_per_animal: 1\n      answerer: { use: llm, label: child, with: { base_url: "${server.url}", model: "answerer:kb", api_key_env: null } }\n  - evaluate: { name: table, games_per_animal: 1, answerer: kb }\n`,
+      // an llm child's "unknown" is vague, the kb's says a fact is unknown: the expert reads both two-way here, to play the same games
+      `name: child\nseed: 5\npolicy: { use: infogain, with: { unknown: two-way } }\nstages:\n  - evaluate:\n      games_per_animal: 1\n      answerer: { use: llm, label: child, with: { base_url: "${server.url}", model: "answerer:kb", api_key_env: null } }\n  - evaluate: { name: table, games_per_animal: 1, answerer: kb }\n`,
       resolve('test/fixtures/child.yaml'),
     );
     const runsDir = mkdtempSync(join(tmpdir(), 'twentyq-api-runs-'));
@@ -107,7 +108,7 @@ describe('the llm answerer', () => {
   it('wrapped by noisy, it still runs as a model: in the main process, its calls accounted', async () => {
     configureModels({ cache: null });
     const e = await parseExperiment(
-      `name: noisy-child\nseed: 5\nstages:\n  - evaluate:\n      games: 30\n      answerer: { use: noisy, with: { p: 0, answerer: { use: llm, label: child, with: { base_url: "${server.url}", model: "answerer:kb", api_key_env: null } } } }\n  - evaluate: { name: table, games: 30, answerer: kb }\n`,
+      `name: noisy-child\nseed: 5\npolicy: { use: infogain, with: { unknown: two-way } }\nstages:\n  - evaluate:\n      games: 30\n      answerer: { use: noisy, with: { p: 0, answerer: { use: llm, label: child, with: { base_url: "${server.url}", model: "answerer:kb", api_key_env: null } } } }\n  - evaluate: { name: table, games: 30, answerer: kb }\n`,
       resolve('test/fixtures/noisy-child.yaml'),
     );
     const result = await runExperiment(e, { workers: 2, runsDir: mkdtempSync(join(tmpdir(), 'twentyq-api-runs-')), progress: quiet });

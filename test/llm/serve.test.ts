@@ -271,7 +271,7 @@ describe('twentyq serve: faults on purpose', () => {
     expect(seen.every((s) => s === 'ok' || s === 'reset')).toBe(true);
     expect(server.stats.dropped).toBe(seen.filter((s) => s === 'reset').length);
     const retrying = new OpenAI({ baseURL: server.url, apiKey: 'unused', maxRetries: 5 });
-    for (let i = 0; i < 20; i++) expect((await retrying.chat.completions.create({ model: 'infogain', messages: opening })).choices[0]!.message.content).toBe('Is it a mammal?');
+    for (let i = 0; i < 20; i++) expect((await retrying.chat.completions.create({ model: 'infogain', messages: opening })).choices[0]!.message.content).toBe('Does it live in groups?');
   });
 
   it('garbles replies at --garble-rate: a 200 whose text is not a move, with tools or without', async () => {
@@ -290,7 +290,7 @@ describe('twentyq serve: faults on purpose', () => {
     expect(invalid).toBeGreaterThan(0.2);
     expect(invalid).toBeLessThan(0.4);
     expect(server.stats.garbled).toBe(moves.filter((m) => m.kind === 'invalid').length);
-    expect(moves.filter((m) => m.kind !== 'invalid').every((m) => m.text === 'Is it a mammal?')).toBe(true);
+    expect(moves.filter((m) => m.kind !== 'invalid').every((m) => m.text === 'Does it live in groups?')).toBe(true);
     // the answerer's garbled replies are no answer either
     const messages = renderAnswererPrompt(domain, domain.candidate('zebra'), [], 'Does it have stripes?') as ChatCompletionMessageParam[];
     const replies = await Promise.all(Array.from({ length: 100 }, () => client.chat.completions.create({ model: 'answerer:kb', messages })));
