@@ -42,7 +42,8 @@ describe('twentyq serve', () => {
     expect(models).toEqual(['expert', 'answerer:kb']);
     const client = new OpenAI({ baseURL: url, apiKey: 'unused', maxRetries: 0 });
     const move = await client.chat.completions.create({ model: 'expert', messages: renderPrompt(domain, rules, []) });
-    expect(readMove(move.choices[0]!.message.content!, domain)).toMatchObject({ kind: 'question', attribute: 'mammal' });
+    // the expert served beside kb reads its unknown three ways: its opening question is "Does it live in groups?"
+    expect(readMove(move.choices[0]!.message.content!, domain)).toMatchObject({ kind: 'question', attribute: 'groups' });
     const answer = await client.chat.completions.create({
       model: 'answerer:kb',
       messages: [
