@@ -1,6 +1,6 @@
 /**
  * Benchmark of the main job: experiments/pipeline.yaml end to end (generate, audit, four trainings
- * and five evaluations), with its time per stage, in all, and the games per second of GRPO's rollouts.
+ * and six evaluations), with its time per stage, in all, and the games per second of GRPO's rollouts.
  *
  *   npm run bench:pipeline       (WORKERS=1 for one worker)
  */
