@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 
 from .events import claim_stdout
@@ -15,6 +16,7 @@ def main(argv: list[str]) -> int:
         sys.stderr.write(f"usage: python -m twentyq_trl {{{','.join(COMMANDS)}}} JOB.json\n")
         return 2
     command, path = argv
+    os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # rollout_func is experimental in TRL 1.13
     claim_stdout()
     job = Job.load(path)
     if command == "tiny":
