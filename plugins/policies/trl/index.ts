@@ -271,7 +271,8 @@ export class TrlPolicy implements TrainablePolicy {
   save(file: string, note: Record<string, unknown>): void {
     const state = this.state;
     if (!state) throw new Error('trl policy: nothing to save, no weights yet');
-    const rel = (p: string) => (existsSync(p) ? relative(dirname(file), p) : p);
+    // inside the run directory: relative, so that the run can move; elsewhere (the tiny model's cache, a hub id) as it is
+    const rel = (p: string) => (existsSync(p) && !relative(dirname(file), p).startsWith('..') ? relative(dirname(file), p) : p);
     writeFileSync(file, JSON.stringify({ format: FORMAT, model: rel(state.model), adapter: state.adapter, base: rel(state.base), lora: this.options.lora, ...note }, null, 2) + '\n');
   }
 }
