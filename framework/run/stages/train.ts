@@ -30,7 +30,7 @@ function show(figures: Record<string, number>): string {
  */
 export async function train(stage: TrainStage, ctx: StageContext): Promise<StageOutcome> {
   const { run, experiment, domain, progress, pool, signals } = ctx;
-  const base = stage.start === 'fresh' ? experiment.policy : ctx.current.policy;
+  const base = stage.policy ?? (stage.start === 'fresh' ? experiment.policy : ctx.current.policy);
   const policy = await ctx.plugins.fresh('policy', base);
   if (!isTrainable(policy)) {
     throw new StageError(`${stage.name}: policy ${base.label} cannot be trained; use a trainable backend such as { use: local } as the experiment's policy`);
