@@ -76,7 +76,7 @@ def run(job: Job) -> None:
         num_hidden_layers=job.int("layers", 4),
         num_attention_heads=heads,
         num_key_value_heads=job.int("kv_heads", 2),
-        head_dim=job.int("head_dim", 32),
+        head_dim=job.int("head_dim", hidden // heads),
         max_position_embeddings=job.int("max_position_embeddings", 2048),
         tie_word_embeddings=True,
         eos_token_id=eos,
