@@ -7,10 +7,10 @@ import { join, resolve } from 'node:path';
 // The trl backend end to end: the built CLI drives the Python package (the environment `npm test` sets
 // up with `twentyq setup python`, or TWENTYQ_PYTHON) on the tiny model, on the CPU.
 const BIN = resolve('bin/run.js');
-const env = { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' };
+const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' };
 const tmp = () => mkdtempSync(join(tmpdir(), 'twentyq-trl-'));
 
-function cli(args: string[], extra: Record<string, string | undefined> = env) {
+function cli(args: string[], extra: NodeJS.ProcessEnv = env) {
   const r = spawnSync(process.execPath, [BIN, ...args], { env: extra, encoding: 'utf8', timeout: 300_000 });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
