@@ -80,6 +80,7 @@ export class TrlPolicy implements TrainablePolicy {
   private state: TrlState | undefined;
   private player: { model: string; policy: Promise<Policy>; launch: LaunchOption } | undefined;
   private readonly render: RenderOptions;
+  private building: Promise<TrlState> | undefined;
 
   constructor(
     readonly options: TrlOptions,
@@ -107,9 +108,14 @@ export class TrlPolicy implements TrainablePolicy {
   async weights(): Promise<TrlState> {
     if (this.state) return this.state;
     if (this.options.model !== undefined) return (this.state = { model: this.options.model, adapter: false, base: this.options.model });
-    const [policy, answerer] = await Promise.all([this.context.create('policy', 'infogain'), this.context.create('answerer', 'kb')]);
-    const { dir } = await buildTiny({ domain: this.domain, rules: this.rules, players: { policy, answerer }, seed: this.options.tiny_seed, python: this.python, log: (line) => process.stderr.write(`trl: ${line}\n`) });
-    return (this.state = { model: dir, adapter: false, base: dir });
+    // many games ask at once on first use: one build
+    this.building ??= (async () => {
+      const [policy, answerer] = await Promise.all([this.context.create('policy', 'infogain'), this.context.create('answerer', 'kb')]);
+      const { dir } = await buildTiny({ domain: this.domain, rules: this.rules, players: { policy, answerer }, seed: this.options.tiny_seed, python: this.python, log: (line) => process.stderr.write(`trl: ${line}\n`) });
+      return { model: dir, adapter: false, base: dir };
+    })();
+    const built = await this.building;
+    return (this.state ??= built);
   }
 
   private device(): 'cpu' | 'cuda' | 'auto' {
