@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -55,7 +56,7 @@ class Progress(TrainerCallback):
             return
         figures: dict[str, float] = {}
         for name, value in logs.items():
-            if name in RENAMES and isinstance(value, (int, float)):
+            if name in RENAMES and isinstance(value, (int, float)) and math.isfinite(value):
                 figures[RENAMES[name]] = float(value)
         tokens = logs.get("num_tokens")
         now = time.monotonic()

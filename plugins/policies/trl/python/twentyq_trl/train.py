@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,11 +80,18 @@ def run(command: str, job: Job) -> None:
     trainer = stage.trainer
     trainer.add_callback(Progress(stop, stage.extra_figures))
     out = Path(job.str("output_dir"))
-    resume = latest_checkpoint(out / "checkpoints") if job.bool("resume") else None
+    checkpoints = out / "checkpoints"
+    resume = latest_checkpoint(checkpoints) if job.bool("resume") else None
     if resume:
         log(f"resuming from {resume}")
+    elif checkpoints.is_dir():
+        # a fresh run: an earlier attempt's checkpoints would be mistaken for this run's by a later resume
+        log(f"removing the earlier checkpoints in {checkpoints}")
+        shutil.rmtree(checkpoints)
     trainer.train(resume_from_checkpoint=resume)
     final = out / "final"
+    if final.is_dir():
+        shutil.rmtree(final)  # no stale files (an adapter beside a full model) from an earlier run
     trainer.save_model(str(final))
     save_tokenizer(stage.tokenizer, final)
     emit("done", model=str(final), stopped=stop.requested, step=int(trainer.state.global_step))
