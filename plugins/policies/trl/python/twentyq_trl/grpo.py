@@ -203,6 +203,8 @@ def build(job: Job, hw: Hardware) -> Stage:
     targets = job.int("targets_per_step", 2)
     if num_generations < 2:
         raise ValueError("num_generations must be at least 2 (GRPO compares games within a group)")
+    if job.float("temperature", 1.0) <= 0:
+        raise ValueError("grpo samples its games: temperature must be above 0")
     batch = targets * num_generations
     max_completion = job.int("max_completion_length", job.int("max_length", 1024))
     rollout = Rollout(
