@@ -1,8 +1,8 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { STAGE_FILES } from '../../config/files.js';
 import type { TrainStage } from '../../config/types.js';
 import type { Trajectory } from '../../game/types.js';
-import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { isTrainable, type GameEnvironment, type PluginRef, type Policy, type TrainablePolicy, type TrainEnv } from '../../plugins/types.js';
 import { serveEnvironment } from '../environment.js';
 import { JsonlWriter } from '../rundir.js';
