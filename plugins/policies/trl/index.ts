@@ -14,7 +14,7 @@ import { definePlugin, type OnlineGrpoJob, type Policy, type PluginContext, type
 import { findPython, twentyqHome } from '../../../framework/python.js';
 import { questioner } from '../api.js';
 import { runPython, type TrlEvent } from './process.js';
-import { buildTiny } from './tiny.js';
+import { buildTiny, TINY_CONFIG, type TinyConfig } from './tiny.js';
 
 export interface Lora {
   r: number;
@@ -36,6 +36,7 @@ export type TrlOptions = Omit<EndpointOptions, 'base_url' | 'api_key_env' | 'mod
   serve_timeout_s: number;
   show_candidates: boolean;
   tiny_seed: number;
+  tiny: Partial<TinyConfig>;
   save_steps: number;
   max_new_tokens: number;
 };
@@ -111,7 +112,7 @@ export class TrlPolicy implements TrainablePolicy {
     // many games ask at once on first use: one build
     this.building ??= (async () => {
       const [policy, answerer] = await Promise.all([this.context.create('policy', 'infogain'), this.context.create('answerer', 'kb')]);
-      const { dir } = await buildTiny({ domain: this.domain, rules: this.rules, players: { policy, answerer }, seed: this.options.tiny_seed, python: this.python, log: (line) => process.stderr.write(`trl: ${line}\n`) });
+      const { dir } = await buildTiny({ domain: this.domain, rules: this.rules, players: { policy, answerer }, seed: this.options.tiny_seed, config: this.options.tiny, python: this.python, log: (line) => process.stderr.write(`trl: ${line}\n`) });
       return { model: dir, adapter: false, base: dir };
     })();
     const built = await this.building;
@@ -320,6 +321,13 @@ export default definePlugin<'policy', TrlOptions>({
       serve_timeout_s: { type: 'number', exclusiveMinimum: 0, default: 600, description: 'Seconds the server has to load the weights.' },
       show_candidates: { type: 'boolean', default: false, description: 'List the candidates in the system prompt (in training and in play alike). Off: a model with random weights learns far faster without the list.' },
       tiny_seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the tiny model, when no model is given.' },
+      tiny: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        properties: Object.fromEntries(Object.entries(TINY_CONFIG).map(([k, v]) => [k, { type: 'integer', minimum: 1, description: `Default ${v}.` }])),
+        description: 'Changes to the tiny model\'s architecture, when no model is given (e.g. { hidden_size: 256 }): vocab_size, hidden_size, layers, heads, kv_heads, intermediate_size, max_position_embeddings.',
+      },
       save_steps: { type: 'integer', minimum: 1, default: 50, description: 'Trainer checkpoint every so many optimiser steps (what --resume continues from).' },
       max_new_tokens: { type: 'integer', minimum: 1, default: 48, description: 'GRPO: most tokens of a move the trainer generates.' },
       ...endpoint,

@@ -16,7 +16,7 @@ import { runPython } from './process.js';
  * of the `trl` backend (reference/llm-backends.md §8: hidden 128, 4 layers, about 1.1M parameters).
  */
 
-/** The architecture; part of the cache key. */
+/** The architecture by default; part of the cache key. */
 export const TINY_CONFIG = {
   vocab_size: 1024,
   hidden_size: 128,
@@ -25,7 +25,9 @@ export const TINY_CONFIG = {
   kv_heads: 2,
   intermediate_size: 512,
   max_position_embeddings: 2048,
-} as const;
+};
+
+export type TinyConfig = typeof TINY_CONFIG;
 
 /** The rules the corpus renders besides the experiment's own: every variant a prompt can take. */
 const VARIANTS: Rules[] = [
@@ -60,6 +62,8 @@ export interface TinyBuild {
   players: { policy: Policy; answerer: Answerer };
   seed: number;
   python: string;
+  /** Changes to the default architecture (TINY_CONFIG). */
+  config?: Partial<TinyConfig>;
   /** Where the model goes; default a cache folder under $TWENTYQ_HOME/models named by the domain, seed and a hash of corpus and config. */
   out?: string;
   /** Build again even when the folder holds a model. */
@@ -72,7 +76,8 @@ const STAMP = 'twentyq-tiny.json';
 /** Builds the tiny model (or finds it built) and returns its folder. */
 export async function buildTiny(build: TinyBuild): Promise<{ dir: string; built: boolean }> {
   const corpus = await tinyCorpus(build.domain, build.rules, build.players, build.seed);
-  const hash = createHash('sha256').update(corpus).update(JSON.stringify(TINY_CONFIG)).update(String(build.seed)).digest('hex').slice(0, 10);
+  const config = { ...TINY_CONFIG, ...build.config };
+  const hash = createHash('sha256').update(corpus).update(JSON.stringify(config)).update(String(build.seed)).digest('hex').slice(0, 10);
   const dir = build.out ?? join(twentyqHome(), 'models', `tiny-${build.domain.name}-${build.seed}-${hash}`);
   if (!build.force && existsSync(join(dir, STAMP)) && existsSync(join(dir, 'config.json'))) return { dir, built: false };
   // built beside its place, then renamed: a half-built model is never found as the cached one
@@ -86,11 +91,11 @@ export async function buildTiny(build: TinyBuild): Promise<{ dir: string; built:
     await runPython({
       python: build.python,
       command: 'tiny',
-      job: { corpus: corpusFile, output_dir: work, seed: build.seed, ...TINY_CONFIG },
+      job: { corpus: corpusFile, output_dir: work, seed: build.seed, ...config },
       jobFile: join(work, 'tiny.job.json'),
       log: join(work, 'tiny.log'),
     });
-    writeFileSync(join(work, STAMP), JSON.stringify({ domain: build.domain.name, seed: build.seed, hash, config: TINY_CONFIG }, null, 2) + '\n');
+    writeFileSync(join(work, STAMP), JSON.stringify({ domain: build.domain.name, seed: build.seed, hash, config }, null, 2) + '\n');
     rmSync(dir, { recursive: true, force: true });
     renameSync(work, dir);
   } catch (error) {
