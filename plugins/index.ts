@@ -19,6 +19,7 @@ export const BUILTINS: BuiltinTable = {
     mixture: () => import('./policies/mixture.js'),
     api: () => import('./policies/api.js'),
     vllm: () => import('./policies/vllm.js'),
+    trl: () => import('./policies/trl/index.js'),
   },
   reward: {
     efficiency: () => import('./rewards/efficiency.js'),

@@ -6,6 +6,8 @@ import Play from './commands/play.js';
 import Plugins from './commands/plugins.js';
 import Run from './commands/run.js';
 import Serve from './commands/serve.js';
+import SetupPython from './commands/setup/python.js';
+import ModelTiny from './commands/model/tiny.js';
 import Validate from './commands/validate.js';
 
 /** Every command of the twentyq CLI (oclif's explicit discovery strategy; see package.json). */
@@ -19,4 +21,6 @@ export const COMMANDS = {
   export: Export,
   play: Play,
   serve: Serve,
+  'setup:python': SetupPython,
+  'model:tiny': ModelTiny,
 };

@@ -15,7 +15,7 @@ export const STAGE_FILES = {
   evaluate: (name: string) => ({ games: `${name}.jsonl` }),
   audit: (name: string) => ({ report: `${name}.json`, table: `${name}.txt` }),
   dataset: (name: string) => ({ rows: `${name}.trl.jsonl` }),
-  train: (name: string) => ({ curve: `${name}.curve.jsonl`, checkpoint: `${name}.ckpt.json` }),
+  train: (name: string) => ({ curve: `${name}.curve.jsonl`, checkpoint: `${name}.ckpt.json`, model: `${name}.model` }),
 } satisfies Record<Stage['kind'], (name: string) => Record<string, string>>;
 
 export function stageFiles(stage: Pick<Stage, 'kind' | 'name'>): string[] {

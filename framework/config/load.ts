@@ -291,7 +291,7 @@ function checkBaseline(baseline: string, labels: readonly string[], path: Path, 
 }
 
 /** A train stage trains the experiment's policy (or what earlier train stages made of it): it must be trainable. */
-async function checkTrainable(policy: PluginRef, path: Path, r: Resolver): Promise<void> {
+async function checkTrainable(policy: PluginRef, path: Path, r: Resolver, whose = "the experiment's policy"): Promise<void> {
   if (policy.use === '') return;
   const def = await registry.load('policy', policy.use);
   if (def.trainable) return;
@@ -299,7 +299,7 @@ async function checkTrainable(policy: PluginRef, path: Path, r: Resolver): Promi
   r.problems.push({
     ...r.source.place(path),
     path: dottedPath(path),
-    message: `the experiment's policy ${policy.label} cannot be trained; a train stage needs a trainable one (${trainable.join(', ')}), e.g. policy: { use: ${trainable[0]} }`,
+    message: `${whose} ${policy.label} cannot be trained; a train stage needs a trainable one (${trainable.join(', ')}), e.g. policy: { use: ${trainable[0]} }`,
   });
 }
 
@@ -422,12 +422,13 @@ async function resolveStage(raw: Record<string, Record<string, unknown> | null>,
         on_gap: settings.on_gap as 'fail' | 'warn',
       };
     case 'train': {
-      await checkTrainable(scope.policy, path, r);
+      const own = settings.policy === undefined ? undefined : await resolvePlugin('policy', settings.policy as RawRef, [...path, 'policy'], r);
+      await checkTrainable(own ?? scope.policy, own ? [...path, 'policy'] : path, r, own ? "the stage's policy" : undefined);
       const strategy = await resolvePlugin('strategy', settings.strategy as RawRef, [...path, 'strategy'], r);
       const hasGames = scope.earlier.some((s) => GAME_STAGES.includes(s.kind));
       const from = settings.from !== undefined || hasGames ? source(settings, path, scope, r) : undefined;
       return strategy
-        ? { kind, name, strategy, ...(from ? { from } : {}), start: settings.start as 'current' | 'fresh', label: (settings.label as string | undefined) ?? name }
+        ? { kind, name, strategy, ...(from ? { from } : {}), start: settings.start as 'current' | 'fresh', ...(own ? { policy: own } : {}), label: (settings.label as string | undefined) ?? name }
         : undefined;
     }
     case 'dataset': {

@@ -62,6 +62,8 @@ export interface TrainStage {
   from?: string;
   /** current: go on from the policy so far; fresh: start again from the experiment's policy. */
   start: 'current' | 'fresh';
+  /** The policy to train instead of the current one (a second backend trained beside the first on the same data). */
+  policy?: PluginRef;
   /** How the trained policy is called in tables; the stage name unless set. */
   label: string;
 }

@@ -69,6 +69,19 @@ export async function launch(option: LaunchOption, log: string): Promise<Launche
   return starting;
 }
 
+/**
+ * Stops the server a launch option started, if any, and forgets it (a backend whose weights changed
+ * serves the new ones from a new server); a later `launch` of the same option starts a fresh one.
+ */
+export async function stopLaunch(option: LaunchOption): Promise<void> {
+  const spec = typeof option === 'string' || Array.isArray(option) ? { command: option } : option;
+  const key = JSON.stringify([spec.command, spec.env ?? {}]);
+  const known = shared.get(key);
+  shared.delete(key);
+  const server = await known?.catch(() => undefined);
+  await server?.stop();
+}
+
 /** Stops every launched server (those starting included) and forgets them: the end of a run, on success, failure or Ctrl-C. */
 export async function stopAll(): Promise<void> {
   shared.clear();

@@ -1,3 +1,4 @@
+import type { RenderOptions } from '../game/chat.js';
 import type { Candidate, Domain } from '../game/domain.js';
 import type { Answer, AnswerReply, Awaitable, GameView, Move, QuestionMove, Rules, Trajectory, Turn, UnknownAnswers } from '../game/types.js';
 import type { PreferencePair, SftRow, TrainingSet } from '../data/dataset.js';
@@ -82,7 +83,20 @@ export interface Stoppable {
   stop?: AbortSignal;
 }
 
-export interface SftTraining extends Stoppable {
+/**
+ * Where a stage's training happens, for a backend that keeps files while it trains (the `trl` backend:
+ * its data, its trainer's checkpoints, its model): the strategies pass the TrainEnv's own.
+ */
+export interface StageTraining extends Stoppable {
+  /** The stage's folder in the run directory (`<stage>.model/`; not made yet). */
+  workdir?: string;
+  /** The stage was interrupted before and runs again (--resume): continue from its last checkpoint. */
+  resume?: boolean;
+  /** Called with the figures of each logged optimiser step (a backend that reports steps, not epochs). */
+  onStep?(figures: Record<string, number>, step: number, steps: number): void;
+}
+
+export interface SftTraining extends StageTraining {
   epochs: number;
   lr: number;
   batch_size: number;
@@ -97,7 +111,7 @@ export interface SftTraining extends Stoppable {
   onEpoch?(figures: Record<string, number>): void;
 }
 
-export interface DpoTraining extends Stoppable {
+export interface DpoTraining extends StageTraining {
   epochs: number;
   lr: number;
   batch_size: number;
@@ -118,6 +132,40 @@ export interface GrpoTraining extends Stoppable {
   session: string;
 }
 
+/** The game engine served over loopback for a trainer that plays its games itself (the environment protocol of the `trl` backend). */
+export interface GameEnvironment {
+  /** http://127.0.0.1:PORT: POST /reset and POST /step. */
+  url: string;
+  /** Games finished so far. */
+  readonly games: number;
+  close(): Promise<void>;
+}
+
+/** GRPO where the backend's own trainer plays the games, against the engine the stage serves. */
+export interface OnlineGrpoJob {
+  kind: 'grpo';
+  /** The targets to train on (the keys the trainer passes to /reset). */
+  targets: readonly string[];
+  /** Serves the engine for the stage, rendering games as the policy renders them; the stage records the games played. */
+  serve(render: RenderOptions): Promise<GameEnvironment>;
+  options: OnlineGrpoTraining;
+}
+
+export interface OnlineGrpoTraining extends StageTraining {
+  /** Optimiser steps. */
+  steps: number;
+  /** Games per target in a group. */
+  group_size: number;
+  /** Targets per step (0: every target once). */
+  targets_per_step: number;
+  lr: number;
+  epsilon: number;
+  beta: number;
+  temperature: number;
+  batch_size: number;
+  seed: number;
+}
+
 /**
  * A policy that can be trained (DESIGN: `train(job) -> checkpoint`). Its state travels to the worker
  * threads that play its games, serves as the frozen reference of DPO and GRPO, and is saved as a
@@ -128,6 +176,11 @@ export interface TrainablePolicy extends Policy {
   exportState(): unknown;
   importState(state: unknown): void;
   save(file: string, note: Record<string, unknown>): void;
+  /**
+   * Online training the backend does itself, playing against the served engine instead of being handed
+   * games (the `trl` backend's GRPOTrainer); a strategy uses it when the policy has it.
+   */
+  trainOnline?(job: OnlineGrpoJob): Promise<Record<string, number>>;
 }
 
 export function isTrainable(policy: Policy): policy is TrainablePolicy {
@@ -152,6 +205,12 @@ export interface TrainEnv {
   progress(done: number, total: number, unit: string): void;
   /** Fired by Ctrl-C: stop between steps, keep what was learnt. */
   stop: AbortSignal;
+  /** The stage's own folder in the run directory (`<stage>.model/`; a backend that keeps files makes it). */
+  workdir: string;
+  /** The stage was interrupted and runs again (--resume): a backend continues from its last checkpoint. */
+  resume: boolean;
+  /** Serves the game engine over loopback for a backend that plays the games itself; the games go to `<workdir>/games.jsonl`. */
+  serve(render: RenderOptions): Promise<GameEnvironment>;
 }
 
 /** Turns games into training data (which games, how often, which preferences) and trains with it. */

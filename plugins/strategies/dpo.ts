@@ -204,6 +204,12 @@ export default definePlugin<'strategy', DpoOptions>({
             batch_size: options.batch_size,
             seed: env.seed,
             stop: env.stop,
+            workdir: env.workdir,
+            resume: env.resume,
+            onStep: (figures, step, steps) => {
+              env.log(figures);
+              env.progress(step, steps, 'steps');
+            },
             onEpoch: (figures) => {
               env.log(figures);
               env.progress(figures.epoch!, options.epochs, 'epochs');

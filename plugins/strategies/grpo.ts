@@ -45,7 +45,7 @@ export default definePlugin<'strategy', GrpoOptions>({
   kind: 'strategy',
   name: 'grpo',
   description:
-    'Online reinforcement learning (GRPO). Each iteration draws targets, plays group_size games per target with the current policy in the worker pool, scores them with the reward plugin, normalises rewards within each group, and takes clipped-surrogate steps (epsilon) with a KL penalty (beta) to the policy the stage started from.',
+    'Online reinforcement learning (GRPO). Each iteration draws targets, plays group_size games per target with the current policy in the worker pool, scores them with the reward plugin, normalises rewards within each group, and takes clipped-surrogate steps (epsilon) with a KL penalty (beta) to the policy the stage started from. A backend with its own trainer (trl) plays the games itself against the engine served on loopback: an iteration is one optimiser step.',
   options: {
     type: 'object',
     additionalProperties: false,
@@ -65,6 +65,33 @@ export default definePlugin<'strategy', GrpoOptions>({
     return {
       build: async () => ({ kind: 'grpo', targets: domain.candidates.map((c) => c.id), stats: { prompts: domain.size } }),
       async train(policy, env) {
+        if (policy.trainOnline) {
+          // the backend's own trainer plays the games, against the engine the stage serves
+          await policy.trainOnline({
+            kind: 'grpo',
+            targets: domain.candidates.map((c) => c.id),
+            serve: (render) => env.serve(render),
+            options: {
+              steps: options.iterations,
+              group_size: options.group_size,
+              targets_per_step: options.targets_per_iteration,
+              lr: options.lr,
+              epsilon: options.epsilon,
+              beta: options.beta,
+              temperature: options.temperature,
+              batch_size: options.batch_size,
+              seed: env.seed,
+              stop: env.stop,
+              workdir: env.workdir,
+              resume: env.resume,
+              onStep: (figures, step, steps) => {
+                env.log(figures);
+                env.progress(step, steps, 'steps');
+              },
+            },
+          });
+          return;
+        }
         const reference = policy.exportState();
         const rng = new Rng(deriveSeed(env.seed, 'grpo-targets'));
         const all = domain.candidates.map((c) => c.id);

@@ -138,6 +138,12 @@ export default definePlugin<'strategy', WeightedSftOptions>({
             target_weight: options.target_weight,
             seed: env.seed,
             stop: env.stop,
+            workdir: env.workdir,
+            resume: env.resume,
+            onStep: (figures, step, steps) => {
+              env.log(figures);
+              env.progress(step, steps, 'steps');
+            },
             onEpoch: (figures) => {
               env.log(figures);
               env.progress(figures.epoch!, options.epochs, 'epochs');

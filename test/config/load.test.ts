@@ -23,7 +23,7 @@ describe('broken experiment files', () => {
     ['unknown-stage.yaml', [`${dir}/unknown-stage.yaml:3:5: stages[0].evalute: unknown stage "evalute"; did you mean "evaluate"? Expected one of: generate, audit, dataset, evaluate, train`]],
     [
       'unknown-policy.yaml',
-      [`${dir}/unknown-policy.yaml:2:9: policy: unknown policy "infogian"; did you mean "infogain"? Known policies: api, checklist, infogain, local, mixture, optimal, random, vllm. A plugin of your own is named by its file path, e.g. ./my-policy.js`],
+      [`${dir}/unknown-policy.yaml:2:9: policy: unknown policy "infogian"; did you mean "infogain"? Known policies: api, checklist, infogain, local, mixture, optimal, random, trl, vllm. A plugin of your own is named by its file path, e.g. ./my-policy.js`],
     ],
     [
       'types.yaml',
@@ -106,7 +106,7 @@ describe('broken experiment files', () => {
     [
       'untrainable.yaml',
       [
-        `${dir}/untrainable.yaml:5:12: stages[1].train: the experiment's policy infogain cannot be trained; a train stage needs a trainable one (local), e.g. policy: { use: local }`,
+        `${dir}/untrainable.yaml:5:12: stages[1].train: the experiment's policy infogain cannot be trained; a train stage needs a trainable one (local, trl), e.g. policy: { use: local }`,
         `${dir}/untrainable.yaml:8:45: stages[2].evaluate.policies[0].with.checkpoint: file not found: ${resolve(dir, 'no-such.ckpt.json')} (a relative path is relative to the experiment file)`,
       ],
     ],

@@ -1,7 +1,11 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { STAGE_FILES } from '../../config/files.js';
 import type { TrainStage } from '../../config/types.js';
 import type { Trajectory } from '../../game/types.js';
-import { isTrainable, type PluginRef, type Policy, type TrainablePolicy, type TrainEnv } from '../../plugins/types.js';
+import { isTrainable, type GameEnvironment, type PluginRef, type Policy, type TrainablePolicy, type TrainEnv } from '../../plugins/types.js';
+import { serveEnvironment } from '../environment.js';
+import { JsonlWriter } from '../rundir.js';
 import { deriveSeed } from '../../util/rng.js';
 import { playInBatches } from '../batches.js';
 import { concurrencyOf, playWaiting, waitingPlayers } from '../waiting.js';
@@ -26,13 +30,13 @@ function show(figures: Record<string, number>): string {
  */
 export async function train(stage: TrainStage, ctx: StageContext): Promise<StageOutcome> {
   const { run, experiment, domain, progress, pool, signals } = ctx;
-  const base = stage.start === 'fresh' ? experiment.policy : ctx.current.policy;
+  const base = stage.policy ?? (stage.start === 'fresh' ? experiment.policy : ctx.current.policy);
   const policy = await ctx.plugins.fresh('policy', base);
   if (!isTrainable(policy)) {
     throw new StageError(`${stage.name}: policy ${base.label} cannot be trained; use a trainable backend such as { use: local } as the experiment's policy`);
   }
   const strategy = await ctx.plugins.create('strategy', stage.strategy);
-  const { curve: curveFile, checkpoint: file } = STAGE_FILES.train(stage.name);
+  const { curve: curveFile, checkpoint: file, model: modelDir } = STAGE_FILES.train(stage.name);
   const curve = run.openJsonl(curveFile, 'w');
   run.setStage(stage.name, 'running', curveFile);
   let last: Record<string, number> = {};
@@ -91,7 +95,32 @@ export async function train(stage: TrainStage, ctx: StageContext): Promise<Stage
       progress.update(done, { note: show(last) });
     },
     stop: signals.stop,
+    workdir: run.file(modelDir),
+    resume: ctx.resuming,
+    async serve(render) {
+      const [answerer, reward] = await Promise.all([ctx.plugins.create('answerer', experiment.answerer), ctx.plugins.create('reward', experiment.reward)]);
+      mkdirSync(env.workdir, { recursive: true });
+      const games = new JsonlWriter(join(env.workdir, 'games.jsonl'), ctx.resuming ? 'a' : 'w');
+      const served = await serveEnvironment({
+        players: { domain, rules: experiment.game, answerer, policyLabel: base.label, answererLabel: experiment.answerer.label },
+        reward,
+        render,
+        seed: env.seed,
+        onGame: (game) => games.write(JSON.stringify(game) + '\n'),
+      });
+      let closing: Promise<void> | undefined;
+      const environment: GameEnvironment = {
+        url: served.url,
+        get games() {
+          return served.games;
+        },
+        close: () => (closing ??= served.close().then(() => games.close())),
+      };
+      environments.push(environment);
+      return environment;
+    },
   };
+  const environments: GameEnvironment[] = [];
   try {
     await strategy.train(policy, env);
   } catch (error) {
@@ -100,6 +129,7 @@ export async function train(stage: TrainStage, ctx: StageContext): Promise<Stage
   } finally {
     progress.stop();
     curve.close();
+    await Promise.all(environments.map((e) => e.close()));
   }
   stopped ||= signals.stop.aborted;
   policy.save(run.file(file), { experiment: experiment.name, stage: stage.name, strategy: stage.strategy, seed: experiment.seed, complete: !stopped });

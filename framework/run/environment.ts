@@ -1,0 +1,153 @@
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { answerText, readMove, renderPrompt, type ChatMessage, type RenderOptions } from '../game/chat.js';
+import { playGame, type Players } from '../game/engine.js';
+import type { Move, Trajectory } from '../game/types.js';
+import type { GameEnvironment, Policy, Reward } from '../plugins/types.js';
+import { deriveSeed } from '../util/rng.js';
+
+/**
+ * The game engine served over loopback for a trainer that plays the games itself (the `trl` backend's
+ * GRPO): the environment protocol of plugins/policies/trl/README.md. Each game is played by playGame
+ * with a policy whose move is the reply the trainer posts, so the rules, the answerer, the rendering
+ * (renderPrompt) and the reward plugin are the ones every other stage uses.
+ */
+
+export interface EnvironmentSetup {
+  /** The players but the policy: the trainer is the policy. */
+  players: Omit<Players, 'policy'>;
+  reward: Reward;
+  render: RenderOptions;
+  /** Seed of the stage: a game's seed is derived from it, its key and how many games that key started. */
+  seed: number;
+  /** Every finished game, with its reward, in the order games finish. */
+  onGame?(game: Trajectory): void;
+}
+
+type Body = Record<string, unknown>;
+
+interface Deferred<T> {
+  promise: Promise<T>;
+  resolve(value: T): void;
+}
+
+function deferred<T>(): Deferred<T> {
+  let resolve!: (value: T) => void;
+  const promise = new Promise<T>((r) => (resolve = r));
+  return { promise, resolve };
+}
+
+/** A game waiting on the trainer: `outbox` settles the HTTP request in flight, `inbox` takes the next reply. */
+interface RemoteGame {
+  outbox: Deferred<{ status: number; body: Body }>;
+  inbox?: Deferred<string>;
+}
+
+class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function readJson(req: IncomingMessage): Promise<Body> {
+  let text = '';
+  for await (const chunk of req) text += chunk;
+  try {
+    const value: unknown = JSON.parse(text);
+    if (value && typeof value === 'object' && !Array.isArray(value)) return value as Body;
+  } catch {
+    // reported below
+  }
+  throw new HttpError(400, 'the body must be a JSON object');
+}
+
+/** Starts the environment on 127.0.0.1 (a free port); `close` drops the games still open. */
+export async function serveEnvironment(setup: EnvironmentSetup): Promise<GameEnvironment> {
+  const { players, reward, render } = setup;
+  const { domain, rules } = players;
+  const games = new Map<string, RemoteGame>();
+  const started = new Map<string, number>();
+  let next = 0;
+  let finished = 0;
+
+  function reset(key: unknown): Promise<{ status: number; body: Body }> {
+    if (typeof key !== 'string' || domain.candidateIndexOf(key) === undefined) throw new HttpError(400, `key ${JSON.stringify(key)} names no ${domain.noun} of ${domain.name}`);
+    const n = started.get(key) ?? 0;
+    started.set(key, n + 1);
+    const game = next++;
+    const id = `g${game}`;
+    const remote: RemoteGame = { outbox: deferred() };
+    games.set(id, remote);
+    const policy: Policy = {
+      act: async (views): Promise<Move[]> => {
+        const messages = renderPrompt(domain, rules, views[0]!.turns, render);
+        remote.inbox = deferred();
+        remote.outbox.resolve({ status: 200, body: views[0]!.turns.length === 0 ? { id, messages } : { done: false, message: messages.at(-1) } });
+        const reply = await remote.inbox.promise;
+        return [{ ...readMove(reply, domain), raw: reply }];
+      },
+    };
+    playGame({ game, seed: deriveSeed(setup.seed, 'environment', key, n), target: key }, { ...players, policy }).then(
+      (trajectory) => {
+        trajectory.reward = reward.score(trajectory);
+        games.delete(id);
+        finished++;
+        setup.onGame?.(trajectory);
+        const last = trajectory.turns.at(-1)!;
+        const message: ChatMessage = { role: 'user', content: answerText(last.move, last.answer, domain) };
+        const { outcome, questions, invalid } = trajectory;
+        remote.outbox.resolve({ status: 200, body: { done: true, message, reward: trajectory.reward, outcome, questions, invalid } });
+      },
+      (error: Error) => {
+        games.delete(id);
+        remote.outbox.resolve({ status: 500, body: { error: `game ${id}: ${error.message}` } });
+      },
+    );
+    return remote.outbox.promise;
+  }
+
+  function step(id: unknown, reply: unknown): Promise<{ status: number; body: Body }> {
+    const remote = typeof id === 'string' ? games.get(id) : undefined;
+    if (!remote) throw new HttpError(404, `no game ${JSON.stringify(id)} is open: start one with POST /reset`);
+    if (typeof reply !== 'string') throw new HttpError(400, 'reply must be a string: the model\'s move');
+    const inbox = remote.inbox;
+    if (!inbox) throw new HttpError(409, `game ${id} is not waiting for a move`);
+    remote.inbox = undefined;
+    remote.outbox = deferred();
+    inbox.resolve(reply);
+    return remote.outbox.promise;
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    let status = 200;
+    let body: Body;
+    try {
+      if (req.method !== 'POST' || (req.url !== '/reset' && req.url !== '/step')) throw new HttpError(404, `${req.method} ${req.url}: the environment answers POST /reset and POST /step`);
+      const input = await readJson(req);
+      ({ status, body } = await (req.url === '/reset' ? reset(input.key) : step(input.id, input.reply)));
+    } catch (error) {
+      status = error instanceof HttpError ? error.status : 500;
+      body = { error: (error as Error).message };
+    }
+    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+  }
+
+  const server = createServer((req, res) => void handle(req, res));
+  await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    get games() {
+      return finished;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        games.clear();
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -1,0 +1,343 @@
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import type { PreferencePair, SftRow } from '../../../framework/data/dataset.js';
+import { toTrl, writeTrl } from '../../../framework/data/trl.js';
+import type { RenderOptions } from '../../../framework/game/chat.js';
+import type { Domain } from '../../../framework/game/domain.js';
+import type { GameView, Move, Rules } from '../../../framework/game/types.js';
+import { stopLaunch, type LaunchOption } from '../../../framework/llm/launches.js';
+import { modelEndpoint } from '../../../framework/llm/layer.js';
+import { ENDPOINT_OPTIONS, type EndpointOptions } from '../../../framework/llm/options.js';
+import { LORA_RANKS, vllmLaunch } from '../../../framework/llm/vllm.js';
+import { definePlugin, type OnlineGrpoJob, type Policy, type PluginContext, type StageTraining, type TrainablePolicy, type TrainJob } from '../../../framework/plugins/types.js';
+import { findPython, twentyqHome } from '../../../framework/python.js';
+import { questioner } from '../api.js';
+import { runPython, type TrlEvent } from './process.js';
+import { buildTiny, TINY_CONFIG, type TinyConfig } from './tiny.js';
+
+export interface Lora {
+  r: number;
+  alpha: number;
+  dropout: number;
+  target_modules: string[] | 'all-linear';
+}
+
+export type TrlOptions = Omit<EndpointOptions, 'base_url' | 'api_key_env' | 'model'> & {
+  model?: string;
+  lora: Lora | null;
+  precision: 'auto' | 'fp32' | 'bf16' | 'fp16';
+  device: 'auto' | 'cpu' | 'cuda';
+  max_length: number;
+  python?: string;
+  threads: number | null;
+  checkpoint?: string;
+  serve: 'auto' | 'transformers' | 'vllm';
+  serve_timeout_s: number;
+  show_candidates: boolean;
+  tiny_seed: number;
+  tiny: Partial<TinyConfig>;
+  save_steps: number;
+  max_new_tokens: number;
+};
+
+/** The weights a trl policy plays and trains from: a model folder (or hub id), or a LoRA adapter on its base. */
+export interface TrlState {
+  /** A model folder or hub id; an adapter folder when `adapter`. */
+  model: string;
+  adapter: boolean;
+  /** The model the first stage started from (an adapter's base). */
+  base: string;
+}
+
+const FORMAT = 'twentyq-trl-checkpoint';
+
+/** Reads a <stage>.ckpt.json pointer (paths relative to its folder) or takes a model folder as it is. */
+export function loadTrlCheckpoint(path: string): TrlState {
+  if (!path.endsWith('.json')) {
+    const adapter = existsSync(join(path, 'adapter_config.json'));
+    const base = adapter ? ((JSON.parse(readFileSync(join(path, 'adapter_config.json'), 'utf8')) as { base_model_name_or_path?: string }).base_model_name_or_path ?? path) : path;
+    return { model: path, adapter, base };
+  }
+  const saved = JSON.parse(readFileSync(path, 'utf8')) as { format?: string; model: string; adapter: boolean; base: string };
+  if (saved.format !== FORMAT) throw new Error(`${path} is not a trl checkpoint (a <stage>.ckpt.json written by a train stage of the trl policy, or a model folder)`);
+  const at = (p: string) => (isAbsolute(p) || !existsSync(resolve(dirname(path), p)) ? p : resolve(dirname(path), p));
+  return { model: at(saved.model), adapter: saved.adapter, base: at(saved.base) };
+}
+
+/** A step's figures, as the curve keeps them. */
+function figuresOf(event: TrlEvent & { event: 'log' }): Record<string, number> {
+  const figures: Record<string, number> = { step: event.step };
+  for (const [k, v] of Object.entries(event)) if (typeof v === 'number' && Number.isFinite(v)) figures[k] = v;
+  return figures;
+}
+
+/**
+ * A language model trained by Hugging Face TRL in a Python process (one per training stage) and played
+ * through the `api` path: an OpenAI-compatible server of its current weights, launched on first use.
+ */
+export class TrlPolicy implements TrainablePolicy {
+  readonly concurrency: number;
+  private state: TrlState | undefined;
+  private player: { model: string; policy: Promise<Policy>; launch: LaunchOption } | undefined;
+  private readonly render: RenderOptions;
+  private building: Promise<TrlState> | undefined;
+
+  constructor(
+    readonly options: TrlOptions,
+    readonly context: Pick<PluginContext, 'domain' | 'rules' | 'runDir' | 'label' | 'create'>,
+    state?: TrlState,
+  ) {
+    this.state = state;
+    this.concurrency = options.concurrency;
+    this.render = { show_candidates: options.show_candidates };
+  }
+
+  private get domain(): Domain {
+    return this.context.domain;
+  }
+
+  private get rules(): Rules {
+    return this.context.rules;
+  }
+
+  private get python(): string {
+    return findPython(this.options.python);
+  }
+
+  /** The weights now: the checkpoint or model option, else the tiny model (built on first use). */
+  async weights(): Promise<TrlState> {
+    if (this.state) return this.state;
+    if (this.options.model !== undefined) return (this.state = { model: this.options.model, adapter: false, base: this.options.model });
+    // many games ask at once on first use: one build
+    this.building ??= (async () => {
+      const [policy, answerer] = await Promise.all([this.context.create('policy', 'infogain'), this.context.create('answerer', 'kb')]);
+      const { dir } = await buildTiny({ domain: this.domain, rules: this.rules, players: { policy, answerer }, seed: this.options.tiny_seed, config: this.options.tiny, python: this.python, log: (line) => process.stderr.write(`trl: ${line}\n`) });
+      return { model: dir, adapter: false, base: dir };
+    })();
+    const built = await this.building;
+    return (this.state ??= built);
+  }
+
+  private device(): 'cpu' | 'cuda' | 'auto' {
+    return this.options.device;
+  }
+
+  /** The server that plays the current weights, and the questioner talking to it. */
+  private async serving(): Promise<Policy> {
+    const state = await this.weights();
+    if (this.player?.model === state.model) return this.player.policy;
+    if (this.player) await stopLaunch(this.player.launch);
+    const mode = this.options.serve === 'auto' ? (this.device() === 'cuda' ? 'vllm' : 'transformers') : this.options.serve;
+    const label = this.context.label ?? 'trl';
+    let launch: LaunchOption;
+    let model: string;
+    const starting = (async () => {
+      if (mode === 'vllm') {
+        const rank = LORA_RANKS.find((r) => r >= (this.options.lora?.r ?? 16)) ?? 512;
+        const executable = join(dirname(this.python), 'vllm');
+        launch = state.adapter
+          ? vllmLaunch({ model: state.base, executable, adapters: { [`${label.replace(/[^\w.-]+/g, '_')}-adapter`]: state.model }, max_lora_rank: rank, timeout_s: this.options.serve_timeout_s })
+          : { ...vllmLaunch({ model: state.model, executable, timeout_s: this.options.serve_timeout_s }) };
+        model = state.adapter ? `${label.replace(/[^\w.-]+/g, '_')}-adapter` : state.model;
+      } else {
+        const folder = state.adapter ? await this.merged(state.model) : state.model;
+        const hubCache = join(twentyqHome(), 'hf-hub');
+        mkdirSync(hubCache, { recursive: true });
+        launch = {
+          command: [join(dirname(this.python), 'transformers'), 'serve', folder, '--host', '127.0.0.1', '--port', '{PORT}', ...(this.device() === 'auto' ? [] : ['--device', this.device()])],
+          env: { HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: '1', ...(this.options.threads ? { OMP_NUM_THREADS: String(this.options.threads) } : {}) },
+          timeout_s: this.options.serve_timeout_s,
+        };
+        model = folder;
+      }
+      // Qwen3's template thinks unless told not to; the tiny model was trained without thinking
+      const extra_body = { ...this.options.extra_body, chat_template_kwargs: { enable_thinking: false, ...((this.options.extra_body?.chat_template_kwargs as object) ?? {}) } };
+      const settings = { ...this.options, model, base_url: '', api_key_env: null, launch, extra_body, format: 'text' as const };
+      return questioner(settings, { domain: this.domain, rules: this.rules, label }, await modelEndpoint(settings, this.context.runDir, label));
+    })();
+    this.player = { model: state.model, policy: starting, get launch() { return launch; } };
+    return starting;
+  }
+
+  /** A LoRA adapter merged into its base, beside it (`merged/`), once. */
+  private async merged(adapter: string): Promise<string> {
+    const out = join(dirname(adapter), 'merged');
+    if (existsSync(join(out, 'config.json'))) return out;
+    await runPython({ python: this.python, command: 'merge', job: { adapter, output_dir: out }, jobFile: join(dirname(adapter), 'merge.job.json'), log: join(dirname(adapter), 'python.log') });
+    return out;
+  }
+
+  async act(views: readonly GameView[], signal?: AbortSignal): Promise<Move[]> {
+    return (await this.serving()).act(views, signal);
+  }
+
+  /** Runs a training command of the Python package on the stage's folder and takes its model as the new weights. */
+  private async run(command: 'sft' | 'dpo' | 'grpo', options: StageTraining & { seed: number }, fields: Record<string, unknown>, write?: (file: string) => Promise<void>): Promise<Record<string, number>> {
+    const start = await this.weights();
+    const workdir = options.workdir ?? mkdtempSync(join(tmpdir(), 'twentyq-trl-'));
+    mkdirSync(workdir, { recursive: true });
+    const data = join(workdir, 'data.jsonl');
+    if (write) await write(data);
+    let steps = 0;
+    let last: Record<string, number> = {};
+    const done = await runPython({
+      python: this.python,
+      command,
+      jobFile: join(workdir, `${command}.job.json`),
+      log: join(workdir, 'python.log'),
+      stop: options.stop,
+      threads: this.options.threads,
+      job: {
+        model: start.model,
+        output_dir: workdir,
+        resume: options.resume ?? false,
+        data,
+        lora: this.options.lora,
+        precision: this.options.precision,
+        device: this.options.device,
+        threads: this.options.threads,
+        seed: options.seed,
+        max_length: this.options.max_length,
+        save_steps: this.options.save_steps,
+        ...fields,
+      },
+      onEvent: (event) => {
+        if (event.event === 'start') steps = event.steps;
+        else if (event.event === 'log') {
+          last = figuresOf(event);
+          options.onStep?.(last, event.step, steps);
+        }
+      },
+    });
+    this.importState({ model: resolve(workdir, done.model), adapter: start.adapter || this.options.lora !== null, base: start.base });
+    return last;
+  }
+
+  async train(job: TrainJob): Promise<Record<string, number>> {
+    const { domain, rules, render } = this;
+    const writeRows = (kind: 'sft' | 'dpo', records: ReturnType<typeof toTrl>) => async (file: string) => {
+      writeFileSync(file, '');
+      await writeTrl(kind, records, (chunk) => appendFileSync(file, chunk));
+    };
+    switch (job.kind) {
+      case 'sft': {
+        const rows = (async function* (): AsyncGenerator<SftRow> {
+          yield* job.rows;
+        })();
+        const o = job.options;
+        return this.run('sft', o, { learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs }, writeRows('sft', toTrl({ kind: 'sft', rows, stats: {} }, domain, rules, render)));
+      }
+      case 'dpo': {
+        const o = job.options;
+        const pairs: readonly PreferencePair[] = job.pairs;
+        return this.run('dpo', o, { learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs, beta: o.beta }, writeRows('dpo', toTrl({ kind: 'dpo', pairs: [...pairs], stats: {} }, domain, rules, render)));
+      }
+      case 'grpo':
+        throw new Error('the trl policy trains GRPO by playing its own games (trainOnline): the grpo strategy hands it the stage');
+    }
+  }
+
+  async trainOnline(job: OnlineGrpoJob): Promise<Record<string, number>> {
+    const o = job.options;
+    const environment = await job.serve(this.render);
+    try {
+      return await this.run(
+        'grpo',
+        o,
+        {
+          env_url: environment.url,
+          steps: o.steps,
+          num_generations: o.group_size,
+          targets_per_step: o.targets_per_step > 0 ? o.targets_per_step : job.targets.length,
+          temperature: o.temperature,
+          beta: o.beta,
+          epsilon: o.epsilon,
+          learning_rate: o.lr,
+          batch_size: o.batch_size,
+          max_new_tokens: this.options.max_new_tokens,
+        },
+        async (file) => writeFileSync(file, job.targets.map((key) => JSON.stringify({ prompt: key }) + '\n').join('')),
+      );
+    } finally {
+      await environment.close();
+    }
+  }
+
+  exportState(): TrlState | undefined {
+    return this.state && { ...this.state };
+  }
+
+  importState(state: unknown): void {
+    if (state === undefined) return;
+    const s = state as TrlState;
+    if (typeof s?.model !== 'string') throw new Error('trl policy: expected { model, adapter, base } weights');
+    this.state = { ...s };
+  }
+
+  save(file: string, note: Record<string, unknown>): void {
+    const state = this.state;
+    if (!state) throw new Error('trl policy: nothing to save, no weights yet');
+    // inside the run directory: relative, so that the run can move; elsewhere (the tiny model's cache, a hub id) as it is
+    const rel = (p: string) => (existsSync(p) && !relative(dirname(file), p).startsWith('..') ? relative(dirname(file), p) : p);
+    writeFileSync(file, JSON.stringify({ format: FORMAT, model: rel(state.model), adapter: state.adapter, base: rel(state.base), lora: this.options.lora, ...note }, null, 2) + '\n');
+  }
+}
+
+const { base_url: _url, api_key_env: _key, model: _model, ...endpoint } = ENDPOINT_OPTIONS.properties;
+
+export default definePlugin<'policy', TrlOptions>({
+  kind: 'policy',
+  name: 'trl',
+  description:
+    'A language model post-trained with Hugging Face TRL in a Python process (SFTTrainer, DPOTrainer, and GRPOTrainer playing whole games against the TypeScript engine served on loopback), played through an OpenAI-compatible server of its weights (transformers serve on the CPU, vLLM with the adapter on a GPU). Default model: the tiny model twentyq builds for the domain.',
+  runs: 'waiting',
+  trainable: true,
+  options: {
+    type: 'object',
+    additionalProperties: false,
+    properties: {
+      model: { type: 'string', minLength: 1, description: 'A Hugging Face id or a model folder to start from (default: the tiny model, `twentyq model tiny`, built on first use).' },
+      lora: {
+        type: ['object', 'null'],
+        default: null,
+        additionalProperties: false,
+        required: ['r'],
+        properties: {
+          r: { type: 'integer', minimum: 1, maximum: 512, description: 'Rank of the adapter.' },
+          alpha: { type: 'number', exclusiveMinimum: 0, default: 32, description: 'Scaling of the adapter (alpha / r).' },
+          dropout: { type: 'number', minimum: 0, maximum: 1, default: 0.05, description: 'Dropout on the adapter\'s input.' },
+          target_modules: { type: ['array', 'string'], items: { type: 'string' }, default: 'all-linear', description: 'Modules adapted: a list of names, or "all-linear".' },
+        },
+        description: 'Train a LoRA adapter instead of every weight (null: full fine-tuning, the tiny model\'s default).',
+      },
+      precision: { enum: ['auto', 'fp32', 'bf16', 'fp16'], default: 'auto', description: 'auto: bf16 on a GPU that has it, else fp32.' },
+      device: { enum: ['auto', 'cpu', 'cuda'], default: 'auto', description: 'Where training and serving run.' },
+      max_length: { type: 'integer', minimum: 16, default: 1024, description: 'Most tokens of a training row (longer rows are cut).' },
+      python: { type: 'string', minLength: 1, description: 'The Python to run (default: TWENTYQ_PYTHON, else the environment of `twentyq setup python`).' },
+      threads: { type: ['integer', 'null'], minimum: 1, default: null, description: 'Torch threads of training and serving (null: torch\'s default; set it to the cores actually free).' },
+      checkpoint: { type: 'string', 'x-file': true, description: 'Weights to start from: a <stage>.ckpt.json a trl train stage wrote, or a model or adapter folder.' },
+      serve: { enum: ['auto', 'transformers', 'vllm'], default: 'auto', description: 'The server that plays the weights: transformers serve (a LoRA adapter merged first) or vllm serve with the adapter; auto is vllm when device is cuda.' },
+      serve_timeout_s: { type: 'number', exclusiveMinimum: 0, default: 600, description: 'Seconds the server has to load the weights.' },
+      show_candidates: { type: 'boolean', default: false, description: 'List the candidates in the system prompt (in training and in play alike). Off: a model with random weights learns far faster without the list.' },
+      tiny_seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the tiny model, when no model is given.' },
+      tiny: {
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        properties: Object.fromEntries(Object.entries(TINY_CONFIG).map(([k, v]) => [k, { type: 'integer', minimum: 1, description: `Default ${v}.` }])),
+        description: 'Changes to the tiny model\'s architecture, when no model is given (e.g. { hidden_size: 256 }): vocab_size, hidden_size, layers, heads, kv_heads, intermediate_size, max_position_embeddings.',
+      },
+      save_steps: { type: 'integer', minimum: 1, default: 50, description: 'Trainer checkpoint every so many optimiser steps (what --resume continues from).' },
+      max_new_tokens: { type: 'integer', minimum: 1, default: 48, description: 'GRPO: most tokens of a move the trainer generates.' },
+      ...endpoint,
+      temperature: { ...endpoint.temperature, default: 0 },
+      max_tokens: { ...endpoint.max_tokens, default: 48 },
+      concurrency: { ...endpoint.concurrency, default: 8 },
+    },
+  },
+  create(options, context) {
+    const state = options.checkpoint ? loadTrlCheckpoint(resolve(context.baseDir, options.checkpoint)) : undefined;
+    return new TrlPolicy(options, context, state);
+  },
+});

@@ -1,0 +1,116 @@
+import { spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { createInterface } from 'node:readline';
+import { PYTHON_PACKAGE_DIR, PythonProcessError } from '../../../framework/python.js';
+
+/** The events a command of the Python package writes on stdout, one JSON object a line (README: Commands). */
+export type TrlEvent =
+  | { event: 'start'; steps: number }
+  | ({ event: 'log'; step: number } & Record<string, number>)
+  | { event: 'checkpoint'; step: number; path: string }
+  | { event: 'done'; model: string; stopped: boolean; step: number };
+
+export interface PythonRun {
+  python: string;
+  /** sft, dpo, grpo, tiny, merge. */
+  command: string;
+  job: Record<string, unknown>;
+  /** Where the job's JSON is written. */
+  jobFile: string;
+  /** Where the process's stderr goes (appended), beside being kept for the error message. */
+  log: string;
+  onEvent?(event: TrlEvent): void;
+  /** Fired by Ctrl-C: the process gets SIGINT, saves a checkpoint, reports done and exits 0. */
+  stop?: AbortSignal;
+  threads?: number | null;
+}
+
+const TAIL_LINES = 20;
+
+/** Processes started and not yet exited: killed if this process exits first (they are in their own group). */
+const children = new Set<number>();
+let watching = false;
+
+function watchExit(): void {
+  if (watching) return;
+  watching = true;
+  process.on('exit', () => {
+    for (const pid of children) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
+  });
+}
+
+/**
+ * Runs `python -m twentyq_trl COMMAND JOB.json` with the package on PYTHONPATH and resolves with its
+ * `done` event. The process has its own process group, so that the terminal's Ctrl-C reaches twentyq
+ * only, which passes it on as one SIGINT (a second would make Python exit at once, unsaved). A non-zero
+ * exit, or an exit without `done`, rejects with the last lines of its stderr.
+ */
+export function runPython(run: PythonRun): Promise<Extract<TrlEvent, { event: 'done' }>> {
+  mkdirSync(dirname(run.jobFile), { recursive: true });
+  writeFileSync(run.jobFile, JSON.stringify(run.job, null, 2) + '\n');
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    PYTHONPATH: [PYTHON_PACKAGE_DIR, process.env.PYTHONPATH].filter(Boolean).join(':'),
+    PYTHONUNBUFFERED: '1',
+    HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE ?? '1',
+    TOKENIZERS_PARALLELISM: 'false',
+  };
+  if (run.threads) env.OMP_NUM_THREADS = String(run.threads);
+  const argv = ['-m', 'twentyq_trl', run.command, run.jobFile];
+  const display = `${run.python} ${argv.join(' ')}`;
+  return new Promise((resolve, reject) => {
+    const child = spawn(run.python, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const log = createWriteStream(run.log, { flags: 'a' });
+    log.write(`[twentyq] ${new Date().toISOString()} ${display}\n`);
+    const tail: string[] = [];
+    let done: Extract<TrlEvent, { event: 'done' }> | undefined;
+    let failure: Error | undefined;
+    if (child.pid !== undefined) {
+      children.add(child.pid);
+      watchExit();
+    }
+    const interrupt = () => child.kill('SIGINT');
+    run.stop?.addEventListener('abort', interrupt, { once: true });
+    if (run.stop?.aborted) interrupt();
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      log.write(line + '\n');
+      tail.push(line);
+      if (tail.length > TAIL_LINES) tail.shift();
+    });
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      if (line.trim() === '') return;
+      let event: TrlEvent;
+      try {
+        event = JSON.parse(line) as TrlEvent;
+      } catch {
+        // the contract: nothing but events on stdout; a stray line is logged, not fatal
+        log.write(`[stdout] ${line}\n`);
+        return;
+      }
+      if (event.event === 'done') done = event;
+      try {
+        run.onEvent?.(event);
+      } catch (error) {
+        failure ??= error as Error;
+        child.kill('SIGINT');
+      }
+    });
+    child.once('error', (error) => reject(new PythonProcessError(`${display} could not be started: ${error.message}`)));
+    child.once('close', (code, signal) => {
+      if (child.pid !== undefined) children.delete(child.pid);
+      run.stop?.removeEventListener('abort', interrupt);
+      log.end();
+      if (failure) return reject(failure);
+      if (code === 0 && done) return resolve(done);
+      const how = signal ? `was killed by ${signal}` : code === 0 ? 'exited without reporting done' : `exited with code ${code}`;
+      reject(new PythonProcessError(`${display} ${how}; the last lines of its output (all of it in ${run.log}):\n${tail.map((l) => `  ${l}`).join('\n') || '  (nothing)'}`));
+    });
+  });
+}

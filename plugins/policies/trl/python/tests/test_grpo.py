@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import base_job, logs, run_cli, write_jsonl
+from envserver import ScriptedEnv, serve
+
+
+def test_grpo_reports_the_environment_rewards(sft_run: tuple[Path, list[dict[str, Any]]], tmp_path: Path) -> None:
+    env = ScriptedEnv(moves=2)
+    server, url = serve(env)
+    try:
+        data = write_jsonl(tmp_path / "grpo.jsonl", [{"prompt": "a"}, {"prompt": "b"}])
+        job = base_job(
+            sft_run[0], tmp_path / "grpo.model", data,
+            env_url=url, steps=2, num_generations=2, targets_per_step=2, temperature=1.0,
+            beta=0.04, epsilon=0.2, max_new_tokens=12, learning_rate=1e-4, save_steps=1,
+        )
+        rc, events, err = run_cli("grpo", job, tmp_path)
+    finally:
+        server.shutdown()
+    assert rc == 0, err[-3000:]
+    assert events[0] == {"event": "start", "steps": 2}
+    steps = logs(events)
+    assert [e["step"] for e in steps] == [1, 2]
+    finished = env.finished
+    assert len(finished) == 8  # 2 steps x 2 targets x 2 games
+    for n, e in enumerate(steps):
+        games = finished[4 * n : 4 * n + 4]
+        assert e["reward"] == pytest.approx(sum(g["reward"] for g in games) / 4, abs=1e-6)
+        assert e["success"] == pytest.approx(sum(g["outcome"] == "win" for g in games) / 4)
+        assert e["avg_questions"] == pytest.approx(2.0)
+        assert "kl" in e and "reward_std" in e
+    assert [e["step"] for e in events if e["event"] == "checkpoint"] == [1, 2]
+    assert events[-1]["event"] == "done" and events[-1]["stopped"] is False
+    assert (tmp_path / "grpo.model" / "final" / "model.safetensors").is_file()
+
+
+def test_rollout_masks_the_answers_with_the_real_model(sft_run: tuple[Path, list[dict[str, Any]]]) -> None:
+    """Real sampling: env_mask 0 exactly on the answers' template text, 1 on sampled tokens with real logprobs."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from twentyq_trl.envclient import EnvClient
+    from twentyq_trl.grpo import Rollout
+
+    env = ScriptedEnv(moves=3)
+    server, url = serve(env)
+    try:
+        tok = AutoTokenizer.from_pretrained(sft_run[0], padding_side="left")
+        model = AutoModelForCausalLM.from_pretrained(sft_run[0])
+        rollout = Rollout(EnvClient(url), max_new_tokens=12, max_completion_length=400, temperature=1.0)
+        games = rollout.play(["a", "a", "b"], model, tok)
+    finally:
+        server.shutdown()
+    assert [g.reward for g in games] == [g["reward"] for g in sorted(env.finished, key=lambda r: r["id"])]
+    for g in games:
+        assert not g.abandoned and g.questions == 3
+        runs: list[tuple[int, list[int]]] = []
+        for token, m in zip(g.completion, g.env_mask):
+            if runs and runs[-1][0] == m:
+                runs[-1][1].append(token)
+            else:
+                runs.append((m, [token]))
+        assert [m for m, _ in runs] == [1, 0, 1, 0, 1]
+        answers = [tok.decode(ids) for m, ids in runs if m == 0]
+        assert "<|im_start|>user\nYes.<|im_end|>" in answers[0]
+        assert "<|im_start|>user\nNo.<|im_end|>" in answers[1]
+        assert all(a.endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n") for a in answers)
+        sampled = [lp for lp, m in zip(g.logprobs, g.env_mask) if m == 1]
+        assert all(lp <= 0.0 for lp in sampled) and any(lp < 0.0 for lp in sampled)
+        assert all(lp == 0.0 for lp, m in zip(g.logprobs, g.env_mask) if m == 0)

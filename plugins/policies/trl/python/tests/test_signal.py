@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from conftest import base_job, cli_env, logs, parse_events, run_cli, write_json
+
+
+def start(job: dict[str, Any], folder: Path) -> subprocess.Popen[str]:
+    path = write_json(folder / "sft-job.json", job)
+    return subprocess.Popen(
+        [sys.executable, "-m", "twentyq_trl", "sft", str(path)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+    )
+
+
+def read_until(p: subprocess.Popen[str], done: Any) -> list[dict[str, Any]]:
+    assert p.stdout is not None
+    seen = []
+    for line in p.stdout:
+        seen.append(json.loads(line))
+        if done(seen[-1]):
+            return seen
+    raise AssertionError(f"the run ended first: {seen}")
+
+
+def test_sigint_stops_at_a_step_with_checkpoint_and_resume_continues(
+    tiny_model: Path, sft_data: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "sft.model"
+    job = base_job(tiny_model, out, sft_data, batch_size=4, max_steps=400, save_steps=1000)
+    p = start(job, tmp_path)
+    seen = read_until(p, lambda e: e["event"] == "log" and e["step"] >= 3)
+    p.send_signal(signal.SIGINT)
+    stdout, stderr = p.communicate(timeout=120)
+    assert p.returncode == 0, stderr[-3000:]
+    events = seen + parse_events(stdout)
+    done = events[-1]
+    assert done["event"] == "done" and done["stopped"] is True
+    stop_step = done["step"]
+    assert 3 <= stop_step < 400
+    checkpoints = [e for e in events if e["event"] == "checkpoint"]
+    assert checkpoints == [{"event": "checkpoint", "step": stop_step, "path": str(out / "checkpoints" / f"checkpoint-{stop_step}")}]
+    assert (out / "checkpoints" / f"checkpoint-{stop_step}" / "optimizer.pt").is_file()
+    assert (out / "final" / "model.safetensors").is_file()
+
+    job.update(resume=True, max_steps=stop_step + 3)
+    rc, events, err = run_cli("sft", job, tmp_path)
+    assert rc == 0, err[-3000:]
+    assert "resuming from" in err
+    assert [e["step"] for e in logs(events)] == [stop_step + 1, stop_step + 2, stop_step + 3]
+    assert events[-1]["event"] == "done" and events[-1]["stopped"] is False and events[-1]["step"] == stop_step + 3
+
+
+def test_second_signal_exits_130(tiny_model: Path, sft_data: Path, tmp_path: Path) -> None:
+    job = base_job(tiny_model, tmp_path / "sft.model", sft_data, batch_size=4, max_steps=400)
+    p = start(job, tmp_path)
+    read_until(p, lambda e: e["event"] == "log")
+    # two SIGINTs sent back to back may merge into one delivery: a SIGINT then a SIGTERM do not
+    p.send_signal(signal.SIGINT)
+    p.send_signal(signal.SIGTERM)
+    stdout, _ = p.communicate(timeout=60)
+    assert '"done"' not in stdout
+    assert p.returncode == 130

@@ -1,0 +1,50 @@
+"""The GRPO environment's HTTP protocol (README: "The environment protocol"), over urllib."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.request
+from typing import Any
+
+
+class EnvError(RuntimeError):
+    pass
+
+
+class EnvClient:
+    def __init__(self, url: str, timeout_s: float = 300.0) -> None:
+        self.url = url.rstrip("/")
+        self.timeout_s = timeout_s
+
+    def _post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        data = json.dumps(body).encode("utf-8")
+        request = urllib.request.Request(
+            self.url + path, data=data, method="POST", headers={"Content-Type": "application/json"}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout_s) as response:
+                payload = json.loads(response.read().decode("utf-8"))
+        except urllib.error.HTTPError as e:
+            text = e.read().decode("utf-8", "replace")
+            try:
+                message = json.loads(text).get("error", text)
+            except (ValueError, AttributeError):
+                message = text
+            raise EnvError(f"environment {path}: HTTP {e.code}: {message}") from None
+        if not isinstance(payload, dict):
+            raise EnvError(f"environment {path}: the answer is not a JSON object")
+        return payload
+
+    def reset(self, key: str) -> tuple[Any, list[dict[str, Any]]]:
+        answer = self._post("/reset", {"key": key})
+        messages = answer.get("messages")
+        if "id" not in answer or not isinstance(messages, list):
+            raise EnvError("environment /reset: expected {id, messages}")
+        return answer["id"], messages
+
+    def step(self, game_id: Any, reply: str) -> dict[str, Any]:
+        answer = self._post("/step", {"id": game_id, "reply": reply})
+        if "done" not in answer:
+            raise EnvError("environment /step: expected {done, ...}")
+        return answer

@@ -1,0 +1,239 @@
+"""`grpo`: GRPOTrainer whose rollout_func plays whole games against the TypeScript environment.
+
+One completion per received prompt (a target key; TRL repeats each key `num_generations` times).
+A game's completion is: reply tokens as sampled (env_mask 1, their sampling logprobs), then the
+template text carrying the environment's answer up to the next generation prompt (env_mask 0,
+logprob 0), and so on; it ends with the last reply's end token. A game that would pass
+`max_completion_length` is abandoned: no more steps are posted and it scores reward 0, outcome loss.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from .envclient import EnvClient
+from .events import log
+from .job import Hardware, Job, read_jsonl
+from .models import adapter_base, load_model, load_tokenizer, lora_config
+from .render import answer_suffix_ids, prompt_ids
+from .train import Stage, common_args
+
+
+@dataclass
+class Game:
+    key: str
+    id: Any
+    messages: list[dict[str, Any]]
+    prompt: list[int]
+    completion: list[int] = field(default_factory=list)
+    env_mask: list[int] = field(default_factory=list)
+    logprobs: list[float] = field(default_factory=list)
+    done: bool = False
+    reward: float = 0.0
+    outcome: str = "loss"
+    questions: int = 0
+    abandoned: bool = False
+
+    @property
+    def context(self) -> list[int]:
+        return self.prompt + self.completion
+
+
+@dataclass
+class RolloutStats:
+    """Games finished since the last log, for the success/avg_questions figures."""
+
+    games: int = 0
+    wins: int = 0
+    questions: int = 0
+    abandoned: int = 0
+    last_games: list[Game] = field(default_factory=list)
+
+    def add(self, games: list[Game]) -> None:
+        self.last_games = games
+        for g in games:
+            self.games += 1
+            self.wins += g.outcome == "win"
+            self.questions += g.questions
+            self.abandoned += g.abandoned
+
+    def figures(self) -> dict[str, float]:
+        if self.games == 0:
+            return {}
+        out = {"success": self.wins / self.games, "avg_questions": self.questions / self.games}
+        self.games = self.wins = self.questions = self.abandoned = 0
+        return out
+
+
+def sample(
+    model: Any, tok: Any, contexts: list[list[int]], max_new_tokens: int, temperature: float
+) -> list[tuple[list[int], list[float]]]:
+    """One reply per context (left-padded batch): its tokens up to and including the end token, and the
+    log-probabilities they were sampled with (under the temperature-scaled distribution)."""
+    import torch
+
+    pad_id = tok.pad_token_id
+    eos_id = tok.eos_token_id
+    width = max(len(c) for c in contexts)
+    device = next(model.parameters()).device
+    input_ids = torch.tensor([[pad_id] * (width - len(c)) + c for c in contexts], device=device)
+    attention = torch.tensor([[0] * (width - len(c)) + [1] * len(c) for c in contexts], device=device)
+    sampling: dict[str, Any] = (
+        {"do_sample": True, "temperature": temperature, "top_k": 0, "top_p": 1.0}
+        if temperature > 0
+        else {"do_sample": False}
+    )
+    with torch.no_grad():
+        out = model.generate(
+            input_ids=input_ids,
+            attention_mask=attention,
+            max_new_tokens=max_new_tokens,
+            eos_token_id=eos_id,
+            pad_token_id=pad_id,
+            output_scores=True,
+            return_dict_in_generate=True,
+            **sampling,
+        )
+    new = out.sequences[:, width:]
+    scores = torch.stack(out.scores, dim=1).float()  # [batch, new tokens, vocab], after temperature
+    logps = torch.log_softmax(scores, dim=-1).gather(-1, new.unsqueeze(-1)).squeeze(-1)
+    results = []
+    for row, row_logps in zip(new.tolist(), logps.tolist()):
+        end = row.index(eos_id) + 1 if eos_id in row else len(row)
+        results.append((row[:end], row_logps[:end]))
+    return results
+
+
+class Rollout:
+    def __init__(
+        self, env: EnvClient, max_new_tokens: int, max_completion_length: int, temperature: float
+    ) -> None:
+        self.env = env
+        self.max_new_tokens = max_new_tokens
+        self.max_completion_length = max_completion_length
+        self.temperature = temperature
+        self.stats = RolloutStats()
+
+    def play(self, keys: list[str], model: Any, tok: Any) -> list[Game]:
+        end_token = tok.eos_token
+        games = []
+        for key in keys:
+            game_id, messages = self.env.reset(str(key))
+            games.append(Game(str(key), game_id, messages, prompt_ids(tok, messages)))
+        while True:
+            live = [g for g in games if not g.done]
+            for g in live:
+                if len(g.completion) >= self.max_completion_length:
+                    self._abandon(g)
+            live = [g for g in live if not g.done]
+            if not live:
+                break
+            budget = min(self.max_new_tokens, min(self.max_completion_length - len(g.completion) for g in live))
+            replies = sample(model, tok, [g.context for g in live], budget, self.temperature)
+            for g, (tokens, logps) in zip(live, replies):
+                g.completion += tokens
+                g.env_mask += [1] * len(tokens)
+                g.logprobs += logps
+                text_ids = tokens[:-1] if tokens and tokens[-1] == tok.eos_token_id else tokens
+                reply = tok.decode(text_ids, skip_special_tokens=True)
+                answer = self.env.step(g.id, reply)
+                if answer.get("done"):
+                    g.done = True
+                    g.reward = float(answer.get("reward", 0.0))
+                    g.outcome = str(answer.get("outcome", "loss"))
+                    g.questions = int(answer.get("questions", 0))
+                    continue
+                message = answer.get("message")
+                if not isinstance(message, dict):
+                    raise ValueError("environment /step: a game that goes on must send its answer message")
+                suffix = answer_suffix_ids(tok, g.messages, reply, message, end_token)
+                if not tokens or tokens[-1] != tok.eos_token_id:
+                    suffix = [tok.eos_token_id] + suffix  # the reply ran out of tokens: close it
+                g.messages = g.messages + [{"role": "assistant", "content": reply}, message]
+                if len(g.completion) + len(suffix) >= self.max_completion_length:
+                    self._abandon(g)
+                    continue
+                g.completion += suffix
+                g.env_mask += [0] * len(suffix)
+                g.logprobs += [0.0] * len(suffix)
+        return games
+
+    def _abandon(self, g: Game) -> None:
+        g.done = True
+        g.abandoned = True
+        g.reward = 0.0
+        g.outcome = "loss"
+        g.questions = sum(1 for m in g.messages if m.get("role") == "assistant")
+
+    def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, list[Any]]:
+        model = trainer.accelerator.unwrap_model(trainer.model)
+        tok = trainer.processing_class
+        games = self.play([str(p) for p in prompts], model, tok)
+        self.stats.add(games)
+        abandoned = sum(g.abandoned for g in games)
+        if abandoned:
+            log(f"grpo: {abandoned} of {len(games)} games passed max_completion_length and were abandoned")
+        return {
+            "prompt_ids": [g.prompt for g in games],
+            "completion_ids": [g.completion for g in games],
+            "logprobs": [g.logprobs for g in games],
+            "env_mask": [g.env_mask for g in games],
+            "env_reward": [g.reward for g in games],
+            "success": [1.0 if g.outcome == "win" else 0.0 for g in games],
+            "questions": [float(g.questions) for g in games],
+        }
+
+
+def env_reward(completions: list[Any], env_reward: list[float], **kwargs: Any) -> list[float]:
+    """The reward the environment gave each game."""
+    return [float(r) for r in env_reward]
+
+
+def build(job: Job, hw: Hardware) -> Stage:
+    from datasets import Dataset
+    from trl import GRPOConfig, GRPOTrainer
+
+    model_path = job.str("model")
+    tok = load_tokenizer(model_path, padding_side="left")
+    keys = [row.get("prompt") for row in read_jsonl(job.str("data"))]
+    if not all(isinstance(k, str) for k in keys):
+        raise ValueError("grpo rows are {\"prompt\": TARGET_KEY} with a string key")
+    num_generations = job.int("num_generations", 4)
+    targets = job.int("targets_per_step", 2)
+    if num_generations < 2:
+        raise ValueError("num_generations must be at least 2 (GRPO compares games within a group)")
+    if job.float("temperature", 1.0) <= 0:
+        raise ValueError("grpo samples its games: temperature must be above 0")
+    batch = targets * num_generations
+    max_completion = job.int("max_completion_length", job.int("max_length", 1024))
+    rollout = Rollout(
+        EnvClient(job.str("env_url")),
+        max_new_tokens=job.int("max_new_tokens", 32),
+        max_completion_length=max_completion,
+        temperature=job.float("temperature", 1.0),
+    )
+    args = common_args(job, hw, 1e-5 if job.get("lora") is None else 1e-4)
+    args.update(
+        per_device_train_batch_size=batch,
+        gradient_accumulation_steps=1,
+        generation_batch_size=batch,
+        num_generations=num_generations,
+        max_steps=job.int("steps"),
+        max_completion_length=max_completion,
+        temperature=job.float("temperature", 1.0),
+        beta=job.float("beta", 0.0),
+        epsilon=job.float("epsilon", 0.2),
+        remove_unused_columns=False,
+    )
+    config = GRPOConfig(**args)
+    trainer = GRPOTrainer(
+        model=load_model(model_path),
+        reward_funcs=[env_reward],
+        args=config,
+        train_dataset=Dataset.from_list([{"prompt": k} for k in keys]),
+        processing_class=tok,
+        peft_config=lora_config(job, adapter_base(model_path) is not None),
+        rollout_func=rollout,
+    )
+    return Stage(trainer, tok, rollout.stats.figures)

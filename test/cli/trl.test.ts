@@ -1,0 +1,121 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+// The trl backend end to end: the built CLI drives the Python package (the environment `npm test` sets
+// up with `twentyq setup python`, or TWENTYQ_PYTHON) on the tiny model, on the CPU.
+const BIN = resolve('bin/run.js');
+const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' };
+const tmp = () => mkdtempSync(join(tmpdir(), 'twentyq-trl-'));
+
+function cli(args: string[], extra: NodeJS.ProcessEnv = env) {
+  const r = spawnSync(process.execPath, [BIN, ...args], { env: extra, encoding: 'utf8', timeout: 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+const runDir = (out: string, name: string) => join(out, name, readdirSync(join(out, name))[0]!);
+
+const started: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+});
+
+describe('the Python environment', () => {
+  it('a missing environment is a clear error naming twentyq setup python', () => {
+    const home = tmp();
+    const { TWENTYQ_PYTHON: _python, ...bare } = env;
+    const check = cli(['setup', 'python', '--check'], { ...bare, TWENTYQ_HOME: home });
+    expect(check.code).toBe(1);
+    expect(check.stderr).toContain(`there is no Python environment at ${join(home, 'python')}`);
+    expect(check.stderr).toContain('run `twentyq setup python`');
+    const run = cli(['run', 'test/fixtures/trl-sft.yaml', '--out', tmp(), '--no-cache'], { ...bare, TWENTYQ_HOME: home });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('run `twentyq setup python`');
+    expect(run.stderr).not.toMatch(/\bat .*\.js:\d+/);
+    const bogus = cli(['run', 'test/fixtures/trl-sft.yaml', '--out', tmp(), '--no-cache'], { ...env, TWENTYQ_PYTHON: '/nowhere/bin/python' });
+    expect(bogus.code).toBe(1);
+    expect(bogus.stderr).toContain('TWENTYQ_PYTHON names /nowhere/bin/python, which does not exist');
+  });
+});
+
+describe('the trl policy on the tiny model', () => {
+  it('SFT through twentyq run, then played through transformers serve', () => {
+    const out = tmp();
+    const r = cli(['run', 'test/fixtures/trl-sft.yaml', '--out', out, '--workers', '2', '--no-cache']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/eval-sft\s+sft\s+6\s+0\s/);
+    const dir = runDir(out, 'trl-sft');
+    const curve = lines(join(dir, 'sft.curve.jsonl')).filter((p) => p.step !== undefined);
+    expect(curve.length).toBeGreaterThan(2);
+    // one epoch already drives the loss down from the random model's ln(vocabulary)
+    expect(curve.at(-1)!.loss).toBeLessThan(curve[0]!.loss);
+    const ckpt = JSON.parse(readFileSync(join(dir, 'sft.ckpt.json'), 'utf8'));
+    expect(ckpt).toMatchObject({ format: 'twentyq-trl-checkpoint', model: 'sft.model/final', adapter: false, complete: true });
+    expect(existsSync(join(dir, 'sft.model', 'final', 'config.json'))).toBe(true);
+    // the rows trained on are the games rendered as chats without the candidates' list
+    const rows = lines(join(dir, 'sft.model', 'data.jsonl'));
+    expect(rows).toHaveLength(30);
+    expect(rows[0]!.messages[0].content).toContain('I am thinking of an animal.');
+    // evaluated by the api path, through a server of the trained weights
+    expect(lines(join(dir, 'eval-sft.jsonl'))).toHaveLength(6);
+    expect(readFileSync(join(dir, 'servers', 'sft.log'), 'utf8')).toMatch(/launching: \S*transformers serve \S*sft\.model\/final/);
+  });
+
+  it('Ctrl-C during a trl training stage keeps its checkpoint; --resume finishes the stage from it', async () => {
+    const out = tmp();
+    const child = spawn(process.execPath, [BIN, 'run', 'test/fixtures/trl-resume.yaml', '--out', out, '--workers', '1', '--progress', 'lines', '--no-cache'], { env });
+    started.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    // wait for the trainer's first checkpoint
+    const checkpoints = () => {
+      try {
+        return readdirSync(join(runDir(out, 'trl-resume'), 'sft.model', 'checkpoints')).filter((f) => f.startsWith('checkpoint-'));
+      } catch {
+        return [];
+      }
+    };
+    const until = Date.now() + 240_000;
+    while (checkpoints().length === 0 && Date.now() < until && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    expect(checkpoints().length, stderr).toBeGreaterThan(0);
+    child.kill('SIGINT');
+    expect(await exited, stderr).toBe(130);
+    const dir = runDir(out, 'trl-resume');
+    const record = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    expect(record.status).toBe('interrupted');
+    expect(JSON.parse(readFileSync(join(dir, 'sft.ckpt.json'), 'utf8')).complete).toBe(false);
+    const stoppedAt = Math.max(...checkpoints().map((c) => Number(c.split('-')[1])));
+    const total = 24; // 24 rows, batch 4, 4 epochs: 24 optimiser steps
+    expect(stoppedAt).toBeLessThan(total);
+
+    const resumed = cli(['run', '--resume', dir, '--workers', '1', '--no-cache']);
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const curve = lines(join(dir, 'sft.curve.jsonl')).filter((p) => p.step !== undefined);
+    // the resumed stage went on from the checkpoint, not from step 1
+    expect(curve[0]!.step).toBe(stoppedAt + 1);
+    expect(curve.at(-1)!.step).toBe(total);
+    expect(JSON.parse(readFileSync(join(dir, 'sft.ckpt.json'), 'utf8')).complete).toBe(true);
+  });
+
+  it('GRPO: the rewards the trainer reports are the reward plugin\'s scores of the games it played against the engine', () => {
+    const out = tmp();
+    const r = cli(['run', 'test/fixtures/trl-grpo.yaml', '--out', out, '--workers', '1', '--no-cache']);
+    expect(r.code, r.stderr).toBe(0);
+    const dir = runDir(out, 'trl-grpo');
+    const games = lines(join(dir, 'grpo.model', 'games.jsonl'));
+    const curve = lines(join(dir, 'grpo.curve.jsonl')).filter((p) => p.step !== undefined);
+    expect(curve.map((p) => p.step)).toEqual([1, 2]);
+    // 2 targets x 2 games a step, recorded in the order they finished: a step's games are together
+    expect(games).toHaveLength(8);
+    const score = (game: Record<string, any>) => game.turns.reduce((n: number, turn: any) => n + turn.move.text.length, 0) / 100;
+    for (const game of games) expect(game.reward).toBeCloseTo(score(game), 12);
+    curve.forEach((point, s) => {
+      const step = games.slice(4 * s, 4 * s + 4);
+      expect(point.reward).toBeCloseTo(step.reduce((n, g) => n + g.reward, 0) / 4, 5);
+    });
+  });
+});

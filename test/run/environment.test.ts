@@ -1,0 +1,94 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { renderPrompt } from '../../framework/game/chat.js';
+import { playGame } from '../../framework/game/engine.js';
+import { DEFAULT_RULES, type Trajectory } from '../../framework/game/types.js';
+import { PluginFactory } from '../../framework/plugins/factory.js';
+import type { GameEnvironment, Policy } from '../../framework/plugins/types.js';
+import { serveEnvironment } from '../../framework/run/environment.js';
+import { deriveSeed } from '../../framework/util/rng.js';
+
+const post = async (url: string, body: unknown): Promise<{ status: number; body: Record<string, any> }> => {
+  const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+  return { status: res.status, body: (await res.json()) as Record<string, any> };
+};
+
+const render = { show_candidates: false };
+
+async function setup() {
+  const factory = await PluginFactory.forDomain('animals90', DEFAULT_RULES, process.cwd());
+  // a noisy answerer draws from the game's own stream: the served game must have the seed playGame gets
+  const answerer = await factory.create('answerer', { use: 'noisy', with: { p: 0.2 } });
+  const reward = await factory.create('reward', 'efficiency');
+  const expert = await factory.create('policy', { use: 'infogain', with: { epsilon: 0.3 } });
+  return { domain: factory.domain, answerer, reward, expert };
+}
+
+let served: GameEnvironment | undefined;
+afterEach(async () => {
+  await served?.close();
+  served = undefined;
+});
+
+describe('the environment served for a trainer that plays its own games (trl GRPO)', () => {
+  it('a scripted client posting the moves of a game gets that game, its messages, and the reward plugin\'s score', async () => {
+    const { domain, answerer, reward, expert } = await setup();
+    const seed = 11;
+    const recorded: Trajectory[] = [];
+    served = await serveEnvironment({
+      players: { domain, rules: DEFAULT_RULES, answerer, policyLabel: 'trl', answererLabel: 'noisy' },
+      reward,
+      render,
+      seed,
+      onGame: (game) => recorded.push(game),
+    });
+    for (const [key, n] of [['zebra', 0], ['owl', 0], ['zebra', 1]] as const) {
+      // moves of an expert's game, then the game the engine plays with exactly these moves (a scripted
+      // policy draws nothing from the game's stream) from the seed the environment derives for this key's n-th game
+      const played = await playGame({ game: 0, seed: 100 + n, target: key }, { domain, rules: DEFAULT_RULES, policy: expert, answerer, policyLabel: 'expert' });
+      const moves = played.turns.map((turn) => turn.move);
+      const scripted: Policy = { act: (views) => views.map((view) => moves[view.turns.length]!) };
+      const spec = { game: 0, seed: deriveSeed(seed, 'environment', key, n), target: key };
+      const expected = await playGame(spec, { domain, rules: DEFAULT_RULES, policy: scripted, answerer, policyLabel: 'trl' });
+      const reset = await post(`${served.url}/reset`, { key });
+      expect(reset.status).toBe(200);
+      expect(reset.body.messages).toEqual(renderPrompt(domain, DEFAULT_RULES, [], render));
+      let last: Record<string, any> = {};
+      for (let t = 0; t < expected.turns.length; t++) {
+        const step = await post(`${served.url}/step`, { id: reset.body.id, reply: expected.turns[t]!.move.text });
+        expect(step.status).toBe(200);
+        // every answer is the next user message of the conversation as renderPrompt writes it
+        expect(step.body.message).toEqual(renderPrompt(domain, DEFAULT_RULES, expected.turns.slice(0, t + 1), render).at(-1));
+        expect(step.body.done).toBe(t === expected.turns.length - 1);
+        last = step.body;
+      }
+      const game = recorded.at(-1)!;
+      expect(game.turns.map((turn) => [turn.move.kind, turn.move.text, turn.answer])).toEqual(expected.turns.map((turn) => [turn.move.kind, turn.move.text, turn.answer]));
+      expect([game.outcome, game.questions, game.invalid, game.seed]).toEqual([expected.outcome, expected.questions, expected.invalid, expected.seed]);
+      expect(last).toMatchObject({ done: true, outcome: expected.outcome, questions: expected.questions, invalid: expected.invalid });
+      expect(last.reward).toBe(reward.score(expected));
+      expect(game.reward).toBe(last.reward);
+    }
+    expect(served.games).toBe(3);
+  });
+
+  it('games in flight at once advance independently; an unparseable reply is an invalid move', async () => {
+    const { domain, answerer, reward } = await setup();
+    served = await serveEnvironment({ players: { domain, rules: { max_questions: 3, wrong_guess: 'continue' }, answerer, policyLabel: 'trl' }, reward, render, seed: 1 });
+    const a = await post(`${served.url}/reset`, { key: 'zebra' });
+    const b = await post(`${served.url}/reset`, { key: 'owl' });
+    expect(a.body.id).not.toBe(b.body.id);
+    expect((await post(`${served.url}/step`, { id: b.body.id, reply: 'Is it an owl?' })).body).toMatchObject({ done: true, outcome: 'win', questions: 1, reward: reward.score({ outcome: 'win', questions: 1 } as Trajectory) });
+    expect((await post(`${served.url}/step`, { id: a.body.id, reply: '' })).body.message.content).toMatch(/^That is not a yes\/no question or a guess/);
+    await post(`${served.url}/step`, { id: a.body.id, reply: 'Is it an owl?' });
+    expect((await post(`${served.url}/step`, { id: a.body.id, reply: 'Does it have stripes?' })).body).toMatchObject({ done: true, outcome: 'loss', questions: 3, invalid: 1 });
+  });
+
+  it('errors are HTTP errors with a message', async () => {
+    const { domain, answerer, reward } = await setup();
+    served = await serveEnvironment({ players: { domain, rules: DEFAULT_RULES, answerer, policyLabel: 'trl' }, reward, render, seed: 1 });
+    expect(await post(`${served.url}/reset`, { key: 'unicorn' })).toMatchObject({ status: 400, body: { error: expect.stringContaining('unicorn') } });
+    expect(await post(`${served.url}/step`, { id: 'g99', reply: 'Is it big?' })).toMatchObject({ status: 404, body: { error: expect.stringContaining('POST /reset') } });
+    const res = await fetch(`${served.url}/reset`, { method: 'POST', body: 'not json' });
+    expect(res.status).toBe(400);
+  });
+});
