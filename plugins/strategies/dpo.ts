@@ -1,7 +1,7 @@
 import { median, type DataStats, type PreferencePair } from '../../framework/data/dataset.js';
 import { collect, type GameSource } from '../../framework/data/games.js';
-import { Belief, countWhere, informationGain, truthMasks } from '../../framework/game/belief.js';
-import type { Domain } from '../../framework/game/domain.js';
+import { Belief, countWhere, informationGain, informationGain3, truthMasks } from '../../framework/game/belief.js';
+import { UNKNOWN, YES, type Domain } from '../../framework/game/domain.js';
 import type { Move, Rules, Trajectory, Turn } from '../../framework/game/types.js';
 import { definePlugin } from '../../framework/plugins/types.js';
 import { Rng, deriveSeed } from '../../framework/util/rng.js';
@@ -15,6 +15,8 @@ export interface PairOptions {
   max_pairs_per_target: number;
   information_per_game: number;
   min_gain_gap: number;
+  /** How information pairs read "unknown" (see Belief); auto: as the games show the answerer answering. */
+  unknown: 'auto' | 'three-way' | 'two-way';
 }
 
 export interface DpoOptions extends PairOptions {
@@ -93,7 +95,8 @@ export function divergencePairs(games: readonly Trajectory[], rules: Rules, marg
  * highest expected information gain over the candidates still consistent is chosen, and a question
  * that gains at least `minGap` bits less is rejected. States are drawn with the game's own seed.
  */
-export function informationPairs(game: Trajectory, domain: Domain, perGame: number, minGap: number): PreferencePair[] {
+export function informationPairs(game: Trajectory, domain: Domain, perGame: number, minGap: number, threeWay = false): PreferencePair[] {
+  const gain = threeWay ? informationGain3 : informationGain;
   const masks = truthMasks(domain);
   const rng = new Rng(deriveSeed(game.seed, 'information-pairs'));
   // States in a random order (every state when perGame is 0), scored one by one until enough qualify.
@@ -107,7 +110,7 @@ export function informationPairs(game: Trajectory, domain: Domain, perGame: numb
   for (const k of order) {
     if (pairs.length >= wanted) break;
     const history = game.turns.slice(0, k);
-    const belief = new Belief(domain).update(history);
+    const belief = new Belief(domain, threeWay).update(history);
     const { set, count } = belief.consistent();
     if (count <= 1) continue;
     const gains = new Float64Array(domain.attributes.length).fill(-1);
@@ -116,7 +119,7 @@ export function informationPairs(game: Trajectory, domain: Domain, perGame: numb
       if (belief.asked[a]) continue;
       const yes = countWhere(masks.yes, masks.words, set, a);
       const no = countWhere(masks.no, masks.words, set, a);
-      gains[a] = informationGain(count, yes, no, count - yes - no);
+      gains[a] = gain(count, yes, no, count - yes - no);
       if (best < 0 || gains[a]! > gains[best]!) best = a;
     }
     if (best < 0 || gains[best]! < minGap) continue;
@@ -142,14 +145,42 @@ function cap(pairs: PreferencePair[], max: number): PreferencePair[] {
     .map(({ p }) => p);
 }
 
+/**
+ * Whether the games were answered with "unknown" exactly on the facts the table marks unknown (as `kb`
+ * answers by default, `unknown: say`): then an answer of any kind carries information, and information
+ * pairs read it three ways, as the expert playing those games does. One answer that breaks the rule
+ * (a coin, noise, a model) makes it two-way.
+ */
+export function answeredThreeWay(games: readonly Trajectory[], domain: Domain): boolean {
+  const truth = domain.truth;
+  if (!truth) return false;
+  const attributes = domain.attributes.length;
+  let unknowns = 0;
+  for (const game of games) {
+    const c = domain.candidateIndexOf(game.target);
+    if (c === undefined) return false;
+    for (const { move, answer } of game.turns) {
+      if (move.kind !== 'question' || move.attribute === undefined || answer === undefined) continue;
+      const a = domain.attributeIndexOf(move.attribute);
+      if (a === undefined) continue;
+      const fact = truth[c * attributes + a];
+      if ((answer === 'unknown') !== (fact === UNKNOWN)) return false;
+      if (answer === 'unknown') unknowns++;
+      else if ((answer === 'yes') !== (fact === YES)) return false;
+    }
+  }
+  return unknowns > 0;
+}
+
 export function buildPairs(games: readonly Trajectory[], domain: Domain, rules: Rules, o: PairOptions): { pairs: PreferencePair[]; stats: DataStats } {
   if (o.kinds.includes('information') && !domain.truth) throw new Error(`dpo: information pairs need a domain with a truth table; ${domain.name} has none`);
+  const threeWay = o.kinds.includes('information') && (o.unknown === 'three-way' || (o.unknown === 'auto' && answeredThreeWay(games, domain)));
   const pairs: PreferencePair[] = [];
   const perTarget: number[] = [];
   for (const [, group] of groupBy(games, (g) => g.target)) {
     const mine: PreferencePair[] = [];
     if (o.kinds.includes('divergence')) mine.push(...cap(divergencePairs(group, rules, o.margin), o.max_pairs_per_target));
-    if (o.kinds.includes('information')) mine.push(...cap(group.flatMap((g) => informationPairs(g, domain, o.information_per_game, o.min_gain_gap)), o.max_pairs_per_target));
+    if (o.kinds.includes('information')) mine.push(...cap(group.flatMap((g) => informationPairs(g, domain, o.information_per_game, o.min_gain_gap, threeWay)), o.max_pairs_per_target));
     perTarget.push(mine.length);
     pairs.push(...mine);
   }
@@ -160,6 +191,7 @@ export function buildPairs(games: readonly Trajectory[], domain: Domain, rules: 
     information_pairs: pairs.filter((p) => p.kind === 'information').length,
     animals: perTarget.filter((n) => n > 0).length,
     pairs_per_animal_median: median(perTarget) ?? 0,
+    three_way: threeWay ? 1 : 0,
   };
   return { pairs, stats };
 }
@@ -178,6 +210,11 @@ export default definePlugin<'strategy', DpoOptions>({
       max_pairs_per_target: { type: 'integer', minimum: 0, maximum: 1000000, default: 200, description: 'Per target and kind, the clearest pairs kept (0: all).' },
       information_per_game: { type: 'integer', minimum: 0, maximum: 1000, default: 2, description: 'Information: states drawn per game (0: every state).' },
       min_gain_gap: { type: 'number', minimum: 0, default: 0.5, description: 'Information: the rejected question gains at least this many bits less.' },
+      unknown: {
+        enum: ['auto', 'three-way', 'two-way'],
+        default: 'auto',
+        description: 'Information: how "unknown" is read when gains are computed: three-way (it means the table\'s fact is unknown), two-way (it tells nothing), or auto: three-way when every answer in the games is the table\'s own fact, unknown included (kb with unknown: say), as infogain reads it.',
+      },
       beta: { type: 'number', exclusiveMinimum: 0, default: 0.1, description: 'Training: strength of the pull to the reference (the policy before DPO).' },
       epochs: { type: 'integer', minimum: 1, maximum: 100000, default: 2, description: 'Training: passes over the pairs.' },
       lr: { type: 'number', exclusiveMinimum: 0, default: 0.0003, description: 'Training: Adam learning rate.' },

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Move, Trajectory, Turn } from '../../framework/game/types.js';
-import { Belief, informationGain, split, truthMasks } from '../../framework/game/belief.js';
+import { Belief, informationGain, informationGain3, split, truthMasks } from '../../framework/game/belief.js';
 import { PluginFactory } from '../../framework/plugins/factory.js';
-import { buildPairs, divergencePairs, gameScore } from '../../plugins/strategies/dpo.js';
+import { answeredThreeWay, buildPairs, divergencePairs, gameScore } from '../../plugins/strategies/dpo.js';
 import { weightGames } from '../../plugins/strategies/weighted-sft.js';
 import { collect } from '../../framework/data/games.js';
 import { auditGames, auditSummary } from '../../framework/metrics/audit.js';
@@ -117,7 +117,8 @@ describe('dpo', () => {
       answerer: await factory.create('answerer', { use: 'noisy', with: { p: 0.05 } }),
       policyLabel: 'teacher',
     });
-    const { pairs, stats } = buildPairs(games, domain, rules, { kinds: ['divergence', 'information'], margin: 2, max_pairs_per_target: 0, information_per_game: 1, min_gain_gap: 0.5 });
+    const { pairs, stats } = buildPairs(games, domain, rules, { kinds: ['divergence', 'information'], margin: 2, max_pairs_per_target: 0, information_per_game: 1, min_gain_gap: 0.5, unknown: 'auto' });
+    expect(stats.three_way, 'a noisy answerer: unknown read two ways').toBe(0);
     expect(stats.divergence_pairs).toBeGreaterThan(100);
     expect(stats.information_pairs).toBeGreaterThan(100);
     const byId = new Map(games.map((x) => [x.game, x]));
@@ -157,13 +158,42 @@ describe('dpo', () => {
     }
   });
 
+  it('information pairs read unknown three ways when kb answered the games (unknown: say), as the expert that played them', async () => {
+    const { playGames } = await import('../../framework/game/engine.js');
+    const specs = domain.candidates.map((c, i) => ({ game: i, seed: i + 1, target: c.id }));
+    const players = { domain, rules, policy: await factory.create('policy', 'infogain'), answerer: await factory.create('answerer', 'kb'), policyLabel: 'expert' };
+    const games = await playGames(specs, players);
+    expect(answeredThreeWay(games, domain)).toBe(true);
+    const { pairs, stats } = buildPairs(games, domain, rules, { kinds: ['information'], margin: 1, max_pairs_per_target: 0, information_per_game: 0, min_gain_gap: 0.5, unknown: 'auto' });
+    expect(stats.three_way).toBe(1);
+    expect(pairs.length).toBeGreaterThan(100);
+    const masks = truthMasks(domain);
+    for (const p of pairs) {
+      const belief = new Belief(domain, true).update(p.history);
+      const { set, count } = belief.consistent();
+      const gain = (a: number) => {
+        const s = split(masks, set, count, a);
+        return informationGain3(count, s.yes, s.no, s.unknown);
+      };
+      expect(gain(domain.attributeIndexOf((p.chosen as { attribute: string }).attribute)!)).toBeCloseTo(p.source.chosen_gain!, 12);
+      for (let a = 0; a < domain.attributes.length; a++) if (!belief.asked[a]) expect(gain(a)).toBeLessThanOrEqual(p.source.chosen_gain! + 1e-12);
+      // the chosen question is the one the expert asked there, when it asked a question
+      const source = games.find((x) => x.target === p.target)!;
+      const next = source.turns[p.history.length]!.move;
+      if (next.kind === 'question') expect(p.chosen.text).toBe(next.text);
+    }
+    // an answer that is not the table's fact (a coin, noise) makes it two-way
+    const flipped = games.map((g) => ({ ...g, turns: g.turns.map((t) => (t.answer === 'unknown' ? { ...t, answer: 'no' as const } : t)) }));
+    expect(answeredThreeWay(flipped, domain)).toBe(false);
+  });
+
   it('keeps at most max_pairs_per_target per target and kind, the clearest first', () => {
     const games = [
       game(0, 'zebra', [q('mammal'), q('stripes'), g('zebra')]),
       game(1, 'zebra', [q('mammal'), q('fur'), q('hooves'), q('stripes'), g('zebra')]),
       game(2, 'zebra', [q('bird'), q('mammal'), q('fur'), q('stripes'), g('tiger'), g('zebra')]),
     ];
-    const { pairs } = buildPairs(games, domain, rules, { kinds: ['divergence'], margin: 1, max_pairs_per_target: 1, information_per_game: 0, min_gain_gap: 0.5 });
+    const { pairs } = buildPairs(games, domain, rules, { kinds: ['divergence'], margin: 1, max_pairs_per_target: 1, information_per_game: 0, min_gain_gap: 0.5, unknown: 'auto' });
     expect(pairs).toHaveLength(1);
     expect(pairs[0]!.source).toMatchObject({ chosen_game: 0, rejected_game: 2 });
   });

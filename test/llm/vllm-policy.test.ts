@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseExperiment } from '../../framework/config/load.js';
@@ -48,5 +48,39 @@ describe('the vllm policy', () => {
     expect(chats.every((c) => (c.chat_template_kwargs as { enable_thinking?: boolean } | null)?.enable_thinking === false)).toBe(true);
     // and the server is gone at the end of the run
     expect(readFileSync(join(result.dir, 'servers', 'base.log'), 'utf8')).toMatch(/stopped/);
+  });
+
+  it('trl with serve: vllm plays a LoRA checkpoint on its base, with the chat template it was trained with', async () => {
+    const events = join(dir, 'trl-record.jsonl');
+    process.env.VLLM_STANDIN_RECORD = events;
+    configureModels({ cache: null });
+    // a trl checkpoint: an adapter folder naming its base, with the training chat template beside it
+    const adapter = join(dir, 'trl-adapter');
+    mkdirSync(adapter);
+    writeFileSync(join(adapter, 'adapter_config.json'), JSON.stringify({ base_model_name_or_path: 'Qwen/Qwen3-4B', r: 16, lora_alpha: 32 }));
+    writeFileSync(join(adapter, 'chat_template.jinja'), '{{ messages }}');
+    // the plugin runs vllm from its Python's folder: a folder holding the stand-in (no Python runs: nothing to merge)
+    const bin = join(dir, 'bin');
+    mkdirSync(bin);
+    symlinkSync(resolve('test/fixtures/bin/vllm'), join(bin, 'vllm'));
+    symlinkSync(process.execPath, join(bin, 'python'));
+    const e = await parseExperiment(
+      `name: trl-vllm\nseed: 1\nstages:\n` +
+        `  - evaluate: { name: tuned, games: 10, policies: [{ use: trl, label: tuned, with: { checkpoint: "${adapter}", serve: vllm, python: "${join(bin, 'python')}", lora: { r: 16, alpha: 32, dropout: 0, target_modules: all-linear }, serve_timeout_s: 60 } }] }\n`,
+      join(dir, 'trl-vllm.yaml'),
+    );
+    const result = await runExperiment(e, { workers: 1, runsDir: dir, progress: createProgress('silent') });
+    delete process.env.VLLM_STANDIN_RECORD;
+    expect(result.status).toBe('completed');
+    expect(result.rows[0]!.metrics.success).toBe(1);
+    const recorded = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const starts = recorded.filter((r) => r.event === 'start');
+    expect(starts).toHaveLength(1);
+    const argv = starts[0]!.argv as string[];
+    expect(argv).toEqual(expect.arrayContaining(['serve', 'Qwen/Qwen3-4B', '--enable-lora', '--max-lora-rank', '16', '--chat-template', join(adapter, 'chat_template.jinja')]));
+    expect(argv[argv.indexOf('--lora-modules') + 1]).toBe(`tuned-adapter=${adapter}`);
+    const chats = recorded.filter((r) => r.event === 'chat');
+    expect(new Set(chats.map((c) => c.model))).toEqual(new Set(['tuned-adapter']));
+    expect(chats.every((c) => (c.chat_template_kwargs as { enable_thinking?: boolean } | null)?.enable_thinking === false)).toBe(true);
   });
 });

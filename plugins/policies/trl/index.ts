@@ -136,9 +136,12 @@ export class TrlPolicy implements TrainablePolicy {
       if (mode === 'vllm') {
         const rank = LORA_RANKS.find((r) => r >= (this.options.lora?.r ?? 16)) ?? 512;
         const executable = join(dirname(this.python), 'vllm');
+        // the chat template the weights were trained with (TRL's prefix-preserving Qwen3 template), not the base model's
+        const template = join(state.model, 'chat_template.jinja');
+        const args = existsSync(template) ? ['--chat-template', template] : [];
         launch = state.adapter
-          ? vllmLaunch({ model: state.base, executable, adapters: { [`${label.replace(/[^\w.-]+/g, '_')}-adapter`]: state.model }, max_lora_rank: rank, timeout_s: this.options.serve_timeout_s })
-          : { ...vllmLaunch({ model: state.model, executable, timeout_s: this.options.serve_timeout_s }) };
+          ? vllmLaunch({ model: state.base, executable, adapters: { [`${label.replace(/[^\w.-]+/g, '_')}-adapter`]: state.model }, max_lora_rank: rank, timeout_s: this.options.serve_timeout_s, args })
+          : vllmLaunch({ model: state.model, executable, timeout_s: this.options.serve_timeout_s, args });
         model = state.adapter ? `${label.replace(/[^\w.-]+/g, '_')}-adapter` : state.model;
       } else {
         const folder = state.adapter ? await this.merged(state.model) : state.model;

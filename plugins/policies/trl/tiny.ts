@@ -16,9 +16,13 @@ import { runPython } from './process.js';
  * of the `trl` backend (reference/llm-backends.md §8: hidden 128, 4 layers, about 1.1M parameters).
  */
 
-/** The architecture by default; part of the cache key. */
+/**
+ * The architecture by default; part of the cache key. A small vocabulary matters: with 600 tokens a
+ * question takes several, and the model learnt the expert's tree (98.9% of the animals after 5 epochs
+ * of weighted SFT); with 1024, whole phrases merge into single tokens and it won 57.8% (measured, README).
+ */
 export const TINY_CONFIG = {
-  vocab_size: 1024,
+  vocab_size: 600,
   hidden_size: 128,
   layers: 4,
   heads: 4,
