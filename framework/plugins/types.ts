@@ -96,6 +96,23 @@ export interface StageTraining extends Stoppable {
   onStep?(figures: Record<string, number>, step: number, steps: number): void;
 }
 
+/**
+ * What every training job of a stage carries from its TrainEnv: the stage's seed, the stop signal, the
+ * stage's folder, whether it resumes, and per-step figures sent to the curve and the progress bar.
+ */
+export function stageTraining(env: TrainEnv): StageTraining & { seed: number } {
+  return {
+    seed: env.seed,
+    stop: env.stop,
+    workdir: env.workdir,
+    resume: env.resume,
+    onStep: (figures, step, steps) => {
+      env.log(figures);
+      env.progress(step, steps, 'steps');
+    },
+  };
+}
+
 export interface SftTraining extends StageTraining {
   epochs: number;
   lr: number;

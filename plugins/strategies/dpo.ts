@@ -3,7 +3,7 @@ import { collect, type GameSource } from '../../framework/data/games.js';
 import { Belief, countWhere, informationGain, informationGain3, truthMasks } from '../../framework/game/belief.js';
 import { UNKNOWN, YES, type Domain } from '../../framework/game/domain.js';
 import type { Move, Rules, Trajectory, Turn } from '../../framework/game/types.js';
-import { definePlugin } from '../../framework/plugins/types.js';
+import { definePlugin, stageTraining } from '../../framework/plugins/types.js';
 import { Rng, deriveSeed } from '../../framework/util/rng.js';
 
 export type PairKind = PreferencePair['kind'];
@@ -239,14 +239,7 @@ export default definePlugin<'strategy', DpoOptions>({
             epochs: options.epochs,
             lr: options.lr,
             batch_size: options.batch_size,
-            seed: env.seed,
-            stop: env.stop,
-            workdir: env.workdir,
-            resume: env.resume,
-            onStep: (figures, step, steps) => {
-              env.log(figures);
-              env.progress(step, steps, 'steps');
-            },
+            ...stageTraining(env),
             onEpoch: (figures) => {
               env.log(figures);
               env.progress(figures.epoch!, options.epochs, 'epochs');

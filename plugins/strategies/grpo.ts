@@ -1,6 +1,6 @@
 import type { GameSpec } from '../../framework/game/engine.js';
 import type { Trajectory } from '../../framework/game/types.js';
-import { definePlugin, type GrpoTraining } from '../../framework/plugins/types.js';
+import { definePlugin, stageTraining, type GrpoTraining } from '../../framework/plugins/types.js';
 import { Rng, deriveSeed } from '../../framework/util/rng.js';
 
 export interface GrpoOptions extends Omit<GrpoTraining, 'seed' | 'session' | 'stop'> {
@@ -80,14 +80,7 @@ export default definePlugin<'strategy', GrpoOptions>({
               beta: options.beta,
               temperature: options.temperature,
               batch_size: options.batch_size,
-              seed: env.seed,
-              stop: env.stop,
-              workdir: env.workdir,
-              resume: env.resume,
-              onStep: (figures, step, steps) => {
-                env.log(figures);
-                env.progress(step, steps, 'steps');
-              },
+              ...stageTraining(env),
             },
           });
           return;

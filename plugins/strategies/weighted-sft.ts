@@ -1,7 +1,7 @@
 import { median, type DataStats, type SftRow } from '../../framework/data/dataset.js';
 import { collect, type GameSource } from '../../framework/data/games.js';
 import type { Trajectory } from '../../framework/game/types.js';
-import { definePlugin } from '../../framework/plugins/types.js';
+import { definePlugin, stageTraining } from '../../framework/plugins/types.js';
 
 /** Which games go into the data, and how often. */
 export interface SftSelection {
@@ -136,14 +136,7 @@ export default definePlugin<'strategy', WeightedSftOptions>({
             lr: options.lr,
             batch_size: options.batch_size,
             target_weight: options.target_weight,
-            seed: env.seed,
-            stop: env.stop,
-            workdir: env.workdir,
-            resume: env.resume,
-            onStep: (figures, step, steps) => {
-              env.log(figures);
-              env.progress(step, steps, 'steps');
-            },
+            ...stageTraining(env),
             onEpoch: (figures) => {
               env.log(figures);
               env.progress(figures.epoch!, options.epochs, 'epochs');
