@@ -73,10 +73,13 @@ export async function serveEnvironment(setup: EnvironmentSetup): Promise<GameEnv
   let next = 0;
   let finished = 0;
 
-  function reset(key: unknown): Promise<{ status: number; body: Body }> {
+  function reset(key: unknown, step: unknown): Promise<{ status: number; body: Body }> {
     if (typeof key !== 'string' || domain.candidateIndexOf(key) === undefined) throw new HttpError(400, `key ${JSON.stringify(key)} names no ${domain.noun} of ${domain.name}`);
-    const n = started.get(key) ?? 0;
-    started.set(key, n + 1);
+    if (step !== undefined && !(Number.isSafeInteger(step) && (step as number) >= 0)) throw new HttpError(400, `step ${JSON.stringify(step)} is not a training step (an integer >= 0)`);
+    // the seed: the key, the trainer's step when it says (a resumed stage goes on with new games), and how many games of that key the step has started
+    const counter = step === undefined ? key : `${key}@${step as number}`;
+    const n = started.get(counter) ?? 0;
+    started.set(counter, n + 1);
     const game = next++;
     const id = `g${game}`;
     const remote: RemoteGame = { outbox: deferred() };
@@ -90,7 +93,8 @@ export async function serveEnvironment(setup: EnvironmentSetup): Promise<GameEnv
         return [{ ...readMove(reply, domain), raw: reply }];
       },
     };
-    playGame({ game, seed: deriveSeed(setup.seed, 'environment', key, n), target: key }, { ...players, policy }).then(
+    const seed = step === undefined ? deriveSeed(setup.seed, 'environment', key, n) : deriveSeed(setup.seed, 'environment', key, step as number, n);
+    playGame({ game, seed, target: key }, { ...players, policy }).then(
       (trajectory) => {
         trajectory.reward = reward.score(trajectory);
         games.delete(id);
@@ -127,7 +131,7 @@ export async function serveEnvironment(setup: EnvironmentSetup): Promise<GameEnv
     try {
       if (req.method !== 'POST' || (req.url !== '/reset' && req.url !== '/step')) throw new HttpError(404, `${req.method} ${req.url}: the environment answers POST /reset and POST /step`);
       const input = await readJson(req);
-      ({ status, body } = await (req.url === '/reset' ? reset(input.key) : step(input.id, input.reply)));
+      ({ status, body } = await (req.url === '/reset' ? reset(input.key, input.step) : step(input.id, input.reply)));
     } catch (error) {
       status = error instanceof HttpError ? error.status : 500;
       body = { error: (error as Error).message };

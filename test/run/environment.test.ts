@@ -83,6 +83,34 @@ describe('the environment served for a trainer that plays its own games (trl GRP
     expect((await post(`${served.url}/step`, { id: a.body.id, reply: 'Does it have stripes?' })).body).toMatchObject({ done: true, outcome: 'loss', questions: 3, invalid: 1 });
   });
 
+  it('with the trainer\'s step, games are numbered per step: a resumed stage plays new games, the same ones on a rerun', async () => {
+    const { domain, answerer, reward } = await setup();
+    const seeds = async (requests: Record<string, unknown>[]): Promise<number[]> => {
+      const recorded: Trajectory[] = [];
+      const env = await serveEnvironment({ players: { domain, rules: DEFAULT_RULES, answerer, policyLabel: 'trl' }, reward, render, seed: 5, onGame: (g) => recorded.push(g) });
+      try {
+        for (const request of requests) {
+          const { body } = await post(`${env.url}/reset`, request);
+          await post(`${env.url}/step`, { id: body.id, reply: 'Is it a zebra?' });
+        }
+      } finally {
+        await env.close();
+      }
+      return recorded.map((g) => g.seed);
+    };
+    const stepped = await seeds([{ key: 'zebra', step: 3 }, { key: 'zebra', step: 3 }, { key: 'zebra', step: 4 }]);
+    expect(stepped).toEqual([deriveSeed(5, 'environment', 'zebra', 3, 0), deriveSeed(5, 'environment', 'zebra', 3, 1), deriveSeed(5, 'environment', 'zebra', 4, 0)]);
+    // a stage resumed at step 3 does not replay the games its first run played from step 0
+    expect(new Set([...stepped, ...(await seeds([{ key: 'zebra', step: 0 }, { key: 'zebra', step: 0 }]))]).size).toBe(5);
+    expect(await seeds([{ key: 'zebra', step: 3 }])).toEqual(stepped.slice(0, 1));
+    const env = await serveEnvironment({ players: { domain, rules: DEFAULT_RULES, answerer, policyLabel: 'trl' }, reward, render, seed: 5 });
+    try {
+      expect(await post(`${env.url}/reset`, { key: 'zebra', step: -1 })).toMatchObject({ status: 400, body: { error: expect.stringContaining('step -1') } });
+    } finally {
+      await env.close();
+    }
+  });
+
   it('errors are HTTP errors with a message', async () => {
     const { domain, answerer, reward } = await setup();
     served = await serveEnvironment({ players: { domain, rules: DEFAULT_RULES, answerer, policyLabel: 'trl' }, reward, render, seed: 1 });

@@ -36,8 +36,8 @@ class EnvClient:
             raise EnvError(f"environment {path}: the answer is not a JSON object")
         return payload
 
-    def reset(self, key: str) -> tuple[Any, list[dict[str, Any]]]:
-        answer = self._post("/reset", {"key": key})
+    def reset(self, key: str, step: int | None = None) -> tuple[Any, list[dict[str, Any]]]:
+        answer = self._post("/reset", {"key": key} if step is None else {"key": key, "step": step})
         messages = answer.get("messages")
         if "id" not in answer or not isinstance(messages, list):
             raise EnvError("environment /reset: expected {id, messages}")

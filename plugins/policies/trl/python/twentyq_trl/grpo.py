@@ -115,11 +115,11 @@ class Rollout:
         self.temperature = temperature
         self.stats = RolloutStats()
 
-    def play(self, keys: list[str], model: Any, tok: Any) -> list[Game]:
+    def play(self, keys: list[str], model: Any, tok: Any, step: int | None = None) -> list[Game]:
         end_token = tok.eos_token
         games = []
         for key in keys:
-            game_id, messages = self.env.reset(str(key))
+            game_id, messages = self.env.reset(str(key), step)
             games.append(Game(str(key), game_id, messages, prompt_ids(tok, messages)))
         while True:
             live = [g for g in games if not g.done]
@@ -169,7 +169,8 @@ class Rollout:
     def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, list[Any]]:
         model = trainer.accelerator.unwrap_model(trainer.model)
         tok = trainer.processing_class
-        games = self.play([str(p) for p in prompts], model, tok)
+        # the step numbers the games: a stage resumed from a checkpoint plays new games, not the first ones again
+        games = self.play([str(p) for p in prompts], model, tok, int(trainer.state.global_step))
         self.stats.add(games)
         abandoned = sum(g.abandoned for g in games)
         if abandoned:
