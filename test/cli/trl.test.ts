@@ -41,6 +41,25 @@ describe('the Python environment', () => {
   });
 });
 
+describe('twentyq model tiny', () => {
+  it('builds the same files twice for a seed, with the architecture asked for; refuses a shape that cannot be', () => {
+    const [a, b] = [tmp(), tmp()];
+    for (const out of [a, b]) {
+      const r = cli(['model', 'tiny', '--hidden-size', '64', '--layers', '2', '--seed', '3', '--out', out]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(r.stdout.trim()).toBe(out);
+    }
+    const config = JSON.parse(readFileSync(join(a, 'config.json'), 'utf8')) as Record<string, number>;
+    expect([config.hidden_size, config.num_hidden_layers, config.vocab_size]).toEqual([64, 2, 606]); // 600 tokens learnt, 6 added (<think>, <tool_call> ...)
+    for (const file of ['model.safetensors', 'tokenizer.json', 'config.json', 'chat_template.jinja']) expect(readFileSync(join(a, file)).equals(readFileSync(join(b, file))), file).toBe(true);
+    const again = cli(['model', 'tiny', '--hidden-size', '64', '--layers', '2', '--seed', '3', '--out', a]);
+    expect(again.stderr).toContain('built already');
+    const bad = cli(['model', 'tiny', '--heads', '3']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('--heads 3 does not divide --hidden-size 128');
+  });
+});
+
 describe('the trl policy on the tiny model', () => {
   it('SFT through twentyq run, then played through transformers serve', () => {
     const out = tmp();
