@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -38,6 +38,26 @@ describe('the Python environment', () => {
     const bogus = cli(['run', 'test/fixtures/trl-sft.yaml', '--out', tmp(), '--no-cache'], { ...env, TWENTYQ_PYTHON: '/nowhere/bin/python' });
     expect(bogus.code).toBe(1);
     expect(bogus.stderr).toContain('TWENTYQ_PYTHON names /nowhere/bin/python, which does not exist');
+  });
+});
+
+describe('a trl stage that cannot train', () => {
+  it('a folder that is no model is refused before Python starts; a Python error fails the stage with its last lines', () => {
+    const empty = tmp();
+    const refused = cli(['run', 'test/fixtures/trl-sft.yaml', '--out', tmp(), '--no-cache', '--progress', 'none', '--set', `policy.with.model=${empty}`]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain(`sft: training sft with weighted-sft(factor=1,epochs=1,lr=0.002,batch_size=4) failed: model ${empty} holds no config.json`);
+    // a config Python cannot read: the trainer raises, and the stage quotes its traceback's last lines
+    const broken = tmp();
+    writeFileSync(join(broken, 'config.json'), JSON.stringify({ model_type: 'qwen3', vocab_size: 'many' }));
+    const out = tmp();
+    const failed = cli(['run', 'test/fixtures/trl-sft.yaml', '--out', out, '--no-cache', '--progress', 'none', '--set', `policy.with.model=${broken}`]);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toMatch(/sft: training sft with .* failed: \S*python\S* -m twentyq_trl sft \S*sft\.job\.json exited with code 1; the last lines of its output \(all of it in \S*python\.log\):/);
+    expect(failed.stderr).toContain("Field 'vocab_size' expected int");
+    expect(failed.stderr).not.toMatch(/\bat .*\.js:\d+/);
+    expect(readFileSync(join(runDir(out, 'trl-sft'), 'sft.model', 'python.log'), 'utf8')).toContain('Traceback');
+    expect(JSON.parse(readFileSync(join(runDir(out, 'trl-sft'), 'run.json'), 'utf8')).status).toBe('failed');
   });
 });
 

@@ -9,6 +9,7 @@ import { JsonlWriter } from '../rundir.js';
 import { deriveSeed } from '../../util/rng.js';
 import { playInBatches } from '../batches.js';
 import { concurrencyOf, playWaiting, waitingPlayers } from '../waiting.js';
+import { WorkerError } from '../pool.js';
 import type { PlayResult } from '../worker.js';
 import { StageError, type StageContext, type StageOutcome } from '../context.js';
 
@@ -124,7 +125,9 @@ export async function train(stage: TrainStage, ctx: StageContext): Promise<Stage
   try {
     await strategy.train(policy, env);
   } catch (error) {
-    if (!(error instanceof Stopped)) throw error;
+    if (error instanceof StageError || error instanceof WorkerError) throw error; // the runner names the stage of a dead worker
+    // a backend's failure (a Python trainer that exits with an error, a model folder that is not one) names the stage
+    if (!(error instanceof Stopped)) throw new StageError(`${stage.name}: training ${stage.label} with ${stage.strategy.label} failed: ${(error as Error)?.message ?? String(error)}`, { cause: error });
     stopped = true;
   } finally {
     progress.stop();

@@ -108,7 +108,17 @@ export class TrlPolicy implements TrainablePolicy {
   /** The weights now: the checkpoint or model option, else the tiny model (built on first use). */
   async weights(): Promise<TrlState> {
     if (this.state) return this.state;
-    if (this.options.model !== undefined) return (this.state = { model: this.options.model, adapter: false, base: this.options.model });
+    if (this.options.model !== undefined) {
+      const model = this.options.model;
+      // a hub id is `org/name`; a path names a folder that must hold a model
+      if (isAbsolute(model) || model.startsWith('.')) {
+        if (!existsSync(model)) throw new Error(`model ${model} does not exist: give a model folder (with config.json) or a Hugging Face id such as Qwen/Qwen3-4B`);
+        if (!existsSync(join(model, 'config.json')) && !existsSync(join(model, 'adapter_config.json'))) {
+          throw new Error(`model ${model} holds no config.json: it is not a Hugging Face model folder (twentyq model tiny builds one)`);
+        }
+      }
+      return (this.state = existsSync(model) ? loadTrlCheckpoint(model) : { model, adapter: false, base: model });
+    }
     // many games ask at once on first use: one build
     this.building ??= (async () => {
       const [policy, answerer] = await Promise.all([this.context.create('policy', 'infogain'), this.context.create('answerer', 'kb')]);
