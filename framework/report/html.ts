@@ -94,7 +94,7 @@ function curveCharts(s: StageReport, id: string): string {
   const once = fields.filter((f) => !plotted.includes(f));
   const charts = plotted.map((f) =>
     lineChart({
-      id: `${id}-curve-${f}`,
+      id: `${id}-${s.name}-curve-${f}`,
       title: `${s.name}: ${f}`,
       xLabel: xField,
       yLabel: f,
