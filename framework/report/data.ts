@@ -181,12 +181,15 @@ function readJsonLines(file: string): Record<string, unknown>[] {
     });
 }
 
-/** The reference of the style score: the first generate stage's games (the demonstrations policies learn from), else the first evaluated policy's. */
-function referenceOf(stages: { name: string; kind: string }[], dir: string): { stage: string; key?: string } | undefined {
+/**
+ * The reference of the style score: the first generate stage's games (the demonstrations policies learn
+ * from), else the baseline policy of the first evaluate stage that names one of its own; none otherwise.
+ */
+function referenceOf(stages: { name: string; kind: string }[], dir: string, metrics: Record<string, { baseline?: unknown } | undefined>): { stage: string; key?: string } | undefined {
   const gen = stages.find((s) => s.kind === 'generate' && existsSync(join(dir, `${s.name}.jsonl`)));
   if (gen) return { stage: gen.name };
-  const ev = stages.find((s) => s.kind === 'evaluate' && existsSync(join(dir, `${s.name}.jsonl`)));
-  return ev ? { stage: ev.name } : undefined;
+  const ev = stages.find((s) => s.kind === 'evaluate' && typeof metrics[s.name]?.baseline === 'string' && !(metrics[s.name]!.baseline as string).includes('/'));
+  return ev ? { stage: ev.name, key: metrics[ev.name]!.baseline as string } : undefined;
 }
 
 /** Reads a run directory and aggregates what its report shows: games files are streamed once each. */
@@ -203,14 +206,14 @@ export async function gatherRun(dir: string, options: ReportOptions = {}): Promi
   const sampled = { offered: 0, played: 0 };
 
   // the reference games for the style score, by target (the first key of the reference stage)
-  const reference = referenceOf(recordStages, dir);
+  const reference = referenceOf(recordStages, dir, metrics);
   const refs = new Map<string, Bag[]>();
   let referenceKey: string | undefined;
   if (reference) {
     for await (const t of readGames(join(dir, `${reference.stage}.jsonl`))) {
       if (t.outcome === 'error') continue;
       const key = playKey(t);
-      referenceKey ??= key;
+      referenceKey ??= reference.key ?? key;
       if (key !== referenceKey) continue;
       const list = refs.get(t.target) ?? [];
       if (list.length < maxRefs) list.push(bagOf(questionTexts(t)));
