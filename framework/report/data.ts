@@ -22,8 +22,8 @@ export interface RunReport {
   candidates: string[];
   stages: StageReport[];
   gap?: EvaluationGap;
-  /** Where the game viewer's games were sampled (a large run offers a sample of its games). */
-  sampled: { offered: number; played: number };
+  /** The games the viewer offers of those played: at most perTarget per policy and animal, perPolicy per policy. */
+  sampled: { offered: number; played: number; perTarget: number; perPolicy: number };
 }
 
 /** One policy's games in a playing stage (against one answerer). */
@@ -203,7 +203,7 @@ export async function gatherRun(dir: string, options: ReportOptions = {}): Promi
   const maxQuestions = experiment?.game.max_questions ?? 20;
   const recordStages = info.record?.stages ?? experiment?.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [] as string[] })) ?? [];
   const metrics = (info.metrics?.stages ?? {}) as Record<string, Record<string, unknown>>;
-  const sampled = { offered: 0, played: 0 };
+  const sampled = { offered: 0, played: 0, perTarget, perPolicy };
 
   // the reference games for the style score, by target (the first key of the reference stage)
   const reference = referenceOf(recordStages, dir, metrics);

@@ -172,7 +172,7 @@ function viewer(run: RunReport, id: string): string {
   for (const s of run.stages) for (const p of s.plays) if (p.games.length > 0) (data[s.name] ??= {})[playName(p)] = p.games;
   if (Object.keys(data).length === 0) return '';
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
-  return `<h3>Game viewer</h3><p class="note">${run.sampled.offered} of ${run.sampled.played} games offered (at most 2 per policy and animal, 300 per policy).</p>
+  return `<h3>Game viewer</h3><p class="note">${run.sampled.offered} of ${run.sampled.played} games offered (at most ${run.sampled.perTarget} per policy and animal, ${run.sampled.perPolicy} per policy).</p>
 <div class="viewer" data-run="${id}"><label>stage <select class="v-stage"></select></label> <label>policy <select class="v-policy"></select></label> <label>animal <select class="v-target"></select></label> <label>game <select class="v-game"></select></label><div class="v-out"></div></div>
 <script type="application/json" id="${id}-games">${json}</script>`;
 }
