@@ -4,8 +4,11 @@ import Compare from './commands/compare.js';
 import Export from './commands/export.js';
 import Play from './commands/play.js';
 import Plugins from './commands/plugins.js';
+import Report from './commands/report.js';
 import Run from './commands/run.js';
+import Runs from './commands/runs.js';
 import Serve from './commands/serve.js';
+import Show from './commands/show.js';
 import SetupPython from './commands/setup/python.js';
 import ModelTiny from './commands/model/tiny.js';
 import Validate from './commands/validate.js';
@@ -13,6 +16,9 @@ import Validate from './commands/validate.js';
 /** Every command of the twentyq CLI (oclif's explicit discovery strategy; see package.json). */
 export const COMMANDS = {
   run: Run,
+  runs: Runs,
+  show: Show,
+  report: Report,
   validate: Validate,
   plugins: Plugins,
   bounds: Bounds,

@@ -3,6 +3,7 @@ import type { Experiment, Stage } from '../config/types.js';
 import { boundEfficiency, optimalBound } from '../game/bounds.js';
 import { fixed, formatTable, pct } from '../metrics/table.js';
 import { readGames } from '../data/games.js';
+import { writeReport } from '../report/index.js';
 import { stopAll } from '../llm/launches.js';
 import { modelUsage, setModelStage } from '../llm/layer.js';
 import { PluginFactory } from '../plugins/factory.js';
@@ -104,6 +105,18 @@ export function summaryTable(experiment: Experiment, rows: readonly SummaryRow[]
   return `${table}\n\n${notes.join('\n')}`;
 }
 
+/**
+ * Writes the run's report.html from what the run directory holds, however the run ended. A report that
+ * cannot be written is said, and does not change how the run ended.
+ */
+async function reportOf(run: RunDir, progress: Progress): Promise<void> {
+  try {
+    await writeReport([run.path], run.file('report.html'));
+  } catch (error) {
+    progress.log(`report.html not written: ${(error as Error).message}`);
+  }
+}
+
 /** Runs an experiment's stages in order in a fresh run directory; see RunDir for what it writes. */
 export async function runExperiment(experiment: Experiment, options: RunOptions = {}): Promise<RunResult> {
   const workers = options.workers ?? defaultWorkers();
@@ -196,11 +209,13 @@ async function runStages(experiment: Experiment, run: RunDir, workers: number, p
     if (current) run.setStage(current.name, 'failed');
     run.finish('failed', (error as Error).message);
     await pool.destroy();
+    await reportOf(run, progress);
     throw error;
   }
   await pool.destroy();
   const summary = summaryTable(experiment, rows, factory.domain.size) + (notes.length > 0 ? `\n\n${notes.join('\n')}` : '');
   run.writeText('summary.txt', summary + '\n');
   run.finish(status);
+  await reportOf(run, progress);
   return { dir: run.path, status, rows, summary };
 }

@@ -42,7 +42,7 @@ describe('runner', () => {
     const experiment = await loadExperiment('experiments/quickstart.yaml', { set: ['stages.0.evaluate.games_per_animal=2'] });
     const result = await runExperiment(experiment, { workers: 2, runsDir: tmp(), progress: quiet });
     expect(result.status).toBe('completed');
-    expect(readdirSync(result.dir).sort()).toEqual(['01-evaluate.jsonl', 'config.yaml', 'metrics.json', 'run.json', 'summary.txt']);
+    expect(readdirSync(result.dir).sort()).toEqual(['01-evaluate.jsonl', 'config.yaml', 'metrics.json', 'report.html', 'run.json', 'summary.txt']);
 
     const config = parse(readFileSync(join(result.dir, 'config.yaml'), 'utf8'));
     expect(config).toMatchObject({ name: 'quickstart', seed: 1, game: { max_questions: 20, wrong_guess: 'continue' } });

@@ -19,6 +19,10 @@ describe('the runner and the stop signal', () => {
     expect(result.status).toBe('interrupted');
     const record = JSON.parse(readFileSync(join(result.dir, 'run.json'), 'utf8')) as RunRecord;
     expect(record.status).toBe('interrupted');
+    // an interrupted run still has its report, of what there is
+    const report = readFileSync(join(result.dir, 'report.html'), 'utf8');
+    expect(report).toContain('<b class="status-interrupted">interrupted</b>');
+    expect(report).toContain('Audit 02-audit: coverage');
   });
 
   it('the progress of a resumed stage starts from the games it kept', async () => {

@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { defaultCachePath } from '../../llm/cache.js';
 import { closeModels, configureModels } from '../../llm/layer.js';
@@ -109,6 +110,7 @@ Ctrl-C (or SIGTERM) stops at the next batch boundary in any stage: running batch
     }
     this.log(result.summary);
     this.log(`\nrun ${result.status}: ${result.dir}`);
+    if (existsSync(join(result.dir, 'report.html'))) this.log(`report: ${join(result.dir, 'report.html')}`);
     if (result.status === 'interrupted') {
       process.stderr.write(`interrupted: finished games are in ${result.dir}; finish the run with: twentyq run --resume ${result.dir}\n`);
       return this.exit(exitCode(first));

@@ -1,0 +1,340 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Experiment, Stage } from '../config/types.js';
+import { readGames } from '../data/games.js';
+import { Belief } from '../game/belief.js';
+import type { Domain } from '../game/domain.js';
+import type { Trajectory, UnknownAnswers } from '../game/types.js';
+import type { OutcomeMetrics } from '../metrics/outcome.js';
+import type { Comparison } from '../metrics/paired.js';
+import { PluginFactory } from '../plugins/factory.js';
+import type { PluginRef } from '../plugins/types.js';
+import type { StageBound } from '../run/bound.js';
+import { readRunConfig } from '../run/rundir.js';
+import { playKey } from '../run/stages/play.js';
+import { readRun, type RunInfo } from './runs.js';
+import { bagOf, spearman, styleScore, type Bag } from './style.js';
+
+/** Everything a report shows of one run, aggregated here so that the page carries figures, not games. */
+export interface RunReport {
+  info: RunInfo;
+  maxQuestions: number;
+  candidates: string[];
+  stages: StageReport[];
+  gap?: EvaluationGap;
+  /** The games the viewer offers of those played: at most perTarget per policy and animal, perPolicy per policy. */
+  sampled: { offered: number; played: number; perTarget: number; perPolicy: number };
+}
+
+/** One policy's games in a playing stage (against one answerer). */
+export interface PlayReport {
+  key: string;
+  policy: string;
+  answerer?: string;
+  metrics?: OutcomeMetrics;
+  comparison?: Comparison | { error: string };
+  /** counts[q]: games won with q questions; lost: games lost. */
+  counts: number[];
+  lost: number;
+  errors: number;
+  /** Mean style score of its games against the reference (the expert's games of the same target). */
+  style?: number;
+  games: ViewerGame[];
+}
+
+export interface StageReport {
+  name: string;
+  kind: Stage['kind'];
+  status: string;
+  seconds?: number;
+  bound?: StageBound;
+  baseline?: string;
+  plays: PlayReport[];
+  /** A training stage's curve: its lines, in order. */
+  curve?: Record<string, unknown>[];
+  /** An audit's per-animal coverage. */
+  audit?: { target: string; games: number; wins: number; win_rate: number; fewest: number | null; median: number | null; contradictions: number }[];
+  auditSummary?: Record<string, unknown>;
+}
+
+export interface ViewerTurn {
+  kind: string;
+  text: string;
+  answer?: string;
+  /** Candidates consistent with the answers after this turn, and the bits the turn gained. */
+  left?: number;
+  bits?: number;
+  raw?: string;
+  reason?: string;
+  tokens?: number;
+  answer_raw?: string;
+}
+
+export interface ViewerGame {
+  game: number;
+  target: string;
+  outcome: string;
+  questions: number;
+  invalid: number;
+  reward?: number;
+  error?: string;
+  turns: ViewerTurn[];
+}
+
+export interface GapRow {
+  stage: string;
+  policy: string;
+  answerer?: string;
+  style: number;
+  success: number;
+  efficiency: number;
+  avg_questions: number;
+}
+
+export interface EvaluationGap {
+  reference: string;
+  rows: GapRow[];
+  /** Spearman's rank correlation of the style score with efficiency and with success, across the rows. */
+  rho_efficiency: number;
+  rho_success: number;
+  /** The rows whose style rank and efficiency rank differ most. */
+  disagreements: (GapRow & { style_rank: number; outcome_rank: number })[];
+}
+
+export interface ReportOptions {
+  /** Games offered in the viewer per policy and target (default 2), and per policy in all (default 300). */
+  perTarget?: number;
+  perPolicy?: number;
+  /** Reference games per target that a style score is taken against (default 20). */
+  references?: number;
+}
+
+const PLAYING = new Set(['generate', 'evaluate']);
+
+/** The figures of a stage's metrics.json entry for one answerer (an evaluate stage with several nests them). */
+interface PlayingMetrics {
+  policies?: Record<string, OutcomeMetrics>;
+  bound?: StageBound;
+  baseline?: string;
+  comparisons?: Record<string, Comparison | { error: string }>;
+  answerers?: Record<string, PlayingMetrics>;
+}
+
+function questionTexts(t: Trajectory): string[] {
+  return t.turns.filter((turn) => turn.move.kind === 'question').map((turn) => turn.move.text);
+}
+
+/** The turns of a game as the viewer shows them, with the candidates left after each (when the domain has a truth table). */
+export function viewerGame(t: Trajectory, domain: Domain | undefined, threeWay: boolean): ViewerGame {
+  const belief = domain?.truth ? new Belief(domain, threeWay) : undefined;
+  let before = belief ? belief.consistent().count : undefined;
+  const turns = t.turns.map((turn, i): ViewerTurn => {
+    const m = turn.move;
+    const out: ViewerTurn = { kind: m.kind, text: m.text };
+    if (turn.answer !== undefined) out.answer = turn.answer;
+    if (belief) {
+      const left = belief.update(t.turns.slice(0, i + 1)).consistent().count;
+      out.left = left;
+      out.bits = before! > 0 && left > 0 ? Math.log2(before! / left) : 0;
+      before = left;
+    }
+    if (m.raw !== undefined) out.raw = m.raw;
+    if (m.kind === 'invalid') out.reason = m.reason;
+    if (m.usage) out.tokens = m.usage.prompt_tokens + m.usage.completion_tokens;
+    if (turn.answer_raw !== undefined) out.answer_raw = turn.answer_raw;
+    return out;
+  });
+  return { game: t.game, target: t.target, outcome: t.outcome, questions: t.questions, invalid: t.invalid, ...(t.reward !== undefined ? { reward: t.reward } : {}), ...(t.error ? { error: t.error } : {}), turns };
+}
+
+/** The stage's experiment entry, and the answerers its games were played against, by label. */
+function answerersOf(stage: Stage | undefined): Map<string, PluginRef> {
+  const out = new Map<string, PluginRef>();
+  if (!stage || (stage.kind !== 'evaluate' && stage.kind !== 'generate')) return out;
+  for (const a of [stage.answerer, ...(stage.kind === 'evaluate' ? (stage.answerers ?? []) : [])]) out.set(a.label, a);
+  return out;
+}
+
+async function loadContext(dir: string): Promise<{ experiment?: Experiment; factory?: PluginFactory }> {
+  if (!existsSync(join(dir, 'config.yaml'))) return {};
+  try {
+    const experiment = await readRunConfig(dir);
+    const factory = await PluginFactory.forDomain(experiment.domain, experiment.game, experiment.baseDir);
+    return { experiment, factory };
+  } catch {
+    // a config that no longer loads (a plugin file moved): the report shows what the files hold, without candidates left
+    return {};
+  }
+}
+
+function readJsonLines(file: string): Record<string, unknown>[] {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as Record<string, unknown>];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/**
+ * The reference of the style score: the first generate stage's games (the demonstrations policies learn
+ * from), else the baseline policy of the first evaluate stage that names one of its own; none otherwise.
+ */
+function referenceOf(stages: { name: string; kind: string }[], dir: string, metrics: Record<string, { baseline?: unknown } | undefined>): { stage: string; key?: string } | undefined {
+  const gen = stages.find((s) => s.kind === 'generate' && existsSync(join(dir, `${s.name}.jsonl`)));
+  if (gen) return { stage: gen.name };
+  const ev = stages.find((s) => s.kind === 'evaluate' && typeof metrics[s.name]?.baseline === 'string' && !(metrics[s.name]!.baseline as string).includes('/'));
+  return ev ? { stage: ev.name, key: metrics[ev.name]!.baseline as string } : undefined;
+}
+
+/** Reads a run directory and aggregates what its report shows: games files are streamed once each. */
+export async function gatherRun(dir: string, options: ReportOptions = {}): Promise<RunReport> {
+  const perTarget = options.perTarget ?? 2;
+  const perPolicy = options.perPolicy ?? 300;
+  const maxRefs = options.references ?? 20;
+  const info = readRun(dir);
+  const { experiment, factory } = await loadContext(dir);
+  const domain = factory?.domain;
+  const maxQuestions = experiment?.game.max_questions ?? 20;
+  const recordStages = info.record?.stages ?? experiment?.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [] as string[] })) ?? [];
+  const metrics = (info.metrics?.stages ?? {}) as Record<string, Record<string, unknown>>;
+  const sampled = { offered: 0, played: 0, perTarget, perPolicy };
+
+  // the reference games for the style score, by target (the first key of the reference stage)
+  const reference = referenceOf(recordStages, dir, metrics);
+  const refs = new Map<string, Bag[]>();
+  let referenceKey: string | undefined;
+  if (reference) {
+    for await (const t of readGames(join(dir, `${reference.stage}.jsonl`))) {
+      if (t.outcome === 'error') continue;
+      const key = playKey(t);
+      referenceKey ??= reference.key ?? key;
+      if (key !== referenceKey) continue;
+      const list = refs.get(t.target) ?? [];
+      if (list.length < maxRefs) list.push(bagOf(questionTexts(t)));
+      refs.set(t.target, list);
+    }
+  }
+
+  const stages: StageReport[] = [];
+  for (const rs of recordStages) {
+    const stage = experiment?.stages.find((s) => s.name === rs.name);
+    const report: StageReport = { name: rs.name, kind: rs.kind as Stage['kind'], status: rs.status, ...(('seconds' in rs && rs.seconds !== undefined) ? { seconds: rs.seconds } : {}), plays: [] };
+    stages.push(report);
+    const m = metrics[rs.name] as PlayingMetrics | undefined;
+    if (rs.kind === 'train') report.curve = readJsonLines(join(dir, `${rs.name}.curve.jsonl`));
+    if (rs.kind === 'audit') {
+      const audit = (() => {
+        try {
+          return JSON.parse(readFileSync(join(dir, `${rs.name}.json`), 'utf8')) as { animals?: StageReport['audit'] };
+        } catch {
+          return undefined;
+        }
+      })();
+      if (audit?.animals) report.audit = audit.animals;
+      if (m) report.auditSummary = m as Record<string, unknown>;
+    }
+    if (!PLAYING.has(rs.kind)) continue;
+    const file = join(dir, `${rs.name}.jsonl`);
+    // metrics per play key: an evaluate stage's policies (per answerer when several); a generate stage's single teacher
+    const byKey = new Map<string, { metrics?: OutcomeMetrics; comparison?: PlayReport['comparison'] }>();
+    if (m?.answerers) {
+      for (const [a, am] of Object.entries(m.answerers)) for (const [p, pm] of Object.entries(am.policies ?? {})) byKey.set(playKey({ policy: p, answerer: a }), { metrics: pm, ...(am.comparisons?.[p] ? { comparison: am.comparisons[p] } : {}) });
+      report.bound = Object.values(m.answerers)[0]?.bound as StageBound;
+    } else if (m?.policies) {
+      for (const [p, pm] of Object.entries(m.policies)) byKey.set(p, { metrics: pm, ...(m.comparisons?.[p] ? { comparison: m.comparisons[p] } : {}) });
+      if (m.bound) report.bound = m.bound;
+      if (m.baseline) report.baseline = m.baseline;
+    } else if (m && typeof (m as { games?: unknown }).games === 'number') {
+      byKey.set('', { metrics: m as unknown as OutcomeMetrics });
+    }
+    if (!existsSync(file)) continue;
+    const answerers = answerersOf(stage);
+    const threeWayOf = new Map<string, boolean>();
+    const threeWay = async (label: string | undefined): Promise<boolean> => {
+      const ref = label !== undefined ? answerers.get(label) : [...answerers.values()][0];
+      const k = label ?? '';
+      if (!threeWayOf.has(k)) {
+        let unknowns: UnknownAnswers | undefined;
+        try {
+          unknowns = ref && factory ? (await factory.create('answerer', ref)).unknowns : undefined;
+        } catch {
+          unknowns = undefined;
+        }
+        threeWayOf.set(k, unknowns === 'say');
+      }
+      return threeWayOf.get(k)!;
+    };
+    const plays = new Map<string, PlayReport & { styleSum: number; styleN: number; perTargetSeen: Map<string, number>; cache: Map<string, number | undefined> }>();
+    for await (const t of readGames(file)) {
+      const key = playKey(t);
+      let play = plays.get(key);
+      if (!play) {
+        const known = byKey.get(key) ?? (byKey.size === 1 && byKey.has('') ? byKey.get('') : undefined);
+        play = { key, policy: t.policy, ...(t.answerer !== undefined ? { answerer: t.answerer } : {}), ...(known?.metrics ? { metrics: known.metrics } : {}), ...(known?.comparison ? { comparison: known.comparison } : {}), counts: new Array<number>(maxQuestions + 1).fill(0), lost: 0, errors: 0, games: [], styleSum: 0, styleN: 0, perTargetSeen: new Map(), cache: new Map() };
+        plays.set(key, play);
+      }
+      sampled.played++;
+      if (t.outcome === 'error') play.errors++;
+      else if (t.outcome === 'win') play.counts[Math.min(t.questions, maxQuestions)]!++;
+      else play.lost++;
+      if (rs.kind === 'evaluate' && t.outcome !== 'error') {
+        // deterministic policies repeat their games: the score of a sequence of questions is computed once per target
+        const texts = questionTexts(t);
+        const cacheKey = `${t.target}\u0000${texts.join('\u0001')}`;
+        if (!play.cache.has(cacheKey)) play.cache.set(cacheKey, styleScore(bagOf(texts), refs.get(t.target) ?? []));
+        const s = play.cache.get(cacheKey);
+        if (s !== undefined) {
+          play.styleSum += s;
+          play.styleN++;
+        }
+      }
+      const seen = play.perTargetSeen.get(t.target) ?? 0;
+      if (seen < perTarget && play.games.length < perPolicy) {
+        play.perTargetSeen.set(t.target, seen + 1);
+        play.games.push(viewerGame(t, domain, await threeWay(t.answerer)));
+        sampled.offered++;
+      }
+    }
+    for (const p of plays.values()) {
+      const { styleSum, styleN, perTargetSeen: _s, cache: _c, ...rest } = p;
+      report.plays.push({ ...rest, ...(styleN > 0 ? { style: styleSum / styleN } : {}) });
+    }
+  }
+
+  const gap = evaluationGap(stages, reference ? `${reference.stage}${referenceKey && referenceKey !== '' ? ` (${referenceKey.replace('\t', '@')})` : ''}` : undefined);
+  return { info, maxQuestions, candidates: domain ? domain.candidates.map((c) => c.id) : [], stages, ...(gap ? { gap } : {}), sampled };
+}
+
+/** The evaluation gap: every evaluated policy's style beside its outcome, and how well one ranks the other. */
+export function evaluationGap(stages: readonly StageReport[], reference: string | undefined): EvaluationGap | undefined {
+  if (reference === undefined) return undefined;
+  const rows: GapRow[] = [];
+  for (const s of stages) {
+    if (s.kind !== 'evaluate') continue;
+    for (const p of s.plays) {
+      if (p.style === undefined || !p.metrics) continue;
+      rows.push({ stage: s.name, policy: p.policy, ...(p.answerer !== undefined ? { answerer: p.answerer } : {}), style: p.style, success: p.metrics.success, efficiency: p.metrics.efficiency, avg_questions: p.metrics.avg_questions });
+    }
+  }
+  if (rows.length === 0) return undefined;
+  const style = rows.map((r) => r.style);
+  const eff = rows.map((r) => r.efficiency);
+  const rankDesc = (xs: number[]) => {
+    const order = xs.map((x, i) => [x, i] as const).sort((a, b) => b[0] - a[0]);
+    const out = new Array<number>(xs.length);
+    order.forEach(([, i], r) => (out[i] = r + 1));
+    return out;
+  };
+  const [rs, ro] = [rankDesc(style), rankDesc(eff)];
+  const disagreements = rows
+    .map((r, i) => ({ ...r, style_rank: rs[i]!, outcome_rank: ro[i]! }))
+    .sort((a, b) => Math.abs(b.style_rank - b.outcome_rank) - Math.abs(a.style_rank - a.outcome_rank))
+    .slice(0, 3);
+  return { reference, rows, rho_efficiency: spearman(style, eff), rho_success: spearman(style, rows.map((r) => r.success)), disagreements };
+}
