@@ -18,12 +18,12 @@ class ScriptedEnv:
         self.finished: list[dict[str, Any]] = []
         self.lock = threading.Lock()
 
-    def reset(self, key: str) -> dict[str, Any]:
+    def reset(self, key: str, step: int | None = None) -> dict[str, Any]:
         with self.lock:
             n = self.started.get(key, 0)
             self.started[key] = n + 1
             gid = len(self.games) + 1
-            self.games[gid] = {"key": key, "n": n, "replies": []}
+            self.games[gid] = {"key": key, "n": n, "step": step, "replies": []}
         return {
             "id": gid,
             "messages": [
@@ -65,7 +65,7 @@ def serve(env: ScriptedEnv) -> tuple[ThreadingHTTPServer, str]:
             body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
             try:
                 if self.path == "/reset":
-                    out, code = env.reset(body["key"]), 200
+                    out, code = env.reset(body["key"], body.get("step")), 200
                 elif self.path == "/step":
                     out, code = env.step(body["id"], body["reply"]), 200
                 else:

@@ -27,6 +27,8 @@ def test_grpo_reports_the_environment_rewards(sft_run: tuple[Path, list[dict[str
     assert [e["step"] for e in steps] == [1, 2]
     finished = env.finished
     assert len(finished) == 8  # 2 steps x 2 targets x 2 games
+    # each game is started with the trainer's step, so that a resumed stage plays new games
+    assert [env.games[g["id"]]["step"] for g in finished] == [0] * 4 + [1] * 4
     for n, e in enumerate(steps):
         games = finished[4 * n : 4 * n + 4]
         assert e["reward"] == pytest.approx(sum(g["reward"] for g in games) / 4, abs=1e-6)

@@ -48,7 +48,7 @@ class ConversationEnv:
     def __init__(self) -> None:
         self.turn = 0
 
-    def reset(self, key: str) -> tuple[Any, list[dict[str, str]]]:
+    def reset(self, key: str, step: int | None = None) -> tuple[Any, list[dict[str, str]]]:
         return 1, CONVERSATION[:2]
 
     def step(self, game_id: Any, reply: str) -> dict[str, Any]:
