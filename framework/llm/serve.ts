@@ -123,12 +123,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     if (body.model !== HASH_MODEL) throw new RequestError(404, `The embedding model "${String(body.model)}" does not exist; this server has ${HASH_MODEL}`, 'model_not_found');
     const input = typeof body.input === 'string' ? [body.input] : body.input;
     if (!Array.isArray(input) || input.length === 0 || !input.every((t) => typeof t === 'string')) throw new RequestError(400, '"input" is required: a string or a non-empty list of strings', 'invalid_input');
-    if (body.encoding_format !== undefined && body.encoding_format !== null && body.encoding_format !== 'float') throw new RequestError(400, '"encoding_format" must be "float"', 'invalid_encoding_format');
+    const format = body.encoding_format ?? 'float';
+    if (format !== 'float' && format !== 'base64') throw new RequestError(400, '"encoding_format" must be "float" or "base64"', 'invalid_encoding_format');
+    // base64: the float32 values, little-endian (what the openai client asks for by default and decodes)
+    const encode = (v: number[]) => (format === 'float' ? v : Buffer.from(new Float32Array(v).buffer).toString('base64'));
     const tokens = (input as string[]).reduce((n, t) => n + (t.match(/\S+/g)?.length ?? 0), 0);
     stats.embeddings++;
     sendJson(res, 200, {
       object: 'list',
-      data: (input as string[]).map((t, index) => ({ object: 'embedding', index, embedding: hashEmbedding(t) })),
+      data: (input as string[]).map((t, index) => ({ object: 'embedding', index, embedding: encode(hashEmbedding(t)) })),
       model: HASH_MODEL,
       usage: { prompt_tokens: tokens, total_tokens: tokens },
     });
