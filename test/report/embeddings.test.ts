@@ -137,6 +137,14 @@ describe('the evaluation gap with an embeddings endpoint', () => {
     const again = await cli(['report', dir, '--out', join(cwd, 'again.html'), '--no-cache'], cwd);
     expect(again.code).toBe(0);
     expect(gapRows(readFileSync(join(cwd, 'again.html'), 'utf8')).map((row) => row.embedding)).toEqual(rows.map((row) => row.embedding));
+
+    // through the endpoint layer's response cache: a second report asks the endpoint nothing
+    const cache = join(cwd, 'responses.sqlite');
+    expect((await cli(['report', dir, '--out', join(cwd, 'cached1.html'), '--cache', cache], cwd)).code).toBe(0);
+    const asked = server.stats.embeddings;
+    expect((await cli(['report', dir, '--out', join(cwd, 'cached2.html'), '--cache', cache], cwd)).code).toBe(0);
+    expect(server.stats.embeddings).toBe(asked);
+    expect(gapRows(readFileSync(join(cwd, 'cached2.html'), 'utf8')).map((row) => row.embedding)).toEqual(rows.map((row) => row.embedding));
   });
 
   it('writes the report without the score, saying why, when the endpoint cannot be reached; the run does not fail', async () => {
@@ -150,5 +158,14 @@ describe('the evaluation gap with an embeddings endpoint', () => {
     expect(html).not.toContain('<th>embedding cosine</th>');
     // the token-F1 style is there all the same
     expect(gapRows(html).map((row) => row.policy).sort()).toEqual(['infogain', 'random']);
+  });
+
+  it('checks report.embeddings like any endpoint option: base_url and model are required', async () => {
+    const cwd = mkdtempSync(join(tmpdir(), 'twentyq-emb-bad-'));
+    const r = await cli(['run', experiment(cwd, { base_url: 'localhost:8000', modle: 'embed:hash' }), '--progress', 'none'], cwd);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('report.embeddings: missing required field "model"');
+    expect(r.stderr).toContain('report.embeddings.modle: unknown field "modle"; did you mean "model"?');
+    expect(r.stderr).toContain('report.embeddings.base_url: expected text matching ^https?://');
   });
 });
