@@ -15,7 +15,7 @@ import { ConfigError, dottedPath, type Place, type Problem } from './errors.js';
 import { RUN_FILES, stageFiles } from './files.js';
 import { readExperimentText } from './read.js';
 import { compileSchema, describeError } from './schema.js';
-import { GAME_STAGES, type Experiment, type GameCount, type Stage } from './types.js';
+import { GAME_STAGES, type Experiment, type GameCount, type ReportSettings, type Stage } from './types.js';
 
 type Path = (string | number)[];
 
@@ -241,6 +241,7 @@ interface RawExperiment {
   policy: RawRef;
   reward: RawRef;
   stages: Record<string, Record<string, unknown> | null>[];
+  report?: ReportSettings;
 }
 
 /** What stages fall back on: the experiment's plugins, its domain, and the stages before. */
@@ -576,5 +577,6 @@ export async function parseExperiment(text: string, file: string, options: LoadO
     policy,
     reward,
     stages,
+    ...(raw.report ? { report: raw.report } : {}),
   };
 }

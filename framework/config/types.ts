@@ -87,4 +87,24 @@ export interface Experiment {
   policy: PluginRef;
   reward: PluginRef;
   stages: Stage[];
+  /** What the report computes beyond the run's files (an embeddings endpoint); absent when nothing more. */
+  report?: ReportSettings;
+}
+
+/** The endpoint whose /embeddings the report's evaluation gap measures the embedding cosine with. */
+export interface EmbeddingsSettings {
+  /** The URL under which /embeddings is served (e.g. http://127.0.0.1:8000/v1 for `twentyq serve`). */
+  base_url: string;
+  model: string;
+  /** null: the endpoint takes no key. */
+  api_key_env: string | null;
+  /** Seconds one request may take. */
+  timeout: number;
+  max_retries: number;
+  /** Inputs per request. */
+  batch: number;
+}
+
+export interface ReportSettings {
+  embeddings?: EmbeddingsSettings;
 }

@@ -50,6 +50,7 @@ export function toExperimentYaml(experiment: Experiment): string {
     policy: plugin(experiment.policy),
     reward: plugin(experiment.reward),
     stages: experiment.stages.map(stageEntry),
+    ...(experiment.report ? { report: experiment.report } : {}),
   };
   // Options shared by two plugins are written out twice: anchors and aliases would only puzzle a reader.
   return stringify(text, { aliasDuplicateObjects: false, lineWidth: 0 });

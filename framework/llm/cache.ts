@@ -90,6 +90,16 @@ export class ResponseCache {
     this.insert.run(key, JSON.stringify(response), Date.now());
   }
 
+  /** Any JSON value stored under a key (an embeddings response: its vectors). */
+  getJson<T>(key: string): T | undefined {
+    const row = this.select.get(key);
+    return row === undefined ? undefined : (JSON.parse(row.response) as T);
+  }
+
+  setJson(key: string, value: unknown): void {
+    this.insert.run(key, JSON.stringify(value), Date.now());
+  }
+
   get size(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM responses').get() as { n: number }).n;
   }

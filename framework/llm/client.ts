@@ -1,5 +1,6 @@
 import OpenAI from 'openai';
 import { cacheKey, type CachedResponse, type GamePosition, type ResponseCache } from './cache.js';
+import { embeddingsCacheKey } from './embed.js';
 import { RateLimiter, type Limits } from './limiter.js';
 import type { EndpointOptions } from './options.js';
 import { DEFAULT_BACKOFF, RetryBudget, withRetries, type Backoff } from './retry.js';
@@ -76,6 +77,11 @@ export interface ChatFailure extends Outcome {
 }
 
 export type ChatResult = ChatReply | ChatFailure;
+
+/** The vectors of an embeddings request, one per input in order; or why there are none. */
+export type EmbeddingsResult =
+  | { ok: true; vectors: number[][]; model: string; attempts: number; cached: boolean }
+  | { ok: false; error: string; status?: number; attempts: number; cached: false };
 
 /** The parts of the plugin options that make a request. */
 export function chatRequest(options: EndpointOptions, messages: ChatMessage[], tools?: ChatTool[]): ChatRequest {
@@ -273,6 +279,45 @@ export class Endpoint {
     };
     if (key !== undefined) this.#layer.cache!.set(key, response);
     return { ok: true, ...response, attempts: outcome.attempts, latency_ms: latency, cached: false };
+  }
+
+  /**
+   * Embeds the inputs (POST /embeddings), with the endpoint's retries, budget and rate limiter; a
+   * response is cached under the endpoint, the model and the inputs (an embedding does not sample).
+   */
+  async embed(model: string, input: readonly string[], call: Pick<CallOptions, 'signal' | 'timeout' | 'max_retries'>): Promise<EmbeddingsResult> {
+    call.signal?.throwIfAborted();
+    const key = this.#layer.cache ? embeddingsCacheKey(this.cacheId, model, input) : undefined;
+    const stored = key === undefined ? undefined : this.#layer.cache!.getJson<{ vectors: number[][]; model: string }>(key);
+    if (stored !== undefined) return { ok: true, ...stored, attempts: 0, cached: true };
+    const estimate = Math.ceil(input.reduce((n, t) => n + t.length, 0) / 4);
+    const outcome = await withRetries(
+      async () => {
+        const permit = await this.limiter.acquire(estimate, call.signal);
+        let used: number | undefined;
+        try {
+          const response = await this.#client.embeddings.create({ model, input: [...input], encoding_format: 'float' }, { signal: call.signal, timeout: call.timeout * 1000 });
+          used = response.usage?.total_tokens;
+          return response;
+        } finally {
+          permit.release(used);
+        }
+      },
+      { maxRetries: call.max_retries, budget: this.budget, backoff: this.#layer.backoff ?? DEFAULT_BACKOFF, signal: call.signal },
+    );
+    if (outcome.value === undefined) {
+      const f = outcome.failure!;
+      const status = f.status === undefined ? '' : ` ${f.status}`;
+      const error = this.scrub(`endpoint ${this.baseUrl}, embedding model ${model}:${status} ${f.message}${outcome.gaveUp ? ` (gave up ${outcome.gaveUp})` : ''}`);
+      return { ok: false, error, ...(f.status !== undefined && { status: f.status }), attempts: outcome.attempts, cached: false };
+    }
+    const data = [...outcome.value.data].sort((a, b) => a.index - b.index);
+    if (data.length !== input.length || data.some((d, i) => d.index !== i || !Array.isArray(d.embedding))) {
+      return { ok: false, error: `endpoint ${this.baseUrl}, embedding model ${model}: the reply holds ${data.length} embeddings for ${input.length} inputs`, attempts: outcome.attempts, cached: false };
+    }
+    const response = { vectors: data.map((d) => d.embedding), model: outcome.value.model };
+    if (key !== undefined) this.#layer.cache!.setJson(key, response);
+    return { ok: true, ...response, attempts: outcome.attempts, cached: false };
   }
 
   private account(call: CallOptions, r: ChatResult): void {

@@ -93,3 +93,27 @@ export function replyText(reply: ChatReply): string {
 export function usageOf(reply: ChatReply): Usage {
   return { prompt_tokens: reply.usage.prompt_tokens, completion_tokens: reply.usage.completion_tokens, latency_ms: reply.latency_ms, cached: reply.cached };
 }
+
+/**
+ * Embeds texts through the endpoint layer (the api policy's client: retries, budget, response cache),
+ * in batches; failures are returned, never thrown.
+ */
+export async function embedTexts(
+  settings: { base_url: string; model: string; api_key_env: string | null; timeout?: number; max_retries?: number; batch?: number },
+  texts: readonly string[],
+): Promise<{ ok: true; vectors: number[][] } | { ok: false; error: string }> {
+  let endpoint;
+  try {
+    endpoint = models().endpoints.get({ base_url: settings.base_url, api_key_env: settings.api_key_env, concurrency: 4 });
+  } catch (error) {
+    return { ok: false, error: (error as Error).message };
+  }
+  const vectors: number[][] = [];
+  const batch = settings.batch ?? 64;
+  for (let i = 0; i < texts.length; i += batch) {
+    const r = await endpoint.embed(settings.model, texts.slice(i, i + batch), { timeout: settings.timeout ?? 60, max_retries: settings.max_retries ?? 3 });
+    if (!r.ok) return { ok: false, error: r.error };
+    vectors.push(...r.vectors);
+  }
+  return { ok: true, vectors };
+}

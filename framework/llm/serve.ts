@@ -8,6 +8,7 @@ import { answerOf, type Answer, type GameView, type Move, type Rules, type Turn,
 import { PluginFactory, resolveRef, type RawRef } from '../plugins/factory.js';
 import type { Answerer, Policy } from '../plugins/types.js';
 import { deriveSeed, Rng } from '../util/rng.js';
+import { HASH_MODEL, hashEmbedding } from './embed.js';
 import { FaultStream, GARBLED_TEXT, NO_FAULTS, type Fault, type FaultOptions } from './faults.js';
 import { chunks, completion, errorBody, modelList, newCompletionId, newToolCallId, usage, type Reply } from './protocol.js';
 
@@ -32,6 +33,8 @@ export interface ServerStats {
   requests: number;
   /** Chat completions answered with 200 (garbled ones included). */
   completions: number;
+  /** Embeddings requests answered. */
+  embeddings: number;
   /** Requests refused as the client's fault (400, 404, 405, 413). */
   rejected: number;
   /** Faults injected on purpose. */
@@ -88,7 +91,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const models = [...roles.keys()];
   const faults = { ...NO_FAULTS, ...options.faults };
   const faultStream = new FaultStream(faults);
-  const stats: ServerStats = { requests: 0, completions: 0, rejected: 0, failed: 0, dropped: 0, garbled: 0 };
+  const stats: ServerStats = { requests: 0, completions: 0, embeddings: 0, rejected: 0, failed: 0, dropped: 0, garbled: 0 };
   const started = Math.floor(Date.now() / 1000);
 
   async function chat(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -113,6 +116,27 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     res.end('data: [DONE]\n\n');
   }
 
+  /** POST /v1/embeddings: the deterministic local embedding (embed.ts) of each input, in OpenAI's shape. */
+  async function embeddings(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const body = (await readJson(req)) as Record<string, unknown> | null;
+    if (!body || typeof body !== 'object' || Array.isArray(body)) throw new RequestError(400, 'The request body must be a JSON object');
+    if (body.model !== HASH_MODEL) throw new RequestError(404, `The embedding model "${String(body.model)}" does not exist; this server has ${HASH_MODEL}`, 'model_not_found');
+    const input = typeof body.input === 'string' ? [body.input] : body.input;
+    if (!Array.isArray(input) || input.length === 0 || !input.every((t) => typeof t === 'string')) throw new RequestError(400, '"input" is required: a string or a non-empty list of strings', 'invalid_input');
+    const format = body.encoding_format ?? 'float';
+    if (format !== 'float' && format !== 'base64') throw new RequestError(400, '"encoding_format" must be "float" or "base64"', 'invalid_encoding_format');
+    // base64: the float32 values, little-endian (what the openai client asks for by default and decodes)
+    const encode = (v: number[]) => (format === 'float' ? v : Buffer.from(new Float32Array(v).buffer).toString('base64'));
+    const tokens = (input as string[]).reduce((n, t) => n + (t.match(/\S+/g)?.length ?? 0), 0);
+    stats.embeddings++;
+    sendJson(res, 200, {
+      object: 'list',
+      data: (input as string[]).map((t, index) => ({ object: 'embedding', index, embedding: encode(hashEmbedding(t)) })),
+      model: HASH_MODEL,
+      usage: { prompt_tokens: tokens, total_tokens: tokens },
+    });
+  }
+
   /** Answers for the fault drawn, if any but a garble (that one changes the reply). */
   function injectFault(fault: Fault, res: ServerResponse): boolean {
     if (fault?.kind === 'drop') {
@@ -135,13 +159,15 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
     const path = (req.url ?? '/').split('?')[0];
     const route =
       path === '/v1/models' && req.method === 'GET'
-        ? async () => sendJson(res, 200, modelList(models, started))
+        ? async () => sendJson(res, 200, modelList([...models, HASH_MODEL], started))
         : path === '/v1/chat/completions' && req.method === 'POST'
           ? () => chat(req, res)
-          : async () => {
-              const known = path === '/v1/models' || path === '/v1/chat/completions';
-              throw new RequestError(known ? 405 : 404, known ? `${req.method} is not allowed on ${path}` : `No route ${req.method} ${path}; this server has GET /v1/models and POST /v1/chat/completions`, known ? 'method_not_allowed' : 'not_found');
-            };
+          : path === '/v1/embeddings' && req.method === 'POST'
+            ? () => embeddings(req, res)
+            : async () => {
+                const known = path === '/v1/models' || path === '/v1/chat/completions' || path === '/v1/embeddings';
+                throw new RequestError(known ? 405 : 404, known ? `${req.method} is not allowed on ${path}` : `No route ${req.method} ${path}; this server has GET /v1/models, POST /v1/chat/completions and POST /v1/embeddings`, known ? 'method_not_allowed' : 'not_found');
+              };
     route().catch((error: unknown) => {
       if (res.headersSent || res.destroyed) return void res.destroy();
       if (error instanceof RequestError) {

@@ -13,6 +13,8 @@ import type { StageBound } from '../run/bound.js';
 import { readRunConfig } from '../run/rundir.js';
 import { playKey } from '../run/stages/play.js';
 import { readRun, type RunInfo } from './runs.js';
+import { cosine } from '../llm/embed.js';
+import { embedTexts } from '../llm/layer.js';
 import { bagOf, spearman, styleScore, type Bag } from './style.js';
 
 /** Everything a report shows of one run, aggregated here so that the page carries figures, not games. */
@@ -39,6 +41,8 @@ export interface PlayReport {
   errors: number;
   /** Mean style score of its games against the reference (the expert's games of the same target). */
   style?: number;
+  /** Mean embedding cosine of its games against the reference (best reference game of the same target), when an embeddings endpoint is named. */
+  embedding?: number;
   games: ViewerGame[];
 }
 
@@ -86,6 +90,7 @@ export interface GapRow {
   policy: string;
   answerer?: string;
   style: number;
+  embedding?: number;
   success: number;
   efficiency: number;
   avg_questions: number;
@@ -97,8 +102,21 @@ export interface EvaluationGap {
   /** Spearman's rank correlation of the style score with efficiency and with success, across the rows. */
   rho_efficiency: number;
   rho_success: number;
+  /** The embedding cosine, when the experiment names an embeddings endpoint: where it came from, and its rank correlations; or why it is missing. */
+  embedding?: EmbeddingGap;
   /** The rows whose style rank and efficiency rank differ most. */
   disagreements: (GapRow & { style_rank: number; outcome_rank: number })[];
+}
+
+export interface EmbeddingGap {
+  base_url: string;
+  model: string;
+  /** Why the score is missing (the endpoint could not be reached, ...); the figures below are then absent. */
+  error?: string;
+  rho_efficiency?: number;
+  rho_success?: number;
+  /** Distinct texts embedded. */
+  texts?: number;
 }
 
 export interface ReportOptions {
@@ -208,6 +226,8 @@ export async function gatherRun(dir: string, options: ReportOptions = {}): Promi
   // the reference games for the style score, by target (the first key of the reference stage)
   const reference = referenceOf(recordStages, dir, metrics);
   const refs = new Map<string, Bag[]>();
+  // the reference games' texts, by target, for the embedding cosine (one string per game)
+  const refTexts = new Map<string, string[]>();
   let referenceKey: string | undefined;
   if (reference) {
     for await (const t of readGames(join(dir, `${reference.stage}.jsonl`))) {
@@ -216,12 +236,17 @@ export async function gatherRun(dir: string, options: ReportOptions = {}): Promi
       referenceKey ??= reference.key ?? key;
       if (key !== referenceKey) continue;
       const list = refs.get(t.target) ?? [];
-      if (list.length < maxRefs) list.push(bagOf(questionTexts(t)));
+      if (list.length < maxRefs) {
+        list.push(bagOf(questionTexts(t)));
+        refTexts.set(t.target, [...(refTexts.get(t.target) ?? []), gameText(questionTexts(t))]);
+      }
       refs.set(t.target, list);
     }
   }
 
   const stages: StageReport[] = [];
+  // each evaluated policy's distinct games (target and question text, with how often it was played), for the embedding cosine
+  const toEmbed: { play: PlayReport; games: { target: string; text: string; n: number }[] }[] = [];
   for (const rs of recordStages) {
     const stage = experiment?.stages.find((s) => s.name === rs.name);
     const report: StageReport = { name: rs.name, kind: rs.kind as Stage['kind'], status: rs.status, ...(('seconds' in rs && rs.seconds !== undefined) ? { seconds: rs.seconds } : {}), plays: [] };
@@ -270,13 +295,13 @@ export async function gatherRun(dir: string, options: ReportOptions = {}): Promi
       }
       return threeWayOf.get(k)!;
     };
-    const plays = new Map<string, PlayReport & { styleSum: number; styleN: number; perTargetSeen: Map<string, number>; cache: Map<string, number | undefined> }>();
+    const plays = new Map<string, PlayReport & { styleSum: number; styleN: number; perTargetSeen: Map<string, number>; cache: Map<string, number | undefined>; texts: Map<string, { target: string; text: string; n: number }> }>();
     for await (const t of readGames(file)) {
       const key = playKey(t);
       let play = plays.get(key);
       if (!play) {
         const known = byKey.get(key) ?? (byKey.size === 1 && byKey.has('') ? byKey.get('') : undefined);
-        play = { key, policy: t.policy, ...(t.answerer !== undefined ? { answerer: t.answerer } : {}), ...(known?.metrics ? { metrics: known.metrics } : {}), ...(known?.comparison ? { comparison: known.comparison } : {}), counts: new Array<number>(maxQuestions + 1).fill(0), lost: 0, errors: 0, games: [], styleSum: 0, styleN: 0, perTargetSeen: new Map(), cache: new Map() };
+        play = { key, policy: t.policy, ...(t.answerer !== undefined ? { answerer: t.answerer } : {}), ...(known?.metrics ? { metrics: known.metrics } : {}), ...(known?.comparison ? { comparison: known.comparison } : {}), counts: new Array<number>(maxQuestions + 1).fill(0), lost: 0, errors: 0, games: [], styleSum: 0, styleN: 0, perTargetSeen: new Map(), cache: new Map(), texts: new Map() };
         plays.set(key, play);
       }
       sampled.played++;
@@ -292,6 +317,9 @@ export async function gatherRun(dir: string, options: ReportOptions = {}): Promi
         if (s !== undefined) {
           play.styleSum += s;
           play.styleN++;
+          const seenText = play.texts.get(cacheKey);
+          if (seenText) seenText.n++;
+          else play.texts.set(cacheKey, { target: t.target, text: gameText(texts), n: 1 });
         }
       }
       const seen = play.perTargetSeen.get(t.target) ?? 0;
@@ -302,24 +330,29 @@ export async function gatherRun(dir: string, options: ReportOptions = {}): Promi
       }
     }
     for (const p of plays.values()) {
-      const { styleSum, styleN, perTargetSeen: _s, cache: _c, ...rest } = p;
-      report.plays.push({ ...rest, ...(styleN > 0 ? { style: styleSum / styleN } : {}) });
+      const { styleSum, styleN, perTargetSeen: _s, cache: _c, texts, ...rest } = p;
+      const play: PlayReport = { ...rest, ...(styleN > 0 ? { style: styleSum / styleN } : {}) };
+      report.plays.push(play);
+      if (texts.size > 0) toEmbed.push({ play, games: [...texts.values()] });
     }
   }
 
-  const gap = evaluationGap(stages, reference ? `${reference.stage}${referenceKey && referenceKey !== '' ? ` (${referenceKey.replace('\t', '@')})` : ''}` : undefined);
+  const settings = experiment?.report?.embeddings;
+  const embedding = settings && reference && toEmbed.length > 0 ? await embeddingCosines(settings, toEmbed, refTexts) : undefined;
+
+  const gap = evaluationGap(stages, reference ? `${reference.stage}${referenceKey && referenceKey !== '' ? ` (${referenceKey.replace('\t', '@')})` : ''}` : undefined, embedding);
   return { info, maxQuestions, candidates: domain ? domain.candidates.map((c) => c.id) : [], stages, ...(gap ? { gap } : {}), sampled };
 }
 
 /** The evaluation gap: every evaluated policy's style beside its outcome, and how well one ranks the other. */
-export function evaluationGap(stages: readonly StageReport[], reference: string | undefined): EvaluationGap | undefined {
+export function evaluationGap(stages: readonly StageReport[], reference: string | undefined, embedding?: Pick<EmbeddingGap, 'base_url' | 'model' | 'error' | 'texts'>): EvaluationGap | undefined {
   if (reference === undefined) return undefined;
   const rows: GapRow[] = [];
   for (const s of stages) {
     if (s.kind !== 'evaluate') continue;
     for (const p of s.plays) {
       if (p.style === undefined || !p.metrics) continue;
-      rows.push({ stage: s.name, policy: p.policy, ...(p.answerer !== undefined ? { answerer: p.answerer } : {}), style: p.style, success: p.metrics.success, efficiency: p.metrics.efficiency, avg_questions: p.metrics.avg_questions });
+      rows.push({ stage: s.name, policy: p.policy, ...(p.answerer !== undefined ? { answerer: p.answerer } : {}), style: p.style, ...(p.embedding !== undefined ? { embedding: p.embedding } : {}), success: p.metrics.success, efficiency: p.metrics.efficiency, avg_questions: p.metrics.avg_questions });
     }
   }
   if (rows.length === 0) return undefined;
@@ -336,5 +369,63 @@ export function evaluationGap(stages: readonly StageReport[], reference: string 
     .map((r, i) => ({ ...r, style_rank: rs[i]!, outcome_rank: ro[i]! }))
     .sort((a, b) => Math.abs(b.style_rank - b.outcome_rank) - Math.abs(a.style_rank - a.outcome_rank))
     .slice(0, 3);
-  return { reference, rows, rho_efficiency: spearman(style, eff), rho_success: spearman(style, rows.map((r) => r.success)), disagreements };
+  let emb: EmbeddingGap | undefined;
+  if (embedding) {
+    const scored = rows.filter((r) => r.embedding !== undefined);
+    emb = { ...embedding };
+    if (embedding.error === undefined && scored.length > 0) {
+      const e = scored.map((r) => r.embedding!);
+      emb.rho_efficiency = spearman(e, scored.map((r) => r.efficiency));
+      emb.rho_success = spearman(e, scored.map((r) => r.success));
+    } else if (embedding.error === undefined) emb.error = 'no evaluated game had a reference game of its target';
+  }
+  return { reference, rows, rho_efficiency: spearman(style, eff), rho_success: spearman(style, rows.map((r) => r.success)), disagreements, ...(emb ? { embedding: emb } : {}) };
+}
+
+/** A game's question texts as one string, as it is embedded. */
+export function gameText(questions: readonly string[]): string {
+  return questions.join('\n');
+}
+
+/**
+ * Embeds every distinct evaluated game and every reference game through the endpoint layer, and sets
+ * each play's `embedding`: the mean over its games of the best cosine to a reference game of the same
+ * target. Returns where the vectors came from, or why they are missing (never throws).
+ */
+async function embeddingCosines(
+  settings: NonNullable<NonNullable<Experiment['report']>['embeddings']>,
+  toEmbed: { play: PlayReport; games: { target: string; text: string; n: number }[] }[],
+  refTexts: Map<string, string[]>,
+): Promise<Pick<EmbeddingGap, 'base_url' | 'model' | 'error' | 'texts'>> {
+  const where = { base_url: settings.base_url, model: settings.model };
+  const index = new Map<string, number>();
+  const add = (text: string) => {
+    if (!index.has(text)) index.set(text, index.size);
+  };
+  for (const list of refTexts.values()) list.forEach(add);
+  for (const { games } of toEmbed) for (const g of games) add(g.text);
+  let result;
+  try {
+    result = await embedTexts(settings, [...index.keys()]);
+  } catch (error) {
+    result = { ok: false as const, error: (error as Error).message };
+  }
+  if (!result.ok) return { ...where, error: result.error };
+  const vectors = result.vectors;
+  const refVectors = new Map([...refTexts].map(([target, list]) => [target, list.map((t) => vectors[index.get(t)!]!)]));
+  for (const { play, games } of toEmbed) {
+    let sum = 0;
+    let n = 0;
+    for (const g of games) {
+      const refs = refVectors.get(g.target);
+      if (!refs || refs.length === 0) continue;
+      const v = vectors[index.get(g.text)!]!;
+      let best = -Infinity;
+      for (const r of refs) best = Math.max(best, cosine(v, r));
+      sum += best * g.n;
+      n += g.n;
+    }
+    if (n > 0) play.embedding = sum / n;
+  }
+  return { ...where, texts: index.size };
 }

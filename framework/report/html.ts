@@ -153,12 +153,28 @@ function audits(run: RunReport, id: string): string {
 function gapSection(run: RunReport, id: string): string {
   const g = run.gap;
   if (!g) return '';
-  const rows = g.rows.map((r) => [esc(r.stage), esc(r.policy + (r.answerer ? `@${r.answerer}` : '')), n(r.style, r.style.toFixed(3)), n(r.success, pct(r.success)), n(r.avg_questions, fixed(r.avg_questions)), n(r.efficiency, fixed(r.efficiency, 3))]);
+  const e = g.embedding;
+  const withEmb = e !== undefined && e.error === undefined;
+  const rows = g.rows.map((r) => [
+    esc(r.stage),
+    esc(r.policy + (r.answerer ? `@${r.answerer}` : '')),
+    n(r.style, r.style.toFixed(3)),
+    ...(withEmb ? [r.embedding === undefined ? '<span data-sort="-2">-</span>' : `<span data-sort="${r.embedding}" class="emb">${r.embedding.toFixed(3)}</span>`] : []),
+    n(r.success, pct(r.success)),
+    n(r.avg_questions, fixed(r.avg_questions)),
+    n(r.efficiency, fixed(r.efficiency, 3)),
+  ]);
   const rho = (x: number) => (Number.isNaN(x) ? 'undefined' : x.toFixed(3));
+  const embNote = !e
+    ? ''
+    : withEmb
+      ? `<p class="rho" id="${id}-emb">Embedding cosine: the cosine similarity of the embedding of a game's question texts (one string per game) to the reference games of the same target (the best of them), averaged over the policy's games; embeddings from ${esc(e.model)} at ${esc(e.base_url)}/embeddings (${e.texts ?? 0} distinct texts). Spearman rank correlation, embedding cosine vs efficiency: <b id="${id}-rho-emb">${rho(e.rho_efficiency ?? NaN)}</b>; vs success: ${rho(e.rho_success ?? NaN)}.</p>`
+      : `<p class="bad" id="${id}-emb">The embedding cosine is missing: ${esc(e.error!)} (embeddings endpoint ${esc(e.base_url)}, model ${esc(e.model)}).</p>`;
   const dis = g.disagreements.map((d) => `<li>${esc(d.stage)}/${esc(d.policy)}${d.answerer ? `@${esc(d.answerer)}` : ''}: style rank ${d.style_rank}, outcome rank ${d.outcome_rank} of ${g.rows.length}</li>`).join('');
   return `<h3>The evaluation gap</h3>
 <p>Style: token F1 of a game's question texts against the reference games of the same target (the best over up to 20 of them), averaged over the policy's games; reference: ${esc(g.reference)}. Outcome: success and efficiency (success × (1 − avg q / budget)).</p>
-${table(['stage', 'policy', 'style (token F1)', 'success', 'avg q', 'efficiency'], rows, ` id="${id}-gap"`)}
+${table(['stage', 'policy', 'style (token F1)', ...(withEmb ? ['embedding cosine'] : []), 'success', 'avg q', 'efficiency'], rows, ` id="${id}-gap"`)}
+${embNote}
 <p class="rho">Spearman rank correlation, style vs efficiency: <b id="${id}-rho">${rho(g.rho_efficiency)}</b>; style vs success: ${rho(g.rho_success)} (over ${g.rows.length} policies and stages). Would a style metric have picked the right model? The most efficient policy ranks ${(() => {
     const best = [...g.rows].sort((a, b) => b.efficiency - a.efficiency)[0]!;
     const styleRank = [...g.rows].sort((a, b) => b.style - a.style).indexOf(best) + 1;

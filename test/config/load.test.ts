@@ -61,7 +61,7 @@ describe('broken experiment files', () => {
     ['not-a-map.yaml', [`${dir}/not-a-map.yaml:1:1: expected a map with at least name: and stages: (see experiments/quickstart.yaml)`]],
     [
       'unknown-field.yaml',
-      [`${dir}/unknown-field.yaml:2:1: polcy: unknown field "polcy"; did you mean "policy"? Expected fields: name, description, seed, domain, game, answerer, policy, reward, stages`],
+      [`${dir}/unknown-field.yaml:2:1: polcy: unknown field "polcy"; did you mean "policy"? Expected fields: name, description, seed, domain, game, answerer, policy, reward, stages, report`],
     ],
     ['indentation.yaml', [`${dir}/indentation.yaml:5:6: YAML syntax: All mapping items must start at the same column`]],
     [

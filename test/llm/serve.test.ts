@@ -10,6 +10,7 @@ import { playGames } from '../../framework/game/engine.js';
 import { gameTools, moveFromToolCall, renderToolPrompt } from '../../framework/game/tools.js';
 import type { Answer, Move, Rules, Trajectory, Turn } from '../../framework/game/types.js';
 import { GARBLED_TEXT } from '../../framework/llm/faults.js';
+import { cosine, hashEmbedding } from '../../framework/llm/embed.js';
 import { startServer, type RunningServer, type ServeOptions } from '../../framework/llm/serve.js';
 import { PluginFactory } from '../../framework/plugins/factory.js';
 import type { Answerer, Policy, TrainablePolicy } from '../../framework/plugins/types.js';
@@ -82,8 +83,40 @@ describe('twentyq serve: the questioner', () => {
     expect(models.map((m) => [m.id, m.object, m.owned_by])).toEqual([
       ['infogain', 'model', 'twentyq'],
       ['answerer:kb', 'model', 'twentyq'],
+      ['embed:hash', 'model', 'twentyq'],
     ]);
     expect(server.models).toEqual(['infogain', 'answerer:kb']);
+  });
+
+  it('answers POST /v1/embeddings in OpenAI\'s shape with a deterministic, L2-normalised embedding (embed:hash)', async () => {
+    const input = ['Is it a mammal?\nDoes it live in water?', 'Does it have stripes?', ''];
+    const a = await client.embeddings.create({ model: 'embed:hash', input, encoding_format: 'float' });
+    expect(a.object).toBe('list');
+    expect(a.model).toBe('embed:hash');
+    expect(a.data.map((d) => [d.object, d.index, d.embedding.length])).toEqual([
+      ['embedding', 0, 256],
+      ['embedding', 1, 256],
+      ['embedding', 2, 256],
+    ]);
+    expect(a.usage).toEqual({ prompt_tokens: 13, total_tokens: 13 });
+    const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
+    expect(norm(a.data[0]!.embedding)).toBeCloseTo(1, 12);
+    expect(norm(a.data[2]!.embedding)).toBe(0);
+    // the same text, the same vector, alone or in a batch; case does not matter
+    const b = await client.embeddings.create({ model: 'embed:hash', input: 'does it have STRIPES?' });
+    expect(b.data).toHaveLength(1);
+    // asked without encoding_format, the openai client gets base64 float32 and decodes it
+    expect(b.data[0]!.embedding).toEqual(a.data[1]!.embedding.map((x) => Math.fround(x)));
+    expect(hashEmbedding('Does it have stripes?')).toEqual(a.data[1]!.embedding);
+    // shared words make the cosine positive; it is 1 with itself
+    expect(cosine(a.data[0]!.embedding, hashEmbedding('Is it a mammal?'))).toBeGreaterThan(0.3);
+    expect(cosine(a.data[1]!.embedding, b.data[0]!.embedding)).toBeCloseTo(1, 6);
+    const raw = await fetch(`${server.url}/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'gpt-x', input: 'a' }) });
+    expect(raw.status).toBe(404);
+    expect(((await raw.json()) as { error: { message: string } }).error.message).toContain('embed:hash');
+    const bad = await fetch(`${server.url}/embeddings`, { method: 'POST', body: JSON.stringify({ model: 'embed:hash', input: [1, 2] }) });
+    expect(bad.status).toBe(400);
+    expect((await fetch(`${server.url}/embeddings`)).status).toBe(405);
   });
 
   for (const mode of [

@@ -1,6 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
+import { closeModels, configureModels } from '../../llm/layer.js';
 import { writeReport } from '../../report/index.js';
 import { TwentyqCommand, UsageError } from '../shared.js';
 
@@ -12,6 +13,12 @@ export default class Report extends TwentyqCommand {
   static override args = { dirs: Args.string({ required: true, description: 'Run directories.' }) };
   static override flags = {
     out: Flags.string({ char: 'o', description: 'The HTML file (default: RUN_DIR/report.html for one run, report.html for several).' }),
+    cache: Flags.string({
+      helpValue: 'PATH',
+      description: 'SQLite file of model responses, where the embeddings of an experiment\'s report.embeddings endpoint are kept (default: $XDG_CACHE_HOME/twentyq/responses.sqlite, else ~/.cache/twentyq/responses.sqlite).',
+      exclusive: ['no-cache'],
+    }),
+    'no-cache': Flags.boolean({ description: 'Neither read nor store embeddings responses.' }),
   };
 
   async run(): Promise<void> {
@@ -23,7 +30,13 @@ export default class Report extends TwentyqCommand {
     }
     const out = flags.out ?? (dirs.length === 1 ? join(dirs[0]!, 'report.html') : 'report.html');
     const started = performance.now();
-    const bytes = await writeReport(dirs, out);
+    if (flags['no-cache'] || flags.cache !== undefined) configureModels({ cache: flags['no-cache'] ? null : flags.cache! });
+    let bytes: number;
+    try {
+      bytes = await writeReport(dirs, out);
+    } finally {
+      closeModels();
+    }
     this.log(`${out}: ${(bytes / 1024).toFixed(0)} KiB, written in ${((performance.now() - started) / 1000).toFixed(2)}s`);
   }
 }
