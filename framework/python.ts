@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { packagePath } from './util/paths.js';
 
 /**
@@ -62,7 +62,9 @@ export function venvProblem(venv: string, requirements?: string): string | undef
   if (!existsSync(venvPython(venv))) return `there is no Python environment at ${venv}`;
   const stamp = readStamp(venv);
   if (!stamp) return `the Python environment at ${venv} was not completed by twentyq setup python`;
-  const file = requirements ?? stamp.requirements;
+  // against this installation's own requirements (the set the stamp names: CPU or GPU), wherever the
+  // installation that made the environment was: another checkout may share it, or be gone
+  const file = requirements ?? requirementsFile(basename(stamp.requirements) === 'requirements-gpu.txt');
   if (!existsSync(file)) return `the requirements file ${file} is missing`;
   if (hashOf(file) !== stamp.sha256) return `the Python environment at ${venv} is outdated: ${file} changed since it was set up`;
   return undefined;
@@ -81,8 +83,7 @@ export function findPython(option?: string): string {
     return given;
   }
   const venv = defaultVenv();
-  const stamp = readStamp(venv);
-  const problem = venvProblem(venv, stamp?.requirements);
+  const problem = venvProblem(venv);
   if (problem) throw new PythonEnvironmentError(`${problem}: run \`twentyq setup python\` (add --gpu on a CUDA machine) to make it, or set TWENTYQ_PYTHON to a Python that has the trl requirements`);
   return venvPython(venv);
 }
