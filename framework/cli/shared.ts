@@ -23,6 +23,21 @@ export const workersFlag = Flags.integer({
   description: 'Worker threads that play games (default: the number of cores).',
 });
 
+/**
+ * `--cache PATH` and `--no-cache`: where model responses are kept (the response cache of
+ * framework/llm/cache.ts), `what` saying what they are to the command and `note` why they matter.
+ */
+export function cacheFlags(what: string, note = '') {
+  return {
+    cache: Flags.string({
+      helpValue: 'PATH',
+      description: `SQLite file of ${what} (default: $XDG_CACHE_HOME/twentyq/responses.sqlite, else ~/.cache/twentyq/responses.sqlite)${note}.`,
+      exclusive: ['no-cache'],
+    }),
+    'no-cache': Flags.boolean({ description: `Neither read nor store ${what}.` }),
+  };
+}
+
 /** A command-line value that makes no sense (an unknown --target). */
 export class UsageError extends Error {}
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { closeModels, configureModels } from '../../llm/layer.js';
 import { writeReport } from '../../report/index.js';
-import { TwentyqCommand, UsageError } from '../shared.js';
+import { cacheFlags, TwentyqCommand, UsageError } from '../shared.js';
 
 export default class Report extends TwentyqCommand {
   static override summary = 'Write an HTML report of one or more runs.';
@@ -13,12 +13,7 @@ export default class Report extends TwentyqCommand {
   static override args = { dirs: Args.string({ required: true, description: 'Run directories.' }) };
   static override flags = {
     out: Flags.string({ char: 'o', description: 'The HTML file (default: RUN_DIR/report.html for one run, report.html for several).' }),
-    cache: Flags.string({
-      helpValue: 'PATH',
-      description: 'SQLite file of model responses, where the embeddings of an experiment\'s report.embeddings endpoint are kept (default: $XDG_CACHE_HOME/twentyq/responses.sqlite, else ~/.cache/twentyq/responses.sqlite).',
-      exclusive: ['no-cache'],
-    }),
-    'no-cache': Flags.boolean({ description: 'Neither read nor store embeddings responses.' }),
+    ...cacheFlags('model responses', ", where the embeddings of an experiment's report.embeddings endpoint are kept"),
   };
 
   async run(): Promise<void> {

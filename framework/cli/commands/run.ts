@@ -9,7 +9,7 @@ import { runExperiment } from '../../run/runner.js';
 import { makeFolders } from '../../run/folders.js';
 import { DEFAULT_WORKER_MEMORY_MB, defaultWorkers } from '../../run/pool.js';
 import { RunDir } from '../../run/rundir.js';
-import { isUserFacing, setFlag, TwentyqCommand, UsageError, workersFlag } from '../shared.js';
+import { cacheFlags, isUserFacing, setFlag, TwentyqCommand, UsageError, workersFlag } from '../shared.js';
 
 export default class Run extends TwentyqCommand {
   static override summary = 'Run an experiment: its stages in order, in a new run directory.';
@@ -40,12 +40,7 @@ Ctrl-C (or SIGTERM) stops at the next batch boundary in any stage: running batch
       description: 'Heap limit of each worker thread: a plugin that runs away with memory fails the run with a clear message instead of taking the machine down.',
     }),
     progress: Flags.option({ options: ['auto', 'bar', 'lines', 'none'] as const, default: 'auto', description: 'Progress display on stderr: a bar on a terminal, plain lines in logs.' })(),
-    cache: Flags.string({
-      helpValue: 'PATH',
-      description: 'SQLite file of model responses (default: $XDG_CACHE_HOME/twentyq/responses.sqlite, else ~/.cache/twentyq/responses.sqlite): a rerun or a resume pays for no request already answered.',
-      exclusive: ['no-cache'],
-    }),
-    'no-cache': Flags.boolean({ description: 'Neither read nor store model responses.' }),
+    ...cacheFlags('model responses', ': a rerun or a resume pays for no request already answered'),
   };
 
   async run(): Promise<void> {
