@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startServer, type RunningServer } from '../../framework/llm/serve.js';
+import { startServer, type RunningServer } from '../../framework/llm/serve/index.js';
 
 // An API stage as a user runs it: the CLI in a child process, `twentyq serve` on 127.0.0.1 as the endpoint.
 const BIN = resolve('bin/run.js');
