@@ -103,8 +103,13 @@ describe('an API stage from the command line', () => {
     const out = join(dir, 'local');
     const cache = join(dir, 'local-cache.sqlite');
     const args = ['run', 'experiments/api-local.yaml', '--out', out, '--cache', cache, '--set', 'stages.0.evaluate.games_per_animal=1', '--progress', 'none'];
-    const first = await cli(args);
+    const first = await cli([...args.slice(0, -2), '--progress', 'lines']);
     expect(first.status, first.stderr).toBe(0);
+    // the last progress line of the stage says what its summary says of the model calls
+    const summary = /01-evaluate model calls: (.*)/.exec(first.stdout)![1]!;
+    const lastLine = first.stderr.split('\n').filter((l) => l.startsWith('01-evaluate ')).at(-1)!;
+    const counts = (text: string) => text.replace(/, p50 \d+ ms/g, '');
+    expect(counts(lastLine)).toContain(counts(summary));
     const runs = readdirSync(join(out, 'api-local')).map((id) => join(out, 'api-local', id));
     const games = readFileSync(join(runs[0]!, '01-evaluate.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { policy: string; target: string; outcome: string; turns: { move: { text: string }; answer?: string }[] });
     const by = (label: string) => games.filter((g) => g.policy === label).map((g) => [g.target, g.outcome, g.turns.map((t) => [t.move.text, t.answer])]);

@@ -206,6 +206,9 @@ export async function playInto(
   } else {
     completed = await playInBatches(pool, { stage: stage.name, setup: ctx.setup, ...players, reward: experiment.reward }, todo, { stop: signals.stop, onResult });
   }
+  // the last line says what the summary will say: the model calls' figures as they ended, not as of a second ago
+  usage = { at: 0 };
+  progress.update(acc.count, { success: acc.successSoFar, note: note() });
   progress.stop();
   return { completed, metrics: acc.metrics() };
 }

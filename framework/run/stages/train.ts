@@ -138,11 +138,13 @@ export async function train(stage: TrainStage, ctx: StageContext): Promise<Stage
   policy.save(run.file(file), { experiment: experiment.name, stage: stage.name, strategy: stage.strategy, seed: experiment.seed, complete: !stopped });
   run.setStage(stage.name, 'running', file);
   ctx.current.policy = { use: base.use, with: { ...base.with, checkpoint: run.file(file) }, label: stage.label };
-  progress.log(`${stage.name}: ${stage.strategy.label} -> ${file}${Object.keys(last).length > 0 ? ` (${show(last)})` : ''}`);
+  const figures = Object.keys(last).length > 0 ? ` (${show(last)})` : '';
+  // an interrupted stage says so: what it saved is the training so far, which --resume continues
+  progress.log(stopped ? `${stage.name}: interrupted; ${stage.strategy.label} so far -> ${file}${figures}` : `${stage.name}: ${stage.strategy.label} -> ${file}${figures}`);
   return {
     completed: !stopped,
     rows: [],
-    notes: [`${stage.name}: trained ${stage.label} with ${stage.strategy.label}${Object.keys(last).length > 0 ? `: ${show(last)}` : ''}`],
+    notes: [stopped ? `${stage.name}: interrupted while training ${stage.label} with ${stage.strategy.label}${figures}; twentyq run --resume finishes it` : `${stage.name}: trained ${stage.label} with ${stage.strategy.label}${figures.replace(/^ \((.*)\)$/, ': $1')}`],
     metrics: { strategy: stage.strategy.label, start: stage.start, checkpoint: file, curve: curveFile, ...last },
   };
 }
