@@ -1,3 +1,5 @@
+import type { Static } from '@sinclair/typebox';
+import type { RULES } from './rules.js';
 import type { Rng } from '../util/rng.js';
 
 export type Answer = 'yes' | 'no' | 'unknown';
@@ -63,7 +65,10 @@ export interface Turn {
   answer_usage?: Usage;
 }
 
-export type WrongGuessRule = 'continue' | 'lose';
+/** The rules of the game, as the experiment's `game` section writes them (declared by its schema). */
+export type Rules = Static<typeof RULES>;
+
+export type WrongGuessRule = Rules['wrong_guess'];
 
 /**
  * What an answerer's "unknown" tells a questioner about the truth table:
@@ -74,12 +79,6 @@ export type WrongGuessRule = 'continue' | 'lose';
  * `vague`: it may say "unknown" whenever it is unsure (a model): not to be read as a fact.
  */
 export type UnknownAnswers = 'say' | 'coin' | 'vague';
-
-/** The rules of the game, as the experiment's `game` section writes them. */
-export interface Rules {
-  max_questions: number;
-  wrong_guess: WrongGuessRule;
-}
 
 export const DEFAULT_RULES: Rules = { max_questions: 20, wrong_guess: 'continue' };
 

@@ -1,9 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { readGames } from '../../data/games.js';
 import { compare, largestDifferences, PairingError, recordOf, type GameRecord } from '../../metrics/paired.js';
 import { fixed, formatTable, pct } from '../../metrics/table.js';
-import { playKey } from '../../run/stages/play.js';
+import { readRun } from '../../report/runs.js';
+import { stageFiles } from '../../stages/index.js';
+import { playKey } from '../../stages/play.js';
 import { configFlag, factoryForGames } from '../games-context.js';
 import { TwentyqCommand, UsageError } from '../shared.js';
 
@@ -17,9 +20,16 @@ interface Side {
 function sideOf(arg: string): Side {
   const at = arg.lastIndexOf('@');
   const [path, key] = at > 0 ? [arg.slice(0, at), arg.slice(at + 1)] : [arg, undefined];
-  const file = [path, `${path}.jsonl`].find((f) => existsSync(f) && statSync(f).isFile());
-  if (!file) throw new UsageError(`${arg}: no games file ${path} (nor ${path}.jsonl): give a stage's games file, or RUN_DIR/STAGE`);
+  const file = [path, stageGamesFile(path)].find((f) => f !== undefined && existsSync(f) && statSync(f).isFile());
+  if (!file) throw new UsageError(`${arg}: no games file ${path} (nor a stage of that name with games in its run directory): give a stage's games file, or RUN_DIR/STAGE`);
   return { name: arg, file, ...(key !== undefined ? { key } : {}) };
+}
+
+/** RUN_DIR/STAGE: the games file of the run's stage of that name, as its run.json knows it. */
+function stageGamesFile(path: string): string | undefined {
+  const stage = readRun(dirname(path)).record?.stages.find((s) => s.name === basename(path));
+  const games = stage ? stageFiles(stage).games : undefined;
+  return games ? join(dirname(path), games) : undefined;
 }
 
 /** The side's games, of its policy: named after @, or the only one in the file. */

@@ -1,0 +1,29 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { experimentSchema } from '../framework/config/experiment-schema.js';
+import { STAGES } from '../framework/stages/index.js';
+import { packagePath } from '../framework/util/paths.js';
+
+/**
+ * The JSON Schemas under schemas/, each from the one declaration of its shape: editors and other
+ * languages read these files; twentyq itself checks against the declarations. A test fails when a
+ * file here differs from what this writes (`npm run schemas` writes them again).
+ */
+export function schemaFiles(): Record<string, object> {
+  return {
+    'experiment.schema.json': experimentSchema(STAGES),
+  };
+}
+
+/** A schema as its file holds it. */
+export function schemaText(schema: object): string {
+  return JSON.stringify(schema, null, 2) + '\n';
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  for (const [name, schema] of Object.entries(schemaFiles())) {
+    writeFileSync(join(packagePath('schemas'), name), schemaText(schema));
+    console.log(`schemas/${name}`);
+  }
+}
