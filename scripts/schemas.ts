@@ -2,6 +2,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { experimentSchema } from '../framework/config/experiment-schema.js';
+import { TRL_ROWS } from '../framework/data/trl.js';
+import { TRAJECTORY } from '../framework/game/trajectory.js';
 import { STAGES } from '../framework/stages/index.js';
 import { packagePath } from '../framework/util/paths.js';
 
@@ -13,6 +15,10 @@ import { packagePath } from '../framework/util/paths.js';
 export function schemaFiles(): Record<string, object> {
   return {
     'experiment.schema.json': experimentSchema(STAGES),
+    'trajectory.schema.json': TRAJECTORY,
+    'trl-sft.schema.json': TRL_ROWS.sft,
+    'trl-dpo.schema.json': TRL_ROWS.dpo,
+    'trl-grpo.schema.json': TRL_ROWS.grpo,
   };
 }
 
