@@ -6,6 +6,7 @@ import { TRL_ROWS } from '../framework/data/trl.js';
 import { TRAJECTORY } from '../framework/game/trajectory.js';
 import { STAGES } from '../framework/stages/index.js';
 import { packagePath } from '../framework/util/paths.js';
+import { TRL_JOBS } from '../plugins/policies/trl/job.js';
 
 /**
  * The JSON Schemas under schemas/, each from the one declaration of its shape: editors and other
@@ -19,6 +20,7 @@ export function schemaFiles(): Record<string, object> {
     'trl-sft.schema.json': TRL_ROWS.sft,
     'trl-dpo.schema.json': TRL_ROWS.dpo,
     'trl-grpo.schema.json': TRL_ROWS.grpo,
+    ...Object.fromEntries(Object.entries(TRL_JOBS).map(([command, schema]) => [`trl-job-${command}.schema.json`, schema])),
   };
 }
 

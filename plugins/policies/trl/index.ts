@@ -14,6 +14,7 @@ import { choice, defaulted, definePlugin, Type, withDefault, type Static } from 
 import { type OnlineGrpoJob, type Policy, type PluginContext, type StageTraining, type TrainablePolicy, type TrainJob } from '../../../framework/plugins/types.js';
 import { findPython, twentyqHome } from '../../../framework/python.js';
 import { questioner } from '../api.js';
+import type { TrainingFields, TrlCommand } from './job.js';
 import { runPython, type TrlEvent } from './process.js';
 import { buildTiny, TINY_CONFIG, type TinyConfig } from './tiny.js';
 
@@ -178,7 +179,7 @@ export class TrlPolicy implements TrainablePolicy {
   }
 
   /** Runs a training command of the Python package on the stage's folder and takes its model as the new weights. */
-  private async run(command: 'sft' | 'dpo' | 'grpo', options: StageTraining & { seed: number }, fields: Record<string, unknown>, write?: (file: string) => Promise<void>): Promise<Record<string, number>> {
+  private async run(options: StageTraining & { seed: number }, command: (common: TrainingFields) => TrlCommand, write?: (file: string) => Promise<void>): Promise<Record<string, number>> {
     const start = await this.weights();
     const workdir = options.workdir ?? mkdtempSync(join(tmpdir(), 'twentyq-trl-'));
     mkdirSync(workdir, { recursive: true });
@@ -186,27 +187,26 @@ export class TrlPolicy implements TrainablePolicy {
     if (write) await write(data);
     let steps = 0;
     let last: Record<string, number> = {};
+    const job = command({
+      model: start.model,
+      output_dir: workdir,
+      resume: options.resume ?? false,
+      data,
+      lora: this.options.lora,
+      precision: this.options.precision,
+      device: this.options.device,
+      threads: this.options.threads,
+      seed: options.seed,
+      max_length: this.options.max_length,
+      save_steps: this.options.save_steps,
+    });
     const done = await runPython({
+      ...job,
       python: this.python,
-      command,
-      jobFile: join(workdir, `${command}.job.json`),
+      jobFile: join(workdir, `${job.command}.job.json`),
       log: join(workdir, 'python.log'),
       stop: options.stop,
       threads: this.options.threads,
-      job: {
-        model: start.model,
-        output_dir: workdir,
-        resume: options.resume ?? false,
-        data,
-        lora: this.options.lora,
-        precision: this.options.precision,
-        device: this.options.device,
-        threads: this.options.threads,
-        seed: options.seed,
-        max_length: this.options.max_length,
-        save_steps: this.options.save_steps,
-        ...fields,
-      },
       onEvent: (event) => {
         if (event.event === 'start') steps = event.steps;
         else if (event.event === 'log') {
@@ -231,12 +231,12 @@ export class TrlPolicy implements TrainablePolicy {
           yield* job.rows;
         })();
         const o = job.options;
-        return this.run('sft', o, { learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs }, writeRows('sft', toTrl({ kind: 'sft', rows, stats: {} }, domain, rules, render)));
+        return this.run(o, (common) => ({ command: 'sft', job: { ...common, learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs } }), writeRows('sft', toTrl({ kind: 'sft', rows, stats: {} }, domain, rules, render)));
       }
       case 'dpo': {
         const o = job.options;
         const pairs: readonly PreferencePair[] = job.pairs;
-        return this.run('dpo', o, { learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs, beta: o.beta }, writeRows('dpo', toTrl({ kind: 'dpo', pairs: [...pairs], stats: {} }, domain, rules, render)));
+        return this.run(o, (common) => ({ command: 'dpo', job: { ...common, learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs, beta: o.beta } }), writeRows('dpo', toTrl({ kind: 'dpo', pairs: [...pairs], stats: {} }, domain, rules, render)));
       }
       case 'grpo':
         throw new Error('the trl policy trains GRPO by playing its own games (trainOnline): the grpo strategy hands it the stage');
@@ -248,20 +248,23 @@ export class TrlPolicy implements TrainablePolicy {
     const environment = await job.serve(this.render);
     try {
       return await this.run(
-        'grpo',
         o,
-        {
-          env_url: environment.url,
-          steps: o.steps,
-          num_generations: o.group_size,
-          targets_per_step: o.targets_per_step > 0 ? o.targets_per_step : job.targets.length,
-          temperature: o.temperature,
-          beta: o.beta,
-          epsilon: o.epsilon,
-          learning_rate: o.lr,
-          batch_size: o.batch_size,
-          max_new_tokens: this.options.max_new_tokens,
-        },
+        (common) => ({
+          command: 'grpo',
+          job: {
+            ...common,
+            env_url: environment.url,
+            steps: o.steps,
+            num_generations: o.group_size,
+            targets_per_step: o.targets_per_step > 0 ? o.targets_per_step : job.targets.length,
+            temperature: o.temperature,
+            beta: o.beta,
+            epsilon: o.epsilon,
+            learning_rate: o.lr,
+            batch_size: o.batch_size,
+            max_new_tokens: this.options.max_new_tokens,
+          },
+        }),
         async (file) => writeFileSync(file, job.targets.map((key) => JSON.stringify({ prompt: key }) + '\n').join('')),
       );
     } finally {
