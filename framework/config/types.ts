@@ -1,10 +1,7 @@
-import type { ReportSettings } from './experiment-schema.js';
+import type { ReportSettings } from './report-schema.js';
 import type { Rules } from '../game/types.js';
 import type { PluginRef } from '../plugins/types.js';
 import type { Stage } from '../stages/index.js';
-
-/** How many games a stage plays: so many per candidate, or so many in all. */
-export type GameCount = { games_per_animal: number; games?: undefined } | { games: number; games_per_animal?: undefined };
 
 /** An experiment after validation: every default filled in, every plugin resolved. Serialisable. */
 export interface Experiment {
@@ -25,4 +22,4 @@ export interface Experiment {
 }
 
 
-export type { EmbeddingsSettings, ReportSettings } from './experiment-schema.js';
+export type { EmbeddingsSettings, ReportSettings } from './report-schema.js';

@@ -10,7 +10,7 @@ import type { Comparison } from '../metrics/paired.js';
 import { PluginFactory } from '../plugins/factory.js';
 import type { PluginRef } from '../plugins/types.js';
 import type { StageBound } from '../run/bound.js';
-import { readRunConfig } from '../run/rundir.js';
+import { readRunConfig, RunFileError } from '../run/rundir.js';
 import type { StageFiles } from '../stages/define.js';
 import { playKey } from '../stages/play.js';
 import { stageAnswerers, stageDef, stageFiles, type Stage } from '../stages/index.js';
@@ -292,17 +292,16 @@ export async function gatherRun(dir: string, options: ReportOptions = {}): Promi
   const perPolicy = options.perPolicy ?? 300;
   const maxRefs = options.references ?? 20;
   const info = readRun(dir);
+  if (info.unreadable) throw new RunFileError(info.unreadable.problem);
   const { experiment, factory } = await loadContext(dir);
   const domain = factory?.domain;
   const maxQuestions = experiment?.game.max_questions ?? 20;
   const recordStages = info.record?.stages ?? experiment?.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [] as string[] })) ?? [];
   const metrics = (info.metrics?.stages ?? {}) as Record<string, Record<string, unknown>>;
   const sampled = { offered: 0, played: 0, perTarget, perPolicy };
-
   // the reference games for the style score, by target (the first key of the reference stage)
   const reference = referenceOf(recordStages, dir, metrics);
   const { refs, refTexts, referenceKey } = reference ? await readReference(reference, maxRefs) : { refs: new Map<string, Bag[]>(), refTexts: new Map<string, string[]>(), referenceKey: undefined };
-
   const stages: StageReport[] = [];
   // each evaluated policy's distinct games (target and question text, with how often it was played), for the embedding cosine
   const toEmbed: { play: PlayReport; games: { target: string; text: string; n: number }[] }[] = [];

@@ -1,9 +1,8 @@
 import { Type, type TObject } from '@sinclair/typebox';
-import type { GameCount } from '../config/types.js';
 import type { RawRef } from '../plugins/ref.js';
 import type { PluginRef } from '../plugins/types.js';
 import { defaulted } from '../util/typebox.js';
-import { MAX_STAGE_GAMES, stageGames, tooMany } from '../run/games.js';
+import { MAX_STAGE_GAMES, stageGames, tooMany, type GameCount } from '../run/games.js';
 import { nearest } from '../util/text.js';
 import type { ResolvedStage, SettingsPath, StageResolver } from './define.js';
 

@@ -1,11 +1,10 @@
 import { Type } from '@sinclair/typebox';
-import type { GameCount } from '../config/types.js';
 import { clustered } from '../metrics/paired.js';
 import { pluginField, type RawRef } from '../plugins/ref.js';
 import type { PluginRef } from '../plugins/types.js';
 import { stageBound } from '../run/bound.js';
 import type { StageContext, StageOutcome, SummaryRow } from '../run/context.js';
-import { gameSpecs } from '../run/games.js';
+import { gameSpecs, type GameCount } from '../run/games.js';
 import { checkBaseline, comparisons, recordsOf, type AnswererMetrics } from './baseline.js';
 import { checkSize, gameCount, orNothing, pluginOr, SETTINGS } from './common.js';
 import { defineStage, type SettingsPath, type StageResolver } from './define.js';

@@ -1,10 +1,9 @@
 import { Type } from '@sinclair/typebox';
-import type { GameCount } from '../config/types.js';
 import type { Domain } from '../game/domain.js';
 import { pluginField } from '../plugins/ref.js';
 import type { PluginRef } from '../plugins/types.js';
 import type { StageContext, StageOutcome } from '../run/context.js';
-import { gameSpecs } from '../run/games.js';
+import { gameSpecs, type GameCount } from '../run/games.js';
 import { nearest } from '../util/text.js';
 import { checkSize, gameCount, orNothing, pluginOr, SETTINGS } from './common.js';
 import { defineStage, type StageResolver } from './define.js';

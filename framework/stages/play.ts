@@ -9,7 +9,7 @@ import { AtomicFile } from '../util/fs.js';
 import { pct } from '../metrics/table.js';
 import { playInBatches } from '../run/batches.js';
 import { StageError, type StageContext } from '../run/context.js';
-import type { JsonlWriter } from '../run/rundir.js';
+import type { JsonlWriter } from '../run/jsonl.js';
 import { concurrencyOf, playWaiting, waitingPlayers } from '../run/waiting.js';
 import type { PlayResult } from '../run/worker.js';
 

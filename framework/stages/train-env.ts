@@ -6,7 +6,7 @@ import type { GameEnvironment, PluginRef, Policy, TrainablePolicy, TrainEnv } fr
 import { playInBatches } from '../run/batches.js';
 import { StageError, type StageContext } from '../run/context.js';
 import { serveEnvironment } from '../run/environment.js';
-import { JsonlWriter } from '../run/rundir.js';
+import { JsonlWriter } from '../run/jsonl.js';
 import { concurrencyOf, playWaiting, waitingPlayers } from '../run/waiting.js';
 import type { PlayResult } from '../run/worker.js';
 import { deriveSeed } from '../util/rng.js';
