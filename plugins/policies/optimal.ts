@@ -2,12 +2,22 @@ import { guessQuestion, type Domain } from '../../framework/game/domain.js';
 import { cachedTree } from '../../framework/game/tree-cache.js';
 import type { Semantics, TreeNode } from '../../framework/game/tree.js';
 import type { GameView, Move, WrongGuessRule } from '../../framework/game/types.js';
-import { definePlugin } from '../../framework/plugins/types.js';
+import { choice, defaulted, definePlugin, Type, type Static } from '../../framework/plugin.js';
 import { InfogainPolicy } from './infogain.js';
 
-export interface OptimalOptions {
-  unknown: 'auto' | Semantics;
-}
+const OPTIONS = Type.Object(
+  {
+    unknown: defaulted(
+      choice(['auto', 'say', 'coin'], {
+        default: 'auto',
+        description: 'The tree for an answerer that says "unknown" on unknown facts (say) or tosses a coin there (coin); auto: as the answerer declares (say for kb by default).',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type OptimalOptions = Static<typeof OPTIONS>;
 
 /** Where a game stands in the tree: the node reached after the turns read so far, or off the tree. */
 interface Place {
@@ -71,21 +81,11 @@ export class OptimalPolicy {
   }
 }
 
-export default definePlugin<'policy', OptimalOptions>({
+export default definePlugin({
   kind: 'policy',
   name: 'optimal',
   description:
     'Plays the optimal decision tree over the domain\'s questions for the rules and the answerer (twentyq bounds): the expert to beat. Computed once per domain, rules and semantics and cached on disk; a game that leaves the tree (a noisy answer) is finished by infogain.',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      unknown: {
-        enum: ['auto', 'say', 'coin'],
-        default: 'auto',
-        description: 'The tree for an answerer that says "unknown" on unknown facts (say) or tosses a coin there (coin); auto: as the answerer declares (say for kb by default).',
-      },
-    },
-  },
+  options: OPTIONS,
   create: (options, { domain }) => new OptimalPolicy(domain, options),
 });

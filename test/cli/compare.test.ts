@@ -60,6 +60,6 @@ describe('twentyq compare', () => {
     ]) expect(pairs(a!, b!)).toMatchObject({ pairs: 90, questions_diff: 0 });
     // a label alone is not enough when the policy played several answerers; a path that is no file says the forms
     expect(cli(['compare', `${run}/01-evaluate@infogain`, `${run}/01-evaluate@optimal@kb`]).stderr).toMatch(/no games of "infogain" in .*; it holds infogain@kb, optimal@kb, infogain@coin-kb, optimal@coin-kb/);
-    expect(cli(['compare', `${run}/nothing@infogain@kb`, `${run}/01-evaluate@optimal@kb`]).stderr).toMatch(/no games file .*nothing \(nor .*nothing\.jsonl\).*@LABEL@ANSWERER/);
+    expect(cli(['compare', `${run}/nothing@infogain@kb`, `${run}/01-evaluate@optimal@kb`]).stderr).toMatch(/no games file .*nothing \(nor a stage of that name with games in its run directory\).*@LABEL@ANSWERER/);
   });
 });

@@ -1,9 +1,12 @@
 import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { readGames } from '../../data/games.js';
 import { compare, largestDifferences, PairingError, recordOf, type GameRecord } from '../../metrics/paired.js';
 import { fixed, formatTable, pct } from '../../metrics/table.js';
-import { playKey } from '../../run/stages/play.js';
+import { readRun } from '../../report/runs.js';
+import { stageFiles } from '../../stages/index.js';
+import { playKey } from '../../stages/play.js';
 import { configFlag, factoryForGames } from '../games-context.js';
 import { TwentyqCommand, UsageError } from '../shared.js';
 
@@ -14,9 +17,9 @@ interface Side {
   key?: string;
 }
 
-/** The games file a path names: the file itself, or RUN_DIR/STAGE with .jsonl added. */
+/** The games file a path names: the file itself, or RUN_DIR/STAGE (the stage's games file, as its run.json knows it). */
 function gamesFile(path: string): string | undefined {
-  return [path, `${path}.jsonl`].find((f) => existsSync(f) && statSync(f).isFile());
+  return [path, stageGamesFile(path)].find((f) => f !== undefined && existsSync(f) && statSync(f).isFile());
 }
 
 /**
@@ -31,7 +34,14 @@ function sideOf(arg: string): Side {
   const file = gamesFile(arg);
   if (file) return { name: arg, file };
   const path = arg.includes('@') ? arg.slice(0, arg.indexOf('@')) : arg;
-  throw new UsageError(`${arg}: no games file ${path} (nor ${path}.jsonl): give a stage's games file or RUN_DIR/STAGE, then @LABEL for one policy of several and @LABEL@ANSWERER for one answerer of several`);
+  throw new UsageError(`${arg}: no games file ${path} (nor a stage of that name with games in its run directory): give a stage's games file or RUN_DIR/STAGE, then @LABEL for one policy of several and @LABEL@ANSWERER for one answerer of several`);
+}
+
+/** RUN_DIR/STAGE: the games file of the run's stage of that name, as its run.json knows it. */
+function stageGamesFile(path: string): string | undefined {
+  const stage = readRun(dirname(path)).record?.stages.find((s) => s.name === basename(path));
+  const games = stage ? stageFiles(stage).games : undefined;
+  return games ? join(dirname(path), games) : undefined;
 }
 
 /** The side's games, of its policy: named after @, or the only one in the file. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
 import { Domain, NO, UNKNOWN, YES } from '../../../framework/game/domain.js';
-import { definePlugin } from '../../../framework/plugins/types.js';
+import { definePlugin, Type } from '../../../framework/plugin.js';
 import { compileSchema, formatAjvErrors } from '../../../framework/config/schema.js';
 import { packagePath } from '../../../framework/util/paths.js';
 
@@ -45,16 +45,17 @@ export function loadDomainTable(file: string, name: string): Domain {
   });
 }
 
-export default definePlugin<'domain', { file?: string }>({
+export default definePlugin({
   kind: 'domain',
   name: 'animals90',
   description: '90 animals a child knows, 71 yes/no attributes with paraphrases, and the truth table (plugins/domains/animals90/animals90.yaml).',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      file: { type: 'string', 'x-file': true, description: 'Another table in the same format, relative to the experiment file (to the current directory when given with --set).' },
+  options: Type.Object(
+    {
+      file: Type.Optional(
+        Type.String({ 'x-file': true, description: 'Another table in the same format, relative to the experiment file (to the current directory when given with --set).' }),
+      ),
     },
-  },
+    { additionalProperties: false },
+  ),
   create: (options, context) => loadDomainTable(options.file ? resolve(context.baseDir, options.file) : ANIMALS90_FILE, 'animals90'),
 });

@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
+import { compileSchema, formatAjvErrors } from '../../../framework/config/schema.js';
 import { PYTHON_PACKAGE_DIR, PythonProcessError } from '../../../framework/python.js';
+import { TRL_JOBS, type TrlCommand } from './job.js';
 
 /** The events a command of the Python package writes on stdout, one JSON object a line (README: Commands). */
 export type TrlEvent =
@@ -11,11 +13,8 @@ export type TrlEvent =
   | { event: 'checkpoint'; step: number; path: string }
   | { event: 'done'; model: string; stopped: boolean; step: number };
 
-export interface PythonRun {
+export type PythonRun = TrlCommand & {
   python: string;
-  /** sft, dpo, grpo, tiny, merge. */
-  command: string;
-  job: Record<string, unknown>;
   /** Where the job's JSON is written. */
   jobFile: string;
   /** Where the process's stderr goes (appended), beside being kept for the error message. */
@@ -24,7 +23,7 @@ export interface PythonRun {
   /** Fired by Ctrl-C: the process gets SIGINT, saves a checkpoint, reports done and exits 0. */
   stop?: AbortSignal;
   threads?: number | null;
-}
+};
 
 const TAIL_LINES = 20;
 
@@ -53,6 +52,9 @@ function watchExit(): void {
  * exit, or an exit without `done`, rejects with the last lines of its stderr.
  */
 export function runPython(run: PythonRun): Promise<Extract<TrlEvent, { event: 'done' }>> {
+  // what the Python side reads is checked against its declaration first: a mistake here names the field, not a traceback
+  const validate = compileSchema(TRL_JOBS[run.command]);
+  if (!validate(run.job)) return Promise.reject(new Error(`the ${run.command} job for the Python package does not fit its schema:\n${formatAjvErrors(validate.errors)}`));
   mkdirSync(dirname(run.jobFile), { recursive: true });
   writeFileSync(run.jobFile, JSON.stringify(run.job, null, 2) + '\n');
   const env: Record<string, string | undefined> = {
