@@ -5,6 +5,7 @@ import { fixed, formatTable, pct } from '../metrics/table.js';
 import { readGames } from '../data/games.js';
 import { writeReport } from '../report/index.js';
 import { stopAll } from '../llm/launches.js';
+import { PROCESSES_DIR, reapProcesses } from '../util/processes.js';
 import { modelUsage, setModelStage } from '../llm/layer.js';
 import { PluginFactory } from '../plugins/factory.js';
 import type { StageContext, StageRunner, SummaryRow } from './context.js';
@@ -124,6 +125,8 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   const run = options.resume ?? RunDir.create(options.runsDir ?? 'runs', experiment, workers);
   options.started?.(run.path);
   try {
+    // servers and trainers the run's last process left running when it was killed are stopped first
+    if (options.resume) await reapProcesses(run.file(PROCESSES_DIR), (line) => progress.log(`resume: ${line}`));
     return await runStages(experiment, run, workers, progress, options);
   } finally {
     // the servers the plugins launched end with the run: completed, failed or interrupted

@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { killAndResume, reference } from '../../bench/faults-harness.js';
 import type { RunRecord } from '../../framework/run/rundir.js';
 import { Rng } from '../../framework/util/rng.js';
+import type { ProcessRecord } from '../../framework/util/processes.js';
 
 // The small form of bench/faults.ts (npm run bench:faults): one kill -9 in each game and training stage.
 const EXPERIMENT = 'test/fixtures/mini-pipeline.yaml';
@@ -29,5 +31,52 @@ describe('kill -9, then --resume', () => {
       expect(trial.resumeCode, `${stage} +${moment} ms`).toBe(0);
       expect(trial.differences, `${stage} +${moment} ms, killed at ${trial.at}`).toEqual([]);
     }
+  });
+});
+
+describe('kill -9 of a run with a launched server, then --resume', () => {
+  it('stops the server the killed run left running (the same process, provably), and leaves no process behind', async () => {
+    const out = mkdtempSync(join(tmpdir(), 'twentyq-faults-server-'));
+    const BIN = join(process.cwd(), 'bin/run.js');
+    const env = { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' };
+    // slow replies, so that the kill comes while the stage plays through the server
+    const args = ['run', 'test/fixtures/launching.yaml', '--out', out, '--progress', 'none', '--set', 'stages.0.evaluate.policies.0.with.latency_ms=300'];
+    const child = spawn(process.execPath, [BIN, ...args], { env, detached: true, stdio: 'ignore' });
+    const records = () => {
+      const [id] = existsSync(join(out, 'launching')) ? readdirSync(join(out, 'launching')) : [];
+      const dir = id ? join(out, 'launching', id) : undefined;
+      const files = dir && existsSync(join(dir, 'processes')) ? readdirSync(join(dir, 'processes')) : [];
+      return { dir, records: files.map((f) => JSON.parse(readFileSync(join(dir!, 'processes', f), 'utf8')) as ProcessRecord) };
+    };
+    let seen = records();
+    for (let waited = 0; seen.records.length === 0; waited += 50) {
+      expect(waited, 'the server was never recorded').toBeLessThan(60_000);
+      await new Promise((r) => setTimeout(r, 50));
+      seen = records();
+    }
+    await new Promise((r) => setTimeout(r, 500));
+    const [server] = seen.records;
+    expect(server).toMatchObject({ label: 'served', pgid: server!.pid });
+    expect(server!.command).toContain('serve --port');
+    process.kill(-child.pid!, 'SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    // the run is gone, its server is not (its own process group: the kill of the run's group missed it)
+    const alive = (pid: number) => {
+      try {
+        process.kill(pid, 0);
+        return true;
+      } catch {
+        return false;
+      }
+    };
+    expect(alive(server!.pid)).toBe(true);
+    const resumed = spawnSync(process.execPath, [BIN, 'run', '--resume', seen.dir!, '--progress', 'lines'], { env, encoding: 'utf8', timeout: 120_000 });
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toContain(`resume: stopping served (pid ${server!.pid}, "${server!.command}"), left running by the run's last process`);
+    expect(alive(server!.pid)).toBe(false);
+    // the resumed run's own server was recorded and stopped too: no record, no process left
+    expect(records().records).toEqual([]);
+    const games = readFileSync(join(seen.dir!, '01-evaluate.jsonl'), 'utf8').trim().split('\n');
+    expect(games).toHaveLength(9);
   });
 });

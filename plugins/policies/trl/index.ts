@@ -14,6 +14,7 @@ import { definePlugin, type OnlineGrpoJob, type Policy, type PluginContext, type
 import { findPython, twentyqHome } from '../../../framework/python.js';
 import { questioner } from '../api.js';
 import { runPython, type TrlEvent } from './process.js';
+import { PROCESSES_DIR } from '../../../framework/util/processes.js';
 import { buildTiny, TINY_CONFIG, type TinyConfig } from './tiny.js';
 
 export interface Lora {
@@ -201,6 +202,7 @@ export class TrlPolicy implements TrainablePolicy {
       log: join(workdir, 'python.log'),
       stop: options.stop,
       threads: this.options.threads,
+      ...(this.context.runDir === undefined ? {} : { processes: join(this.context.runDir, PROCESSES_DIR) }),
       job: {
         model: start.model,
         output_dir: workdir,
