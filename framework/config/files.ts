@@ -4,7 +4,10 @@ import type { Stage } from './types.js';
  * The files a run directory holds besides its stages' (config.yaml, run.json, metrics.json,
  * summary.txt, the lock, the report): no stage may write one of these names.
  */
-export const RUN_FILES: readonly string[] = ['config.yaml', 'run.json', 'metrics.json', 'summary.txt', 'run.lock', 'report.html'];
+export const RUN_FILES: readonly string[] = ['config.yaml', 'run.json', 'metrics.json', 'summary.txt', 'run.lock', 'report.html', 'usage.jsonl'];
+
+/** Every model call of the run, a line each, written as it is answered (llm/usage.ts). */
+export const USAGE_FILE = 'usage.jsonl';
 
 /**
  * The files each kind of stage writes in the run directory, named after the stage. The stages write

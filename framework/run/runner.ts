@@ -1,4 +1,4 @@
-import { STAGE_FILES } from '../config/files.js';
+import { STAGE_FILES, USAGE_FILE } from '../config/files.js';
 import type { Experiment, Stage } from '../config/types.js';
 import { boundEfficiency, optimalBound } from '../game/bounds.js';
 import { fixed, formatTable, pct } from '../metrics/table.js';
@@ -6,7 +6,7 @@ import { readGames } from '../data/games.js';
 import { writeReport } from '../report/index.js';
 import { stopAll } from '../llm/launches.js';
 import { PROCESSES_DIR, reapProcesses } from '../util/processes.js';
-import { modelUsage, setModelStage } from '../llm/layer.js';
+import { modelUsage, recordModelUsage, setModelStage } from '../llm/layer.js';
 import { PluginFactory } from '../plugins/factory.js';
 import type { StageContext, StageRunner, SummaryRow } from './context.js';
 import type { StageBound } from './bound.js';
@@ -124,6 +124,8 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   const progress = options.progress ?? createProgress();
   const run = options.resume ?? RunDir.create(options.runsDir ?? 'runs', experiment, workers);
   options.started?.(run.path);
+  // every model call is written to usage.jsonl as it is answered: a resumed run's figures count its earlier processes' calls
+  recordModelUsage(run.file(USAGE_FILE));
   try {
     // servers and trainers the run's last process left running when it was killed are stopped first
     if (options.resume) await reapProcesses(run.file(PROCESSES_DIR), (line) => progress.log(`resume: ${line}`));
@@ -131,6 +133,7 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   } finally {
     // the servers the plugins launched end with the run: completed, failed or interrupted
     await stopAll();
+    recordModelUsage(undefined);
     run.release();
   }
 }

@@ -3,10 +3,11 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { killAndResume, reference } from '../../bench/faults-harness.js';
+import { killAndResume, reference, type Trial } from '../../bench/faults-harness.js';
 import type { RunRecord } from '../../framework/run/rundir.js';
 import { Rng } from '../../framework/util/rng.js';
 import type { ProcessRecord } from '../../framework/util/processes.js';
+import type { UsageFigures } from '../../framework/llm/usage.js';
 
 // The small form of bench/faults.ts (npm run bench:faults): one kill -9 in each game and training stage.
 const EXPERIMENT = 'test/fixtures/mini-pipeline.yaml';
@@ -78,5 +79,40 @@ describe('kill -9 of a run with a launched server, then --resume', () => {
     expect(records().records).toEqual([]);
     const games = readFileSync(join(seen.dir!, '01-evaluate.jsonl'), 'utf8').trim().split('\n');
     expect(games).toHaveLength(9);
+  });
+});
+
+describe('kill -9 during an api stage, then --resume', () => {
+  it('reports the requests and tokens of the uninterrupted run: every call paid before the kill is counted', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'twentyq-faults-usage-'));
+    const args = (cache: string) => ['--set', 'stages.0.evaluate.games_per_animal=3', '--cache', join(root, cache), '--workers', '1'];
+    const whole = reference('experiments/api-local.yaml', join(root, 'whole'), args('whole.sqlite'));
+    const seconds = (JSON.parse(readFileSync(join(whole, 'run.json'), 'utf8')) as RunRecord).stages[0]!.seconds!;
+    const figures = (dir: string) => (JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as { stages: Record<string, { usage: Record<string, UsageFigures> }> }).stages['01-evaluate']!.usage;
+    let trial: Trial | undefined;
+    // half way through the stage; sooner if the machine was faster than the reference run
+    for (let moment = Math.round(seconds * 500), n = 0; n < 4; moment = Math.round(moment / 2), n++) {
+      // the resumed process answers from the cache the killed one filled
+      trial = await killAndResume('experiments/api-local.yaml', join(root, `trial-${n}`), args(`trial-${n}.sqlite`), { stage: '01-evaluate', moment }, whole, ['--cache', join(root, `trial-${n}.sqlite`)]);
+      if (trial.killed) break;
+    }
+    expect(trial!.killed, 'every run ended before its kill').toBe(true);
+    expect(trial!.resumeCode).toBe(0);
+    // the games are the uninterrupted run's (their moves and answers; each move's latency and cache flag differ)
+    const games = (dir: string) =>
+      readFileSync(join(dir, '01-evaluate.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { game: number; policy: string; target: string; outcome: string; turns: { move: { text: string }; answer?: string }[] })
+        .map((g) => [g.game, g.policy, g.target, g.outcome, g.turns.map((t) => [t.move.text, t.answer])])
+        .sort((x, y) => String(x.slice(0, 2)).localeCompare(String(y.slice(0, 2))));
+    expect(games(trial!.dir)).toEqual(games(whole));
+    const [a, b] = [figures(whole), figures(trial!.dir)];
+    for (const label of ['api-text', 'api-tools']) {
+      expect(b[label]).toMatchObject({ requests: a[label]!.requests, prompt_tokens: a[label]!.prompt_tokens, completion_tokens: a[label]!.completion_tokens, errors: 0 });
+      // games in flight at the kill were played again from the cache: hits, not requests
+      expect(b[label]!.calls).toBe(b[label]!.requests + b[label]!.cache_hits);
+      expect(b[label]!.calls).toBeGreaterThanOrEqual(a[label]!.calls);
+    }
   });
 });

@@ -39,10 +39,12 @@ def exit_with_parent() -> None:
         return
 
     def watch() -> None:
+        # os.read on the descriptor, not sys.stdin: a daemon thread blocked inside a buffered reader
+        # holds its lock, which the interpreter's shutdown then cannot take (a fatal error at exit)
         try:
-            while sys.stdin.buffer.read(4096):
+            while os.read(0, 4096):
                 pass
-        except (OSError, ValueError):
+        except OSError:
             pass
         os._exit(1)
 
