@@ -6,6 +6,7 @@ import type { Trajectory } from '../../game/types.js';
 import { isTrainable, type GameEnvironment, type PluginRef, type Policy, type TrainablePolicy, type TrainEnv } from '../../plugins/types.js';
 import { serveEnvironment } from '../environment.js';
 import { JsonlWriter } from '../rundir.js';
+import { CurveWriter } from '../curve.js';
 import { deriveSeed } from '../../util/rng.js';
 import { playInBatches } from '../batches.js';
 import { concurrencyOf, playWaiting, waitingPlayers } from '../waiting.js';
@@ -38,7 +39,7 @@ export async function train(stage: TrainStage, ctx: StageContext): Promise<Stage
   }
   const strategy = await ctx.plugins.create('strategy', stage.strategy);
   const { curve: curveFile, checkpoint: file, model: modelDir } = STAGE_FILES.train(stage.name);
-  const curve = run.openJsonl(curveFile, 'w');
+  const curve = new CurveWriter(run.file(curveFile), ctx.resuming);
   run.setStage(stage.name, 'running', curveFile);
   let last: Record<string, number> = {};
   let total = 0;
@@ -88,7 +89,7 @@ export async function train(stage: TrainStage, ctx: StageContext): Promise<Stage
       return games;
     },
     log(figures) {
-      curve.write(JSON.stringify({ stage: stage.name, ...figures }) + '\n');
+      curve.write({ stage: stage.name, ...figures });
       last = figures;
     },
     progress(done, of, unit) {
