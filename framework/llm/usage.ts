@@ -20,6 +20,8 @@ export interface TokenUsage {
 
 /** One answered call, as the ledger sees it. */
 export interface CallRecord {
+  /** The start of the request's cache key, when it has one: calls with the same key asked the same. */
+  key?: string;
   /** Requests sent for it (retries included; 0 for a cache hit). */
   requests: number;
   cached: boolean;
@@ -69,6 +71,7 @@ type Tally = Omit<UsageFigures, 'latency_p50_ms' | 'latency_p95_ms'> & { latenci
 export interface UsageLine {
   stage: string;
   label: string;
+  key?: string;
   requests: number;
   cached: boolean;
   failed: boolean;
@@ -114,6 +117,7 @@ export class UsageLedger {
     const line: UsageLine = {
       stage,
       label,
+      ...(call.key !== undefined && { key: call.key }),
       requests: call.requests,
       cached: call.cached,
       failed: call.failed,
