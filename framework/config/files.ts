@@ -3,4 +3,7 @@
  * summary.txt, the lock, the report): no stage may write one of these names. A stage's own files
  * are its definition's (framework/stages).
  */
-export const RUN_FILES: readonly string[] = ['config.yaml', 'run.json', 'metrics.json', 'summary.txt', 'run.lock', 'report.html'];
+export const RUN_FILES: readonly string[] = ['config.yaml', 'run.json', 'metrics.json', 'summary.txt', 'run.lock', 'report.html', 'usage.jsonl'];
+
+/** Every model call of the run, a line each, written as it is answered (llm/usage.ts). */
+export const USAGE_FILE = 'usage.jsonl';

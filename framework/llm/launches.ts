@@ -2,6 +2,7 @@ import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Type, type Static } from '@sinclair/typebox';
+import { PROCESSES_DIR } from '../util/processes.js';
 import { launchServer, stopLaunched, type LaunchedServer } from './launch.js';
 
 /**
@@ -63,7 +64,7 @@ const shared = new Map<string, Promise<LaunchedServer>>();
  * The server a launch option names: started on first use (its output to `log`), shared by every later
  * use of the same command and environment. A server that died is started again for whoever asks next.
  */
-export async function launch(option: LaunchOption, log: string): Promise<LaunchedServer> {
+export async function launch(option: LaunchOption, log: string, processes?: string): Promise<LaunchedServer> {
   const spec = typeof option === 'string' || Array.isArray(option) ? { command: option } : option;
   const key = JSON.stringify([spec.command, spec.env ?? {}]);
   const known = shared.get(key);
@@ -71,7 +72,7 @@ export async function launch(option: LaunchOption, log: string): Promise<Launche
     const server = await known.catch(() => undefined);
     if (server && !server.failure) return server;
   }
-  const starting = launchServer({ ...spec, timeout_s: spec.timeout_s ?? DEFAULT_TIMEOUT_S, log });
+  const starting = launchServer({ ...spec, timeout_s: spec.timeout_s ?? DEFAULT_TIMEOUT_S, log, ...(processes === undefined ? {} : { processes }) });
   shared.set(key, starting);
   starting.catch(() => shared.get(key) === starting && shared.delete(key));
   return starting;
@@ -124,6 +125,6 @@ export interface Endpoint {
  */
 export async function endpointFor(options: { base_url: string; launch?: LaunchOption }, runDir: string | undefined, label: string): Promise<Endpoint> {
   if (options.launch === undefined) return { base_url: options.base_url, cache_id: options.base_url };
-  const server = await launch(options.launch, serverLog(runDir, label));
+  const server = await launch(options.launch, serverLog(runDir, label), runDir === undefined ? undefined : join(runDir, PROCESSES_DIR));
   return { base_url: server.base_url, cache_id: `launch: ${server.command}`, server };
 }

@@ -134,7 +134,11 @@ export class RunDir {
     if (unreadable) throw new ResumeError(unreadable);
     if (!Array.isArray(record.stages)) throw damaged(join(path, 'run.json'), 'not a run record: it has no list of stages');
     const experiment = await readRunConfig(path);
-    if (record.status === 'completed') throw new ResumeError(`${path}: this run is complete; there is nothing to resume`);
+    if (record.status === 'completed') {
+      // a kill between run.json's "completed" and the report: the report is all there is left to do
+      if (!existsSync(join(path, 'report.html'))) throw new CompleteWithoutReport(path);
+      throw new ResumeError(`${path}: this run is complete; there is nothing to resume (its report: ${join(path, 'report.html')})`);
+    }
     if (experiment.stages.length !== record.stages.length) {
       throw new ResumeError(`${path}: config.yaml and run.json do not describe the same stages`);
     }
@@ -226,3 +230,10 @@ export class RunDir {
 
 /** A run that cannot be resumed, and why. */
 export class ResumeError extends Error {}
+
+/** A completed run whose report.html was never written: what resuming it does is write the report. */
+export class CompleteWithoutReport extends ResumeError {
+  constructor(readonly path: string) {
+    super(`${path}: this run is complete, but its report.html was not written`);
+  }
+}

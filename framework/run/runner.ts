@@ -1,10 +1,12 @@
 import type { Experiment } from '../config/types.js';
+import { USAGE_FILE } from '../config/files.js';
 import { boundEfficiency, optimalBound } from '../game/bounds.js';
 import { fixed, formatTable, pct } from '../metrics/table.js';
 import { readGames } from '../data/games.js';
 import { writeReport } from '../report/index.js';
 import { stopAll } from '../llm/launches.js';
-import { modelUsage, setModelStage } from '../llm/layer.js';
+import { PROCESSES_DIR, reapProcesses } from '../util/processes.js';
+import { modelUsage, recordModelUsage, setModelStage } from '../llm/layer.js';
 import { PluginFactory } from '../plugins/factory.js';
 import { stageDefOf, stageFiles, type Stage } from '../stages/index.js';
 import type { StageContext, StageOutcome, SummaryRow } from './context.js';
@@ -110,11 +112,16 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   const progress = options.progress ?? createProgress();
   const run = options.resume ?? RunDir.create(options.runsDir ?? 'runs', experiment, workers);
   options.started?.(run.path);
+  // every model call is written to usage.jsonl as it is answered: a resumed run's figures count its earlier processes' calls
+  recordModelUsage(run.file(USAGE_FILE));
   try {
+    // servers and trainers the run's last process left running when it was killed are stopped first
+    if (options.resume) await reapProcesses(run.file(PROCESSES_DIR), (line) => progress.log(`resume: ${line}`));
     return await runStages(experiment, run, workers, progress, options);
   } finally {
     // the servers the plugins launched end with the run: completed, failed or interrupted
     await stopAll();
+    recordModelUsage(undefined);
     run.release();
   }
 }

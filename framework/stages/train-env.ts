@@ -11,6 +11,7 @@ import { concurrencyOf, playWaiting, waitingPlayers } from '../run/waiting.js';
 import type { PlayResult } from '../run/worker.js';
 import { deriveSeed } from '../util/rng.js';
 import type { TrainStage } from './train.js';
+import type { CurveWriter } from '../run/curve.js';
 
 /** Thrown out of TrainEnv.play when Ctrl-C stops a round of games half way. */
 export class Stopped extends Error {}
@@ -34,7 +35,7 @@ export interface TrainRecord {
  * The TrainEnv a strategy trains with: the stage's games, games played as it goes, its curve
  * (<stage>.curve.jsonl through `curve`) and progress, and the engine served to a backend that plays itself.
  */
-export function trainEnv(stage: TrainStage, ctx: StageContext, base: PluginRef, curve: JsonlWriter, workdir: string, record: TrainRecord): TrainEnv {
+export function trainEnv(stage: TrainStage, ctx: StageContext, base: PluginRef, curve: CurveWriter, workdir: string, record: TrainRecord): TrainEnv {
   const { experiment, progress, signals } = ctx;
   const seed = deriveSeed(experiment.seed, stage.name);
   let total = 0;
@@ -49,7 +50,7 @@ export function trainEnv(stage: TrainStage, ctx: StageContext, base: PluginRef, 
     },
     play: roundPlayer(stage.name, ctx, base),
     log(figures) {
-      curve.write(JSON.stringify({ stage: stage.name, ...figures }) + '\n');
+      curve.write({ stage: stage.name, ...figures });
       record.last = figures;
     },
     progress(done, of, unit) {

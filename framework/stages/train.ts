@@ -9,6 +9,7 @@ import { earlierWithGames, gamesSource, SETTINGS } from './common.js';
 import { defineStage, type SettingsPath, type StageResolver } from './define.js';
 import { showFigures, Stopped, trainEnv, type TrainRecord } from './train-env.js';
 import { pluginEntry } from './write.js';
+import { CurveWriter } from '../run/curve.js';
 
 /** Trains the current policy (or a fresh one) with a strategy; its checkpoint becomes the current policy. */
 export interface TrainStage {
@@ -96,7 +97,7 @@ async function train(stage: TrainStage, ctx: StageContext): Promise<StageOutcome
   }
   const strategy = await ctx.plugins.create('strategy', stage.strategy);
   const { curve: curveFile, checkpoint: file, model: modelDir } = files(stage.name);
-  const curve = run.openJsonl(curveFile, 'w');
+  const curve = new CurveWriter(run.file(curveFile), ctx.resuming);
   run.setStage(stage.name, 'running', curveFile);
   const record: TrainRecord = { last: {}, environments: [] };
   let stopped = false;

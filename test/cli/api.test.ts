@@ -122,4 +122,22 @@ describe('an API stage from the command line', () => {
     expect(again.status, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/model calls: api-text: 0 req, \d+ hits, 0 tok; api-tools: 0 req, \d+ hits, 0 tok/);
   });
+
+  it('a response cache with damaged pages stops the stage at once, naming the file and --no-cache', async () => {
+    const cache = join(dir, 'damaged.sqlite');
+    const out = join(dir, 'damaged');
+    const first = await cli(['run', join(dir, 'api.yaml'), '--out', out, '--cache', cache, '--progress', 'none']);
+    expect(first.status, first.stderr).toBe(0);
+    const bytes = readFileSync(cache);
+    for (let at = 4096; at < bytes.length; at++) bytes[at] = (at * 7919) & 0xff;
+    writeFileSync(cache, bytes);
+    const again = await cli(['run', join(dir, 'api.yaml'), '--out', out, '--cache', cache, '--progress', 'none']);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain(`response cache ${cache}: `);
+    expect(again.stderr).toContain('or run with --no-cache');
+    // not a game failure counted against max_error_rate: no game of the stage was written as failed
+    const [, second] = runDirs(out).sort();
+    const failed = readFileSync(join(second!, '01-evaluate.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"outcome":"error"'));
+    expect(failed).toEqual([]);
+  });
 });

@@ -109,7 +109,7 @@ describe('twentyq serve: an API key and the address', () => {
   });
 
   it('refuses --api-key-env naming a variable that is not set', () => {
-    const env2 = { ...env };
+    const env2: NodeJS.ProcessEnv = { ...env };
     delete env2.NOT_SET_KEY;
     const r = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--api-key-env', 'NOT_SET_KEY'], { env: env2, encoding: 'utf8' });
     // a usage error, as for every bad option of serve (exit code 1)

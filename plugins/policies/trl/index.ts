@@ -16,6 +16,7 @@ import { findPython, twentyqHome } from '../../../framework/python.js';
 import { questioner } from '../api.js';
 import type { TrainingFields, TrlCommand } from './job.js';
 import { runPython, type TrlEvent } from './process.js';
+import { PROCESSES_DIR } from '../../../framework/util/processes.js';
 import { buildTiny, TINY_CONFIG, type TinyConfig } from './tiny.js';
 
 const LORA = Type.Object(
@@ -207,6 +208,7 @@ export class TrlPolicy implements TrainablePolicy {
       log: join(workdir, 'python.log'),
       stop: options.stop,
       threads: this.options.threads,
+      ...(this.context.runDir === undefined ? {} : { processes: join(this.context.runDir, PROCESSES_DIR) }),
       onEvent: (event) => {
         if (event.event === 'start') steps = event.steps;
         else if (event.event === 'log') {
