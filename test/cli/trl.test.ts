@@ -101,7 +101,7 @@ describe('the trl policy on the tiny model', () => {
     // evaluated by the api path, through a server of the trained weights
     expect(lines(join(dir, 'eval-sft.jsonl'))).toHaveLength(6);
     expect(readFileSync(join(dir, 'servers', 'sft.log'), 'utf8')).toMatch(/launching: \S*transformers serve \S*sft\.model\/final/);
-  });
+  }, 300_000); // a training run, then a model server started and played: minutes on a busy machine
 
   it('Ctrl-C during a trl training stage keeps its checkpoint; --resume finishes the stage from it', async () => {
     const out = tmp();
