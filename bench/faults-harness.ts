@@ -15,8 +15,11 @@ const env = { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' };
 /** Temporary files of atomic writes (.name.pid.tmp): a kill between write and rename leaves one behind. */
 const TEMPORARY = /^\..*\.tmp$/;
 
-/** Keys whose values are wall-clock figures or the run's identity: they differ between any two runs. */
-const TIMING = new Set(['started', 'finished', 'seconds', 'resumed', 'games_per_s', 'run_id']);
+/**
+ * Keys whose values are wall-clock figures or the run's identity, which differ between any two runs, and
+ * run.json's digests of the stage files, which are compared themselves (a curve's timings aside).
+ */
+const TIMING = new Set(['started', 'finished', 'seconds', 'resumed', 'games_per_s', 'run_id', 'digests']);
 
 export interface Kill {
   stage: string;

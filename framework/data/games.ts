@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { Ajv, type ErrorObject } from 'ajv';
 import { TRAJECTORY } from '../game/trajectory.js';
 import type { Trajectory } from '../game/types.js';
+import { impossible, SeenGames, type GameChecks } from './checks.js';
 
 /** A games file that cannot be read as trajectories; names the file and line. */
 export class GamesFileError extends Error {}
@@ -113,11 +114,59 @@ export function parseGame(file: string, line: JsonlLine): Trajectory {
   return value;
 }
 
-/** Streams the games of a JSONL file (a stage's output), each line checked to be one. */
-export async function* readGames(file: string, chunkSize?: number): AsyncGenerator<Trajectory> {
+/** The play of a game: its policy, and its answerer when the stage played several. */
+export function playKey(game: { policy: string; answerer?: string }): string {
+  return game.answerer === undefined ? game.policy : `${game.policy}\t${game.answerer}`;
+}
+
+const describePlay = (game: Trajectory) => `game ${game.game} of ${game.policy}${game.answerer === undefined ? '' : ` against ${game.answerer}`}`;
+
+/**
+ * The checks of one file beyond each line's shape: a game that cannot be (see `impossible`), and a game
+ * that is there twice. Call `check` on each game in the file's order.
+ */
+export class GamesChecker {
+  private readonly seen = new SeenGames();
+
+  constructor(
+    readonly file: string,
+    private readonly checks: GameChecks = {},
+  ) {}
+
+  async check(game: Trajectory, line: JsonlLine): Promise<void> {
+    const problem = impossible(game, this.checks);
+    if (problem) throw new GamesFileError(`${this.file}:${line.number}: ${problem}`);
+    if (!this.seen.add(playKey(game), game.game)) {
+      throw new GamesFileError(`${this.file}:${line.number}: ${describePlay(game)} is in the file twice (first at line ${await this.firstLine(game)}); a file holds each game once`);
+    }
+  }
+
+  /** The line a game first appears on (read again: only a file with a repeated game pays for it). */
+  private async firstLine(game: Trajectory): Promise<number | undefined> {
+    for await (const line of jsonlLines(this.file)) {
+      try {
+        const other = JSON.parse(line.text) as Trajectory;
+        if (other.game === game.game && playKey(other) === playKey(game)) return line.number;
+      } catch {
+        // a line that is not a game does not hold it
+      }
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Streams the games of a JSONL file (a stage's output), each line checked to be one, and the file to
+ * hold nothing that cannot be: no game twice, and, with `checks`, no target or guess outside the domain
+ * and no game past the budget. Every command that reads games reads them here.
+ */
+export async function* readGames(file: string, checks: GameChecks = {}, chunkSize?: number): AsyncGenerator<Trajectory> {
+  const checker = new GamesChecker(file, checks);
   for await (const line of jsonlLines(file, chunkSize)) {
     if (line.text.trim().length === 0) continue;
-    yield parseGame(file, line);
+    const game = parseGame(file, line);
+    await checker.check(game, line);
+    yield game;
   }
 }
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Experiment } from '../config/types.js';
 import { readGames } from '../data/games.js';
+import type { GameChecks } from '../data/checks.js';
 import { Belief } from '../game/belief.js';
 import type { Domain } from '../game/domain.js';
 import type { Trajectory, UnknownAnswers } from '../game/types.js';
@@ -214,12 +215,12 @@ function referenceOf(stages: { name: string; kind: string }[], dir: string, metr
 }
 
 /** The reference games of the style score, by target: bags of words, and texts for the embedding cosine. */
-async function readReference(reference: { file: string; key?: string }, maxRefs: number): Promise<{ refs: Map<string, Bag[]>; refTexts: Map<string, string[]>; referenceKey: string | undefined }> {
+async function readReference(reference: { file: string; key?: string }, maxRefs: number, checks: GameChecks): Promise<{ refs: Map<string, Bag[]>; refTexts: Map<string, string[]>; referenceKey: string | undefined }> {
   const refs = new Map<string, Bag[]>();
   // one string per game
   const refTexts = new Map<string, string[]>();
   let referenceKey: string | undefined;
-  for await (const t of readGames(reference.file)) {
+  for await (const t of readGames(reference.file, checks)) {
     if (t.outcome === 'error') continue;
     const key = playKey(t);
     referenceKey ??= reference.key ?? key;
@@ -296,12 +297,14 @@ export async function gatherRun(dir: string, options: ReportOptions = {}): Promi
   const { experiment, factory } = await loadContext(dir);
   const domain = factory?.domain;
   const maxQuestions = experiment?.game.max_questions ?? 20;
+  // the games are read against the run's domain and budget: what cannot be is refused, naming its line
+  const checks: GameChecks = { ...(domain ? { domain } : {}), max_questions: maxQuestions };
   const recordStages = info.record?.stages ?? experiment?.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [] as string[] })) ?? [];
   const metrics = (info.metrics?.stages ?? {}) as Record<string, Record<string, unknown>>;
   const sampled = { offered: 0, played: 0, perTarget, perPolicy };
   // the reference games for the style score, by target (the first key of the reference stage)
   const reference = referenceOf(recordStages, dir, metrics);
-  const { refs, refTexts, referenceKey } = reference ? await readReference(reference, maxRefs) : { refs: new Map<string, Bag[]>(), refTexts: new Map<string, string[]>(), referenceKey: undefined };
+  const { refs, refTexts, referenceKey } = reference ? await readReference(reference, maxRefs, checks) : { refs: new Map<string, Bag[]>(), refTexts: new Map<string, string[]>(), referenceKey: undefined };
   const stages: StageReport[] = [];
   // each evaluated policy's distinct games (target and question text, with how often it was played), for the embedding cosine
   const toEmbed: { play: PlayReport; games: { target: string; text: string; n: number }[] }[] = [];
@@ -319,7 +322,7 @@ export async function gatherRun(dir: string, options: ReportOptions = {}): Promi
     const answerers = answerersOf(stage);
     const threeWay = threeWayAnswerers(answerers, factory);
     const plays = new Map<string, PlayReport & { styleSum: number; styleN: number; perTargetSeen: Map<string, number>; cache: Map<string, number | undefined>; texts: Map<string, { target: string; text: string; n: number }> }>();
-    for await (const t of readGames(file)) {
+    for await (const t of readGames(file, checks)) {
       const key = playKey(t);
       let play = plays.get(key);
       if (!play) {

@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadExperiment } from '../config/load.js';
 import type { Experiment } from '../config/types.js';
@@ -24,6 +25,8 @@ export interface StageRecord {
   seconds?: number;
   /** What a finished stage added to the summary, and the current policy after it: what a resumed run needs. */
   outcome?: { rows: SummaryRow[]; notes: string[]; policy: PluginRef };
+  /** sha256 of each file of a finished stage, when it finished: a resume notices a file changed since. */
+  digests?: Record<string, string>;
 }
 
 export interface RunRecord {
@@ -142,6 +145,7 @@ export class RunDir {
     if (experiment.stages.length !== record.stages.length) {
       throw new ResumeError(`${path}: config.yaml and run.json do not describe the same stages`);
     }
+    checkDigests(path, record);
     const run = new RunDir(resolve(path), record, lock);
     run.metrics();
     removeLeftoverTemporaries(path);
@@ -189,6 +193,7 @@ export class RunDir {
     if (status !== 'running' && status !== 'pending' && this.started.has(name)) s.seconds = Number(((performance.now() - this.started.get(name)!) / 1000).toFixed(3));
     s.status = status;
     for (const file of files) if (!s.files.includes(file)) s.files.push(file);
+    if (status === 'done') s.digests = digestsOf(this.path, s.files);
     this.save();
   }
 
@@ -225,6 +230,46 @@ export class RunDir {
 
   save(): void {
     writeFileAtomic(this.file('run.json'), JSON.stringify(this.record, null, 2) + '\n');
+  }
+}
+
+/** sha256 of each of a stage's files that is a file (a model folder is not), in hex. */
+function digestsOf(dir: string, files: readonly string[]): Record<string, string> {
+  const digests: Record<string, string> = {};
+  for (const file of files) {
+    const path = join(dir, file);
+    if (existsSync(path) && statSync(path).isFile()) digests[file] = fileDigest(path);
+  }
+  return digests;
+}
+
+/** A file's sha256, read in chunks (a games file may be far larger than memory allows at once). */
+function fileDigest(path: string): string {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) hash.update(chunk.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * A finished stage's files are what the stages after it (and the summary) were made from: a resume
+ * refuses to go on when one of them changed since the stage finished (a line added, the file edited).
+ */
+function checkDigests(path: string, record: RunRecord): void {
+  for (const stage of record.stages) {
+    if (stage.status !== 'done' || !stage.digests) continue;
+    for (const [file, digest] of Object.entries(stage.digests)) {
+      const now = existsSync(join(path, file)) ? fileDigest(join(path, file)) : undefined;
+      if (now === digest) continue;
+      throw new ResumeError(
+        `${join(path, file)}: ${now === undefined ? 'missing' : 'changed'} since stage ${stage.name} finished (run.json keeps the sha256 it had then); restore it, or run the experiment again in a new run directory`,
+      );
+    }
   }
 }
 

@@ -146,7 +146,7 @@ function stageContext(experiment: Experiment, factory: PluginFactory, run: RunDi
     games: (name) => {
       const file = ctx.files(name).games;
       if (!file) throw new Error(`stage ${name} writes no games`);
-      return readGames(run.file(file));
+      return readGames(run.file(file), { domain: factory.domain, max_questions: experiment.game.max_questions });
     },
     resuming: false,
   };

@@ -1,4 +1,5 @@
 import { readGames } from '../data/games.js';
+import type { GameChecks } from '../data/checks.js';
 import type { OutcomeMetrics } from '../metrics/outcome.js';
 import { compare, PairingError, recordOf, type Comparison, type GameRecord } from '../metrics/paired.js';
 import { fixed, formatTable, pct } from '../metrics/table.js';
@@ -39,9 +40,10 @@ export function checkBaseline(baseline: string, labels: readonly string[], at: S
 }
 
 /** The games of a stage's file as GameRecords, by play key (policy, and answerer when several). */
-export async function recordsOf(file: string, maxQuestions: number, only?: (policy: string) => boolean): Promise<Map<string, GameRecord[]>> {
+export async function recordsOf(file: string, checks: GameChecks & { max_questions: number }, only?: (policy: string) => boolean): Promise<Map<string, GameRecord[]>> {
   const records = new Map<string, GameRecord[]>();
-  for await (const t of readGames(file)) {
+  const maxQuestions = checks.max_questions;
+  for await (const t of readGames(file, checks)) {
     if (t.outcome === 'error' || (only && !only(t.policy))) continue;
     const key = playKey(t);
     const list = records.get(key);
@@ -65,7 +67,7 @@ export async function comparisons(
   const [from, label] = slash < 0 ? [undefined, baseline] : [baseline.slice(0, slash), baseline.slice(slash + 1)];
   const several = answerers.length > 1;
   // an earlier stage's games: its baseline policy's, against the answerer of the same label when it had several
-  const earlier = from === undefined ? undefined : await recordsOf(ctx.run.file(ctx.files(from).games!), ctx.experiment.game.max_questions, (p) => p === label);
+  const earlier = from === undefined ? undefined : await recordsOf(ctx.run.file(ctx.files(from).games!), { domain: ctx.domain, max_questions: ctx.experiment.game.max_questions }, (p) => p === label);
   const baselineOf = (answerer: PluginRef): GameRecord[] | undefined => {
     if (!earlier) return records.get(playKey({ policy: label, ...(several ? { answerer: answerer.label } : {}) }));
     return earlier.get(playKey({ policy: label, answerer: answerer.label })) ?? (earlier.size === 1 ? earlier.values().next().value : undefined);

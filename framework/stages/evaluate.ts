@@ -119,7 +119,7 @@ async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise<StageO
   const several = answerers.length > 1;
   const tag = (a: PluginRef) => (several ? a.label : undefined);
   const keyOf = (p: PluginRef, a: PluginRef) => playKey({ policy: p.label, ...(several ? { answerer: a.label } : {}) });
-  const played = ctx.resuming ? await playedGames(ctx.run.file(file)) : new Map();
+  const played = ctx.resuming ? await playedGames(ctx.run.file(file), { domain: ctx.domain, max_questions: ctx.experiment.game.max_questions }) : new Map();
   const out = ctx.run.openJsonl(file);
   ctx.run.setStage(stage.name, 'running', file);
   const rows: SummaryRow[] = [];
@@ -142,7 +142,7 @@ async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise<StageO
     out.close();
   }
   if (ctx.resuming) await sortPlayed(ctx.run.file(file), answerers.flatMap((a) => policies.map((p) => keyOf(p, a))));
-  const records = await recordsOf(ctx.run.file(file), ctx.experiment.game.max_questions);
+  const records = await recordsOf(ctx.run.file(file), { domain: ctx.domain, max_questions: ctx.experiment.game.max_questions });
   for (const row of rows) {
     const c = clustered(records.get(playKey(row)) ?? []);
     row.clustered = c;

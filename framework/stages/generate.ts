@@ -90,7 +90,7 @@ export default defineStage({
 async function generate(stage: GenerateStage, ctx: StageContext): Promise<StageOutcome> {
   const specs = gameSpecs(ctx.experiment.seed, stage.name, stage, ctx.domain, stage.weights);
   const file = files(stage.name).games;
-  const played = ctx.resuming ? await playedGames(ctx.run.file(file)) : new Map();
+  const played = ctx.resuming ? await playedGames(ctx.run.file(file), { domain: ctx.domain, max_questions: ctx.experiment.game.max_questions }) : new Map();
   const out = ctx.run.openJsonl(file);
   ctx.run.setStage(stage.name, 'running', file);
   let result;

@@ -1,5 +1,6 @@
 import { closeSync, existsSync, openSync, readSync, truncateSync } from 'node:fs';
-import { GamesFileError, jsonlLines, parseGame, readGames } from '../data/games.js';
+import { GamesChecker, GamesFileError, jsonlLines, parseGame, playKey, readGames } from '../data/games.js';
+import type { GameChecks } from '../data/checks.js';
 import { answererAgreement, type Agreement } from '../metrics/agreement.js';
 import { modelUsage } from '../llm/layer.js';
 import type { GameSpec } from '../game/engine.js';
@@ -14,9 +15,7 @@ import { concurrencyOf, playWaiting, waitingPlayers } from '../run/waiting.js';
 import type { PlayResult } from '../run/worker.js';
 
 /** Who played a game: its policy, and its answerer in a stage that plays against several. */
-export function playKey(game: { policy: string; answerer?: string }): string {
-  return game.answerer === undefined ? game.policy : `${game.policy}\t${game.answerer}`;
-}
+export { playKey };
 
 /**
  * The games a stage's file already holds, by policy (see playKey), as summaries (a resumed stage counts them and
@@ -25,9 +24,10 @@ export function playKey(game: { policy: string; answerer?: string }): string {
  * not a stop, and an error that names it. Failed games (outcome error: a model's endpoint that gave
  * up) are taken out of the file and played again, so that a resume after an outage finishes the stage.
  */
-export async function playedGames(file: string): Promise<Map<string, GameSummary[]>> {
+export async function playedGames(file: string, checks: GameChecks): Promise<Map<string, GameSummary[]>> {
   const played = new Map<string, GameSummary[]>();
   if (!existsSync(file)) return played;
+  const checker = new GamesChecker(file, checks);
   let cut: number | undefined;
   const kept: Span[] = [];
   let failed = false;
@@ -40,6 +40,7 @@ export async function playedGames(file: string): Promise<Map<string, GameSummary
     let game;
     try {
       game = parseGame(file, line);
+      await checker.check(game, line);
     } catch (error) {
       throw new GamesFileError(`${(error as Error).message}. The file is damaged before its last line (a stop only cuts the last one): delete that line (its game is played again) and resume again.`);
     }
@@ -219,7 +220,7 @@ export async function playInto(
  */
 export async function agreementOf(ctx: StageContext, stage: PlayingStage & { answerer: PluginRef }, file: string): Promise<{ agreement?: Agreement; notes: string[] }> {
   if (!(await waitingPlayers(ctx.experiment.policy, stage.answerer)).answerer) return { notes: [] };
-  const agreement = await answererAgreement(readGames(ctx.run.file(file)), ctx.domain);
+  const agreement = await answererAgreement(readGames(ctx.run.file(file), { domain: ctx.domain, max_questions: ctx.experiment.game.max_questions }), ctx.domain);
   const rate = agreement.rate === null ? '-' : pct(agreement.rate);
   return {
     agreement,

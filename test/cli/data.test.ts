@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { checkTrl } from '../../framework/data/trl.js';
@@ -121,6 +121,39 @@ describe('the data pipeline from the command line', () => {
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split('\n').at(-1)).toBe(`${noQuestions}:7: questions is missing, expected the number of questions asked`);
     }
+  });
+
+  it('audit, export and report refuse games that cannot be: the same games twice, a target that is no animal, a win with no turns', () => {
+    const lines = readFileSync(join(dir, 'games.jsonl'), 'utf8').trim().split('\n');
+    const fileOf = (all: readonly string[]) => {
+      const file = join(tmp(), 'games.jsonl');
+      writeFileSync(file, all.join('\n') + '\n');
+      return file;
+    };
+    const edited = (line: number, change: (g: Record<string, unknown>) => void) => {
+      const g = JSON.parse(lines[line - 1]!) as Record<string, unknown>;
+      change(g);
+      return fileOf([...lines.slice(0, line - 1), JSON.stringify(g), ...lines.slice(line)]);
+    };
+    const cases: [string, RegExp][] = [
+      [fileOf([...lines.slice(0, 100), ...lines.slice(0, 100)]), /:101: game 0 of noisy-expert is in the file twice \(first at line 1\); a file holds each game once$/],
+      [edited(5, (g) => (g.target = 'dragon')), /:5: target "dragon" is not one of the 90 candidates of animals90$/],
+      [edited(9, (g) => Object.assign(g, { turns: [], questions: 0, invalid: 0, outcome: 'win' })), /:9: a win whose last turn is not the right guess$/],
+    ];
+    for (const [file, problem] of cases) {
+      for (const command of [['audit', file], ['export', file, '--format', 'sft'], ['export', file, '--format', 'grpo']]) {
+        const r = cli(command);
+        expect(r.code, `${command.join(' ')}: ${r.stdout}`).toBe(1);
+        expect(r.stderr.trim().split('\n').at(-1)).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${problem.source}`));
+      }
+    }
+    // the report of a run whose games file holds a game twice
+    const copy = join(tmp(), 'run');
+    cpSync(dir, copy, { recursive: true });
+    appendFileSync(join(copy, 'games.jsonl'), lines[3] + '\n');
+    const report = cli(['report', copy, '--out', join(tmp(), 'r.html')]);
+    expect(report.code).toBe(1);
+    expect(report.stderr).toMatch(new RegExp(`games\\.jsonl:${lines.length + 1}: game 3 of noisy-expert is in the file twice \\(first at line 4\\)`));
   });
 });
 

@@ -21,7 +21,7 @@ export default class Audit extends TwentyqCommand {
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Audit);
     const factory = await factoryForGames(args.file, flags);
-    const report = await auditGames(readGames(args.file), factory.domain, flags['min-wins']);
+    const report = await auditGames(readGames(args.file, { domain: factory.domain, max_questions: factory.rules.max_questions }), factory.domain, flags['min-wins']);
     this.log(auditTable(report.animals));
     this.log('');
     this.log(auditSummary(report));

@@ -2,6 +2,7 @@ import { existsSync, statSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { readGames } from '../../data/games.js';
+import type { GameChecks } from '../../data/checks.js';
 import { compare, largestDifferences, PairingError, recordOf, type GameRecord } from '../../metrics/paired.js';
 import { fixed, formatTable, pct } from '../../metrics/table.js';
 import { readRun } from '../../report/runs.js';
@@ -45,9 +46,10 @@ function stageGamesFile(path: string): string | undefined {
 }
 
 /** The side's games, of its policy: named after @, or the only one in the file. */
-async function gamesOf(side: Side, maxQuestions: number): Promise<GameRecord[]> {
+async function gamesOf(side: Side, checks: GameChecks & { max_questions: number }): Promise<GameRecord[]> {
+  const maxQuestions = checks.max_questions;
   const byKey = new Map<string, GameRecord[]>();
-  for await (const t of readGames(side.file)) {
+  for await (const t of readGames(side.file, checks)) {
     if (t.outcome === 'error') continue;
     const key = playKey(t);
     const list = byKey.get(key) ?? [];
@@ -90,7 +92,8 @@ export default class Compare extends TwentyqCommand {
     const [a, b] = [sideOf(args.a), sideOf(args.b)];
     const factory = await factoryForGames(a.file, flags);
     const max = factory.rules.max_questions;
-    const [ga, gb] = [await gamesOf(a, max), await gamesOf(b, max)];
+    const checks = { domain: factory.domain, max_questions: max };
+    const [ga, gb] = [await gamesOf(a, checks), await gamesOf(b, checks)];
     let c;
     try {
       c = compare(ga, gb, flags.seed, flags.resamples, [args.a, args.b]);

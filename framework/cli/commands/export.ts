@@ -33,7 +33,7 @@ export default class Export extends TwentyqCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Export);
-    const games = () => readGames(args.file);
+    const games = () => readGames(args.file, { domain: factory.domain, max_questions: factory.rules.max_questions });
     const factory = await factoryForGames(args.file, flags);
     const options: Record<string, unknown> = {};
     for (const assignment of flags.with ?? []) {
