@@ -52,9 +52,15 @@ class HttpError extends Error {
   }
 }
 
+/** The body as JSON (events, not an async iterator: the environment answers thousands of these a second). */
 async function readJson(req: IncomingMessage): Promise<Body> {
-  let text = '';
-  for await (const chunk of req) text += chunk;
+  const text = await new Promise<string>((resolve, reject) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => resolve(body));
+    req.on('error', reject);
+  });
   try {
     const value: unknown = JSON.parse(text);
     if (value && typeof value === 'object' && !Array.isArray(value)) return value as Body;
@@ -86,9 +92,12 @@ export async function serveEnvironment(setup: EnvironmentSetup): Promise<GameEnv
     games.set(id, remote);
     const policy: Policy = {
       act: async (views): Promise<Move[]> => {
-        const messages = renderPrompt(domain, rules, views[0]!.turns, render);
+        const { turns } = views[0]!;
         remote.inbox = deferred();
-        remote.outbox.resolve({ status: 200, body: views[0]!.turns.length === 0 ? { id, messages } : { done: false, message: messages.at(-1) } });
+        // the first move gets the whole prompt; each later one the answer to the move before (what renderPrompt would end with)
+        const last = turns.at(-1);
+        const message: ChatMessage | undefined = last && { role: 'user', content: answerText(last.move, last.answer, domain) };
+        remote.outbox.resolve({ status: 200, body: message ? { done: false, message } : { id, messages: renderPrompt(domain, rules, turns, render) } });
         const reply = await remote.inbox.promise;
         return [{ ...readMove(reply, domain), raw: reply }];
       },
@@ -136,7 +145,8 @@ export async function serveEnvironment(setup: EnvironmentSetup): Promise<GameEnv
       status = error instanceof HttpError ? error.status : 500;
       body = { error: (error as Error).message };
     }
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
   }
 
   const server = createServer((req, res) => void handle(req, res));
