@@ -4,7 +4,8 @@ import type { PluginRef } from '../plugins/types.js';
 import { STAGES } from '../stages/index.js';
 import { ConfigError } from './errors.js';
 import { experimentSchema, type RawExperiment } from './experiment-schema.js';
-import { schemaProblems } from './problems.js';
+import { schemaProblems, takeOutRefused } from './problems.js';
+import type { Problem } from './errors.js';
 import { readExperimentText } from './read.js';
 import { createDomain, resolvePlugin, type Resolver } from './resolve.js';
 import { compileSchema } from './schema.js';
@@ -62,22 +63,32 @@ function parseText(text: string, file: string, options: LoadOptions): SourceMap 
   return source;
 }
 
-/** The document checked against the experiment schema, defaults filled in. */
-function validated(source: SourceMap): RawExperiment {
+/**
+ * The document checked against the experiment schema, defaults filled in, with the schema's problems.
+ * When there are some, what the schema refused is taken out (an unknown field, a value of the wrong
+ * kind) and the rest checked again: if it passes then, it is resolved too, so that one report lists the
+ * plugins' problems beside the schema's (`raw` is absent when what is left still does not pass).
+ */
+function validated(source: SourceMap): { raw?: RawExperiment; problems: Problem[] } {
   const data = toData(source.doc, source);
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError([{ ...source.place([]), path: '', message: 'expected a map with at least name: and stages: (see experiments/quickstart.yaml)' }]);
   }
   fillEmptyStages(data as { stages?: unknown });
   const validate = experimentValidator();
-  if (!validate(data)) throw new ConfigError(schemaProblems(validate.errors ?? [], data, source));
-  return data;
+  if (validate(data)) return { raw: data, problems: [] };
+  const problems = schemaProblems(validate.errors ?? [], data, source);
+  for (let pass = 0; pass < 8 && takeOutRefused(data, validate.errors ?? []); pass++) {
+    if (validate(data)) return { raw: data, problems };
+  }
+  return { problems };
 }
 
 export async function parseExperiment(text: string, file: string, options: LoadOptions = {}): Promise<Experiment> {
   const source = parseText(text, file, options);
-  const raw = validated(source);
-  const r: Resolver = { source, baseDir: dirname(resolve(file)), problems: [] };
+  const { raw, problems } = validated(source);
+  if (!raw) throw new ConfigError(problems);
+  const r: Resolver = { source, baseDir: dirname(resolve(file)), problems: [...problems] };
   const domain = await resolvePlugin('domain', raw.domain, ['domain'], r);
   const answerer = await resolvePlugin('answerer', raw.answerer, ['answerer'], r);
   const policy = await resolvePlugin('policy', raw.policy, ['policy'], r);

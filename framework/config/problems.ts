@@ -53,3 +53,35 @@ export function schemaProblems(errors: ErrorObject[], data: unknown, source: Sou
   });
 }
 
+
+/** The object holding the value at a path, and the value's key in it; undefined for an array item or the root. */
+function holder(data: unknown, path: Path): { parent: Record<string, unknown>; key: string } | undefined {
+  const key = path.at(-1);
+  const parent = valueAt(data, path.slice(0, -1));
+  if (typeof key !== 'string' || !parent || typeof parent !== 'object' || Array.isArray(parent)) return undefined;
+  return { parent: parent as Record<string, unknown>, key };
+}
+
+/**
+ * Takes out of the data what the schema refused, where that leaves the rest where it was: an unknown
+ * field, a value of the wrong kind under a key of a map (the default, if any, then fills in); a missing
+ * name gets a stand-in. Never an item of a list, whose removal would move the items after it (and the
+ * places of their problems). Returns whether anything was taken out.
+ */
+export function takeOutRefused(data: unknown, errors: readonly ErrorObject[]): boolean {
+  let changed = false;
+  for (const e of errors) {
+    const path = pathOf(e.instancePath, data);
+    if (e.keyword === 'additionalProperties') {
+      const map = valueAt(data, path) as Record<string, unknown> | undefined;
+      const key = String(e.params.additionalProperty);
+      if (map && typeof map === 'object' && key in map) changed = delete map[key];
+    } else if (e.keyword === 'required') {
+      if (path.length === 0 && e.params.missingProperty === 'name') changed = Boolean(((data as Record<string, unknown>).name = 'unnamed'));
+    } else {
+      const at = holder(data, path);
+      if (at && at.key in at.parent) changed = delete at.parent[at.key];
+    }
+  }
+  return changed;
+}

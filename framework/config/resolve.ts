@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { isAbsolute, relative, resolve } from 'node:path';
 import type { Domain } from '../game/domain.js';
 import { registry } from '../plugins/builtins.js';
 import { prepareRef } from '../plugins/factory.js';
@@ -56,7 +56,9 @@ export async function resolvePlugin(kind: Kind, raw: RawRef, path: Path, r: Reso
   try {
     const { ref, def, errors } = await prepareRef(kind, raw, baseDirOf(usePath, r));
     if (errors.length > 0) {
-      r.problems.push(...schemaProblems(errors, ref.with, r.source, [...path, 'with'], ` (options of ${kind} "${def.name}"; see twentyq plugins ${kind})`));
+      // a plugin of one's own is listed by its path: the hint names it so
+      const listed = isAbsolute(ref.use) ? ` ${relative(process.cwd(), ref.use) || ref.use}` : '';
+      r.problems.push(...schemaProblems(errors, ref.with, r.source, [...path, 'with'], ` (options of ${kind} "${def.name}"; see twentyq plugins ${kind}${listed})`));
       return undefined;
     }
     return checkFiles(def, ref, path, r) ? ref : undefined;

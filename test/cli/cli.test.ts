@@ -74,6 +74,15 @@ describe('twentyq CLI', () => {
     const wrong = cli(['plugins', 'polcy']);
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toMatch(/Expected polcy to be one of: domain, answerer, policy, reward,[\s›]+strategy/);
+    // one plugin: a built-in by name, one of your own by its path (a TypeScript one too)
+    const one = cli(['plugins', 'policy', 'infogain']);
+    expect(one.stdout.split('\n').filter((l) => /^ {2}\S/.test(l))).toEqual([expect.stringMatching(/^ {2}infogain {2}The expert/)]);
+    const own = cli(['plugins', 'answerer', 'test/fixtures/plugins/always-no.ts']);
+    expect(own.stdout).toContain('  test/fixtures/plugins/always-no.ts  Says no to every question');
+    expect(own.stdout).toContain('word: "yes" | "no" | "unknown" = "no"');
+    const missing = cli(['plugins', 'answerer', './nope.js']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('answerer plugin file not found');
   });
 
   it('bounds: the exact optimal tree over animals90\'s questions, for both rules and both semantics', () => {

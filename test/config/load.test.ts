@@ -118,6 +118,16 @@ describe('broken experiment files', () => {
     expect(await problems(`${dir}/${file}`)).toEqual(expected);
   });
 
+  it('reports every problem in one pass, in file order: fields, plugin names, plugin options', async () => {
+    expect(await problems(`${dir}/one-pass.yaml`)).toEqual([
+      `${dir}/one-pass.yaml:4:1: colour: unknown field "colour". Expected fields: name, description, seed, domain, game, answerer, policy, reward, stages, report`,
+      `${dir}/one-pass.yaml:5:9: policy: unknown policy "infogian"; did you mean "infogain"? Known policies: api, checklist, infogain, local, mixture, optimal, random, trl, vllm. A plugin of your own is named by its file path, e.g. ./my-policy.js`,
+      `${dir}/one-pass.yaml:8:14: stages[0].evaluate.games: expected integer, got "ten"`,
+      `${dir}/one-pass.yaml:9:52: stages[0].evaluate.policies[0].with.epsilon: expected a number <= 1, got 2 (options of policy "infogain"; see twentyq plugins policy)`,
+      `${dir}/one-pass.yaml:10:63: stages[1].generate.policy.with.temperature: expected a number >= 0, got -1 (options of policy "infogain"; see twentyq plugins policy)`,
+    ]);
+  });
+
   it('refuses a file over the size limit before parsing it', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'twentyq-config-')), 'huge.yaml');
     writeFileSync(file, 'name: huge\nstages:\n  - evaluate: { games: 1 }\n' + '# padding\n'.repeat(120_000));
