@@ -2,8 +2,9 @@
  * Writes the suite of generated tables that `npm run bench:tree` proves and the tests check against:
  * CSV tables in the `table` domain's format, from one seed, so that running it again writes the same
  * files. Four families, sized over the range the search is meant for (20-150 candidates, 10-100
- * questions): random cells, correlated columns (a hidden taxonomy, as in real attribute tables),
- * candidates that share every answer, and many unknown cells.
+ * questions): random cells, sparse columns (yes for 5-30% of the candidates, as most attributes of
+ * real tables are), correlated columns (a hidden taxonomy), candidates that share every answer, and
+ * many unknown cells.
  *
  *   npm run build && node dist/bench/tables/generate.js
  */
@@ -21,10 +22,10 @@ interface Spec {
   make(rng: Rng, n: number, q: number): Cell[][];
 }
 
-/** Independent cells, yes with a probability drawn per column. */
-function random(spread: number, unknown = 0) {
+/** Independent cells, yes with a probability drawn per column (about 0.5, within `spread`). */
+function random(spread: number, unknown = 0, centre = 0.5) {
   return (rng: Rng, n: number, q: number): Cell[][] => {
-    const p = Array.from({ length: q }, () => 0.5 + (rng.next() - 0.5) * spread);
+    const p = Array.from({ length: q }, () => centre + (rng.next() - 0.5) * spread);
     return rows(n, q, (_, a) => (rng.next() < unknown ? 'u' : rng.next() < p[a]! ? 'y' : 'n'));
   };
 }
@@ -82,6 +83,8 @@ const SUITE: Spec[] = [
   { name: 'random-101x28', candidates: 101, questions: 28, make: random(0.8) },
   { name: 'random-120x60', candidates: 120, questions: 60, make: random(0.6) },
   { name: 'random-150x100', candidates: 150, questions: 100, make: random(0.6) },
+  { name: 'sparse-100x40', candidates: 100, questions: 40, make: random(0.25, 0, 0.175) },
+  { name: 'sparse-150x100', candidates: 150, questions: 100, make: random(0.25, 0, 0.175) },
   { name: 'taxonomy-25x15', candidates: 25, questions: 15, make: correlated(0.05) },
   { name: 'taxonomy-40x30', candidates: 40, questions: 30, make: correlated(0.05) },
   { name: 'taxonomy-50x85', candidates: 50, questions: 85, make: correlated(0.08) },
