@@ -31,9 +31,13 @@ export interface PlayOptions {
   baseDir: string;
 }
 
-/** A plugin given on the command line: a name, a path, or YAML such as {use: infogain, with: {epsilon: 0.2}}. */
+/**
+ * A plugin given on the command line: a name, a path, or YAML such as {use: infogain, with: {epsilon: 0.2}};
+ * a table file (.csv, .yaml, .yml) is the `table` domain over it.
+ */
 export function refFromFlag(value: string): RawRef {
   const trimmed = value.trim();
+  if (/\.(csv|ya?ml)$/i.test(trimmed)) return { use: 'table', with: { file: trimmed } };
   if (!trimmed.startsWith('{')) return trimmed;
   return parseYaml(trimmed) as RawRef;
 }
