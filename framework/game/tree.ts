@@ -1,9 +1,9 @@
 import type { Domain } from './domain.js';
 import { GreedyTree } from './tree-greedy.js';
-import { askChildren, BRANCHES } from './tree-moves.js';
+import { askChildren } from './tree-moves.js';
 import { SearchProblem } from './tree-problem.js';
 import { Search, SliceOver } from './tree-search.js';
-import { guessed, type Action, type State } from './tree-state.js';
+import { forEachBit, guessed, type Action, type State } from './tree-state.js';
 import { unknownsOf } from './tree-moves.js';
 import type { WrongGuessRule } from './types.js';
 
@@ -186,8 +186,6 @@ class TreeSolver {
   }
 }
 
-void BRANCHES;
-
 /** The optimal tree over a domain's questions for the given rules, semantics and targets, searched without a break. */
 export function optimalTree(domain: Domain, options: TreeOptions): TreeBound {
   const solver = new TreeSolver(domain, options);
@@ -209,4 +207,69 @@ export async function searchTree(domain: Domain, options: TreeOptions & SearchCo
     await new Promise<void>((resolve) => setImmediate(resolve));
   }
   return solver.result();
+}
+
+/**
+ * V(S): the least expected number of questions still needed (the final guess counted) when the
+ * candidates in `members` are still possible, every target weighing as in `targets` (default: each
+ * candidate once), under the given rules and semantics. Exact; each set of candidates is solved once
+ * and remembered across calls, so the sets of a whole game, or of many games, cost little more than
+ * the first. Under coin semantics `asked` lists the questions asked so far: their coins are drawn (they
+ * tell nothing if asked again) and each halved the weight of the members unknown there.
+ */
+export class TreeValues {
+  private readonly problem: SearchProblem;
+  private readonly search: Search;
+
+  constructor(domain: Domain, options: Omit<TreeOptions, 'timeLimitMs'>) {
+    this.problem = new SearchProblem(domain, options.targets);
+    this.search = new Search(this.problem, options.rule, options.semantics === 'coin');
+  }
+
+  /** V(S) for the candidates `members` (domain indices; those not among the targets weigh nothing). */
+  value(members: readonly number[], asked: readonly number[] = []): number {
+    const s = this.state(members, asked);
+    return s.n === 0 ? 0 : this.total(s) / s.total;
+  }
+
+  /** The expected questions of asking `attribute` now and playing best after: V(S) plus the question's regret. */
+  valueOfAsk(members: readonly number[], asked: readonly number[], attribute: number): number {
+    const s = this.state(members, asked);
+    const split = askChildren(this.search.states, s, attribute);
+    if (!split) return 1 + this.value(members, asked);
+    return (s.total + split.children.reduce((t, c) => t + this.total(c), 0)) / s.total;
+  }
+
+  /** The expected questions of guessing `candidate` now (a domain index) and playing best after. */
+  valueOfGuess(members: readonly number[], asked: readonly number[], candidate: number): number {
+    const s = this.state(members, asked);
+    const c = this.problem.internal[candidate]!;
+    if (c < 0 || !((s.bits[c >> 5]! >>> (c & 31)) & 1)) return 1 + this.value(members, asked);
+    return (s.total + (s.n === 1 ? 0 : this.total(this.search.states.without(s, c)))) / s.total;
+  }
+
+  private total(s: State): number {
+    return this.search.search(s, Infinity, unknownsOf(this.search.states, s));
+  }
+
+  private state(members: readonly number[], asked: readonly number[]): State {
+    const { states } = this.search;
+    const bits = new Uint32Array(this.problem.words);
+    for (const m of members) {
+      const c = this.problem.internal[m];
+      if (c === undefined) throw new Error(`tree: no candidate ${m}`);
+      if (c >= 0) bits[c >> 5]! |= 1 << (c & 31);
+    }
+    if (!states.coin) return states.make(bits, null, null);
+    const askedBits = new Uint32Array(states.attributeWords);
+    for (const a of asked) askedBits[a >> 5]! |= 1 << (a & 31);
+    const weights = this.problem.weight.slice();
+    const { unknown, words } = this.problem;
+    forEachBit(askedBits, (a) =>
+      forEachBit(bits, (c) => {
+        if (unknown[a * words + (c >> 5)]! & (1 << (c & 31))) weights[c]! /= 2;
+      }),
+    );
+    return states.make(bits, states.liveIn(bits, askedBits), weights);
+  }
 }
