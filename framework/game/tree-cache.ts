@@ -14,10 +14,10 @@ export function treeCacheDir(env: NodeJS.ProcessEnv = process.env): string {
   return env.TWENTYQ_TREES || join(env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'twentyq', 'trees');
 }
 
-/** What a tree depends on: the domain's candidates, questions and table, the rules, the semantics, the targets. */
+/** What a tree depends on: the domain's candidates, questions and table, the rules, the semantics, the targets, the question budget. */
 function treeKey(domain: Domain, options: TreeOptions): string {
   const hash = createHash('sha256');
-  hash.update(JSON.stringify([VERSION, domain.candidates.map((c) => c.id), domain.attributes.map((a) => a.id), options.rule, options.semantics, options.targets ?? null]));
+  hash.update(JSON.stringify([VERSION, domain.candidates.map((c) => c.id), domain.attributes.map((a) => a.id), options.rule, options.semantics, options.targets ?? null, options.maxQuestions ?? null]));
   if (domain.truth) hash.update(domain.truth);
   return hash.digest('hex').slice(0, 32);
 }

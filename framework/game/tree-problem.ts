@@ -9,6 +9,7 @@ import { NO, UNKNOWN, YES, type Domain } from './domain.js';
  * guessed tells them apart, and the heaviest first is best. The search therefore only ever guesses the
  * first member of a class still in play: a set it reaches holds the last members of each class, and two
  * sets that differ only in which members of a class they hold (and cost the same) are never both met.
+ * Under `lose` a class is its heaviest member alone (see lost).
  */
 export class SearchProblem {
   /** Targets (internal candidates), attributes, and 32-bit words per candidate bitset. */
@@ -33,10 +34,16 @@ export class SearchProblem {
   /** The first member of each target's class (the one guessed first). */
   readonly classStart: Int32Array;
   readonly all: Uint32Array;
+  /**
+   * Under `wrong_guess: lose` only one member of a class can be won (a wrong guess among them ends
+   * the game): the search keeps the heaviest, and these are the others, their number and weight.
+   */
+  readonly lost: { targets: number; weight: number };
 
   constructor(
     readonly domain: Domain,
     targets: readonly number[] | undefined,
+    onlyWinnable = false,
   ) {
     if (!domain.truth) throw new Error(`domain ${domain.name} has no truth table: no tree over its questions`);
     const A = domain.attributes.length;
@@ -57,8 +64,13 @@ export class SearchProblem {
     }
     if (classes.size === 0) throw new Error('tree: no targets');
     const order: number[] = [];
+    this.lost = { targets: 0, weight: 0 };
     for (const members of classes.values()) {
       members.sort((p, q) => counts[q]! - counts[p]! || p - q);
+      for (const dropped of onlyWinnable ? members.splice(1) : []) {
+        this.lost.targets++;
+        this.lost.weight += counts[dropped]!;
+      }
       order.push(...members);
     }
     this.size = order.length;

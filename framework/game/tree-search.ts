@@ -16,8 +16,10 @@ export class SliceOver extends Error {}
  * f(S) is the least sum over S of weight x questions (the final guess counted). From S one may ask an
  * attribute, which costs every member one question and splits S by its answer (see askChildren), or,
  * under `wrong_guess: continue`, guess a member, which ends that member's game and leaves the rest.
- * Under `lose` a guess is made only of a lone candidate, unless no question tells the rest apart (then
- * they are guessed heaviest first, as under continue).
+ * Under `lose` a guess is made only of a lone candidate (candidates that share every answer are one:
+ * see SearchProblem.lost), unless no question tells the rest apart, which under coin can happen with
+ * rows that differ only where a drawn coin hides them (then they are guessed heaviest first, as under
+ * continue).
  *
  * search(S, ub) returns f(S) when it is below ub (and stores it), else a lower bound of at least ub
  * (stored too, so that a later visit starts from it). Moves are tried in order of their lower bound

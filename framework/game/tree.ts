@@ -5,7 +5,7 @@ import { SearchProblem } from './tree-problem.js';
 import { Search, SliceOver } from './tree-search.js';
 import { forEachBit, guessed, type Action, type State } from './tree-state.js';
 import { unknownsOf } from './tree-moves.js';
-import type { WrongGuessRule } from './types.js';
+import { DEFAULT_RULES, type WrongGuessRule } from './types.js';
 
 export { ternaryTable } from './tree-bounds.js';
 
@@ -27,6 +27,12 @@ export interface TreeOptions {
   targets?: readonly number[];
   /** Give up proving after this long and report the best tree found and the best lower bound proved (default: no limit). */
   timeLimitMs?: number;
+  /**
+   * Under lose, candidates that share every answer cannot all be won: the tree wins the heaviest of
+   * them and the others' games are lost, each counted as this many questions, as the game's average
+   * counts a lost game (default 20).
+   */
+  maxQuestions?: number;
 }
 
 export interface TreeBound {
@@ -88,7 +94,7 @@ class TreeSolver {
     private readonly domain: Domain,
     private readonly options: TreeOptions,
   ) {
-    this.problem = new SearchProblem(domain, options.targets);
+    this.problem = new SearchProblem(domain, options.targets, options.rule === 'lose');
     this.search = new Search(this.problem, options.rule, options.semantics === 'coin');
     this.greedy = new GreedyTree(this.search.states, options.rule, options.semantics === 'say');
     this.root = this.search.states.root();
@@ -113,7 +119,8 @@ class TreeSolver {
   }
 
   progress(): TreeProgress {
-    return { ms: performance.now() - this.started, states: this.search.memo.size, best: this.bestTotal() / this.root.total };
+    const lost = this.problem.lost.weight * (this.options.maxQuestions ?? DEFAULT_RULES.max_questions);
+    return { ms: performance.now() - this.started, states: this.search.memo.size, best: (this.bestTotal() + lost) / (this.root.total + this.problem.lost.weight) };
   }
 
   private bestTotal(): number {
@@ -133,18 +140,21 @@ class TreeSolver {
     const proved = this.value !== undefined;
     const rootAction = proved ? undefined : this.search.rootBest?.action;
     const built = this.build(this.root, 0, rootAction);
+    const lost = this.problem.lost;
+    const lostQuestions = lost.weight * (this.options.maxQuestions ?? DEFAULT_RULES.max_questions);
+    if (lost.weight > 0) built.histogram[this.options.maxQuestions ?? DEFAULT_RULES.max_questions] = lost.weight;
     for (let q = 0; q < built.histogram.length; q++) built.histogram[q] ??= 0;
-    const games = this.root.total;
+    const games = this.root.total + lost.weight;
     const lower = proved ? built.total : Math.min(this.rootLower(), built.total);
     return {
       rule: this.options.rule,
       semantics: this.options.semantics,
-      candidates: this.root.n,
+      candidates: this.root.n + lost.targets,
       games,
-      mean: built.total / games,
+      mean: (built.total + lostQuestions) / games,
       proved,
-      lower: lower / games,
-      greedy: this.greedyTotal / games,
+      lower: (lower + lostQuestions) / games,
+      greedy: (this.greedyTotal + lostQuestions) / games,
       worst: built.histogram.length - 1,
       histogram: built.histogram,
       states: this.search.memo.size,
@@ -215,14 +225,16 @@ export async function searchTree(domain: Domain, options: TreeOptions & SearchCo
  * candidate once), under the given rules and semantics. Exact; each set of candidates is solved once
  * and remembered across calls, so the sets of a whole game, or of many games, cost little more than
  * the first. Under coin semantics `asked` lists the questions asked so far: their coins are drawn (they
- * tell nothing if asked again) and each halved the weight of the members unknown there.
+ * tell nothing if asked again) and each halved the weight of the members unknown there. Under lose,
+ * of candidates that share every answer only the first (the one the tree would win) counts; the games
+ * of the others are lost whatever is asked.
  */
 export class TreeValues {
   private readonly problem: SearchProblem;
   private readonly search: Search;
 
-  constructor(domain: Domain, options: Omit<TreeOptions, 'timeLimitMs'>) {
-    this.problem = new SearchProblem(domain, options.targets);
+  constructor(domain: Domain, options: Omit<TreeOptions, 'timeLimitMs' | 'maxQuestions'>) {
+    this.problem = new SearchProblem(domain, options.targets, options.rule === 'lose');
     this.search = new Search(this.problem, options.rule, options.semantics === 'coin');
   }
 

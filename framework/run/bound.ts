@@ -43,7 +43,8 @@ export async function stageBound(ctx: StageContext, answerer: PluginRef, specs: 
   const rule = ctx.experiment.game.wrong_guess;
   let tree;
   try {
-    tree = await cachedTree(domain, { rule, semantics: unknowns, ...(targets ? { targets } : {}), timeLimitMs: TIME_LIMIT_MS, signal: ctx.signals.stop });
+    const options = { rule, semantics: unknowns, maxQuestions: ctx.experiment.game.max_questions, timeLimitMs: TIME_LIMIT_MS, signal: ctx.signals.stop };
+    tree = await cachedTree(domain, { ...options, ...(targets ? { targets } : {}) });
   } catch (error) {
     // Ctrl-C during the search: no bound, and the stage stops before its first game
     if (ctx.signals.stop.aborted) return undefined;

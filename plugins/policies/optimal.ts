@@ -1,7 +1,7 @@
 import { guessQuestion, type Domain } from '../../framework/game/domain.js';
 import { cachedTree } from '../../framework/game/tree-cache.js';
 import type { Semantics, TreeBound, TreeNode } from '../../framework/game/tree.js';
-import type { GameView, Move, UnknownAnswers, WrongGuessRule } from '../../framework/game/types.js';
+import type { GameView, Move, Rules, UnknownAnswers } from '../../framework/game/types.js';
 import { definePlugin } from '../../framework/plugins/types.js';
 import { InfogainPolicy } from './infogain.js';
 
@@ -32,14 +32,14 @@ export class OptimalPolicy {
   constructor(
     private readonly domain: Domain,
     private readonly options: OptimalOptions,
-    private readonly rule: WrongGuessRule,
+    private readonly rules: Rules,
   ) {
     this.fallback = new InfogainPolicy(domain, { epsilon: 0, temperature: 0, unknown: 'auto' });
   }
 
   async prepare(setting: { unknowns: UnknownAnswers | undefined }, signal: AbortSignal): Promise<string[]> {
     const semantics = this.semantics(setting.unknowns);
-    const bound = await this.tree(this.rule, semantics, signal);
+    const bound = await this.tree(this.rules, semantics, signal);
     if (bound.proved) return [];
     return [
       `optimal: its tree (wrong_guess: ${bound.rule}, unknown: ${semantics}) is not proved optimal within ${this.options.time_limit} s: ${bound.mean.toFixed(3)} questions on average, at most ${(bound.mean - bound.lower).toFixed(3)} above the optimum (proved lower bound ${bound.lower.toFixed(3)}; the information-gain expert's tree: ${bound.greedy.toFixed(3)}). A longer time_limit searches further.`,
@@ -57,11 +57,12 @@ export class OptimalPolicy {
     return unknowns === 'say' ? 'say' : 'coin';
   }
 
-  private tree(rule: WrongGuessRule, semantics: Semantics, signal?: AbortSignal): Promise<TreeBound> {
-    const key = `${rule}/${semantics}`;
+  private tree(rules: Rules, semantics: Semantics, signal?: AbortSignal): Promise<TreeBound> {
+    const key = `${rules.wrong_guess}/${rules.max_questions}/${semantics}`;
     let tree = this.trees.get(key);
     if (!tree) {
-      tree = cachedTree(this.domain, { rule, semantics, timeLimitMs: this.options.time_limit * 1000, ...(signal ? { signal } : {}) });
+      const options = { rule: rules.wrong_guess, semantics, maxQuestions: rules.max_questions, timeLimitMs: this.options.time_limit * 1000 };
+      tree = cachedTree(this.domain, { ...options, ...(signal ? { signal } : {}) });
       this.trees.set(key, tree);
       // a search stopped by Ctrl-C is searched again if asked again
       tree.catch(() => this.trees.delete(key));
@@ -72,7 +73,7 @@ export class OptimalPolicy {
   private async move(game: GameView, signal?: AbortSignal): Promise<Move> {
     let place = game.memo.get(this) as Place | undefined;
     if (!place) {
-      const { tree } = await this.tree(game.rules.wrong_guess, this.semantics(game.unknowns), signal);
+      const { tree } = await this.tree(game.rules, this.semantics(game.unknowns), signal);
       game.memo.set(this, (place = { node: tree, seen: 0 }));
     }
     for (; place.seen < game.turns.length && place.node; place.seen++) {
@@ -114,5 +115,5 @@ export default definePlugin<'policy', OptimalOptions>({
       },
     },
   },
-  create: (options, { domain, rules }) => new OptimalPolicy(domain, options, rules.wrong_guess),
+  create: (options, { domain, rules }) => new OptimalPolicy(domain, options, rules),
 });

@@ -9,7 +9,26 @@ import type { WrongGuessRule } from '../../framework/game/types.js';
 export function exhaustive(domain: Domain, rule: WrongGuessRule, semantics: Semantics, targets: readonly number[]): number {
   const weights = new Map<number, number>();
   for (const t of targets) weights.set(t, (weights.get(t) ?? 0) + 1);
-  return exhaustiveFrom(domain, rule, semantics, [...weights].sort((a, b) => a[0] - b[0]), []);
+  const { kept, lost } = winnable(domain, rule, [...weights].sort((a, b) => a[0] - b[0]));
+  return exhaustiveFrom(domain, rule, semantics, kept, []) + lost * 20;
+}
+
+/**
+ * Under lose, of candidates that share every answer only one game can be won (a wrong guess among
+ * them ends the game): the heaviest (the first of equal weight) is kept, and the weight of the others
+ * is lost, each of their games counting 20 questions.
+ */
+export function winnable(domain: Domain, rule: WrongGuessRule, members: readonly [number, number][]): { kept: [number, number][]; lost: number } {
+  if (rule === 'continue') return { kept: [...members], lost: 0 };
+  const A = domain.attributes.length;
+  const row = (c: number) => domain.truth!.subarray(c * A, (c + 1) * A).join('');
+  const best = new Map<string, [number, number]>();
+  for (const m of members) {
+    const b = best.get(row(m[0]));
+    if (!b || m[1] > b[1]) best.set(row(m[0]), m);
+  }
+  const kept = members.filter((m) => best.get(row(m[0])) === m);
+  return { kept, lost: members.filter((m) => !kept.includes(m)).reduce((t, [, w]) => t + w, 0) };
 }
 
 /** f of a set of candidates with their weights ([candidate, weight], by candidate), the questions in `asked` asked already. */
