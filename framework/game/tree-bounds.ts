@@ -27,23 +27,27 @@ function splitTable(size: number, unknowns: number, rule: WrongGuessRule): Float
 
 /** Cost (sum of weight x depth) of the optimal k-ary prefix code of the weights. */
 export function huffman(weights: readonly number[], arity: 2 | 3): number {
-  const heap = [...weights].sort((a, b) => a - b);
+  return huffmanSorted([...weights].sort((a, b) => a - b), arity);
+}
+
+/**
+ * The same for weights sorted in increasing order, in linear time: merged weights come out in
+ * increasing order too, so the smallest are always at the head of one of two queues.
+ */
+function huffmanSorted(sorted: readonly number[], arity: 2 | 3): number {
   // k-ary Huffman pads with zero weights so that every merge takes k
-  if (arity === 3 && heap.length % 2 === 0) heap.unshift(0);
+  const leaves = arity === 3 && sorted.length % 2 === 0 ? [0, ...sorted] : sorted;
+  const merged: number[] = [];
+  let i = 0;
+  let j = 0;
   let cost = 0;
-  // weights are few (a node's candidates): a sorted array with insertion is fast enough
-  while (heap.length > 1) {
-    let merged = 0;
-    for (let i = 0; i < arity && heap.length > 0; i++) merged += heap.shift()!;
-    cost += merged;
-    let lo = 0;
-    let hi = heap.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (heap[mid]! < merged) lo = mid + 1;
-      else hi = mid;
+  while (leaves.length - i + merged.length - j > 1) {
+    let sum = 0;
+    for (let k = 0; k < arity && leaves.length - i + merged.length - j > 0; k++) {
+      sum += j >= merged.length || (i < leaves.length && leaves[i]! <= merged[j]!) ? leaves[i++]! : merged[j++]!;
     }
-    heap.splice(lo, 0, merged);
+    cost += sum;
+    merged.push(sum);
   }
   return cost;
 }
@@ -81,26 +85,22 @@ export class LowerBounds {
     const n = weights.length;
     if (n === 0) return 0;
     const counts = this.table(unknowns, rule, separable);
-    let min = Infinity;
-    let max = -Infinity;
+    const sorted = [...weights].sort((a, b) => a - b);
+    const min = sorted[0]!;
+    if (sorted[n - 1]! - min < EPS) return min * counts[n]!;
     let sum = 0;
-    for (const w of weights) {
-      if (w < min) min = w;
-      if (w > max) max = w;
-      sum += w;
-    }
-    if (max - min < EPS) return min * counts[n]!;
+    for (const w of sorted) sum += w;
     const lose = rule === 'lose' && separable;
-    return Math.max(layered(weights, counts), huffman(weights, unknowns > 0 ? 3 : 2) + (lose ? sum : min));
+    return Math.max(layered(sorted, counts), huffmanSorted(sorted, unknowns > 0 ? 3 : 2) + (lose ? sum : min));
   }
 }
 
 /**
- * f is a minimum of linear functions of the weights, so f(a + b) >= f(a) + f(b): cut the weights into
- * layers (the least weight over all, the next over those heavier, ...) and add the equal-weight bounds.
+ * f is a minimum of linear functions of the weights, so f(a + b) >= f(a) + f(b): cut the weights
+ * (sorted, increasing) into layers (the least weight over all, the next over those heavier, ...) and
+ * add the equal-weight bounds.
  */
-function layered(weights: readonly number[], counts: Float64Array): number {
-  const sorted = [...weights].sort((a, b) => a - b);
+function layered(sorted: readonly number[], counts: Float64Array): number {
   let bound = 0;
   let below = 0;
   for (let i = 0; i < sorted.length; i++) {

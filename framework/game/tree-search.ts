@@ -34,7 +34,7 @@ export class Search {
   private readonly coinSeparable: boolean;
   /** Sets expanded so far. */
   expanded = 0;
-  /** When the current time slice ends (performance.now()); checked every 256 expansions. */
+  /** When the current time slice ends (performance.now()); checked every 16 expansions. */
   sliceEnd = Infinity;
   /** The root of the current search, and the best complete move found there (its children are solved in the memo). */
   private root: State | undefined;
@@ -131,7 +131,7 @@ export class Search {
   /** Solves s from scratch or from the memo: f(s) if below ub, else a lower bound of at least ub. */
   search(s: State, ub: number, unknowns: number, root = false): number {
     if (s.n === 1) return s.total;
-    if ((++this.expanded & 255) === 0 && performance.now() > this.sliceEnd) throw new SliceOver();
+    if ((++this.expanded & 15) === 0 && performance.now() > this.sliceEnd) throw new SliceOver();
     const slot = this.memo.find(s.key);
     if (slot >= 0 && this.memo.isExact(slot)) return this.memo.value(slot);
     let lb = Math.max(slot >= 0 ? this.memo.value(slot) : 0, this.staticLower(s, unknowns));
