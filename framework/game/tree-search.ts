@@ -51,13 +51,10 @@ export class Search {
     this.coinSeparable = this.states.coin && rule === 'lose' && problem.coinSeparable();
   }
 
-  /** Whether no two members of s share every answer (the bounds of `lose` hold only then). */
-  private separable(s: State): boolean {
-    if (this.rule !== 'lose') return false;
-    return this.states.coin ? this.coinSeparable : !this.problem.hasTwins(s.bits);
-  }
-
-  /** The bound of s from its weights alone (see LowerBounds), and from its classes when it holds twins. */
+  /**
+   * The bound of s from its weights alone (see LowerBounds), and from its classes when it holds twins
+   * (the bounds of `lose` hold only for a set without: then no wrong guess is made).
+   */
   staticLower(s: State, unknowns: number): number {
     if (s.n <= 1) return s.total;
     if (this.states.coin) return this.bounds.of(this.states.weightList(s), 0, this.rule, this.coinSeparable);
