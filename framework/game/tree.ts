@@ -1,10 +1,9 @@
 import type { Domain } from './domain.js';
 import { GreedyTree } from './tree-greedy.js';
-import { askChildren } from './tree-moves.js';
+import { askChildren, unknownsOf } from './tree-moves.js';
 import { SearchProblem } from './tree-problem.js';
 import { Search, SliceOver } from './tree-search.js';
 import { forEachBit, guessed, type Action, type State } from './tree-state.js';
-import { unknownsOf } from './tree-moves.js';
 import { DEFAULT_RULES, type WrongGuessRule } from './types.js';
 
 export { ternaryTable } from './tree-bounds.js';
@@ -141,8 +140,9 @@ class TreeSolver {
     const rootAction = proved ? undefined : this.search.rootBest?.action;
     const built = this.build(this.root, 0, rootAction);
     const lost = this.problem.lost;
-    const lostQuestions = lost.weight * (this.options.maxQuestions ?? DEFAULT_RULES.max_questions);
-    if (lost.weight > 0) built.histogram[this.options.maxQuestions ?? DEFAULT_RULES.max_questions] = lost.weight;
+    const maxQuestions = this.options.maxQuestions ?? DEFAULT_RULES.max_questions;
+    const lostQuestions = lost.weight * maxQuestions;
+    if (lost.weight > 0) built.histogram[maxQuestions] = (built.histogram[maxQuestions] ?? 0) + lost.weight;
     for (let q = 0; q < built.histogram.length; q++) built.histogram[q] ??= 0;
     const games = this.root.total + lost.weight;
     const lower = proved ? built.total : Math.min(this.rootLower(), built.total);
