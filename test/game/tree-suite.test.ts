@@ -53,6 +53,21 @@ describe('the suite of generated tables', () => {
     }
   });
 
+  it('optimal plays the exhaustive optimum on a corner of every table, both rules', async () => {
+    process.env.TWENTYQ_TREES = mkdtempSync(join(tmpdir(), 'twentyq-trees-'));
+    for (const { name, domain } of suite) {
+      const small = corner(domain, 8, 5);
+      for (const wrong_guess of ['continue', 'lose'] as WrongGuessRule[]) {
+        const rules = { max_questions: 20, wrong_guess };
+        const factory = new PluginFactory(small, rules, process.cwd());
+        const specs = small.candidates.map((c, game) => ({ game, seed: deriveSeed(4, name, game), target: c.id }));
+        const games = await playGames(specs, { domain: small, rules, policy: await factory.create('policy', 'optimal'), answerer: await factory.create('answerer', 'kb'), policyLabel: 'optimal' });
+        const total = games.reduce((s, g) => s + (g.outcome === 'win' ? g.questions : rules.max_questions), 0);
+        expect(total, `${name} ${wrong_guess}`).toBeCloseTo(exhaustive(small, wrong_guess, 'say', small.candidates.map((_, c) => c)), 9);
+      }
+    }
+  });
+
   it('optimal plays its proved bound on every table and never more questions than infogain, both rules', async () => {
     process.env.TWENTYQ_TREES = mkdtempSync(join(tmpdir(), 'twentyq-trees-'));
     for (const { name, domain } of suite) {
