@@ -14,6 +14,10 @@ export type { PreferencePair, SftRow, TrainingSet } from './data/dataset.js';
 export type { GameSpec } from './game/engine.js';
 export type { Rng } from './util/rng.js';
 export { definePlugin, isTrainable, KINDS } from './plugins/types.js';
+// Options are declared with TypeBox: the schema is the type. Plugins take it from here, not from typebox.
+export { Type } from '@sinclair/typebox';
+export type { Static, TObject, TSchema } from '@sinclair/typebox';
+export { choice, defaulted, withDefault } from './util/typebox.js';
 export { DEFAULT_RULES } from './game/types.js';
 export { Domain, guessQuestion, NO, UNKNOWN, withArticle, YES } from './game/domain.js';
 export { answererPrompt, answerText, DEFAULT_PERSONA, DEFAULT_RENDER, OPENING, readAnswer, readMove, renderAnswererPrompt, renderGame, renderPrompt, systemPrompt } from './game/chat.js';

@@ -133,6 +133,8 @@ export async function playAsAnswerer(options: PlayOptions, io: Io): Promise<bool
       const reply = line.trim();
       answer = YES.test(reply) ? 'yes' : NO.test(reply) ? 'no' : UNKNOWN.test(reply) ? 'unknown' : undefined;
       if (!answer) io.say('  please answer y, n or u');
+      // "maybe" and "sometimes" say something the game cannot carry: the player is told what was recorded
+      else if (answer === 'unknown' && !/^(u|unknown)$/i.test(reply)) io.say(`  ("${reply}" taken as unknown)`);
     }
     turns.push({ move, answer });
     if (move.kind === 'guess' && answer === 'yes') {

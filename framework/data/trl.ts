@@ -1,22 +1,64 @@
-import { readFileSync } from 'node:fs';
+import { Type, type Static } from '@sinclair/typebox';
 import { renderGame, renderPrompt, type ChatMessage, type RenderOptions } from '../game/chat.js';
 import type { Domain } from '../game/domain.js';
 import type { Rules } from '../game/types.js';
 import { compileSchema, formatAjvErrors } from '../config/schema.js';
-import { packagePath } from '../util/paths.js';
+import { choice } from '../util/typebox.js';
 import type { TrainingKind, TrainingSet } from './dataset.js';
 
-/** Rows in Hugging Face TRL's conversational formats: SFTTrainer, DPOTrainer, GRPOTrainer. */
-export type SftRecord = { messages: ChatMessage[] };
-export type DpoRecord = { prompt: ChatMessage[]; chosen: ChatMessage[]; rejected: ChatMessage[] };
-export type GrpoRecord = { prompt: ChatMessage[]; target: string; target_name: string };
-export type TrlRecord = SftRecord | DpoRecord | GrpoRecord;
+const content = Type.String({ minLength: 1 });
+const message = <const R extends readonly string[]>(roles: R) => Type.Object({ role: choice(roles), content }, { additionalProperties: false });
+const assistant = Type.Object({ role: Type.Unsafe<'assistant'>({ const: 'assistant' }), content }, { additionalProperties: false });
 
-const SCHEMAS: Record<TrainingKind, object> = {
-  sft: JSON.parse(readFileSync(packagePath('schemas/trl-sft.schema.json'), 'utf8')) as object,
-  dpo: JSON.parse(readFileSync(packagePath('schemas/trl-dpo.schema.json'), 'utf8')) as object,
-  grpo: JSON.parse(readFileSync(packagePath('schemas/trl-grpo.schema.json'), 'utf8')) as object,
+/** The header of a row's schema file (schemas/trl-<kind>.schema.json). */
+const header = (kind: TrainingKind, title: string, description: string) => ({
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: `https://twentyq.dev/schemas/trl-${kind}.schema.json`,
+  title,
+  description,
+  additionalProperties: false,
+});
+
+/** Rows in Hugging Face TRL's conversational formats: SFTTrainer, DPOTrainer, GRPOTrainer. */
+export const TRL_ROWS = {
+  sft: Type.Object(
+    { messages: Type.Array(message(['system', 'user', 'assistant']), { minItems: 3 }) },
+    header(
+      'sft',
+      'TRL SFTTrainer row (conversational language modeling)',
+      "One training conversation: a system prompt, then alternating user and assistant turns, ending with the questioner's (assistant's) last move.",
+    ),
+  ),
+  dpo: Type.Object(
+    {
+      prompt: Type.Array(message(['system', 'user', 'assistant']), { minItems: 2 }),
+      chosen: Type.Array(assistant, { minItems: 1, maxItems: 1 }),
+      rejected: Type.Array(assistant, { minItems: 1, maxItems: 1 }),
+    },
+    header(
+      'dpo',
+      'TRL DPOTrainer row (conversational preference, explicit prompt)',
+      "The conversation so far (ending with the answerer's turn) and two candidate next moves of the questioner: chosen and rejected.",
+    ),
+  ),
+  grpo: Type.Object(
+    {
+      prompt: Type.Array(message(['system', 'user']), { minItems: 2, maxItems: 2 }),
+      target: Type.String({ minLength: 1, description: 'The candidate id of the secret animal.' }),
+      target_name: Type.Optional(Type.String({ minLength: 1, description: 'Its name, for reward functions that match guesses by name.' })),
+    },
+    header(
+      'grpo',
+      'TRL GRPOTrainer row (conversational prompt-only)',
+      "The start of a game (system prompt and the answerer's opening) and the secret target as an extra column, which TRL passes to reward functions and environments by name.",
+    ),
+  ),
 };
+
+export type SftRecord = Static<typeof TRL_ROWS.sft>;
+export type DpoRecord = Static<typeof TRL_ROWS.dpo>;
+export type GrpoRecord = Static<typeof TRL_ROWS.grpo>;
+export type TrlRecord = SftRecord | DpoRecord | GrpoRecord;
 
 /**
  * The training set as TRL rows, one at a time (a set made from a large file streams through); SFT rows
@@ -39,8 +81,11 @@ export async function* toTrl(set: TrainingSet, domain: Domain, rules: Rules, ren
         };
       }
       return;
-    case 'grpo':
-      for (const id of set.targets) yield { prompt: renderPrompt(domain, rules, [], render), target: id, target_name: domain.candidate(id).name };
+    case 'grpo': {
+      // a game before its first move: the system prompt and the answerer's opening (each row is checked against its schema)
+      const prompt = renderPrompt(domain, rules, [], render) as GrpoRecord['prompt'];
+      for (const id of set.targets) yield { prompt, target: id, target_name: domain.candidate(id).name };
+    }
   }
 }
 
@@ -57,7 +102,7 @@ function turnOrder(messages: readonly ChatMessage[], last: 'user' | 'assistant')
 
 /** Checks a row against its TRL schema and the turn order; returns what is wrong, or undefined. */
 export function checkTrl(kind: TrainingKind, record: unknown): string | undefined {
-  const validate = compileSchema(SCHEMAS[kind]);
+  const validate = compileSchema(TRL_ROWS[kind]);
   if (!validate(record)) return formatAjvErrors(validate.errors).trim();
   if (kind === 'sft') return turnOrder((record as SftRecord).messages, 'assistant');
   return turnOrder((record as DpoRecord | GrpoRecord).prompt, 'user');

@@ -1,3 +1,4 @@
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { RenderOptions } from '../game/chat.js';
 import type { Candidate, Domain } from '../game/domain.js';
 import type { Answer, AnswerReply, Awaitable, GameView, Move, QuestionMove, Rules, Trajectory, Turn, UnknownAnswers } from '../game/types.js';
@@ -5,16 +6,21 @@ import type { PreferencePair, SftRow, TrainingSet } from '../data/dataset.js';
 import type { GameSource } from '../data/games.js';
 import type { GameSpec } from '../game/engine.js';
 import type { Rng } from '../util/rng.js';
+import type { RawRef } from './ref.js';
 
 export const KINDS = ['domain', 'answerer', 'policy', 'reward', 'strategy'] as const;
 export type Kind = (typeof KINDS)[number];
 
 /**
- * A JSON Schema for a plugin's options (an object schema; ajv fills in defaults). A string option
- * marked `'x-file': true` names a file that must exist: validation checks it and makes it absolute
+ * A JSON Schema for a plugin's options (an object schema; ajv fills in defaults): a TypeBox schema,
+ * whose type is then the options' type, or a plain JSON Schema object. A string option marked
+ * `'x-file': true` names a file that must exist: validation checks it and makes it absolute
  * (relative to the experiment file, or to the current directory when it was given with --set).
  */
-export type OptionsSchema = Record<string, unknown>;
+export type OptionsSchema = object;
+
+/** The options a plugin's `create` gets: the type given, else the type of its TypeBox schema (after defaults). */
+export type OptionsOf<O, S> = [O] extends [never] ? (S extends TSchema ? Static<S> : Record<string, never>) : O;
 
 /** How an experiment names a plugin once resolved: which one, with which options, under which label. */
 export interface PluginRef {
@@ -262,7 +268,7 @@ export interface PluginContext {
   /** How the experiment names this plugin (tables, accounting of model calls); its name unless labelled. */
   label?: string;
   /** Creates another plugin from a reference (how wrappers such as `noisy` build what they wrap). */
-  create<K extends Kind>(kind: K, ref: PluginRef | string): Promise<Instances[K]>;
+  create<K extends Kind>(kind: K, ref: PluginRef | RawRef): Promise<Instances[K]>;
 }
 
 /** The context of a domain plugin, created before any domain exists. */
@@ -292,7 +298,11 @@ export interface PluginDef<K extends Kind = Kind, O = any> {
   create(options: O, context: K extends 'domain' ? DomainContext : PluginContext): Awaitable<Instances[K]>;
 }
 
-/** Helper that keeps a plugin object's types checked where it is written. */
-export function definePlugin<K extends Kind, O = Record<string, never>>(def: PluginDef<K, O>): PluginDef<K, O> {
+/**
+ * Keeps a plugin object's types checked where it is written. With a TypeBox schema as `options`,
+ * `create` gets the schema's type; with a plain JSON Schema, give the options' type:
+ * `definePlugin<'policy', { first: string }>({ ... })`.
+ */
+export function definePlugin<K extends Kind, O = never, S extends OptionsSchema = OptionsSchema>(def: Omit<PluginDef<K, OptionsOf<O, S>>, 'options'> & { options: S }): PluginDef<K, OptionsOf<O, S>> {
   return def;
 }

@@ -201,7 +201,7 @@ function runSection(run: RunReport, index: number): string {
     : `${esc(run.info.dir)}: no run.json`;
   const stages = run.stages.map((s) => `<span class="stage st-${esc(s.status)}">${esc(s.name)} (${esc(s.kind)}) ${esc(s.status)}${s.seconds !== undefined ? ` ${formatDuration(s.seconds)}` : ''}</span>`).join(' ');
   const rows = summaryRows(run, false);
-  const training = run.stages.filter((s) => s.kind === 'train').map((s) => `<h4>${esc(s.name)}</h4>${curveCharts(s, id)}`).join('');
+  const training = run.stages.filter((s) => s.curve !== undefined).map((s) => `<h4>${esc(s.name)}</h4>${curveCharts(s, id)}`).join('');
   const hists = run.stages.filter((s) => s.plays.length > 0).map((s) => histograms(s, run, `${id}-${s.name}`)).join('');
   return `<section class="run" id="${id}"><h2>${head}</h2><p class="stages">${stages}</p><p class="dir">${esc(run.info.dir)}</p>
 ${run.info.problems.map((p) => `<p class="bad">${esc(p)}</p>`).join('')}

@@ -1,12 +1,14 @@
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadExperiment } from '../config/load.js';
 import type { Experiment } from '../config/types.js';
 import { toExperimentYaml } from '../config/write.js';
 import type { PluginRef } from '../plugins/types.js';
-import { removeLeftoverTemporaries, writeAll, writeFileAtomic } from '../util/fs.js';
+import { removeLeftoverTemporaries, writeFileAtomic } from '../util/fs.js';
+import { JsonlWriter } from './jsonl.js';
 import type { SummaryRow } from './context.js';
 import { makeFolders, makeUniqueFolder } from './folders.js';
+import { formatProblem, RUN_FORMAT } from './format.js';
 import { RunLock } from './lock.js';
 
 export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
@@ -25,6 +27,8 @@ export interface StageRecord {
 }
 
 export interface RunRecord {
+  /** The run directory format it was written in (see RUN_FORMAT); absent in runs written before it was recorded: 1. */
+  format_version?: number;
   experiment: string;
   run_id: string;
   status: RunStatus;
@@ -90,6 +94,7 @@ export class RunDir {
     makeFolders(base, what);
     const { path, id } = makeUniqueFolder(base, timestamp(started), what);
     const run = new RunDir(path, {
+      format_version: RUN_FORMAT,
       experiment: experiment.name,
       run_id: id,
       status: 'running',
@@ -124,9 +129,16 @@ export class RunDir {
       if (!existsSync(join(path, file))) throw new ResumeError(`${path} is not a run directory to resume (ENOENT): it needs run.json and config.yaml`);
     }
     const record = readRunJson<RunRecord | null>(join(path, 'run.json'), null);
-    if (typeof record !== 'object' || record === null || !Array.isArray(record.stages)) throw damaged(join(path, 'run.json'), 'not a run record: it has no list of stages');
+    if (typeof record !== 'object' || record === null) throw damaged(join(path, 'run.json'), 'not a run record: it has no list of stages');
+    const unreadable = formatProblem(path, record);
+    if (unreadable) throw new ResumeError(unreadable);
+    if (!Array.isArray(record.stages)) throw damaged(join(path, 'run.json'), 'not a run record: it has no list of stages');
     const experiment = await readRunConfig(path);
-    if (record.status === 'completed') throw new ResumeError(`${path}: this run is complete; there is nothing to resume`);
+    if (record.status === 'completed') {
+      // a kill between run.json's "completed" and the report: the report is all there is left to do
+      if (!existsSync(join(path, 'report.html'))) throw new CompleteWithoutReport(path);
+      throw new ResumeError(`${path}: this run is complete; there is nothing to resume (its report: ${join(path, 'report.html')})`);
+    }
     if (experiment.stages.length !== record.stages.length) {
       throw new ResumeError(`${path}: config.yaml and run.json do not describe the same stages`);
     }
@@ -219,25 +231,9 @@ export class RunDir {
 /** A run that cannot be resumed, and why. */
 export class ResumeError extends Error {}
 
-/** Appends text to a file with a synchronous write per call: what is written is on disk. */
-
-export class JsonlWriter {
-  private fd: number | undefined;
-
-  constructor(
-    readonly path: string,
-    flags: 'a' | 'w' = 'a',
-  ) {
-    this.fd = openSync(path, flags);
-  }
-
-  write(data: string | Uint8Array): void {
-    if (this.fd === undefined) throw new Error(`${this.path} is closed`);
-    writeAll(this.fd, data);
-  }
-
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+/** A completed run whose report.html was never written: what resuming it does is write the report. */
+export class CompleteWithoutReport extends ResumeError {
+  constructor(readonly path: string) {
+    super(`${path}: this run is complete, but its report.html was not written`);
   }
 }

@@ -2,13 +2,24 @@ import { Belief, members, truthMasks } from '../../framework/game/belief.js';
 import { GreedyRule } from '../../framework/game/greedy.js';
 import { guessQuestion, type Domain } from '../../framework/game/domain.js';
 import type { GameView, Move } from '../../framework/game/types.js';
-import { definePlugin } from '../../framework/plugins/types.js';
+import { choice, defaulted, definePlugin, Type, type Static } from '../../framework/plugin.js';
 
-export interface InfogainOptions {
-  epsilon: number;
-  temperature: number;
-  unknown: 'auto' | 'three-way' | 'two-way';
-}
+const OPTIONS = Type.Object(
+  {
+    epsilon: defaulted(Type.Number({ minimum: 0, maximum: 1, default: 0, description: 'Probability that a move is a random question not asked yet.' })),
+    temperature: defaulted(Type.Number({ minimum: 0, default: 0, description: 'Softmax temperature over the gains (bits); 0 always asks the best question.' })),
+    unknown: defaulted(
+      choice(['auto', 'three-way', 'two-way'], {
+        default: 'auto',
+        description:
+          'How to read "unknown": three-way (it means the table\'s fact is unknown: a question splits the candidates three ways), two-way (it tells nothing), or auto: three-way when the answerer says it answers unknown exactly on unknown facts (kb with unknown: say, also under noisy).',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type InfogainOptions = Static<typeof OPTIONS>;
 
 /**
  * The expert questioner: tracks the candidates consistent with the answers (see Belief), asks the
@@ -81,29 +92,11 @@ export class InfogainPolicy {
   }
 }
 
-export default definePlugin<'policy', InfogainOptions>({
+export default definePlugin({
   kind: 'policy',
   name: 'infogain',
   description:
     'The expert: keeps the candidates consistent with the answers, asks the question with the highest expected information gain, and guesses when that is expected to finish sooner. epsilon and temperature make it an imperfect teacher.',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      epsilon: { type: 'number', minimum: 0, maximum: 1, default: 0, description: 'Probability that a move is a random question not asked yet.' },
-      temperature: {
-        type: 'number',
-        minimum: 0,
-        default: 0,
-        description: 'Softmax temperature over the gains (bits); 0 always asks the best question.',
-      },
-      unknown: {
-        enum: ['auto', 'three-way', 'two-way'],
-        default: 'auto',
-        description:
-          'How to read "unknown": three-way (it means the table\'s fact is unknown: a question splits the candidates three ways), two-way (it tells nothing), or auto: three-way when the answerer says it answers unknown exactly on unknown facts (kb with unknown: say, also under noisy).',
-      },
-    },
-  },
+  options: OPTIONS,
   create: (options, { domain }) => new InfogainPolicy(domain, options),
 });

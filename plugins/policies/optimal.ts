@@ -2,14 +2,29 @@ import { guessQuestion, type Domain } from '../../framework/game/domain.js';
 import { cachedTree } from '../../framework/game/tree-cache.js';
 import type { Semantics, TreeBound, TreeNode } from '../../framework/game/tree.js';
 import type { GameView, Move, Rules, UnknownAnswers } from '../../framework/game/types.js';
-import { definePlugin } from '../../framework/plugins/types.js';
+import { choice, defaulted, definePlugin, Type, type Static } from '../../framework/plugin.js';
 import { InfogainPolicy } from './infogain.js';
 
-export interface OptimalOptions {
-  unknown: 'auto' | Semantics;
-  /** Seconds the search may take to prove its tree; past them it plays the best tree found. */
-  time_limit: number;
-}
+const OPTIONS = Type.Object(
+  {
+    unknown: defaulted(
+      choice(['auto', 'say', 'coin'], {
+        default: 'auto',
+        description: 'The tree for an answerer that says "unknown" on unknown facts (say) or tosses a coin there (coin); auto: as the answerer declares (say for kb by default).',
+      }),
+    ),
+    time_limit: defaulted(
+      Type.Number({
+        exclusiveMinimum: 0,
+        default: 5,
+        description: 'Seconds the search may take to prove the tree optimal; past them the best tree found is played (kept in the cache under this limit, so that every worker and later runs play the same one).',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export type OptimalOptions = Static<typeof OPTIONS>;
 
 /** Where a game stands in the tree: the node reached after the turns read so far, or off the tree. */
 interface Place {
@@ -93,27 +108,11 @@ export class OptimalPolicy {
   }
 }
 
-export default definePlugin<'policy', OptimalOptions>({
+export default definePlugin({
   kind: 'policy',
   name: 'optimal',
   description:
     'Plays the optimal decision tree over the domain\'s questions for the rules and the answerer (twentyq bounds): the expert to beat. Searched once per domain, rules and semantics and cached on disk; past time_limit it plays the best tree found (never worse than infogain\'s) and says so in the run\'s notes; a game that leaves the tree (a noisy answer) is finished by infogain.',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      unknown: {
-        enum: ['auto', 'say', 'coin'],
-        default: 'auto',
-        description: 'The tree for an answerer that says "unknown" on unknown facts (say) or tosses a coin there (coin); auto: as the answerer declares (say for kb by default).',
-      },
-      time_limit: {
-        type: 'number',
-        exclusiveMinimum: 0,
-        default: 5,
-        description: 'Seconds the search may take to prove the tree optimal; past them the best tree found is played (kept in the cache under this limit, so that every worker and later runs play the same one).',
-      },
-    },
-  },
+  options: OPTIONS,
   create: (options, { domain, rules }) => new OptimalPolicy(domain, options, rules),
 });

@@ -3,17 +3,8 @@ import { modelEndpoint } from '../../framework/llm/layer.js';
 import { ENDPOINT_OPTIONS } from '../../framework/llm/options.js';
 import { endpointFor } from '../../framework/llm/launches.js';
 import { LORA_RANKS, modelExtraBody, swapAdapter, vllmLaunch } from '../../framework/llm/vllm.js';
-import { definePlugin } from '../../framework/plugins/types.js';
-import { QUESTIONER_OPTIONS, questioner, type QuestionerOptions } from './api.js';
-
-type Options = Omit<QuestionerOptions, 'base_url' | 'api_key_env'> & {
-  adapter?: string;
-  executable: string;
-  max_lora_rank: number;
-  max_loras: number;
-  args: string[];
-  timeout_s: number;
-};
+import { defaulted, definePlugin, Type } from '../../framework/plugin.js';
+import { QUESTIONER_OPTIONS, questioner } from './api.js';
 
 /** The endpoint options that make sense for a server the run launches itself. */
 const { base_url: _url, api_key_env: _key, ...endpoint } = ENDPOINT_OPTIONS.properties;
@@ -23,28 +14,26 @@ function versionedName(label: string, path: string): string {
   return `${label.replace(/[^\w.-]+/g, '_')}-${createHash('sha256').update(path).digest('hex').slice(0, 10)}`;
 }
 
-export default definePlugin<'policy', Options>({
+export default definePlugin({
   kind: 'policy',
   name: 'vllm',
   description:
     'The api policy on a vLLM server the run launches (`vllm serve MODEL` with LoRA enabled): the base model, or a LoRA adapter loaded at runtime under a versioned name, so that later stages evaluate new adapters on the same server without restarting it. Qwen3 models answer without thinking unless extra_body says otherwise.',
   runs: 'waiting',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['model'],
-    properties: {
+  options: Type.Object(
+    {
       ...endpoint,
-      model: { type: 'string', minLength: 1, description: 'The base model vLLM serves (a hub id or a folder), e.g. Qwen/Qwen3-4B.' },
-      adapter: { type: 'string', minLength: 1, description: 'A LoRA adapter folder to play (loaded at runtime under a versioned name); the base model when absent.' },
-      executable: { type: 'string', minLength: 1, default: 'vllm', description: 'The vllm executable (a virtual environment\'s bin/vllm works too).' },
-      max_lora_rank: { enum: [...LORA_RANKS], default: 16, description: 'At least the largest r of the adapters the server will load.' },
-      max_loras: { type: 'integer', minimum: 1, maximum: 64, default: 1, description: 'Adapters in one batch.' },
-      args: { type: 'array', items: { type: 'string' }, default: [], description: 'More flags for vllm serve, as is (e.g. ["--max-model-len", "4096"]).' },
-      timeout_s: { type: 'number', exclusiveMinimum: 0, default: 900, description: 'Seconds the server has to load the model and answer /health.' },
+      model: Type.String({ minLength: 1, description: 'The base model vLLM serves (a hub id or a folder), e.g. Qwen/Qwen3-4B.' }),
+      adapter: Type.Optional(Type.String({ minLength: 1, description: 'A LoRA adapter folder to play (loaded at runtime under a versioned name); the base model when absent.' })),
+      executable: defaulted(Type.String({ minLength: 1, default: 'vllm', description: "The vllm executable (a virtual environment's bin/vllm works too)." })),
+      max_lora_rank: defaulted(Type.Unsafe<number>({ enum: [...LORA_RANKS], default: 16, description: 'At least the largest r of the adapters the server will load.' })),
+      max_loras: defaulted(Type.Integer({ minimum: 1, maximum: 64, default: 1, description: 'Adapters in one batch.' })),
+      args: defaulted(Type.Array(Type.String(), { default: [], description: 'More flags for vllm serve, as is (e.g. ["--max-model-len", "4096"]).' })),
+      timeout_s: defaulted(Type.Number({ exclusiveMinimum: 0, default: 900, description: 'Seconds the server has to load the model and answer /health.' })),
       ...QUESTIONER_OPTIONS,
     },
-  },
+    { additionalProperties: false },
+  ),
   async create(options, { domain, rules, label = 'vllm', runDir }) {
     const launch = vllmLaunch({
       model: options.model,

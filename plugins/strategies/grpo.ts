@@ -1,13 +1,10 @@
 import type { GameSpec } from '../../framework/game/engine.js';
 import type { Trajectory } from '../../framework/game/types.js';
-import { definePlugin, stageTraining, type GrpoTraining } from '../../framework/plugins/types.js';
+import { defaulted, definePlugin, Type, type Static } from '../../framework/plugin.js';
+import { stageTraining } from '../../framework/plugins/types.js';
 import { Rng, deriveSeed } from '../../framework/util/rng.js';
 
-export interface GrpoOptions extends Omit<GrpoTraining, 'seed' | 'session' | 'stop'> {
-  iterations: number;
-  group_size: number;
-  targets_per_iteration: number;
-}
+export type GrpoOptions = Static<typeof OPTIONS>;
 
 /**
  * Group-relative advantages: each game's reward minus the mean of its group (the games of one
@@ -41,26 +38,27 @@ function outcome(games: readonly Trajectory[], maxQuestions: number): { success:
   return { success: wins / games.length, avg_questions: questions / games.length, mean_reward: reward / games.length };
 }
 
-export default definePlugin<'strategy', GrpoOptions>({
+const OPTIONS = Type.Object(
+  {
+    iterations: defaulted(Type.Integer({ minimum: 1, maximum: 1000000, default: 100, description: 'Rounds of play-then-update.' })),
+    group_size: defaulted(Type.Integer({ minimum: 2, maximum: 256, default: 8, description: 'Games per target per iteration (the group rewards are normalised in).' })),
+    targets_per_iteration: defaulted(Type.Integer({ minimum: 0, maximum: 1000, default: 0, description: 'Targets drawn per iteration (0: every candidate once).' })),
+    lr: defaulted(Type.Number({ exclusiveMinimum: 0, default: 0.0003, description: 'Adam learning rate.' })),
+    epsilon: defaulted(Type.Number({ exclusiveMinimum: 0, default: 0.2, description: 'Clip range of the probability ratio.' })),
+    beta: defaulted(Type.Number({ minimum: 0, default: 0.02, description: 'Weight of the KL penalty to the reference policy (0: none).' })),
+    temperature: defaulted(Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Sampling temperature of the games played for training.' })),
+    epochs: defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 1, description: 'Passes over the steps of each iteration.' })),
+    batch_size: defaulted(Type.Integer({ minimum: 1, maximum: 1000000, default: 512, description: 'Steps per gradient update.' })),
+  },
+  { additionalProperties: false },
+);
+
+export default definePlugin({
   kind: 'strategy',
   name: 'grpo',
   description:
     'Online reinforcement learning (GRPO). Each iteration draws targets, plays group_size games per target with the current policy in the worker pool, scores them with the reward plugin, normalises rewards within each group, and takes clipped-surrogate steps (epsilon) with a KL penalty (beta) to the policy the stage started from. A backend with its own trainer (trl) plays the games itself against the engine served on loopback: an iteration is one optimiser step.',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      iterations: { type: 'integer', minimum: 1, maximum: 1000000, default: 100, description: 'Rounds of play-then-update.' },
-      group_size: { type: 'integer', minimum: 2, maximum: 256, default: 8, description: 'Games per target per iteration (the group rewards are normalised in).' },
-      targets_per_iteration: { type: 'integer', minimum: 0, maximum: 1000, default: 0, description: 'Targets drawn per iteration (0: every candidate once).' },
-      lr: { type: 'number', exclusiveMinimum: 0, default: 0.0003, description: 'Adam learning rate.' },
-      epsilon: { type: 'number', exclusiveMinimum: 0, default: 0.2, description: 'Clip range of the probability ratio.' },
-      beta: { type: 'number', minimum: 0, default: 0.02, description: 'Weight of the KL penalty to the reference policy (0: none).' },
-      temperature: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Sampling temperature of the games played for training.' },
-      epochs: { type: 'integer', minimum: 1, maximum: 1000, default: 1, description: 'Passes over the steps of each iteration.' },
-      batch_size: { type: 'integer', minimum: 1, maximum: 1000000, default: 512, description: 'Steps per gradient update.' },
-    },
-  },
+  options: OPTIONS,
   create(options, { domain, rules }) {
     return {
       build: async () => ({ kind: 'grpo', targets: domain.candidates.map((c) => c.id), stats: { prompts: domain.size } }),

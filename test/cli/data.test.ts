@@ -71,6 +71,14 @@ describe('the data pipeline from the command line', () => {
     expect(bad.stderr).toContain('unknown field "factr"; did you mean "factor"?');
   });
 
+  it('export into a reader that stops early (| head -1) ends quietly: one row out, no EPIPE error', () => {
+    const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${BIN}" export "${join(dir, 'games.jsonl')}" --format dpo | head -n 1`], { env, encoding: 'utf8', timeout: 120_000 });
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(r.stdout)).toHaveProperty('chosen');
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+    expect(r.status).toBe(0);
+  });
+
   it('export --out replaces a file only once every row is written: a bad row leaves it untouched', () => {
     const folder = tmp();
     const lines = readFileSync(join(dir, 'games.jsonl'), 'utf8').trim().split('\n');

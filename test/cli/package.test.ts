@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Trajectory } from '../../framework/game/types.js';
@@ -54,6 +54,9 @@ describe('the packed package', () => {
     const installed = join(dir, 'project', 'node_modules', 'twentyq');
     mkdirSync(installed, { recursive: true });
     execFileSync('tar', ['-xzf', join(dir, packed[0]!.filename), '-C', installed, '--strip-components=1']);
+    // and its dependencies beside it, as npm would: the public entry declares options with TypeBox
+    mkdirSync(join(dir, 'project', 'node_modules', '@sinclair'));
+    symlinkSync(join(ROOT, 'node_modules', '@sinclair', 'typebox'), join(dir, 'project', 'node_modules', '@sinclair', 'typebox'));
 
     const project = join(dir, 'project');
     writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-plugins', type: 'module', private: true }));

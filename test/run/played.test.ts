@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Trajectory } from '../../framework/game/types.js';
-import { playedGames, sortPlayed } from '../../framework/run/stages/play.js';
+import { playedGames, sortPlayed } from '../../framework/stages/play.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'twentyq-played-'));
 

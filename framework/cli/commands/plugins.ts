@@ -13,8 +13,9 @@ interface OptionSchema {
 }
 
 function describeOptions(def: PluginDef): string[] {
-  const props = (def.options.properties ?? {}) as Record<string, OptionSchema>;
-  const required = new Set((def.options.required as string[] | undefined) ?? []);
+  const schema = def.options as { properties?: Record<string, OptionSchema>; required?: string[] };
+  const props = schema.properties ?? {};
+  const required = new Set(schema.required ?? []);
   return Object.entries(props).map(([name, s]) => {
     const type = s.enum ? s.enum.map((v) => JSON.stringify(v)).join(' | ') : Array.isArray(s.type) ? s.type.join(' | ') : (s.type ?? 'any');
     const range = s.minimum !== undefined || s.maximum !== undefined ? ` [${s.minimum ?? ''}..${s.maximum ?? ''}]` : '';

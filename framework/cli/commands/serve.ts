@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
 import { FAIL_STATUSES, type FailStatus } from '../../llm/faults.js';
-import { startServer } from '../../llm/serve.js';
+import { DEFAULT_LIMITS, LIMIT_FLAGS, startServer, type ServeLimits } from '../../llm/serve/index.js';
 import { refFromFlag } from '../interactive.js';
 import { TwentyqCommand, UsageError } from '../shared.js';
 
@@ -18,6 +18,28 @@ function statuses(value: string): FailStatus[] {
     if (!(FAIL_STATUSES as readonly number[]).includes(status)) throw new UsageError(`--fail-status takes ${FAIL_STATUSES.join(', ')} or a comma list of them, got "${s.trim()}"`);
     return status as FailStatus;
   });
+}
+
+/** The environment variable the key is read from unless --api-key-env names another (vLLM reads VLLM_API_KEY the same way). */
+export const DEFAULT_KEY_ENV = 'TWENTYQ_SERVE_API_KEY';
+
+const limit = (key: keyof ServeLimits, description: string) =>
+  Flags.integer({ min: 1, default: DEFAULT_LIMITS[key], description: `${description} (beyond: refused naming ${LIMIT_FLAGS[key]}).` });
+
+/** Addresses only this machine can reach: a server there needs no key. */
+function loopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || /^127\./.test(host);
+}
+
+/**
+ * The key every route but /health requires, from the environment variable --api-key-env names (a key
+ * is a secret: never a flag, which other users of the machine can read from the process list).
+ */
+function apiKey(name: string | undefined): string | undefined {
+  const key = process.env[name ?? DEFAULT_KEY_ENV];
+  if (key !== undefined && key.trim() !== '') return key.trim();
+  if (name !== undefined) throw new UsageError(`--api-key-env ${name}: the environment variable ${name} is not set; set it to the key clients must send (Authorization: Bearer <key>)`);
+  return undefined;
 }
 
 export default class Serve extends TwentyqCommand {
@@ -42,6 +64,14 @@ export default class Serve extends TwentyqCommand {
     'garble-rate': rate('Probability of a 200 reply whose text is neither a move nor an answer.'),
     'drop-rate': rate('Probability of closing the connection without a response.'),
     'fault-seed': Flags.integer({ default: 0, description: 'Seed of the stream the faults are drawn from.' }),
+    'api-key-env': Flags.string({
+      description: `Environment variable holding the API key every route but GET /health then requires (Authorization: Bearer <key>); default ${DEFAULT_KEY_ENV}, used when set. Without a key the server warns when it listens beyond 127.0.0.1.`,
+      helpValue: 'NAME',
+    }),
+    'max-body-bytes': limit('max_body_bytes', 'Bytes of a request body'),
+    'max-messages': limit('max_messages', 'Messages of a chat request'),
+    'max-inputs': limit('max_inputs', 'Inputs of an embeddings request'),
+    'max-chars': limit('max_chars', 'Characters of text in one request (all messages or all inputs)'),
   };
 
   async run(): Promise<void> {
@@ -54,6 +84,10 @@ export default class Serve extends TwentyqCommand {
       garble_rate: probability('garble-rate', flags['garble-rate']),
       drop_rate: probability('drop-rate', flags['drop-rate']),
     };
+    const key = apiKey(flags['api-key-env']);
+    if (key === undefined && !loopback(flags.host)) {
+      process.stderr.write(`twentyq serve: warning: listening on ${flags.host} without an API key: anyone who reaches this address can use the server; set ${DEFAULT_KEY_ENV} (or --api-key-env NAME) to require one\n`);
+    }
     // Listening for the signals before the server starts: a launcher may stop it as soon as it reads the URL.
     const stopped = new Promise<NodeJS.Signals>((resolve) => {
       process.once('SIGINT', resolve);
@@ -68,11 +102,13 @@ export default class Serve extends TwentyqCommand {
       host: flags.host,
       port: flags.port,
       faults,
+      limits: { max_body_bytes: flags['max-body-bytes'], max_messages: flags['max-messages'], max_inputs: flags['max-inputs'], max_chars: flags['max-chars'] },
+      ...(key === undefined ? {} : { apiKey: key }),
     }).catch((error: NodeJS.ErrnoException) => {
       if (error.code === 'EADDRINUSE' || error.code === 'EACCES' || error.code === 'EADDRNOTAVAIL') throw new UsageError(`cannot listen on ${flags.host}:${flags.port}: ${error.message}`);
       throw error;
     });
-    this.log(`twentyq serve: listening on ${server.url} (models: ${server.models.join(', ')})`);
+    this.log(`twentyq serve: listening on ${server.url} (models: ${server.models.join(', ')})${key === undefined ? '' : '; API key required'}`);
     const signal = await stopped;
     await server.close();
     const { requests, completions, rejected, failed, dropped, garbled } = server.stats;

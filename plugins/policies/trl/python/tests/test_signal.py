@@ -69,3 +69,36 @@ def test_second_signal_exits_130(tiny_model: Path, sft_data: Path, tmp_path: Pat
     stdout, _ = p.communicate(timeout=60)
     assert '"done"' not in stdout
     assert p.returncode == 130
+
+
+def test_a_trainer_whose_parent_died_exits_at_once(tiny_model: Path, sft_data: Path, tmp_path: Path) -> None:
+    """twentyq holds stdin open: when it dies (kill -9), stdin ends and the trainer exits."""
+    out = tmp_path / "sft.model"
+    job = base_job(tiny_model, out, sft_data, batch_size=4, max_steps=400, save_steps=1000)
+    path = write_json(tmp_path / "sft-job.json", job)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "twentyq_trl", "sft", str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**cli_env(), "TWENTYQ_EXIT_WITH_PARENT": "1"},
+    )
+    read_until(p, lambda e: e["event"] == "log" and e["step"] >= 2)
+    assert p.poll() is None
+    assert p.stdin is not None
+    p.stdin.close()  # what the parent's death does to the pipe
+    assert p.wait(timeout=30) == 1
+    # without the variable (the module run by hand), stdin's end means nothing
+    q = subprocess.Popen(
+        [sys.executable, "-m", "twentyq_trl", "sft", str(path)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+    )
+    read_until(q, lambda e: e["event"] == "log" and e["step"] >= 2)
+    assert q.poll() is None
+    q.send_signal(signal.SIGINT)
+    assert q.wait(timeout=60) == 0

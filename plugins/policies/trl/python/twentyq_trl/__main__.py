@@ -7,6 +7,7 @@ import sys
 
 from .events import claim_stdout
 from .job import Job
+from .signals import exit_with_parent
 
 COMMANDS = ("tiny", "sft", "dpo", "grpo", "merge")
 
@@ -17,6 +18,7 @@ def main(argv: list[str]) -> int:
         return 2
     command, path = argv
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # rollout_func is experimental in TRL 1.13
+    exit_with_parent()
     claim_stdout()
     job = Job.load(path)
     if command == "tiny":

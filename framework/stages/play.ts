@@ -1,18 +1,18 @@
 import { closeSync, existsSync, openSync, readSync, truncateSync } from 'node:fs';
-import { GamesFileError, jsonlLines, parseGame, readGames } from '../../data/games.js';
-import { answererAgreement, type Agreement } from '../../metrics/agreement.js';
-import { modelUsage } from '../../llm/layer.js';
-import type { GameSpec } from '../../game/engine.js';
-import { OutcomeAccumulator, summaryOf, type GameSummary, type OutcomeMetrics } from '../../metrics/outcome.js';
-import type { Policy, PluginRef } from '../../plugins/types.js';
-import type { UnknownAnswers } from '../../game/types.js';
-import { AtomicFile } from '../../util/fs.js';
-import { pct } from '../../metrics/table.js';
-import { playInBatches } from '../batches.js';
-import { StageError, type StageContext } from '../context.js';
-import type { JsonlWriter } from '../rundir.js';
-import { concurrencyOf, playWaiting, waitingPlayers } from '../waiting.js';
-import type { PlayResult } from '../worker.js';
+import { GamesFileError, jsonlLines, parseGame, readGames } from '../data/games.js';
+import { answererAgreement, type Agreement } from '../metrics/agreement.js';
+import { modelUsage } from '../llm/layer.js';
+import type { GameSpec } from '../game/engine.js';
+import { OutcomeAccumulator, summaryOf, type GameSummary, type OutcomeMetrics } from '../metrics/outcome.js';
+import type { Policy, PluginRef } from '../plugins/types.js';
+import type { UnknownAnswers } from '../game/types.js';
+import { AtomicFile } from '../util/fs.js';
+import { pct } from '../metrics/table.js';
+import { playInBatches } from '../run/batches.js';
+import { StageError, type StageContext } from '../run/context.js';
+import type { JsonlWriter } from '../run/jsonl.js';
+import { concurrencyOf, playWaiting, waitingPlayers } from '../run/waiting.js';
+import type { PlayResult } from '../run/worker.js';
 
 /** Who played a game: its policy, and its answerer in a stage that plays against several. */
 export function playKey(game: { policy: string; answerer?: string }): string {
@@ -209,6 +209,9 @@ export async function playInto(
   } else {
     completed = await playInBatches(pool, { stage: stage.name, setup: ctx.setup, ...players, reward: experiment.reward }, todo, { stop: signals.stop, onResult });
   }
+  // the last line says what the summary will say: the model calls' figures as they ended, not as of a second ago
+  usage = { at: 0 };
+  progress.update(acc.count, { success: acc.successSoFar, note: note() });
   progress.stop();
   return { completed, metrics: acc.metrics(), notes };
 }
