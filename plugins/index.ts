@@ -4,6 +4,7 @@ import type { BuiltinTable } from '../framework/plugins/registry.js';
 export const BUILTINS: BuiltinTable = {
   domain: {
     animals90: () => import('./domains/animals90/index.js'),
+    table: () => import('./domains/table/index.js'),
   },
   answerer: {
     kb: () => import('./answerers/kb.js'),

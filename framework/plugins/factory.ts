@@ -77,7 +77,14 @@ export class PluginFactory {
 
   static async forDomain(ref: RawRef, rules: Rules, baseDir: string): Promise<PluginFactory> {
     const { ref: resolved, def } = await resolveRef('domain', ref, baseDir);
-    const domain = await def.create(resolved.with, { baseDir });
+    let domain: Domain;
+    try {
+      domain = await def.create(resolved.with, { baseDir });
+    } catch (error) {
+      // a bad table is the user's to fix: said as it is, naming the domain, without a stack
+      if (error instanceof PluginError) throw error;
+      throw new PluginError(`domain ${def.name}: ${(error as Error).message}`);
+    }
     return new PluginFactory(domain, rules, baseDir);
   }
 

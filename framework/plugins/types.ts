@@ -70,6 +70,12 @@ export interface Answerer extends WaitingInstance {
  */
 export interface Policy extends WaitingInstance {
   act(games: readonly GameView[], signal?: AbortSignal): Awaitable<Move[]>;
+  /**
+   * Work to do once before a stage plays, in the main process where Ctrl-C reaches it (`signal`), told
+   * what the stage's answerer means by "unknown": the `optimal` policy searches its tree here, and the
+   * workers read it from the cache. Returns lines for the run's notes (a tree not proved optimal).
+   */
+  prepare?(setting: { unknowns: UnknownAnswers | undefined }, signal: AbortSignal): Promise<string[]>;
 }
 
 /** Scores a finished game; the number a reinforcement-learning strategy maximises. */

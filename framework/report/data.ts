@@ -25,9 +25,12 @@ export interface RunReport {
   info: RunInfo;
   maxQuestions: number;
   candidates: string[];
+  /** What the domain calls a candidate, and its plural ("animal", "animals"). */
+  noun: string;
+  plural: string;
   stages: StageReport[];
   gap?: EvaluationGap;
-  /** The games the viewer offers of those played: at most perTarget per policy and animal, perPolicy per policy. */
+  /** The games the viewer offers of those played: at most perTarget per policy and target, perPolicy per policy. */
   sampled: { offered: number; played: number; perTarget: number; perPolicy: number };
 }
 
@@ -367,7 +370,8 @@ export async function gatherRun(dir: string, options: ReportOptions = {}): Promi
   const embedding = settings && reference && toEmbed.length > 0 ? await embeddingCosines(settings, toEmbed, refTexts) : undefined;
 
   const gap = evaluationGap(stages, reference ? `${reference.stage}${referenceKey && referenceKey !== '' ? ` (${referenceKey.replace('\t', '@')})` : ''}` : undefined, embedding);
-  return { info, maxQuestions, candidates: domain ? domain.candidates.map((c) => c.id) : [], stages, ...(gap ? { gap } : {}), sampled };
+  const names = { noun: domain?.noun ?? 'candidate', plural: domain?.plural ?? 'candidates' };
+  return { info, maxQuestions, candidates: domain ? domain.candidates.map((c) => c.id) : [], ...names, stages, ...(gap ? { gap } : {}), sampled };
 }
 
 /** The evaluation gap: every evaluated policy's style beside its outcome, and how well one ranks the other. */

@@ -51,14 +51,14 @@ async function audit(stage: AuditStage, ctx: StageContext): Promise<StageOutcome
   const summary = auditSummary(report);
   const stageFiles = files(stage.name);
   run.writeJson(stageFiles.report, report);
-  run.writeText(stageFiles.table, auditTable(report.animals) + '\n\n' + summary + '\n');
+  run.writeText(stageFiles.table, auditTable(report.animals, report.noun) + '\n\n' + summary + '\n');
   run.setStage(stage.name, 'running', stageFiles.report, stageFiles.table);
   // The summary goes to the run's summary at the end (or into the error): printed once, also with --progress none.
-  const details = (table: string) => `${summary.replace(/^/gm, '  ')}\n  per-animal table: ${table}`;
-  progress.log(`${stage.name}: audited the games of stage ${stage.from}; per-animal table: ${run.file(stageFiles.table)}`);
-  if (report.thin.length > 0) progress.log(`WARNING: ${report.thin.length} animals have fewer than ${stage.min_wins_per_animal} winning games: ${report.thin.join(', ')}`);
+  const details = (table: string) => `${summary.replace(/^/gm, '  ')}\n  per-${report.noun} table: ${table}`;
+  progress.log(`${stage.name}: audited the games of stage ${stage.from}; per-${report.noun} table: ${run.file(stageFiles.table)}`);
+  if (report.thin.length > 0) progress.log(`WARNING: ${report.thin.length} ${report.plural} have fewer than ${stage.min_wins_per_animal} winning games: ${report.thin.join(', ')}`);
   if (report.gaps.length > 0) {
-    const message = `${stage.name}: ${report.gaps.length} animal${report.gaps.length === 1 ? ' has' : 's have'} no winning game in ${stage.from}: ${report.gaps.join(', ')}. Training on this data cannot teach ${report.gaps.length === 1 ? 'it' : 'them'}: generate more games for ${report.gaps.length === 1 ? 'it' : 'them'} (check the generate stage's weights), or set on_gap: warn to go on anyway.`;
+    const message = `${stage.name}: ${report.gaps.length} ${report.gaps.length === 1 ? `${report.noun} has` : `${report.plural} have`} no winning game in ${stage.from}: ${report.gaps.join(', ')}. Training on this data cannot teach ${report.gaps.length === 1 ? 'it' : 'them'}: generate more games for ${report.gaps.length === 1 ? 'it' : 'them'} (check the generate stage's weights), or set on_gap: warn to go on anyway.`;
     if (stage.on_gap === 'fail') throw new StageError(`${message}\n${details(run.file(stageFiles.table))}`);
     progress.log(`WARNING: ${message}`);
   }

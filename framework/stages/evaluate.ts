@@ -123,6 +123,7 @@ async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise<StageO
   const out = ctx.run.openJsonl(file);
   ctx.run.setStage(stage.name, 'running', file);
   const rows: SummaryRow[] = [];
+  const notes: string[] = [];
   const byAnswerer = new Map<string, AnswererMetrics>();
   const shape = () => (several ? { answerers: Object.fromEntries(byAnswerer) } : { ...byAnswerer.values().next().value });
   try {
@@ -134,8 +135,9 @@ async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise<StageO
         const answererTag = tag(answerer);
         const result = await playInto(ctx, stage, { policy, answerer, ...(answererTag !== undefined ? { answererTag } : {}) }, specs, out, played.get(keyOf(policy, answerer)));
         entry.policies[policy.label] = result.metrics;
+        for (const note of result.notes.map((n) => `${stage.name}: ${n}`)) if (!notes.includes(note)) notes.push(note);
         rows.push({ stage: stage.name, policy: policy.label, ...(answererTag !== undefined ? { answerer: answererTag } : {}), metrics: result.metrics, ...(bound ? { bound } : {}) });
-        if (!result.completed) return { completed: false, rows, metrics: shape() };
+        if (!result.completed) return { completed: false, rows, notes, metrics: shape() };
       }
     }
   } finally {
@@ -148,7 +150,6 @@ async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise<StageO
     row.clustered = c;
     byAnswerer.get(row.answerer ?? answerers[0]!.label)!.policies[row.policy] = { ...row.metrics, clustered: c };
   }
-  const notes: string[] = [];
   if (stage.baseline !== undefined) notes.push(...(await comparisons(stage, ctx, answerers, policies, records, byAnswerer)));
   const { agreement, notes: agreementNotes } = await agreementOf(ctx, stage, file);
   notes.push(...agreementNotes);

@@ -100,7 +100,8 @@ async function generate(stage: GenerateStage, ctx: StageContext): Promise<StageO
     out.close();
   }
   if (ctx.resuming && result.completed) await sortPlayed(ctx.run.file(file), [stage.policy.label]);
-  const { agreement, notes } = result.completed ? await agreementOf(ctx, stage, file) : { notes: [] };
+  const { agreement, notes: agreementNotes } = result.completed ? await agreementOf(ctx, stage, file) : { notes: [] };
+  const notes = [...result.notes.map((n) => `${stage.name}: ${n}`), ...agreementNotes];
   return {
     completed: result.completed,
     rows: [{ stage: stage.name, policy: stage.policy.label, metrics: result.metrics }],

@@ -5,7 +5,8 @@ import { answererAgreement, type Agreement } from '../metrics/agreement.js';
 import { modelUsage } from '../llm/layer.js';
 import type { GameSpec } from '../game/engine.js';
 import { OutcomeAccumulator, summaryOf, type GameSummary, type OutcomeMetrics } from '../metrics/outcome.js';
-import type { PluginRef } from '../plugins/types.js';
+import type { Policy, PluginRef } from '../plugins/types.js';
+import type { UnknownAnswers } from '../game/types.js';
 import { AtomicFile } from '../util/fs.js';
 import { pct } from '../metrics/table.js';
 import { playInBatches } from '../run/batches.js';
@@ -152,13 +153,15 @@ export async function playInto(
   specs: readonly GameSpec[],
   out: JsonlWriter,
   played: readonly GameSummary[] = [],
-): Promise<{ completed: boolean; metrics: OutcomeMetrics }> {
+): Promise<{ completed: boolean; metrics: OutcomeMetrics; notes: string[] }> {
   const { experiment, domain, pool, progress, signals } = ctx;
   // Build the plugins here first: a problem (a missing checkpoint, a bad option) is reported as it is,
   // not as an error from inside a worker thread.
   const [policy, answerer] = await Promise.all([ctx.plugins.create('policy', players.policy), ctx.plugins.create('answerer', players.answerer)]);
   const waiting = await waitingPlayers(players.policy, players.answerer);
   const acc = new OutcomeAccumulator(experiment.game.max_questions, domain.candidates.map((c) => c.id));
+  const notes = await prepared(policy, answerer.unknowns, signals.stop);
+  if (!notes) return { completed: false, metrics: acc.metrics(), notes: [] };
   const done = new Set<number>();
   let firstError: string | undefined;
   for (const g of played) {
@@ -211,7 +214,18 @@ export async function playInto(
   usage = { at: 0 };
   progress.update(acc.count, { success: acc.successSoFar, note: note() });
   progress.stop();
-  return { completed, metrics: acc.metrics() };
+  return { completed, metrics: acc.metrics(), notes };
+}
+
+/** The policy's work before the games (see Policy.prepare) and its notes; undefined when Ctrl-C stopped it. */
+async function prepared(policy: Policy, unknowns: UnknownAnswers | undefined, stop: AbortSignal): Promise<string[] | undefined> {
+  if (!policy.prepare) return [];
+  try {
+    return await policy.prepare({ unknowns }, stop);
+  } catch (error) {
+    if (stop.aborted) return undefined;
+    throw error;
+  }
 }
 
 /**

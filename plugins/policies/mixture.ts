@@ -41,6 +41,11 @@ export default definePlugin({
         }
         return moves;
       },
+      // what its members do before a stage (the optimal policy's search) is done once for them all
+      async prepare(setting, signal) {
+        const notes = await Promise.all(members.map((m) => m.prepare?.(setting, signal) ?? []));
+        return notes.flat();
+      },
     };
   },
 });
