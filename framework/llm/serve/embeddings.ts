@@ -2,7 +2,7 @@ import type { ServerResponse } from 'node:http';
 import { HASH_MODEL, hashEmbeddingSteps } from '../embed.js';
 import { approxTokens } from '../protocol.js';
 import { LIMIT_FLAGS, type ServeLimits } from './limits.js';
-import { RequestError, writePiece, yieldToLoop } from './http.js';
+import { RequestError, writePiece, type TurnTaker } from './http.js';
 
 /** Work done between two turns given to other requests. */
 const SLICE_MS = 2;
@@ -38,7 +38,7 @@ export function checkEmbeddingsRequest(body: unknown, limits: ServeLimits): Embe
  * time, giving other requests a turn every few milliseconds) and written as soon as it is ready, so
  * that neither the event loop nor memory holds the whole response.
  */
-export async function answerEmbeddings(res: ServerResponse, request: EmbeddingsRequest): Promise<void> {
+export async function answerEmbeddings(res: ServerResponse, request: EmbeddingsRequest, turns: TurnTaker): Promise<void> {
   const { input, format } = request;
   // base64: the float32 values, little-endian (what the openai client asks for by default and decodes)
   const encode = (v: number[]) => (format === 'float' ? v : Buffer.from(new Float32Array(v).buffer).toString('base64'));
@@ -51,7 +51,7 @@ export async function answerEmbeddings(res: ServerResponse, request: EmbeddingsR
     let step = steps.next();
     while (!step.done) {
       if (performance.now() - slice > SLICE_MS) {
-        await yieldToLoop();
+        await turns.next();
         slice = performance.now();
       }
       step = steps.next();
@@ -59,7 +59,7 @@ export async function answerEmbeddings(res: ServerResponse, request: EmbeddingsR
     tokens += approxTokens(text);
     await writePiece(res, `${index === 0 ? '' : ','}${JSON.stringify({ object: 'embedding', index, embedding: encode(step.value) })}`);
     if (performance.now() - slice > SLICE_MS) {
-      await yieldToLoop();
+      await turns.next();
       slice = performance.now();
     }
   }

@@ -96,8 +96,32 @@ export async function writePiece(res: ServerResponse, piece: string): Promise<vo
   });
 }
 
-/** Gives the event loop a turn: other requests (GET /v1/models) are served between slices of long work. */
-export const yieldToLoop = () => new Promise<void>((resolve) => setImmediate(resolve));
+/**
+ * Takes turns between the slices of long work of all the requests in flight: `next()` resolves in a
+ * later turn of the event loop, one waiting slice per turn, so that whatever the number of requests
+ * working at once, a turn holds one slice (a few milliseconds) and other requests (GET /v1/models) are
+ * read and answered between two slices.
+ */
+export class TurnTaker {
+  private readonly waiting: (() => void)[] = [];
+  private pumping = false;
+
+  next(): Promise<void> {
+    return new Promise((resolve) => {
+      this.waiting.push(resolve);
+      if (!this.pumping) {
+        this.pumping = true;
+        setImmediate(this.pump);
+      }
+    });
+  }
+
+  private readonly pump = (): void => {
+    this.waiting.shift()?.();
+    if (this.waiting.length > 0) setImmediate(this.pump);
+    else this.pumping = false;
+  };
+}
 
 /** Checks `Authorization: Bearer <key>` in constant time (the digests have equal lengths whatever is sent). */
 export function authorized(req: IncomingMessage, key: string): boolean {

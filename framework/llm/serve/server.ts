@@ -8,7 +8,7 @@ import { FaultStream, GARBLED_TEXT, NO_FAULTS, type Fault, type FaultOptions } f
 import { errorBody, modelList } from '../protocol.js';
 import { checkChatRequest, sendCompletion } from './chat.js';
 import { answerEmbeddings, checkEmbeddingsRequest } from './embeddings.js';
-import { authorized, readJson, refuse, RequestError, sendJson } from './http.js';
+import { authorized, readJson, refuse, RequestError, sendJson, TurnTaker } from './http.js';
 import { DEFAULT_LIMITS, type ServeLimits } from './limits.js';
 import { answering, questioner, type Role } from './roles.js';
 
@@ -107,6 +107,8 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const faultStream = new FaultStream(faults);
   const stats: ServerStats = { requests: 0, completions: 0, embeddings: 0, rejected: 0, failed: 0, dropped: 0, garbled: 0 };
   const started = Math.floor(Date.now() / 1000);
+  // the slices of every embeddings request in flight take turns: one per turn of the event loop
+  const turns = new TurnTaker();
 
   const chat: Handler = async (req, res) => {
     const fault = faultStream.next();
@@ -127,7 +129,7 @@ export async function startServer(options: ServeOptions): Promise<RunningServer>
   const embeddings: Handler = async (req, res) => {
     const request = checkEmbeddingsRequest(await readJson(req, limits), limits);
     stats.embeddings++;
-    await answerEmbeddings(res, request);
+    await answerEmbeddings(res, request, turns);
   };
   const handlers = new Map<string, Handler>([
     ['GET /health', async (_req, res) => sendJson(res, 200, { status: 'ok' })],
