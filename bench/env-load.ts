@@ -19,18 +19,24 @@ export interface LoadOptions {
   games: number;
   /** Questions of a game before its guess. */
   perGame: number;
+  /** One request a turn for all of a trainer's live games (the batch form of the protocol), or one a game. */
+  batch: boolean;
 }
 
 export interface TrainerResult {
   seconds: number;
+  /** Environment steps: a game started or a move answered. */
+  steps: number;
   played: { key: string; id: string; reward: number; outcome: string; questions: number }[];
   latencies: number[];
 }
 
 export interface LoadFigures {
   seconds: number;
-  /** HTTP requests answered (each /reset and /step is one step of the environment). */
+  /** Environment steps: a game started (/reset) or a move answered (/step), one item of a batch each. */
   steps: number;
+  /** HTTP requests (a batch is one). */
+  requests: number;
   latencyP50Ms: number;
   latencyP99Ms: number;
   rssBeforeMb: number;
@@ -73,13 +79,14 @@ export async function loadEnvironment(options: LoadOptions): Promise<LoadFigures
     questions: domain.attributes.map((a) => a.question),
     perGame: options.perGame,
     trainers: options.trainers,
+    batch: options.batch,
   };
   const start = performance.now();
   try {
     const trainers = await Promise.all(Array.from({ length: options.trainers }, (_, trainerIndex) => trainer({ ...shared, trainer: trainerIndex })));
     const seconds = (performance.now() - start) / 1000;
     const latencies = trainers.flatMap((t) => t.latencies).sort((a, b) => a - b);
-    return { seconds, steps: latencies.length, latencyP50Ms: percentile(latencies, 0.5), latencyP99Ms: percentile(latencies, 0.99), rssBeforeMb, rssPeakMb, recorded, trainers };
+    return { seconds, steps: trainers.reduce((n, t) => n + t.steps, 0), requests: latencies.length, latencyP50Ms: percentile(latencies, 0.5), latencyP99Ms: percentile(latencies, 0.99), rssBeforeMb, rssPeakMb, recorded, trainers };
   } finally {
     clearInterval(sampler);
     await served.close();

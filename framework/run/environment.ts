@@ -134,13 +134,38 @@ export async function serveEnvironment(setup: EnvironmentSetup): Promise<GameEnv
     return remote.outbox.promise;
   }
 
+  /** One reset or step, its failure an answer like its success (a batch answers each of its items). */
+  async function one(route: string, input: Body): Promise<{ status: number; body: Body }> {
+    try {
+      return await (route === '/reset' ? reset(input.key, input.step) : step(input.id, input.reply));
+    } catch (error) {
+      return { status: error instanceof HttpError ? error.status : 500, body: { error: (error as Error).message } };
+    }
+  }
+
+  /**
+   * A batch: `{"games": [{key, step}, ...]}` to /reset, `{"steps": [{id, reply}, ...]}` to /step, as a
+   * rollout that generates for every live game at once sends them: one request a turn, not one a game.
+   * The answer holds each item's answer in order (`{"results": [...]}`, an item's failure as its error).
+   */
+  async function batch(route: string, items: unknown): Promise<{ status: number; body: Body }> {
+    if (!Array.isArray(items) || items.length === 0) throw new HttpError(400, `${route === '/reset' ? 'games' : 'steps'} must be a non-empty list`);
+    const results = await Promise.all(items.map(async (item: unknown) => {
+      if (!item || typeof item !== 'object' || Array.isArray(item)) return { error: 'each item must be a JSON object', status: 400 };
+      const { status, body } = await one(route, item as Body);
+      return status === 200 ? body : { ...body, status };
+    }));
+    return { status: 200, body: { results } };
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let status = 200;
     let body: Body;
     try {
       if (req.method !== 'POST' || (req.url !== '/reset' && req.url !== '/step')) throw new HttpError(404, `${req.method} ${req.url}: the environment answers POST /reset and POST /step`);
       const input = await readJson(req);
-      ({ status, body } = await (req.url === '/reset' ? reset(input.key, input.step) : step(input.id, input.reply)));
+      const items = req.url === '/reset' ? input.games : input.steps;
+      ({ status, body } = items === undefined ? await one(req.url, input) : await batch(req.url, items));
     } catch (error) {
       status = error instanceof HttpError ? error.status : 500;
       body = { error: (error as Error).message };

@@ -3,9 +3,9 @@ import { loadEnvironment } from '../../bench/env-load.js';
 import { animals90 } from '../helpers.js';
 
 describe('the environment under trainer processes', () => {
-  it('2 trainer processes with 64 games in flight get exactly the games they asked for, each played once', async () => {
+  it.each([false, true])('2 trainer processes with 64 games in flight get exactly the games they asked for, each played once (batches: %s)', async (batch) => {
     const games = 96;
-    const f = await loadEnvironment({ trainers: 2, concurrency: 32, games, perGame: 4 });
+    const f = await loadEnvironment({ trainers: 2, concurrency: 32, games, perGame: 4, batch });
     const ids = animals90().candidates.map((c) => c.id);
     expect(f.recorded).toHaveLength(2 * games);
     const byId = new Map(f.recorded.map((g) => [`g${g.game}`, g]));
