@@ -1,4 +1,4 @@
-import type { BuiltinTable } from '../framework/plugins/registry.js';
+import type { BuiltinTable, FormatTable } from '../framework/plugin.js';
 
 /** Every built-in plugin, one list per kind. Each loads on first use. */
 export const BUILTINS: BuiltinTable = {
@@ -18,7 +18,7 @@ export const BUILTINS: BuiltinTable = {
     checklist: () => import('./policies/checklist.js'),
     mixture: () => import('./policies/mixture.js'),
     api: () => import('./policies/api.js'),
-    vllm: () => import('./policies/vllm.js'),
+    vllm: () => import('./policies/vllm/index.js'),
     trl: () => import('./policies/trl/index.js'),
   },
   reward: {
@@ -30,4 +30,9 @@ export const BUILTINS: BuiltinTable = {
     dpo: () => import('./strategies/dpo.js'),
     grpo: () => import('./strategies/grpo.js'),
   },
+};
+
+/** The row formats plugins contribute (`twentyq export`, the dataset stage write the first). Each loads on first use. */
+export const FORMATS: FormatTable = {
+  trl: () => import('./policies/trl/rows.js'),
 };

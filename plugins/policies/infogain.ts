@@ -1,9 +1,4 @@
-import { Belief, countWhere, informationGain, informationGain3, members, split, truthMasks } from '../../framework/game/belief.js';
-import { optimalMeans } from '../../framework/game/bounds.js';
-import { ternaryTable } from '../../framework/game/tree.js';
-import { guessQuestion, type Domain } from '../../framework/game/domain.js';
-import type { GameView, Move, WrongGuessRule } from '../../framework/game/types.js';
-import { choice, defaulted, definePlugin, Type, type Static } from '../../framework/plugin.js';
+import { Belief, choice, countWhere, defaulted, definePlugin, type Domain, type GameView, guessQuestion, informationGain, informationGain3, members, type Move, optimalMeans, split, type Static, ternaryTable, truthMasks, Type, type WrongGuessRule } from '../../framework/plugin.js';
 
 const OPTIONS = Type.Object(
   {

@@ -1,8 +1,4 @@
-import { guessQuestion, type Domain } from '../../framework/game/domain.js';
-import { cachedTree } from '../../framework/game/tree-cache.js';
-import type { Semantics, TreeNode } from '../../framework/game/tree.js';
-import type { GameView, Move, WrongGuessRule } from '../../framework/game/types.js';
-import { choice, defaulted, definePlugin, Type, type Static } from '../../framework/plugin.js';
+import { cachedTree, choice, defaulted, definePlugin, type Domain, type GameView, guessQuestion, type Move, type Semantics, type Static, type TreeNode, Type, type WrongGuessRule } from '../../framework/plugin.js';
 import { InfogainPolicy } from './infogain.js';
 
 const OPTIONS = Type.Object(

@@ -1,10 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parse } from 'yaml';
-import { Domain, NO, UNKNOWN, YES } from '../../../framework/game/domain.js';
-import { definePlugin, Type } from '../../../framework/plugin.js';
-import { compileSchema, formatAjvErrors } from '../../../framework/config/schema.js';
-import { packagePath } from '../../../framework/util/paths.js';
+import { compileSchema, createDomain, definePlugin, type Domain, formatAjvErrors, NO, packagePath, Type, UNKNOWN, YES } from '../../../framework/plugin.js';
 
 interface TableFile {
   attributes: { id: string; group?: string; question: string; note?: string; paraphrases: string[] }[];
@@ -36,7 +33,7 @@ export function loadDomainTable(file: string, name: string): Domain {
     set(animal.yes, YES, 'yes');
     set(animal.unknown, UNKNOWN, 'unknown');
   });
-  return new Domain({
+  return createDomain({
     name,
     noun: 'animal',
     candidates: data.animals.map((a) => ({ id: a.id, name: a.name, aliases: a.aliases ?? [] })),

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { findPython, PYTHON_PACKAGE_DIR, PythonEnvironmentError } from '../../../framework/python.js';
-import { packagePath } from '../../../framework/util/paths.js';
+import { packagePath } from '../../../framework/plugin.js';
+import { findPython, PYTHON_PACKAGE_DIR, PythonEnvironmentError } from './environment.js';
 
 /**
  * `npm run test:python`: the Python package's tests (pytest), run by the Python the trl backend would

@@ -1,6 +1,6 @@
 import { Flags } from '@oclif/core';
-import { defaultVenv, PythonEnvironmentError, requirementsFile, setupPython, venvProblem, venvPython } from '../../../python.js';
-import { TwentyqCommand } from '../../shared.js';
+import { TwentyqCommand } from '../../../../framework/plugin.js';
+import { defaultVenv, PythonEnvironmentError, requirementsFile, setupPython, venvProblem, venvPython } from '../environment.js';
 
 export default class SetupPython extends TwentyqCommand {
   static override summary = 'Make the Python environment the trl backend trains in.';

@@ -1,11 +1,9 @@
 import { Flags } from '@oclif/core';
 import { resolve } from 'node:path';
-import { DEFAULT_RULES } from '../../../game/types.js';
-import { PluginFactory } from '../../../plugins/factory.js';
-import { findPython } from '../../../python.js';
-import { buildTiny, TINY_CONFIG, type TinyConfig } from '../../../../plugins/policies/trl/tiny.js';
-import { refFromFlag } from '../../interactive.js';
-import { TwentyqCommand } from '../../shared.js';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_RULES, pluginContext, TwentyqCommand, type RawRef } from '../../../../framework/plugin.js';
+import { findPython } from '../environment.js';
+import { buildTiny, TINY_CONFIG, type TinyConfig } from '../tiny.js';
 
 export default class ModelTiny extends TwentyqCommand {
   static override summary = 'Build the tiny language model the trl backend trains on the CPU.';
@@ -38,10 +36,12 @@ export default class ModelTiny extends TwentyqCommand {
     const shape = { ...TINY_CONFIG, ...config };
     if (shape.hidden_size % shape.heads !== 0) this.error(`--heads ${shape.heads} does not divide --hidden-size ${shape.hidden_size}`, { exit: 2 });
     if (shape.heads % shape.kv_heads !== 0) this.error(`--kv-heads ${shape.kv_heads} does not divide --heads ${shape.heads}`, { exit: 2 });
-    const factory = await PluginFactory.forDomain(refFromFlag(flags.domain), DEFAULT_RULES, process.cwd());
-    const [policy, answerer] = await Promise.all([factory.create('policy', 'infogain'), factory.create('answerer', 'kb')]);
+    // a plugin by name, or { use, with } written as YAML
+    const domain = flags.domain.trim().startsWith('{') ? (parseYaml(flags.domain) as RawRef) : flags.domain.trim();
+    const context = await pluginContext(domain, DEFAULT_RULES, process.cwd());
+    const [policy, answerer] = await Promise.all([context.create('policy', 'infogain'), context.create('answerer', 'kb')]);
     const { dir, built } = await buildTiny({
-      domain: factory.domain,
+      domain: context.domain,
       rules: DEFAULT_RULES,
       players: { policy, answerer },
       seed: flags.seed,
