@@ -32,6 +32,18 @@ export const BUILTINS: BuiltinTable = {
   },
 };
 
+/**
+ * The plugins the framework uses when an experiment or a command names none: the experiment's domain,
+ * answerer, policy and reward, and the strategies `twentyq export` makes each kind of training set with.
+ */
+export const DEFAULTS = {
+  domain: 'animals90',
+  answerer: 'kb',
+  policy: 'infogain',
+  reward: 'efficiency',
+  strategy: { sft: 'weighted-sft', dpo: 'dpo' },
+} as const;
+
 /** The row formats plugins contribute (`twentyq export`, the dataset stage write the first). Each loads on first use. */
 export const FORMATS: FormatTable = {
   trl: () => import('./policies/trl/rows.js'),

@@ -1,6 +1,9 @@
-import { BUILTINS, FORMATS } from '../../plugins/index.js';
+import { BUILTINS, DEFAULTS, FORMATS } from '../../plugins/index.js';
 import type { RowFormat } from '../data/format.js';
 import { Registry } from './registry.js';
+
+/** The plugins used where an experiment or a command names none (the plugins' own table: the framework names none). */
+export const DEFAULT_PLUGINS = DEFAULTS;
 
 /** The registry of the built-in plugins; user plugins load through it by path. */
 export const registry = new Registry(BUILTINS);

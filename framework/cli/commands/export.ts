@@ -3,12 +3,10 @@ import { Args, Flags } from '@oclif/core';
 import { parse as parseYaml } from 'yaml';
 import type { GrpoSet, TrainingSet } from '../../data/dataset.js';
 import { readGames } from '../../data/games.js';
-import { rowFormat } from '../../plugins/builtins.js';
+import { DEFAULT_PLUGINS, rowFormat } from '../../plugins/builtins.js';
 import { AtomicFile } from '../../util/fs.js';
 import { configFlag, factoryForGames } from '../games-context.js';
 import { TwentyqCommand } from '../shared.js';
-
-const DEFAULT_STRATEGY = { sft: 'weighted-sft', dpo: 'dpo' } as const;
 
 export default class Export extends TwentyqCommand {
   static override summary = 'Turn a games file into training data in Hugging Face TRL\'s conversational formats.';
@@ -53,7 +51,7 @@ export default class Export extends TwentyqCommand {
       const targets = factory.domain.candidates.filter((c) => present.has(c.id)).map((c) => c.id);
       set = { kind: 'grpo', targets, stats: { games: count, prompts: targets.length } } satisfies GrpoSet;
     } else {
-      const strategy = await factory.create('strategy', { use: flags.strategy ?? DEFAULT_STRATEGY[flags.format], with: options });
+      const strategy = await factory.create('strategy', { use: flags.strategy ?? DEFAULT_PLUGINS.strategy[flags.format], with: options });
       set = await strategy.build(games);
       if (set.kind !== flags.format) this.error(`strategy ${flags.strategy} makes ${set.kind} data, not ${flags.format}`, { exit: 2 });
     }
