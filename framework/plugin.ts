@@ -67,9 +67,10 @@ export type { GameSource } from './data/games.js';
 export { collect } from './data/games.js';
 export type { FormatTable, RowFormat } from './data/format.js';
 
-// Plumbing a backend needs: seeds, files, processes it starts, the package's own files, CLI commands
+// Plumbing a backend needs: seeds, files, processes it starts, the package's own files; CLI commands it contributes
 export { deriveSeed, Rng } from './util/rng.js';
 export { writeFileAtomic } from './util/fs.js';
 export { PROCESSES_DIR, recordProcess } from './util/processes.js';
 export { packagePath, twentyqHome } from './util/paths.js';
-export { TwentyqCommand } from './cli/shared.js';
+export type { CommandDef, CommandIO, CommandTable } from './plugins/command.js';
+export { defineCommand } from './plugins/command.js';

@@ -11,6 +11,7 @@ import Serve from './commands/serve.js';
 import Show from './commands/show.js';
 import Validate from './commands/validate.js';
 import { COMMANDS as PLUGIN_COMMANDS } from '../../plugins/commands.js';
+import { contributedCommands } from './contributed.js';
 
 /** Every command of the twentyq CLI (oclif's explicit discovery strategy; see package.json): the framework's, then those the plugins contribute. */
 export const COMMANDS = {
@@ -26,5 +27,5 @@ export const COMMANDS = {
   export: Export,
   play: Play,
   serve: Serve,
-  ...PLUGIN_COMMANDS,
+  ...contributedCommands(PLUGIN_COMMANDS),
 };
