@@ -19,6 +19,7 @@ def test_grpo_reports_the_environment_rewards(sft_run: tuple[Path, list[dict[str
             env_url=url, steps=2, num_generations=2, targets_per_step=2, temperature=1.0,
             beta=0.04, epsilon=0.2, max_new_tokens=12, learning_rate=1e-4, save_steps=1,
         )
+        del job["epochs"]  # grpo takes steps
         rc, events, err = run_cli("grpo", job, tmp_path)
     finally:
         server.shutdown()
