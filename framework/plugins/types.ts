@@ -85,6 +85,7 @@ export interface Reward {
  */
 export interface TrainJob {
   kind: string;
+  // `any`, not `unknown`: a job's own options are interfaces (SftTraining), which only an index signature of any admits
   options: Stoppable & { [option: string]: any };
   [field: string]: unknown;
 }
