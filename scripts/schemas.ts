@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { experimentSchema } from '../framework/config/experiment-schema.js';
-import { TRL_ROWS } from '../framework/data/trl.js';
+import { TRL_ROWS } from '../plugins/policies/trl/rows.js';
 import { TRAJECTORY } from '../framework/game/trajectory.js';
 import { STAGES } from '../framework/stages/index.js';
 import { packagePath } from '../framework/util/paths.js';

@@ -1,6 +1,7 @@
 import { Type, type Static, type TObject } from '@sinclair/typebox';
 import { RULES } from '../game/rules.js';
 import { REPORT } from './report-schema.js';
+import { DEFAULT_PLUGINS } from '../plugins/builtins.js';
 import { PLUGIN_REF, pluginField } from '../plugins/ref.js';
 import type { StageDef } from '../stages/define.js';
 import { defaulted } from '../util/typebox.js';
@@ -19,11 +20,11 @@ const TOP = {
       description: "Every game's seed derives from it, every bit of it (a whole number from 0 to 2^53 - 1); the same seed replays the same games.",
     }),
   ),
-  domain: defaulted(pluginField({ default: 'animals90', description: 'What is guessed: candidates, attributes, truth table.' })),
+  domain: defaulted(pluginField({ default: DEFAULT_PLUGINS.domain, description: 'What is guessed: candidates, attributes, truth table.' })),
   game: defaulted(RULES),
-  answerer: defaulted(pluginField({ default: 'kb', description: 'Who answers the questions.' })),
-  policy: defaulted(pluginField({ default: 'infogain', description: 'The questioner that stages use unless they name their own.' })),
-  reward: defaulted(pluginField({ default: 'efficiency', description: 'Scores each game (written to the trajectories; maximised by grpo).' })),
+  answerer: defaulted(pluginField({ default: DEFAULT_PLUGINS.answerer, description: 'Who answers the questions.' })),
+  policy: defaulted(pluginField({ default: DEFAULT_PLUGINS.policy, description: 'The questioner that stages use unless they name their own.' })),
+  reward: defaulted(pluginField({ default: DEFAULT_PLUGINS.reward, description: 'Scores each game (written to the trajectories; maximised by grpo).' })),
   stages: Type.Array(Type.Unsafe<Record<string, Record<string, unknown>>>({ $ref: '#/definitions/stage' }), { minItems: 1 }),
   report: Type.Optional(REPORT),
 };

@@ -118,6 +118,11 @@ function pluralOf(noun: string): string {
   return `${noun}s`;
 }
 
+/** A domain from its data (a domain plugin's `create`): ids and names are checked to be unique. */
+export function createDomain(data: DomainData): Domain {
+  return new Domain(data);
+}
+
 /** "a giraffe" / "an owl" */
 export function withArticle(name: string): string {
   return `${/^[aeiou]/i.test(name) ? 'an' : 'a'} ${name}`;

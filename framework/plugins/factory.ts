@@ -104,3 +104,11 @@ export class PluginFactory {
     return instance as Promise<Instances[K]>;
   }
 }
+
+/**
+ * The context plugins are created in, outside a run (a command a plugin contributes): the domain a
+ * reference names, the rules, and `create` for the plugins it needs; user plugin paths resolve against baseDir.
+ */
+export async function pluginContext(domain: RawRef, rules: Rules, baseDir: string): Promise<PluginContext> {
+  return (await PluginFactory.forDomain(domain, rules, baseDir)).context;
+}

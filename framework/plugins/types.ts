@@ -83,11 +83,46 @@ export interface Reward {
   score(trajectory: Trajectory): number;
 }
 
-/** One piece of training a trainable backend does; a strategy drives it with a sequence of them. */
-export type TrainJob =
-  | { kind: 'sft'; rows: readonly SftRow[]; options: SftTraining }
-  | { kind: 'dpo'; pairs: readonly PreferencePair[]; reference: unknown; options: DpoTraining }
-  | { kind: 'grpo'; games: readonly Trajectory[]; advantages: Float64Array; reference: unknown; options: GrpoTraining };
+/**
+ * One piece of training a trainable backend does; a strategy drives it with a sequence of them. `kind`
+ * names what the job holds: the built-in strategies make SftJob, DpoJob, GrpoJob and OnlineGrpoJob; a
+ * strategy of one's own (KTO, ORPO, RLOO) makes jobs of a kind of its own, for a backend that lists that
+ * kind in its `jobs`. A backend reads a job it knows with `isJob`, and refuses the others.
+ */
+export interface TrainJob {
+  kind: string;
+  // `any`, not `unknown`: a job's own options are interfaces (SftTraining), which only an index signature of any admits
+  options: Stoppable & { [option: string]: any };
+  [field: string]: unknown;
+}
+
+/** Whether a job is of the kind its type says (`isJob<SftJob>(job, 'sft')`): how a backend reads the jobs it knows. */
+export function isJob<J extends TrainJob>(job: TrainJob, kind: J['kind']): job is J {
+  return job.kind === kind;
+}
+
+export interface SftJob extends TrainJob {
+  kind: 'sft';
+  rows: readonly SftRow[];
+  options: SftTraining;
+}
+
+export interface DpoJob extends TrainJob {
+  kind: 'dpo';
+  pairs: readonly PreferencePair[];
+  /** The backend's state before DPO (exportState): the frozen reference. */
+  reference: unknown;
+  options: DpoTraining;
+}
+
+/** GRPO on games played for it: the games, their group-relative advantages, and the reference state. */
+export interface GrpoJob extends TrainJob {
+  kind: 'grpo';
+  games: readonly Trajectory[];
+  advantages: Float64Array;
+  reference: unknown;
+  options: GrpoTraining;
+}
 
 /** Every training job can be stopped: by Ctrl-C, at the next batch boundary, keeping what was learnt. */
 export interface Stoppable {
@@ -171,8 +206,8 @@ export interface GameEnvironment {
 }
 
 /** GRPO where the backend's own trainer plays the games, against the engine the stage serves. */
-export interface OnlineGrpoJob {
-  kind: 'grpo';
+export interface OnlineGrpoJob extends TrainJob {
+  kind: 'online-grpo';
   /** The targets to train on (the keys the trainer passes to /reset). */
   targets: readonly string[];
   /** Serves the engine for the stage, rendering games as the policy renders them; the stage records the games played. */
@@ -201,20 +236,17 @@ export interface OnlineGrpoTraining extends StageTraining {
  * checkpoint that its plugin loads again from the `checkpoint` option.
  */
 export interface TrainablePolicy extends Policy {
+  /** The kinds of TrainJob it trains (e.g. sft, dpo, grpo): a strategy hands it only those. */
+  readonly jobs: readonly string[];
   train(job: TrainJob): Promise<Record<string, number>>;
   exportState(): unknown;
   importState(state: unknown): void;
   save(file: string, note: Record<string, unknown>): void;
-  /**
-   * Online training the backend does itself, playing against the served engine instead of being handed
-   * games (the `trl` backend's GRPOTrainer); a strategy uses it when the policy has it.
-   */
-  trainOnline?(job: OnlineGrpoJob): Promise<Record<string, number>>;
 }
 
 export function isTrainable(policy: Policy): policy is TrainablePolicy {
   const p = policy as Partial<TrainablePolicy>;
-  return typeof p.train === 'function' && typeof p.exportState === 'function' && typeof p.importState === 'function' && typeof p.save === 'function';
+  return Array.isArray(p.jobs) && typeof p.train === 'function' && typeof p.exportState === 'function' && typeof p.importState === 'function' && typeof p.save === 'function';
 }
 
 /** What a strategy gets to train a policy: the games to learn from, and games to play as it goes. */

@@ -8,7 +8,7 @@ import { deriveSeed } from '../util/rng.js';
 
 /**
  * The game engine served over loopback for a trainer that plays the games itself (the `trl` backend's
- * GRPO): the environment protocol of plugins/policies/trl/README.md. Each game is played by playGame
+ * GRPO): the environment protocol (POST /reset, POST /step; the trl README). Each game is played by playGame
  * with a policy whose move is the reply the trainer posts, so the rules, the answerer, the rendering
  * (renderPrompt) and the reward plugin are the ones every other stage uses.
  */

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import { defaulted } from '../util/typebox.js';
-import { toTrl, writeTrl } from '../data/trl.js';
+import { ROW_FORMAT, rowFormat } from '../plugins/builtins.js';
 import { pluginField } from '../plugins/ref.js';
 import type { PluginRef } from '../plugins/types.js';
 import { AtomicFile } from '../util/fs.js';
@@ -9,7 +9,7 @@ import { gamesSource, SETTINGS } from './common.js';
 import { defineStage } from './define.js';
 import { pluginEntry } from './write.js';
 
-/** A training set made by a strategy from a stage's games, written in TRL's format. */
+/** A training set made by a strategy from a stage's games, written in the row format the plugins contribute (TRL's). */
 export interface DatasetStage {
   kind: 'dataset';
   name: string;
@@ -18,7 +18,7 @@ export interface DatasetStage {
   show_candidates: boolean;
 }
 
-const files = (name: string) => ({ rows: `${name}.trl.jsonl` });
+const files = (name: string) => ({ rows: `${name}.${ROW_FORMAT}.jsonl` });
 
 const settings = Type.Object(
   {
@@ -51,12 +51,13 @@ async function dataset(stage: DatasetStage, ctx: StageContext): Promise<StageOut
   const { run, domain, experiment, progress } = ctx;
   const strategy = await ctx.plugins.create('strategy', stage.strategy);
   const set = await strategy.build(() => ctx.games(stage.from));
+  const format = await rowFormat();
   const file = files(stage.name).rows;
   // a stage run again (a resume) replaces the file only once the new one is whole
   const out = new AtomicFile(run.file(file));
   let rows: number;
   try {
-    rows = await writeTrl(set.kind, toTrl(set, domain, experiment.game, { show_candidates: stage.show_candidates }), (chunk) => out.write(chunk));
+    rows = await format.write(set, { domain, rules: experiment.game, render: { show_candidates: stage.show_candidates } }, (chunk) => out.write(chunk));
     out.commit();
   } catch (error) {
     out.abort();
@@ -66,11 +67,11 @@ async function dataset(stage: DatasetStage, ctx: StageContext): Promise<StageOut
   const figures = Object.entries(set.stats)
     .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(2)}`)
     .join(', ');
-  progress.log(`${stage.name}: ${stage.strategy.label} on the games of ${stage.from} -> ${rows} TRL ${set.kind} rows in ${file} (${figures})`);
+  progress.log(`${stage.name}: ${stage.strategy.label} on the games of ${stage.from} -> ${rows} ${format.title} ${set.kind} rows in ${file} (${figures})`);
   return {
     completed: true,
     rows: [],
     notes: [`${stage.name}: ${stage.strategy.label}: ${rows} ${set.kind} rows (${figures})`],
-    metrics: { strategy: stage.strategy.label, from: stage.from, format: `trl-${set.kind}`, file, trl_rows: rows, ...set.stats },
+    metrics: { strategy: stage.strategy.label, from: stage.from, format: `${format.name}-${set.kind}`, file, [`${format.name}_rows`]: rows, ...set.stats },
   };
 }

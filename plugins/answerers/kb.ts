@@ -1,8 +1,4 @@
-import { AttributeMatcher } from '../../framework/game/matcher.js';
-import { parseMove } from '../../framework/game/parse.js';
-import type { Answer, QuestionMove } from '../../framework/game/types.js';
-import { choice, defaulted, definePlugin, Type } from '../../framework/plugin.js';
-import { deriveSeed } from '../../framework/util/rng.js';
+import { type Answer, AttributeMatcher, choice, defaulted, definePlugin, deriveSeed, parseMove, type QuestionMove, Type } from '../../framework/plugin.js';
 
 export default definePlugin({
   kind: 'answerer',

@@ -1,10 +1,4 @@
-import { readAnswer, renderAnswererPrompt, DEFAULT_PERSONA } from '../../framework/game/chat.js';
-import type { AnswerReply } from '../../framework/game/types.js';
-import { callOptions, chatRequest } from '../../framework/llm/client.js';
-import { modelEndpoint, modelStage, replyText, usageOf } from '../../framework/llm/layer.js';
-import { LAUNCH_OPTIONS } from '../../framework/llm/launches.js';
-import { ENDPOINT_OPTIONS } from '../../framework/llm/options.js';
-import { defaulted, definePlugin, Type, withDefault } from '../../framework/plugin.js';
+import { type AnswerReply, callOptions, chatRequest, DEFAULT_PERSONA, defaulted, definePlugin, ENDPOINT_OPTIONS, LAUNCH_OPTIONS, modelEndpoint, modelStage, readAnswer, renderAnswererPrompt, replyText, Type, usageOf, withDefault } from '../../framework/plugin.js';
 
 export default definePlugin({
   kind: 'answerer',

@@ -1,6 +1,4 @@
-import type { Answer, AnswerReply } from '../../framework/game/types.js';
-import { defaulted, definePlugin, Type } from '../../framework/plugin.js';
-import type { RawRef } from '../../framework/plugins/ref.js';
+import { type Answer, type AnswerReply, defaulted, definePlugin, type RawRef, Type } from '../../framework/plugin.js';
 
 const FLIP: Partial<Record<Answer, Answer>> = { yes: 'no', no: 'yes' };
 

@@ -1,12 +1,4 @@
-import { DEFAULT_RENDER, readMove, renderPrompt } from '../../framework/game/chat.js';
-import type { Domain } from '../../framework/game/domain.js';
-import { gameTools, moveFromToolCall, renderToolPrompt } from '../../framework/game/tools.js';
-import type { GameView, Move, Rules } from '../../framework/game/types.js';
-import { callOptions, chatRequest, type ChatMessage, type ChatReply } from '../../framework/llm/client.js';
-import { LAUNCH_OPTIONS } from '../../framework/llm/launches.js';
-import { modelEndpoint, modelStage, replyText, usageOf, type ModelEndpoint } from '../../framework/llm/layer.js';
-import { ENDPOINT_OPTIONS, type EndpointOptions } from '../../framework/llm/options.js';
-import { choice, defaulted, definePlugin, Type, type Policy, type Static, type TObject } from '../../framework/plugin.js';
+import { callOptions, type ChatReply, chatRequest, choice, DEFAULT_RENDER, defaulted, definePlugin, type Domain, ENDPOINT_OPTIONS, type EndpointOptions, gameTools, type GameView, LAUNCH_OPTIONS, modelEndpoint, type ModelEndpoint, modelStage, type Move, moveFromToolCall, type Policy, readMove, renderPrompt, renderToolPrompt, replyText, type RequestMessage, type Rules, type Static, type TObject, Type, usageOf } from '../../framework/plugin.js';
 
 /** How a questioner model is asked: as text read by the reply parser, or through the ask and guess tools. */
 export const QUESTIONER_OPTIONS = {
@@ -25,7 +17,7 @@ export type QuestionerOptions = EndpointOptions & Static<TObject<typeof QUESTION
 export function questioner(options: QuestionerOptions, { domain, rules, label }: { domain: Domain; rules: Rules; label: string }, endpoint: ModelEndpoint): Policy {
   const render = { ...DEFAULT_RENDER, show_candidates: options.show_candidates };
   const tools = options.format === 'tools' ? gameTools(domain) : undefined;
-  const prompt = (view: GameView): ChatMessage[] => (tools ? (renderToolPrompt(domain, rules, view.turns, render) as ChatMessage[]) : renderPrompt(domain, rules, view.turns, render));
+  const prompt = (view: GameView): RequestMessage[] => (tools ? (renderToolPrompt(domain, rules, view.turns, render) as RequestMessage[]) : renderPrompt(domain, rules, view.turns, render));
   const move = (reply: ChatReply): Move => {
     const call = reply.tool_calls[0];
     return call ? moveFromToolCall(call, domain) : readMove(replyText(reply), domain);

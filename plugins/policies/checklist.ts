@@ -1,7 +1,4 @@
-import { Belief, countWhere, members, truthMasks } from '../../framework/game/belief.js';
-import { guessQuestion } from '../../framework/game/domain.js';
-import type { GameView, Move } from '../../framework/game/types.js';
-import { choice, defaulted, definePlugin, Type } from '../../framework/plugin.js';
+import { Belief, choice, countWhere, defaulted, definePlugin, type GameView, guessQuestion, members, type Move, truthMasks, Type } from '../../framework/plugin.js';
 
 /**
  * A child's habit: go down the list of questions in the domain's order, skipping those whose answer

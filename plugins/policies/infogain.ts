@@ -1,8 +1,4 @@
-import { Belief, members, truthMasks } from '../../framework/game/belief.js';
-import { GreedyRule } from '../../framework/game/greedy.js';
-import { guessQuestion, type Domain } from '../../framework/game/domain.js';
-import type { GameView, Move } from '../../framework/game/types.js';
-import { choice, defaulted, definePlugin, Type, type Static } from '../../framework/plugin.js';
+import { Belief, choice, defaulted, definePlugin, type Domain, type GameView, GreedyRule, guessQuestion, members, type Move, type Static, truthMasks, Type } from '../../framework/plugin.js';
 
 const OPTIONS = Type.Object(
   {

@@ -1,6 +1,4 @@
-import type { GameView, Move } from '../../framework/game/types.js';
-import { definePlugin, Type, type Policy } from '../../framework/plugin.js';
-import type { RawRef } from '../../framework/plugins/ref.js';
+import { definePlugin, type GameView, type Move, type Policy, type RawRef, Type } from '../../framework/plugin.js';
 
 /**
  * A population of questioners: each game is played from start to end by one of them, drawn with the

@@ -1,8 +1,4 @@
-import { guessQuestion, type Domain } from '../../framework/game/domain.js';
-import { cachedTree } from '../../framework/game/tree-cache.js';
-import type { Semantics, TreeBound, TreeNode } from '../../framework/game/tree.js';
-import type { GameView, Move, Rules, UnknownAnswers } from '../../framework/game/types.js';
-import { choice, defaulted, definePlugin, Type, type Static } from '../../framework/plugin.js';
+import { cachedTree, choice, defaulted, definePlugin, type Domain, type GameView, guessQuestion, type Move, type Rules, type Semantics, type Static, type TreeBound, type TreeNode, Type, type UnknownAnswers } from '../../framework/plugin.js';
 import { InfogainPolicy } from './infogain.js';
 
 const OPTIONS = Type.Object(

@@ -1,6 +1,4 @@
-import { guessQuestion } from '../../framework/game/domain.js';
-import type { GameView, Move } from '../../framework/game/types.js';
-import { definePlugin, Type } from '../../framework/plugin.js';
+import { definePlugin, type GameView, guessQuestion, type Move, Type } from '../../framework/plugin.js';
 
 export default definePlugin({
   kind: 'policy',

@@ -1,11 +1,4 @@
-import { median, type DataStats, type PreferencePair } from '../../framework/data/dataset.js';
-import { collect, type GameSource } from '../../framework/data/games.js';
-import { Belief, countWhere, informationGain, informationGain3, truthMasks } from '../../framework/game/belief.js';
-import { UNKNOWN, YES, type Domain } from '../../framework/game/domain.js';
-import type { Move, Rules, Trajectory, Turn } from '../../framework/game/types.js';
-import { choice, defaulted, definePlugin, Type, type Static } from '../../framework/plugin.js';
-import { stageTraining } from '../../framework/plugins/types.js';
-import { Rng, deriveSeed } from '../../framework/util/rng.js';
+import { Belief, choice, collect, countWhere, type DataStats, defaulted, definePlugin, deriveSeed, type Domain, type GameSource, informationGain, informationGain3, median, type Move, type PreferencePair, Rng, type Rules, stageTraining, type Static, type Trajectory, truthMasks, type Turn, Type, UNKNOWN, YES, type DpoJob } from '../../framework/plugin.js';
 
 export type PairKind = PreferencePair['kind'];
 
@@ -238,7 +231,7 @@ export default definePlugin({
               env.progress(figures.epoch!, options.epochs, 'epochs');
             },
           },
-        });
+        } satisfies DpoJob);
       },
     };
   },

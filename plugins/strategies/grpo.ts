@@ -1,8 +1,4 @@
-import type { GameSpec } from '../../framework/game/engine.js';
-import type { Trajectory } from '../../framework/game/types.js';
-import { defaulted, definePlugin, Type, type Static } from '../../framework/plugin.js';
-import { stageTraining } from '../../framework/plugins/types.js';
-import { Rng, deriveSeed } from '../../framework/util/rng.js';
+import { defaulted, definePlugin, deriveSeed, type GameSpec, type GrpoJob, type OnlineGrpoJob, Rng, stageTraining, type Static, type Trajectory, Type } from '../../framework/plugin.js';
 
 export type GrpoOptions = Static<typeof OPTIONS>;
 
@@ -63,10 +59,10 @@ export default definePlugin({
     return {
       build: async () => ({ kind: 'grpo', targets: domain.candidates.map((c) => c.id), stats: { prompts: domain.size } }),
       async train(policy, env) {
-        if (policy.trainOnline) {
+        if (policy.jobs.includes('online-grpo')) {
           // the backend's own trainer plays the games, against the engine the stage serves
-          await policy.trainOnline({
-            kind: 'grpo',
+          const job: OnlineGrpoJob = {
+            kind: 'online-grpo',
             targets: domain.candidates.map((c) => c.id),
             serve: (render) => env.serve(render),
             options: {
@@ -80,7 +76,8 @@ export default definePlugin({
               batch_size: options.batch_size,
               ...stageTraining(env),
             },
-          });
+          };
+          await policy.train(job);
           return;
         }
         const reference = policy.exportState();
@@ -98,7 +95,7 @@ export default definePlugin({
           const games = await env.play(specs, policy.exportState(), { temperature: options.temperature });
           const seconds = (performance.now() - started) / 1000;
           const advantages = groupAdvantages(games.map((g) => g.reward ?? 0), options.group_size);
-          const figures = await policy.train({
+          const job: GrpoJob = {
             kind: 'grpo',
             games,
             advantages,
@@ -114,7 +111,8 @@ export default definePlugin({
               session: env.stage,
               stop: env.stop,
             },
-          });
+          };
+          const figures = await policy.train(job);
           if (env.stop.aborted) break; // the update stopped part way: not a point of the curve
           env.log({ iteration, ...outcome(games, rules.max_questions), ...figures, games_per_s: games.length / seconds });
           env.progress(iteration, options.iterations, 'iterations');

@@ -1,8 +1,4 @@
-import { median, type DataStats, type SftRow } from '../../framework/data/dataset.js';
-import { collect, type GameSource } from '../../framework/data/games.js';
-import type { Trajectory } from '../../framework/game/types.js';
-import { defaulted, definePlugin, Type, type Static } from '../../framework/plugin.js';
-import { stageTraining } from '../../framework/plugins/types.js';
+import { collect, type DataStats, defaulted, definePlugin, type GameSource, median, type SftRow, stageTraining, type Static, type Trajectory, Type, type SftJob } from '../../framework/plugin.js';
 
 export type WeightedSftOptions = Static<typeof OPTIONS>;
 
@@ -131,7 +127,7 @@ export default definePlugin({
               env.progress(figures.epoch!, options.epochs, 'epochs');
             },
           },
-        });
+        } satisfies SftJob);
       },
     };
   },

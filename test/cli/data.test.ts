@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkTrl } from '../../framework/data/trl.js';
+import { checkTrl } from '../../plugins/policies/trl/rows.js';
 
 const BIN = resolve('bin/run.js');
 const env = { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' };

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { findPython, PYTHON_PACKAGE_DIR } from '../../framework/python.js';
+import { findPython, PYTHON_PACKAGE_DIR } from '../../plugins/policies/trl/environment.js';
 import { renderPrompt } from '../../framework/game/chat.js';
 import { playGame } from '../../framework/game/engine.js';
 import { DEFAULT_RULES, type Trajectory } from '../../framework/game/types.js';

@@ -4,6 +4,7 @@ import type { Domain } from '../../game/domain.js';
 import { searchTree, type Semantics, type TreeBound, type TreeProgress } from '../../game/tree.js';
 import { DEFAULT_RULES } from '../../game/types.js';
 import { fixed, formatTable } from '../../metrics/table.js';
+import { DEFAULT_PLUGINS } from '../../plugins/builtins.js';
 import { PluginFactory } from '../../plugins/factory.js';
 import { gameSpecs } from '../../run/games.js';
 import { refFromFlag } from '../interactive.js';
@@ -47,7 +48,7 @@ Beside it: the bound for arbitrary yes/no questions (any subset of the candidate
     '<%= config.bin %> bounds --candidates 128 --max-questions 10',
   ];
   static override flags = {
-    domain: Flags.string({ default: 'animals90', description: 'Domain: a table file (.csv, .yaml), a plugin name or path, or YAML such as \'{use: table, with: {file: t.csv, noun: fruit}}\'.' }),
+    domain: Flags.string({ default: DEFAULT_PLUGINS.domain, description: 'Domain: a table file (.csv, .yaml), a plugin name or path, or YAML such as \'{use: table, with: {file: t.csv, noun: fruit}}\'.' }),
     unknown: Flags.option({ options: ['say', 'coin', 'both'] as const, default: 'both', description: 'What the answerer does where a fact is unknown (the kb answerer\'s unknown option).' })(),
     rule: Flags.option({ options: ['continue', 'lose', 'both'] as const, default: 'both', description: 'The wrong_guess rule.' })(),
     targets: Flags.string({ description: 'Only these targets (comma-separated names or ids): the bound of a stage that plays them.' }),

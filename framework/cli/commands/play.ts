@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import { Flags } from '@oclif/core';
+import { DEFAULT_PLUGINS } from '../../plugins/builtins.js';
 import { PluginFactory } from '../../plugins/factory.js';
 import { Interrupted, playAsAnswerer, playAsQuestioner, refFromFlag, type Io } from '../interactive.js';
 import { TwentyqCommand } from '../shared.js';
@@ -46,9 +47,9 @@ export default class Play extends TwentyqCommand {
   ];
   static override flags = {
     as: Flags.option({ options: ['questioner', 'answerer'] as const, default: 'questioner', description: 'Your role.' })(),
-    answerer: Flags.string({ default: 'kb', description: 'Answerer plugin, when you ask.' }),
-    policy: Flags.string({ default: 'infogain', description: 'Policy plugin, when you answer.' }),
-    domain: Flags.string({ default: 'animals90', description: 'Domain: a table file (.csv, .yaml), a plugin name or path, or YAML.' }),
+    answerer: Flags.string({ default: DEFAULT_PLUGINS.answerer, description: 'Answerer plugin, when you ask.' }),
+    policy: Flags.string({ default: DEFAULT_PLUGINS.policy, description: 'Policy plugin, when you answer.' }),
+    domain: Flags.string({ default: DEFAULT_PLUGINS.domain, description: 'Domain: a table file (.csv, .yaml), a plugin name or path, or YAML.' }),
     target: Flags.string({ description: 'The candidate the answerer thinks of (name or alias); random when absent.' }),
     seed: Flags.integer({ description: 'Seed for the random target and the policy (default: from the clock).' }),
     'max-questions': Flags.integer({ min: 1, default: 20, description: 'Question budget.' }),

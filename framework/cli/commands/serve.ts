@@ -1,6 +1,7 @@
 import { Flags } from '@oclif/core';
 import { FAIL_STATUSES, type FailStatus } from '../../llm/faults.js';
 import { DEFAULT_LIMITS, LIMIT_FLAGS, startServer, type ServeLimits } from '../../llm/serve/index.js';
+import { DEFAULT_PLUGINS } from '../../plugins/builtins.js';
 import { refFromFlag } from '../interactive.js';
 import { TwentyqCommand, UsageError } from '../shared.js';
 
@@ -51,9 +52,9 @@ export default class Serve extends TwentyqCommand {
     '<%= config.bin %> serve --port 0 --fail-rate 0.2 --fail-status 429,503 --drop-rate 0.05 --fault-seed 3',
   ];
   static override flags = {
-    policy: Flags.string({ default: 'infogain', description: 'Policy plugin served as the questioner model (name, path or YAML).' }),
-    answerer: Flags.string({ default: 'kb', description: 'Answerer plugin served as the model answerer:<label>.' }),
-    domain: Flags.string({ default: 'animals90', description: 'Domain plugin.' }),
+    policy: Flags.string({ default: DEFAULT_PLUGINS.policy, description: 'Policy plugin served as the questioner model (name, path or YAML).' }),
+    answerer: Flags.string({ default: DEFAULT_PLUGINS.answerer, description: 'Answerer plugin served as the model answerer:<label>.' }),
+    domain: Flags.string({ default: DEFAULT_PLUGINS.domain, description: 'Domain plugin.' }),
     'max-questions': Flags.integer({ min: 1, default: 20, description: 'Question budget.' }),
     'wrong-guess': Flags.option({ options: ['continue', 'lose'] as const, default: 'continue', description: 'What a wrong guess does.' })(),
     host: Flags.string({ default: '127.0.0.1', description: 'Address to listen on.' }),

@@ -1,6 +1,5 @@
 import { resolve } from 'node:path';
-import { definePlugin, Type } from '../../../framework/plugin.js';
-import { packagePath } from '../../../framework/util/paths.js';
+import { definePlugin, packagePath, Type } from '../../../framework/plugin.js';
 import { loadTable, NAME_OPTIONS } from '../table/index.js';
 
 export const ANIMALS90_FILE = packagePath('plugins/domains/animals90/animals90.yaml');

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse } from 'csv-parse/sync';
-import { NO } from '../../../framework/game/domain.js';
+import { NO } from '../../../framework/plugin.js';
 import { cellValue, slug, TableError, type TableData, type Where } from './table.js';
 
 /** Column headers with a meaning of their own; every other column after the first is a question. */

@@ -1,7 +1,6 @@
 import { existsSync } from 'node:fs';
 import { extname, resolve } from 'node:path';
-import type { Domain } from '../../../framework/game/domain.js';
-import { choice, definePlugin, Type, type Static } from '../../../framework/plugin.js';
+import { choice, definePlugin, type Domain, Type, type Static } from '../../../framework/plugin.js';
 import { readCsvTable } from './csv.js';
 import { tableDomain, TableError, tableProblems, type TableData, type TableNames } from './table.js';
 import { readYamlTable } from './yaml.js';

@@ -1,6 +1,5 @@
 import { basename, extname } from 'node:path';
-import { Domain, NO, UNKNOWN, YES } from '../../../framework/game/domain.js';
-import { nameKey } from '../../../framework/util/text.js';
+import { createDomain, type Domain, nameKey, NO, UNKNOWN, UserError, YES } from '../../../framework/plugin.js';
 
 /** A place in a table file, 1-based. */
 export interface Where {
@@ -9,7 +8,7 @@ export interface Where {
 }
 
 /** Everything wrong with a table file, each problem at its line (and column). */
-export class TableError extends Error {
+export class TableError extends UserError {
   constructor(
     readonly file: string,
     readonly problems: { where: Where; message: string }[],
@@ -97,7 +96,7 @@ export function tableDomain(file: string, data: TableData, names: TableNames): D
   const noun = names.noun ?? data.noun;
   const plural = names.plural ?? data.plural;
   const article = names.article ?? data.article;
-  return new Domain({
+  return createDomain({
     name: names.name ?? data.name ?? basename(file, extname(file)),
     ...(noun !== undefined ? { noun } : {}),
     ...(plural !== undefined ? { plural } : {}),

@@ -1,8 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isScalar, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { compileSchema, describeError } from '../../../framework/config/schema.js';
-import { NO, UNKNOWN, YES } from '../../../framework/game/domain.js';
-import { packagePath } from '../../../framework/util/paths.js';
+import { compileSchema, describeError, NO, packagePath, UNKNOWN, YES } from '../../../framework/plugin.js';
 import { slug, TableError, type TableData, type Where } from './table.js';
 
 const SCHEMA = JSON.parse(readFileSync(packagePath('plugins/domains/table/table.schema.json'), 'utf8')) as object;

@@ -1,8 +1,5 @@
 import { resolve } from 'node:path';
-import type { Domain } from '../../../framework/game/domain.js';
-import type { GameView, Move, Rules } from '../../../framework/game/types.js';
-import { defaulted, definePlugin, Type } from '../../../framework/plugin.js';
-import type { TrainablePolicy, TrainJob } from '../../../framework/plugins/types.js';
+import { defaulted, definePlugin, type Domain, type DpoJob, type GameView, type GrpoJob, isJob, type Move, type Rules, type SftJob, type TrainablePolicy, type TrainJob, Type } from '../../../framework/plugin.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { StateEncoder } from './encode.js';
 import { Adam, Network, type Shape } from './network.js';
@@ -15,6 +12,7 @@ import { trainDpo, trainGrpo, trainSft } from './train.js';
  * sampled otherwise (training), each game from its own random stream.
  */
 export class LocalPolicy implements TrainablePolicy {
+  readonly jobs = ['sft', 'dpo', 'grpo'] as const;
   readonly encoder: StateEncoder;
   readonly net: Network;
   params: Float64Array;
@@ -53,16 +51,13 @@ export class LocalPolicy implements TrainablePolicy {
   }
 
   async train(job: TrainJob): Promise<Record<string, number>> {
-    switch (job.kind) {
-      case 'sft':
-        return trainSft(this.net, this.params, this.encoder, this.rules, job.rows, job.options);
-      case 'dpo':
-        return trainDpo(this.net, this.params, job.reference as Float64Array, this.encoder, this.rules, job.pairs, job.options);
-      case 'grpo': {
-        if (this.session?.key !== job.options.session) this.session = { key: job.options.session, adam: new Adam(this.net.size, job.options.lr) };
-        return trainGrpo(this.net, this.params, job.reference as Float64Array, this.session.adam, this.encoder, this.rules, job.games, job.advantages, job.options);
-      }
+    if (isJob<SftJob>(job, 'sft')) return trainSft(this.net, this.params, this.encoder, this.rules, job.rows, job.options);
+    if (isJob<DpoJob>(job, 'dpo')) return trainDpo(this.net, this.params, job.reference as Float64Array, this.encoder, this.rules, job.pairs, job.options);
+    if (isJob<GrpoJob>(job, 'grpo')) {
+      if (this.session?.key !== job.options.session) this.session = { key: job.options.session, adam: new Adam(this.net.size, job.options.lr) };
+      return trainGrpo(this.net, this.params, job.reference as Float64Array, this.session.adam, this.encoder, this.rules, job.games, job.advantages, job.options);
     }
+    throw new Error(`the local policy trains ${this.jobs.join(', ')} jobs, not ${job.kind}`);
   }
 
   exportState(): Float64Array {

@@ -1,22 +1,13 @@
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import type { PreferencePair, SftRow } from '../../../framework/data/dataset.js';
-import { toTrl, writeTrl } from '../../../framework/data/trl.js';
-import type { RenderOptions } from '../../../framework/game/chat.js';
-import type { Domain } from '../../../framework/game/domain.js';
-import type { GameView, Move, Rules } from '../../../framework/game/types.js';
-import { stopLaunch, type LaunchOption } from '../../../framework/llm/launches.js';
-import { modelEndpoint } from '../../../framework/llm/layer.js';
-import { ENDPOINT_OPTIONS } from '../../../framework/llm/options.js';
-import { LORA_RANKS, vllmLaunch } from '../../../framework/llm/vllm.js';
-import { choice, defaulted, definePlugin, Type, withDefault, type Static } from '../../../framework/plugin.js';
-import { type OnlineGrpoJob, type Policy, type PluginContext, type StageTraining, type TrainablePolicy, type TrainJob } from '../../../framework/plugins/types.js';
-import { findPython, twentyqHome } from '../../../framework/python.js';
+import { choice, defaulted, definePlugin, type Domain, type DpoJob, ENDPOINT_OPTIONS, type GameView, isJob, type LaunchOption, modelEndpoint, type Move, type OnlineGrpoJob, type PluginContext, type Policy, PROCESSES_DIR, type RenderOptions, type Rules, type SftJob, type SftRow, type StageTraining, type Static, stopLaunch, type TrainablePolicy, type TrainJob, twentyqHome, Type, withDefault } from '../../../framework/plugin.js';
 import { questioner } from '../api.js';
+import { LORA_RANKS, vllmLaunch } from '../vllm/serve.js';
+import { findPython } from './environment.js';
 import type { TrainingFields, TrlCommand } from './job.js';
 import { runPython, type TrlEvent } from './process.js';
-import { PROCESSES_DIR } from '../../../framework/util/processes.js';
+import { toTrl, writeTrl } from './rows.js';
 import { buildTiny, TINY_CONFIG, type TinyConfig } from './tiny.js';
 
 const LORA = Type.Object(
@@ -72,6 +63,8 @@ function figuresOf(event: TrlEvent & { event: 'log' }): Record<string, number> {
  */
 export class TrlPolicy implements TrainablePolicy {
   readonly concurrency: number;
+  /** GRPO is trained by playing: TRL's GRPOTrainer plays its own games against the engine the stage serves. */
+  readonly jobs = ['sft', 'dpo', 'online-grpo'] as const;
   private state: TrlState | undefined;
   private player: { model: string; policy: Promise<Policy>; launch: LaunchOption } | undefined;
   private readonly render: RenderOptions;
@@ -227,25 +220,22 @@ export class TrlPolicy implements TrainablePolicy {
       writeFileSync(file, '');
       await writeTrl(kind, records, (chunk) => appendFileSync(file, chunk));
     };
-    switch (job.kind) {
-      case 'sft': {
-        const rows = (async function* (): AsyncGenerator<SftRow> {
-          yield* job.rows;
-        })();
-        const o = job.options;
-        return this.run(o, (common) => ({ command: 'sft', job: { ...common, learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs } }), writeRows('sft', toTrl({ kind: 'sft', rows, stats: {} }, domain, rules, render)));
-      }
-      case 'dpo': {
-        const o = job.options;
-        const pairs: readonly PreferencePair[] = job.pairs;
-        return this.run(o, (common) => ({ command: 'dpo', job: { ...common, learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs, beta: o.beta } }), writeRows('dpo', toTrl({ kind: 'dpo', pairs: [...pairs], stats: {} }, domain, rules, render)));
-      }
-      case 'grpo':
-        throw new Error('the trl policy trains GRPO by playing its own games (trainOnline): the grpo strategy hands it the stage');
+    if (isJob<SftJob>(job, 'sft')) {
+      const rows = (async function* (): AsyncGenerator<SftRow> {
+        yield* job.rows;
+      })();
+      const o = job.options;
+      return this.run(o, (common) => ({ command: 'sft', job: { ...common, learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs } }), writeRows('sft', toTrl({ kind: 'sft', rows, stats: {} }, domain, rules, render)));
     }
+    if (isJob<DpoJob>(job, 'dpo')) {
+      const o = job.options;
+      return this.run(o, (common) => ({ command: 'dpo', job: { ...common, learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs, beta: o.beta } }), writeRows('dpo', toTrl({ kind: 'dpo', pairs: [...job.pairs], stats: {} }, domain, rules, render)));
+    }
+    if (isJob<OnlineGrpoJob>(job, 'online-grpo')) return this.trainOnline(job);
+    throw new Error(`the trl policy trains ${this.jobs.join(', ')} jobs, not ${job.kind}${job.kind === 'grpo' ? ' (it plays its own GRPO games: online-grpo)' : ''}`);
   }
 
-  async trainOnline(job: OnlineGrpoJob): Promise<Record<string, number>> {
+  private async trainOnline(job: OnlineGrpoJob): Promise<Record<string, number>> {
     const o = job.options;
     const environment = await job.serve(this.render);
     try {

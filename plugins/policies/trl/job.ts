@@ -1,4 +1,4 @@
-import { choice, Type, type Static, type TObject, type TSchema } from '../../../framework/plugin.js';
+import { choice, type Static, type TObject, type TSchema, Type } from '../../../framework/plugin.js';
 
 /*
  * The job files the TypeScript side writes for each command of the Python package (<command>.job.json),

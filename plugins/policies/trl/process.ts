@@ -2,10 +2,9 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { compileSchema, formatAjvErrors } from '../../../framework/config/schema.js';
-import { PYTHON_PACKAGE_DIR, PythonProcessError } from '../../../framework/python.js';
+import { compileSchema, formatAjvErrors, recordProcess } from '../../../framework/plugin.js';
+import { PYTHON_PACKAGE_DIR, PythonProcessError } from './environment.js';
 import { TRL_JOBS, type TrlCommand } from './job.js';
-import { recordProcess } from '../../../framework/util/processes.js';
 
 /** The events a command of the Python package writes on stdout, one JSON object a line (README: Commands). */
 export type TrlEvent =

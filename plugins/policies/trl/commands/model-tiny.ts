@@ -1,17 +1,15 @@
 import { Flags } from '@oclif/core';
 import { resolve } from 'node:path';
-import { DEFAULT_RULES } from '../../../game/types.js';
-import { PluginFactory } from '../../../plugins/factory.js';
-import { findPython } from '../../../python.js';
-import { buildTiny, TINY_CONFIG, type TinyConfig } from '../../../../plugins/policies/trl/tiny.js';
-import { refFromFlag } from '../../interactive.js';
-import { TwentyqCommand } from '../../shared.js';
+import { parse as parseYaml } from 'yaml';
+import { DEFAULT_RULES, defineCommand, pluginContext, type RawRef } from '../../../../framework/plugin.js';
+import { findPython } from '../environment.js';
+import { buildTiny, TINY_CONFIG, type TinyConfig } from '../tiny.js';
 
-export default class ModelTiny extends TwentyqCommand {
-  static override summary = 'Build the tiny language model the trl backend trains on the CPU.';
-  static override description = `A Qwen3-architecture causal LM with random weights (hidden 128, 4 layers, about 1.1M parameters) and a byte-level BPE tokenizer trained on the domain's own text: its system prompts, questions and paraphrases, names, answers, and the infogain expert's games against kb for every target. Built offline by the Python environment (\`twentyq setup python\`), identical for a seed, and cached under $TWENTYQ_HOME/models (named by domain, seed and a hash of corpus and config) unless --out is given. Prints the model's folder.`;
-  static override examples = ['<%= config.bin %> model tiny', '<%= config.bin %> model tiny --seed 3 --out models/tiny', '<%= config.bin %> model tiny --hidden-size 256 --layers 4'];
-  static override flags = {
+export default defineCommand({
+  summary: 'Build the tiny language model the trl backend trains on the CPU.',
+  description: `A Qwen3-architecture causal LM with random weights (hidden 128, 4 layers, about 1.1M parameters) and a byte-level BPE tokenizer trained on the domain's own text: its system prompts, questions and paraphrases, names, answers, and the infogain expert's games against kb for every target. Built offline by the Python environment (\`twentyq setup python\`), identical for a seed, and cached under $TWENTYQ_HOME/models (named by domain, seed and a hash of corpus and config) unless --out is given. Prints the model's folder.`,
+  examples: ['<%= config.bin %> model tiny', '<%= config.bin %> model tiny --seed 3 --out models/tiny', '<%= config.bin %> model tiny --hidden-size 256 --layers 4'],
+  flags: {
     domain: Flags.string({ default: 'animals90', description: 'Domain plugin whose text the tokenizer learns.' }),
     seed: Flags.integer({ default: 0, description: 'Seed of the weights, the tokenizer and the corpus games.' }),
     out: Flags.string({ description: 'Folder to write the model to (default: the cache under $TWENTYQ_HOME/models).', helpValue: 'DIR' }),
@@ -23,10 +21,8 @@ export default class ModelTiny extends TwentyqCommand {
     heads: Flags.integer({ min: 1, description: `Attention heads (default ${TINY_CONFIG.heads}; must divide the width).` }),
     'kv-heads': Flags.integer({ min: 1, description: `Key/value heads (default ${TINY_CONFIG.kv_heads}; must divide the heads).` }),
     'intermediate-size': Flags.integer({ min: 1, description: `Width of the MLP (default ${TINY_CONFIG.intermediate_size}).` }),
-  };
-
-  async run(): Promise<void> {
-    const { flags } = await this.parse(ModelTiny);
+  },
+  async run({ flags }, io) {
     const python = findPython(flags.python);
     const config: Partial<TinyConfig> = {};
     if (flags['vocab-size'] !== undefined) config.vocab_size = flags['vocab-size'];
@@ -36,12 +32,14 @@ export default class ModelTiny extends TwentyqCommand {
     if (flags['kv-heads'] !== undefined) config.kv_heads = flags['kv-heads'];
     if (flags['intermediate-size'] !== undefined) config.intermediate_size = flags['intermediate-size'];
     const shape = { ...TINY_CONFIG, ...config };
-    if (shape.hidden_size % shape.heads !== 0) this.error(`--heads ${shape.heads} does not divide --hidden-size ${shape.hidden_size}`, { exit: 2 });
-    if (shape.heads % shape.kv_heads !== 0) this.error(`--kv-heads ${shape.kv_heads} does not divide --heads ${shape.heads}`, { exit: 2 });
-    const factory = await PluginFactory.forDomain(refFromFlag(flags.domain), DEFAULT_RULES, process.cwd());
-    const [policy, answerer] = await Promise.all([factory.create('policy', 'infogain'), factory.create('answerer', 'kb')]);
+    if (shape.hidden_size % shape.heads !== 0) io.error(`--heads ${shape.heads} does not divide --hidden-size ${shape.hidden_size}`, { exit: 2 });
+    if (shape.heads % shape.kv_heads !== 0) io.error(`--kv-heads ${shape.kv_heads} does not divide --heads ${shape.heads}`, { exit: 2 });
+    // a plugin by name, or { use, with } written as YAML
+    const domain = flags.domain.trim().startsWith('{') ? (parseYaml(flags.domain) as RawRef) : flags.domain.trim();
+    const context = await pluginContext(domain, DEFAULT_RULES, process.cwd());
+    const [policy, answerer] = await Promise.all([context.create('policy', 'infogain'), context.create('answerer', 'kb')]);
     const { dir, built } = await buildTiny({
-      domain: factory.domain,
+      domain: context.domain,
       rules: DEFAULT_RULES,
       players: { policy, answerer },
       seed: flags.seed,
@@ -49,9 +47,9 @@ export default class ModelTiny extends TwentyqCommand {
       python,
       ...(flags.out ? { out: resolve(flags.out) } : {}),
       force: flags.force,
-      log: (line) => this.logToStderr(line),
+      log: (line) => io.logToStderr(line),
     });
-    if (!built) this.logToStderr(`the tiny model is built already (--force builds it again)`);
-    this.log(dir);
-  }
-}
+    if (!built) io.logToStderr(`the tiny model is built already (--force builds it again)`);
+    io.log(dir);
+  },
+});

@@ -1,10 +1,26 @@
-import { Type, type Static } from '@sinclair/typebox';
-import { renderGame, renderPrompt, type ChatMessage, type RenderOptions } from '../game/chat.js';
-import type { Domain } from '../game/domain.js';
-import type { Rules } from '../game/types.js';
-import { compileSchema, formatAjvErrors } from '../config/schema.js';
-import { choice } from '../util/typebox.js';
-import type { TrainingKind, TrainingSet } from './dataset.js';
+import {
+  choice,
+  compileSchema,
+  formatAjvErrors,
+  isSet,
+  renderGame,
+  renderPrompt,
+  Type,
+  type ChatMessage,
+  type Domain,
+  type DpoSet,
+  type GrpoSet,
+  type RenderOptions,
+  type RowFormat,
+  type Rules,
+  type SftSet,
+  type Static,
+  type TrainingSet,
+} from '../../../framework/plugin.js';
+
+/** The kinds of training set TRL's trainers take: SFTTrainer, DPOTrainer, GRPOTrainer. */
+export const TRL_KINDS = ['sft', 'dpo', 'grpo'] as const;
+export type TrainingKind = (typeof TRL_KINDS)[number];
 
 const content = Type.String({ minLength: 1 });
 const message = <const R extends readonly string[]>(roles: R) => Type.Object({ role: choice(roles), content }, { additionalProperties: false });
@@ -65,27 +81,25 @@ export type TrlRecord = SftRecord | DpoRecord | GrpoRecord;
  * repeat once per copy (TRL takes no per-row weights), as the same object.
  */
 export async function* toTrl(set: TrainingSet, domain: Domain, rules: Rules, render: RenderOptions): AsyncGenerator<TrlRecord> {
-  switch (set.kind) {
-    case 'sft':
-      for await (const { game, copies } of set.rows) {
-        const record: SftRecord = { messages: renderGame(domain, rules, game, render) };
-        for (let i = 0; i < copies; i++) yield record;
-      }
-      return;
-    case 'dpo':
-      for (const p of set.pairs) {
-        yield {
-          prompt: renderPrompt(domain, rules, p.history, render),
-          chosen: [{ role: 'assistant', content: p.chosen.text }],
-          rejected: [{ role: 'assistant', content: p.rejected.text }],
-        };
-      }
-      return;
-    case 'grpo': {
-      // a game before its first move: the system prompt and the answerer's opening (each row is checked against its schema)
-      const prompt = renderPrompt(domain, rules, [], render) as GrpoRecord['prompt'];
-      for (const id of set.targets) yield { prompt, target: id, target_name: domain.candidate(id).name };
+  if (isSet<SftSet>(set, 'sft')) {
+    for await (const { game, copies } of set.rows) {
+      const record: SftRecord = { messages: renderGame(domain, rules, game, render) };
+      for (let i = 0; i < copies; i++) yield record;
     }
+  } else if (isSet<DpoSet>(set, 'dpo')) {
+    for (const p of set.pairs) {
+      yield {
+        prompt: renderPrompt(domain, rules, p.history, render),
+        chosen: [{ role: 'assistant', content: p.chosen.text }],
+        rejected: [{ role: 'assistant', content: p.rejected.text }],
+      };
+    }
+  } else if (isSet<GrpoSet>(set, 'grpo')) {
+    // a game before its first move: the system prompt and the answerer's opening (each row is checked against its schema)
+    const prompt = renderPrompt(domain, rules, [], render) as GrpoRecord['prompt'];
+    for (const id of set.targets) yield { prompt, target: id, target_name: domain.candidate(id).name };
+  } else {
+    throw new Error(`TRL's formats hold ${TRL_KINDS.join(', ')} training sets, not ${set.kind}`);
   }
 }
 
@@ -143,3 +157,16 @@ export async function trlJsonl(kind: TrainingKind, records: AsyncIterable<TrlRec
   await writeTrl(kind, records, (chunk) => void (out += chunk));
   return out;
 }
+
+/** TRL's conversational formats, as the row format of `twentyq export` and the dataset stage. */
+const format: RowFormat = {
+  name: 'trl',
+  title: 'TRL',
+  kinds: TRL_KINDS,
+  write: (set, { domain, rules, render }, write) => {
+    if (!(TRL_KINDS as readonly string[]).includes(set.kind)) throw new Error(`TRL's formats hold ${TRL_KINDS.join(', ')} training sets, not ${set.kind}`);
+    return writeTrl(set.kind as TrainingKind, toTrl(set, domain, rules, render), write);
+  },
+};
+
+export default format;

@@ -1,19 +1,13 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
-import { packagePath } from './util/paths.js';
+import { packagePath, twentyqHome, UserError } from '../../../framework/plugin.js';
 
 /**
  * The Python environment of the backends that train in Python (the `trl` policy): where twentyq keeps
  * it, how `twentyq setup python` makes it, and how a plugin finds the interpreter to run.
  */
-
-/** twentyq's own folder for what it builds and caches: $TWENTYQ_HOME, else ~/.cache/twentyq. */
-export function twentyqHome(): string {
-  return resolve(process.env.TWENTYQ_HOME || join(homedir(), '.cache', 'twentyq'));
-}
 
 /** The environment `twentyq setup python` makes when no --venv is given. */
 export function defaultVenv(): string {
@@ -31,7 +25,7 @@ export const PYTHON_PACKAGE_DIR = packagePath('plugins', 'policies', 'trl', 'pyt
 const STAMP = 'twentyq-requirements.json';
 
 /** A Python environment that is missing or does not hold the pinned requirements: the message says how to fix it. */
-export class PythonEnvironmentError extends Error {}
+export class PythonEnvironmentError extends UserError {}
 
 interface Stamp {
   requirements: string;
@@ -129,4 +123,4 @@ export async function setupPython(options: SetupOptions = {}): Promise<{ python:
 }
 
 /** A Python command that failed: its message quotes the last lines it wrote on stderr. */
-export class PythonProcessError extends Error {}
+export class PythonProcessError extends UserError {}

@@ -1,10 +1,7 @@
 import { createHash } from 'node:crypto';
-import { modelEndpoint } from '../../framework/llm/layer.js';
-import { ENDPOINT_OPTIONS } from '../../framework/llm/options.js';
-import { endpointFor } from '../../framework/llm/launches.js';
-import { LORA_RANKS, modelExtraBody, swapAdapter, vllmLaunch } from '../../framework/llm/vllm.js';
-import { defaulted, definePlugin, Type } from '../../framework/plugin.js';
-import { QUESTIONER_OPTIONS, questioner } from './api.js';
+import { defaulted, definePlugin, ENDPOINT_OPTIONS, endpointFor, modelEndpoint, Type } from '../../../framework/plugin.js';
+import { LORA_RANKS, modelExtraBody, swapAdapter, vllmLaunch } from './serve.js';
+import { QUESTIONER_OPTIONS, questioner } from '../api.js';
 
 /** The endpoint options that make sense for a server the run launches itself. */
 const { base_url: _url, api_key_env: _key, ...endpoint } = ENDPOINT_OPTIONS.properties;

@@ -1,4 +1,4 @@
-import type { LaunchOption } from './launches.js';
+import type { LaunchOption } from '../../../framework/plugin.js';
 
 /**
  * vLLM as a launched server with LoRA adapters (reference/llm-backends.md 5.3): the `vllm serve`
