@@ -2,8 +2,34 @@ import { defineConfig } from 'vitest/config';
 
 // End-to-end tests run whole experiments: the built CLI in child processes (test/cli), games over real
 // HTTP (test/llm/serve), a report in Chromium (test/report/browser), launched servers (test/llm/launch, vllm), or the runner with its worker pool in-process. Everything else is a fast unit
-// test. `npm test` runs both projects; `npm run test:unit` only the fast one.
-const E2E = ['test/cli/**/*.test.ts', 'test/llm/serve.test.ts', 'test/llm/serve-limits.test.ts', 'test/llm/api.test.ts', 'test/llm/faults.test.ts', 'test/llm/vllm-policy.test.ts', 'test/llm/launch.test.ts', 'test/llm/vllm.test.ts', 'test/cli/api.test.ts', 'test/run/resume.test.ts', 'test/run/runner.test.ts', 'test/run/evaluate.test.ts', 'test/run/train.test.ts', 'test/run/stop.test.ts', 'test/report/browser.test.ts', 'test/report/embeddings.test.ts', 'test/run/environment-load.test.ts'];
+// test, which starts no process and no worker pool (test/unit-set.test.ts holds it to that). `npm test` runs both projects; `npm run test:unit` only the fast one.
+export const E2E = [
+  'test/cli/**/*.test.ts',
+  'test/llm/serve.test.ts',
+  'test/llm/serve-limits.test.ts',
+  'test/llm/api.test.ts',
+  'test/llm/faults.test.ts',
+  'test/llm/vllm-policy.test.ts',
+  'test/llm/launch.test.ts',
+  'test/llm/vllm.test.ts',
+  'test/llm/cache.test.ts',
+  'test/llm/overhead.test.ts',
+  'test/plugins/user-plugin.test.ts',
+  'test/run/resume.test.ts',
+  'test/run/runner.test.ts',
+  'test/run/evaluate.test.ts',
+  'test/run/train.test.ts',
+  'test/run/stop.test.ts',
+  'test/run/contracts.test.ts',
+  'test/run/environment.test.ts',
+  'test/run/lock.test.ts',
+  'test/run/rerun.test.ts',
+  'test/run/waiting.test.ts',
+  'test/report/browser.test.ts',
+  'test/report/embeddings.test.ts',
+  'test/run/environment-load.test.ts',
+  'test/util/processes.test.ts',
+];
 
 export default defineConfig({
   test: {
@@ -11,6 +37,8 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 120_000,
     disableConsoleIntercept: true,
+    // each file's time, slowest first, after the run: the file that sets the suite's pace is known
+    reporters: ['default', './test/timings-reporter.ts'],
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/**/*.test.ts'], exclude: E2E } },
       { extends: true, test: { name: 'e2e', include: E2E } },

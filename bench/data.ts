@@ -123,7 +123,7 @@ console.log(`\nresume of a half-played ${RESUME_GAMES}-game generate stage again
 for (let round = 0; round < ROUNDS; round++) {
   const stop = new AbortController();
   const cut = await runExperiment(single(RESUME_GAMES), { workers: WORKERS, runsDir: dir, progress: stopAfter(RESUME_GAMES / 2, stop), stop: stop.signal });
-  const kept = Number((JSON.parse(readFileSync(join(cut.dir, 'metrics.json'), 'utf8')) as { stages: Record<string, { games: number }> }).stages.games!.games);
+  const kept = ((JSON.parse(readFileSync(join(cut.dir, 'metrics.json'), 'utf8')) as { stages: Record<string, { games: number }> }).stages.games!.games);
   const resume = () =>
     timed(async () => {
       const { run: again, experiment: same } = await RunDir.resume(cut.dir, WORKERS);

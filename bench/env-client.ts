@@ -85,7 +85,7 @@ async function playBatches(played: Played[]): Promise<number> {
     steps += live.length;
     live = live.filter((g, k) => {
       const answer = results[k]!;
-      if (answer.error !== undefined) throw new Error(`game ${g.id}: ${String(answer.error)}`);
+      if (answer.error !== undefined) throw new Error(`game ${g.id}: ${JSON.stringify(answer.error)}`);
       if (!answer.done) return (g.turn++, true);
       played.push({ key: g.key, id: g.id, reward: answer.reward as number, outcome: answer.outcome as string, questions: answer.questions as number });
       return false;

@@ -53,7 +53,7 @@ function runDirIn(out: string): string | undefined {
 function readRecord(dir: string | undefined): { status: string; stages: { name: string; status: string }[] } | undefined {
   if (!dir) return undefined;
   try {
-    return JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
+    return JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as { status: string; stages: { name: string; status: string }[] };
   } catch {
     return undefined; // not there yet, or being written
   }
@@ -76,7 +76,7 @@ export function reference(experiment: string, out: string, args: readonly string
 export async function killAndResume(experiment: string, out: string, args: readonly string[], kill: Kill, whole: string, resumeArgs: readonly string[] = []): Promise<Trial> {
   const child = spawn(process.execPath, [BIN, 'run', experiment, '--out', out, '--progress', 'none', ...args], { env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
-  child.stderr!.on('data', (d) => (stderr = (stderr + String(d)).slice(-2000)));
+  child.stderr.on('data', (d) => (stderr = (stderr + String(d)).slice(-2000)));
   let code: number | null = null;
   const exited = new Promise<void>((done) => child.on('exit', (c) => ((code = c), done())));
   let ended = false;

@@ -50,7 +50,7 @@ function start(): Promise<{ url: string; child: ChildProcess }> {
   const child = spawn(process.execPath, [packagePath('bin/run.js'), 'serve', '--port', '0'], { stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
-    child.stdout!.on('data', (d) => {
+    child.stdout.on('data', (d) => {
       out += String(d);
       const url = /listening on (http:\S+)/.exec(out)?.[1];
       if (url) resolve({ url, child });

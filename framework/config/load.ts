@@ -11,7 +11,7 @@ import { createDomain, resolvePlugin, type Resolver } from './resolve.js';
 import { compileSchema } from './schema.js';
 import { applySet, parseSet } from './set.js';
 import { SourceMap, skipIndent, toData } from './source-map.js';
-import { resolveStages, type RawStage } from './stages.js';
+import { resolveStages } from './stages.js';
 import type { Experiment } from './types.js';
 
 let schema: Record<string, unknown> | undefined;
@@ -74,7 +74,7 @@ function validated(source: SourceMap): { raw?: RawExperiment; problems: Problem[
   if (!data || typeof data !== 'object' || Array.isArray(data)) {
     throw new ConfigError([{ ...source.place([]), path: '', message: 'expected a map with at least name: and stages: (see experiments/quickstart.yaml)' }]);
   }
-  fillEmptyStages(data as { stages?: unknown });
+  fillEmptyStages(data);
   const validate = experimentValidator();
   if (validate(data)) return { raw: data, problems: [] };
   const problems = schemaProblems(validate.errors ?? [], data, source);
@@ -96,7 +96,7 @@ export async function parseExperiment(text: string, file: string, options: LoadO
   // stages are checked even when the experiment's own plugins failed, so that one run lists every problem
   const placeholder: PluginRef = { use: '', with: {}, label: '' };
   const fallbacks = { answerer: answerer ?? placeholder, policy: policy ?? placeholder, domain: domain ? await createDomain(domain, r) : undefined };
-  const stages = await resolveStages(raw.stages as RawStage[], fallbacks, r);
+  const stages = await resolveStages(raw.stages, fallbacks, r);
   if (r.problems.length > 0 || !domain || !answerer || !policy || !reward) {
     throw new ConfigError(r.problems.sort((a, b) => a.line - b.line || a.col - b.col));
   }

@@ -75,12 +75,12 @@ export function takeOutRefused(data: unknown, errors: readonly ErrorObject[]): b
     if (e.keyword === 'additionalProperties') {
       const map = valueAt(data, path) as Record<string, unknown> | undefined;
       const key = String(e.params.additionalProperty);
-      if (map && typeof map === 'object' && key in map) changed = delete map[key];
+      if (map && typeof map === 'object' && key in map) changed = Reflect.deleteProperty(map, key);
     } else if (e.keyword === 'required') {
       if (path.length === 0 && e.params.missingProperty === 'name') changed = Boolean(((data as Record<string, unknown>).name = 'unnamed'));
     } else {
       const at = holder(data, path);
-      if (at && at.key in at.parent) changed = delete at.parent[at.key];
+      if (at && at.key in at.parent) changed = Reflect.deleteProperty(at.parent, at.key);
     }
   }
   return changed;

@@ -69,7 +69,7 @@ function checkStageFiles(stages: readonly ResolvedStage[], indices: readonly num
       return;
     }
     names.set(s.name.toLowerCase(), { name: s.name, index });
-    for (const file of Object.values(stageFiles(s))) {
+    for (const file of Object.values(stageFiles(s)) as string[]) {
       const owner = owners.get(file.toLowerCase());
       if (owner?.index === -1) problem(`a stage named "${s.name}" would write ${file}, one of the run's own files (${RUN_FILES.join(', ')}); choose another name`);
       else if (owner) problem(`a ${s.kind} stage named "${s.name}" would write ${file}, which stage "${owner.name}" (stages[${owner.index}]) writes too; choose another name`);

@@ -25,7 +25,7 @@ export const OPENING = 'I am ready. Ask your first question.';
 export function systemPrompt(domain: Domain, rules: Rules, options: RenderOptions = DEFAULT_RENDER, moves: MoveForm = 'text'): string {
   const key = `${rules.max_questions}/${rules.wrong_guess}/${options.show_candidates}/${moves}`;
   let prompts = promptCache.get(domain);
-  if (!prompts) promptCache.set(domain, (prompts = new Map()));
+  if (!prompts) promptCache.set(domain, (prompts = new Map<string, string>()));
   let prompt = prompts.get(key);
   if (prompt === undefined) prompts.set(key, (prompt = writeSystemPrompt(domain, rules, options, moves)));
   return prompt;
@@ -84,7 +84,7 @@ const phrasings = new WeakMap<Domain, Map<string, string>>();
 export function phrasedAttribute(domain: Domain, text: string): string | undefined {
   let map = phrasings.get(domain);
   if (!map) {
-    phrasings.set(domain, (map = new Map()));
+    phrasings.set(domain, (map = new Map<string, string>()));
     for (const a of domain.attributes) for (const phrasing of [...a.paraphrases, a.question]) map.set(phrasing, a.id);
   }
   return map.get(text.trim());

@@ -3,8 +3,8 @@ import type { Move } from './types.js';
 
 /** Explicit guess markers a model may use: "Guess: zebra", "My guess is a zebra", "[zebra]". */
 const GUESS_MARKERS = [
-  /\bguess\s*[:\-]\s*([^.!?\n]+)/i,
-  /\bmy (?:final )?guess is\s*[:\-]?\s*([^.!?\n]+)/i,
+  /\bguess\s*[:-]\s*([^.!?\n]+)/i,
+  /\bmy (?:final )?guess is\s*[:-]?\s*([^.!?\n]+)/i,
   /\bi(?: will|'ll) guess\s+([^.!?\n]+)/i,
   /^\s*\[([^\]]+)\]\s*$/m,
 ];

@@ -91,14 +91,14 @@ export class PluginFactory {
   /** A new instance that nothing else shares (a policy about to be trained is changed in place). */
   async fresh<K extends Exclude<Kind, 'domain'>>(kind: K, raw: RawRef | PluginRef): Promise<Instances[K]> {
     const { ref, def } = await resolveRef(kind, raw, this.baseDir);
-    return instantiate(kind, ref, def as PluginDef<K>, this.context);
+    return instantiate(kind, ref, def, this.context);
   }
 
   create<K extends Kind>(kind: K, raw: RawRef | PluginRef): Promise<Instances[K]> {
     const key = `${kind}:${JSON.stringify(raw)}`;
     let instance = this.built.get(key);
     if (!instance) {
-      instance = resolveRef(kind, raw, this.baseDir).then(({ ref, def }) => instantiate(kind, ref, def as PluginDef<K>, this.context));
+      instance = resolveRef(kind, raw, this.baseDir).then(({ ref, def }) => instantiate(kind, ref, def, this.context));
       this.built.set(key, instance);
     }
     return instance as Promise<Instances[K]>;

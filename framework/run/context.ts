@@ -1,6 +1,5 @@
 import type { Experiment } from '../config/types.js';
 import type { StageFiles } from '../stages/define.js';
-import type { Stage } from '../stages/index.js';
 import type { Clustered } from '../metrics/paired.js';
 import type { StageBound } from './bound.js';
 import type { Domain } from '../game/domain.js';

@@ -3,7 +3,7 @@ import { writeAll, writeFileAtomic } from '../util/fs.js';
 
 /** Where a point sits on a curve: its optimiser step, iteration or epoch (the first of them it has). */
 function positionOf(point: Record<string, unknown>): { key: string; at: number } | undefined {
-  for (const key of ['step', 'iteration', 'epoch']) if (typeof point[key] === 'number') return { key, at: point[key] as number };
+  for (const key of ['step', 'iteration', 'epoch']) if (typeof point[key] === 'number') return { key, at: point[key] };
   return undefined;
 }
 

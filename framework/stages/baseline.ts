@@ -29,7 +29,7 @@ export function checkBaseline(baseline: string, labels: readonly string[], at: S
   }
   const [stageName, label] = [baseline.slice(0, slash), baseline.slice(slash + 1)];
   const evaluated = at.scope.earlier.filter((s) => at.scope.playsOf(s) === 'evaluation');
-  const stage = evaluated.find((s) => s.name === stageName) as (ResolvedStage & Pick<EvaluateStage, 'policies'>) | undefined;
+  const stage = evaluated.find((s): s is ResolvedStage & Pick<EvaluateStage, 'policies'> => s.name === stageName);
   if (!stage) {
     const names = evaluated.map((s) => s.name);
     problem(`no earlier evaluate stage is named "${stageName}"${names.length > 0 ? `; earlier evaluate stages: ${names.join(', ')}` : ''}`);

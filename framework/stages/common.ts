@@ -36,7 +36,7 @@ export const SETTINGS = {
  * (the loader makes it {} before checking, so that the defaults fill in).
  */
 export function orNothing<T extends TObject>(settings: T): T {
-  return { ...settings, type: ['object', 'null'] } as unknown as T;
+  return { ...settings, type: ['object', 'null'] };
 }
 
 /** The plugin a field names, or when it names none (or one that failed, reported already) the fallback. */

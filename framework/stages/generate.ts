@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
 import type { Domain } from '../game/domain.js';
+import type { GameSummary } from '../metrics/outcome.js';
 import { pluginField } from '../plugins/ref.js';
 import type { PluginRef } from '../plugins/types.js';
 import type { StageContext, StageOutcome } from '../run/context.js';
@@ -90,7 +91,7 @@ export default defineStage({
 async function generate(stage: GenerateStage, ctx: StageContext): Promise<StageOutcome> {
   const specs = gameSpecs(ctx.experiment.seed, stage.name, stage, ctx.domain, stage.weights);
   const file = files(stage.name).games;
-  const played = ctx.resuming ? await playedGames(ctx.run.file(file), { domain: ctx.domain, max_questions: ctx.experiment.game.max_questions }) : new Map();
+  const played = ctx.resuming ? await playedGames(ctx.run.file(file), { domain: ctx.domain, max_questions: ctx.experiment.game.max_questions }) : new Map<string, GameSummary[]>();
   const out = ctx.run.openJsonl(file);
   ctx.run.setStage(stage.name, 'running', file);
   let result;

@@ -22,9 +22,9 @@ export type StageSettings<K extends Stage['kind']> = Static<Extract<Defs, { kind
  * The definition of a kind of stage, or undefined for a kind this version does not know (a run
  * directory written by another version). Definitions are looked up, never switched over.
  */
-export function stageDef(kind: string): StageDef<string, StageDef['settings'], ResolvedStage> | undefined {
+export function stageDef(kind: string): StageDef | undefined {
   // each definition takes the resolved stage of its own kind; the registry hands it only those
-  return STAGES.find((d) => d.kind === kind) as StageDef | undefined;
+  return STAGES.find((d) => d.kind === kind) as StageDef | undefined; // eslint-disable-line @typescript-eslint/no-unnecessary-type-assertion -- widens each kind's own definition to the registry's type
 }
 
 /** The definition of a resolved stage's kind (one this version made, so one it knows). */

@@ -17,7 +17,7 @@ export type QuestionerOptions = EndpointOptions & Static<TObject<typeof QUESTION
 export function questioner(options: QuestionerOptions, { domain, rules, label }: { domain: Domain; rules: Rules; label: string }, endpoint: ModelEndpoint): Policy {
   const render = { ...DEFAULT_RENDER, show_candidates: options.show_candidates };
   const tools = options.format === 'tools' ? gameTools(domain) : undefined;
-  const prompt = (view: GameView): RequestMessage[] => (tools ? (renderToolPrompt(domain, rules, view.turns, render) as RequestMessage[]) : renderPrompt(domain, rules, view.turns, render));
+  const prompt = (view: GameView): RequestMessage[] => (tools ? (renderToolPrompt(domain, rules, view.turns, render)) : renderPrompt(domain, rules, view.turns, render));
   const move = (reply: ChatReply): Move => {
     const call = reply.tool_calls[0];
     return call ? moveFromToolCall(call, domain) : readMove(replyText(reply), domain);

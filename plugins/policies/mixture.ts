@@ -41,7 +41,7 @@ export default definePlugin({
       },
       // what its members do before a stage (the optimal policy's search) is done once for them all
       async prepare(setting, signal) {
-        const notes = await Promise.all(members.map((m) => m.prepare?.(setting, signal) ?? []));
+        const notes = await Promise.all(members.map(async (m) => (await m.prepare?.(setting, signal)) ?? []));
         return notes.flat();
       },
     };

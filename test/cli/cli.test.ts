@@ -180,10 +180,10 @@ describe('twentyq CLI', () => {
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(stderr).toContain('interrupting (SIGINT): stopping at the next batch boundary');
-    const dir = join(file!, '..');
+    const dir = join(file, '..');
     const run = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8'));
     expect(run.status).toBe('interrupted');
-    const lines = readFileSync(file!, 'utf8').split('\n').filter(Boolean);
+    const lines = readFileSync(file, 'utf8').split('\n').filter(Boolean);
     expect(lines.length).toBeGreaterThan(0);
     expect(lines.length).toBeLessThan(3 * 3600);
     for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
@@ -193,7 +193,7 @@ describe('twentyq CLI', () => {
     const resumed = cli(['run', '--resume', dir, '--progress', 'none']);
     expect(resumed.code, resumed.stderr).toBe(0);
     expect(resumed.stdout).toContain(`run completed: ${dir}`);
-    expect(readFileSync(file!, 'utf8').split('\n').filter(Boolean)).toHaveLength(3 * 3600);
+    expect(readFileSync(file, 'utf8').split('\n').filter(Boolean)).toHaveLength(3 * 3600);
     expect(cli(['run', '--resume', dir]).stderr).toContain('this run is complete; there is nothing to resume');
     // a kill between run.json's "completed" and report.html: --resume writes the report, and only that
     const before = readFileSync(join(dir, 'run.json'), 'utf8');

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 
@@ -76,7 +76,7 @@ describe('configs of games files and of runs, from the command line', () => {
   it('plugins takes a kind in the plural, as the listing writes it', () => {
     const r = cli(['plugins', 'policies']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toMatch(/^policies:\n {2}api  /);
+    expect(r.stdout).toMatch(/^policies:\n {2}api {2}/);
     expect(r.stdout).not.toContain('answerers:');
   });
 });

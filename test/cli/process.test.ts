@@ -54,7 +54,7 @@ async function startLongTraining(out: string): Promise<{ child: ChildProcess; di
   const child = spawn(process.execPath, [BIN, 'run', 'test/fixtures/long-train.yaml', '--out', out, '--workers', '1', '--progress', 'lines'], { env });
   started.push(child);
   let stderr = '';
-  child.stderr!.on('data', (d) => (stderr += String(d)));
+  child.stderr.on('data', (d) => (stderr += String(d)));
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   // the curve's second line: the first is the data's figures, the second the first trained epoch
   const curve = () => {
@@ -68,7 +68,7 @@ async function startLongTraining(out: string): Promise<{ child: ChildProcess; di
 
 /** A pid that belonged to a process and no longer does. */
 function deadPid(): number {
-  return spawnSync(process.execPath, ['-e', '']).pid!;
+  return spawnSync(process.execPath, ['-e', '']).pid;
 }
 
 describe('a run and other processes', () => {
@@ -113,7 +113,7 @@ describe('a run and other processes', () => {
     const child = spawn(process.execPath, [BIN, 'run', 'test/fixtures/slow-games.yaml', '--out', out, '--workers', '1', '--progress', 'none'], { env });
     started.push(child);
     let stderr = '';
-    child.stderr!.on('data', (d) => (stderr += String(d)));
+    child.stderr.on('data', (d) => (stderr += String(d)));
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     for (;;) {
       const stage = recordNow(runDir(out, 'slow-games'))?.stages[0];
@@ -158,7 +158,7 @@ describe('a run and other processes', () => {
         (child) =>
           new Promise<string[]>((done) => {
             let stdout = '';
-            child.stdout!.on('data', (d) => (stdout += String(d)));
+            child.stdout.on('data', (d) => (stdout += String(d)));
             child.on('exit', () => done(stdout.trim().split('\n')));
           }),
       ),

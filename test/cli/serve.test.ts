@@ -24,10 +24,10 @@ async function serve(args: string[]): Promise<{ child: ChildProcess; url: string
   started.push(child);
   let stdout = '';
   let stderr = '';
-  child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   const line = await new Promise<RegExpExecArray>((resolve, reject) => {
-    child.stdout!.on('data', () => {
+    child.stdout.on('data', () => {
       const m = /^twentyq serve: listening on (http:\/\/127\.0\.0\.1:\d+\/v1) \(models: (.*)\)$/m.exec(stdout);
       if (m) resolve(m);
     });
@@ -94,9 +94,9 @@ describe('twentyq serve: an API key and the address', () => {
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--api-key-env', 'MY_SERVE_KEY'], { env: { ...env, MY_SERVE_KEY: 'k-123' } });
     started.push(child);
     let stdout = '';
-    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
     const url = await new Promise<string>((resolve, reject) => {
-      child.stdout!.on('data', () => {
+      child.stdout.on('data', () => {
         const m = /listening on (\S+) \(models: .*\); API key required$/m.exec(stdout);
         if (m) resolve(m[1]!);
       });
@@ -121,8 +121,8 @@ describe('twentyq serve: an API key and the address', () => {
     const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '0.0.0.0'], { env });
     started.push(child);
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('listening on') && resolve()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve) => child.stdout.on('data', (d: Buffer) => d.toString().includes('listening on') && resolve()));
     expect(stderr).toContain('warning: listening on 0.0.0.0 without an API key');
     expect(stderr).toContain('TWENTYQ_SERVE_API_KEY');
     const local = await serve([]);

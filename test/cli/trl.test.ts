@@ -108,7 +108,7 @@ describe('the trl policy on the tiny model', () => {
     const child = spawn(process.execPath, [BIN, 'run', 'test/fixtures/trl-resume.yaml', '--out', out, '--workers', '1', '--progress', 'lines', '--no-cache'], { env });
     started.push(child);
     let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
     // wait for the trainer's first checkpoint
     const checkpoints = () => {

@@ -92,6 +92,6 @@ describe('TRL exports', () => {
     expect(checkTrl('sft', { ...good, weight: 2 })).toMatch(/unknown field "weight"/);
     expect(checkTrl('dpo', { prompt: good.messages.slice(0, 2), chosen: [{ role: 'assistant', content: 'x' }], rejected: [{ role: 'user', content: 'y' }] })).toMatch(/rejected\/0\/role/);
     expect(checkTrl('grpo', { prompt: good.messages.slice(0, 2) })).toMatch(/missing required field "target"/);
-    await expect(trlJsonl('sft', [good as never, { messages: [] } as never])).rejects.toThrow(/TRL sft row 2 is not valid/);
+    await expect(trlJsonl('sft', [good as never, { messages: [] }])).rejects.toThrow(/TRL sft row 2 is not valid/);
   });
 });

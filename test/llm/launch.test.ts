@@ -49,7 +49,7 @@ function alive(pid: number): boolean {
 async function firstMove(base_url: string): Promise<string> {
   const client = new OpenAI({ baseURL: base_url, apiKey: 'unused', maxRetries: 0 });
   const domain = animals90();
-  const completion = await client.chat.completions.create({ model: 'infogain', messages: renderPrompt(domain, { max_questions: 20, wrong_guess: 'continue' }, []) as OpenAI.Chat.ChatCompletionMessageParam[] });
+  const completion = await client.chat.completions.create({ model: 'infogain', messages: renderPrompt(domain, { max_questions: 20, wrong_guess: 'continue' }, []) });
   const text = completion.choices[0]!.message.content!;
   expect(readMove(text, domain).kind).toBe('question');
   return text;

@@ -163,7 +163,7 @@ describe('twentyq serve: an API key', () => {
     expect((await post(server, '/embeddings', { model: 'embed:hash', input: ['x'] })).status).toBe(401);
     // the openai client sends its key as a bearer token
     const client = new OpenAI({ baseURL: server.url, apiKey: 'sekret-key', maxRetries: 0 });
-    const reply = await client.chat.completions.create({ model: 'infogain', messages: renderPrompt(domain, rules, []) as never });
+    const reply = await client.chat.completions.create({ model: 'infogain', messages: renderPrompt(domain, rules, []) });
     expect(reply.choices[0]!.message.content).toMatch(/\?$/);
   });
 });

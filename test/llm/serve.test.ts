@@ -13,7 +13,7 @@ import { GARBLED_TEXT } from '../../framework/llm/faults.js';
 import { cosine, hashEmbedding } from '../../framework/llm/embed.js';
 import { startServer, type RunningServer, type ServeOptions } from '../../framework/llm/serve/index.js';
 import { PluginFactory } from '../../framework/plugins/factory.js';
-import type { Answerer, Policy, TrainablePolicy } from '../../framework/plugins/types.js';
+import type { Policy, TrainablePolicy } from '../../framework/plugins/types.js';
 
 const rules: Rules = { max_questions: 20, wrong_guess: 'continue' };
 const factory = await PluginFactory.forDomain('animals90', rules, process.cwd());
@@ -188,7 +188,7 @@ describe('twentyq serve: the questioner', () => {
 
   it('counts usage as characters / 4 of the prompt and of the reply', async () => {
     const messages = renderPrompt(domain, rules, expected[0]!.turns.slice(0, 2));
-    const completion = await client.chat.completions.create({ model: 'infogain', messages: messages as ChatCompletionMessageParam[] });
+    const completion = await client.chat.completions.create({ model: 'infogain', messages: messages });
     const reply = completion.choices[0]!.message.content!;
     expect(completion.usage).toEqual({
       prompt_tokens: Math.ceil(messages.map((m) => m.content).join('\n').length / 4),
@@ -245,7 +245,7 @@ describe('twentyq serve: the answerer', () => {
     const freeForm = ['Does it have a long neck?', 'Is it a unicorn?', 'Would it fit in a shoebox?'];
     for (const target of domain.candidates) {
       const replies = await Promise.all([...domain.attributes.map((a) => a.question), ...freeForm].map((q) => ask(target, q)));
-      const truth = await Promise.all([...domain.attributes.map((a) => ({ kind: 'question' as const, text: a.question, attribute: a.id })), ...freeForm.map((text) => ({ kind: 'question' as const, text }))].map((q) => kb.answer(q, target, [], undefined as never)));
+      const truth = await Promise.all([...domain.attributes.map((a) => ({ kind: 'question' as const, text: a.question, attribute: a.id })), ...freeForm.map((text) => ({ kind: 'question' as const, text }))].map(async (q) => kb.answer(q, target, [], undefined as never)));
       expect(replies).toEqual(truth.map((a) => word[a as Answer]));
       expect(await ask(target, `Is it ${target.name}?`)).toBe('Yes.');
     }
@@ -274,7 +274,7 @@ describe('twentyq serve: faults on purpose', () => {
         if (error instanceof APIConnectionError) out.push('reset');
         else if (error instanceof APIError) {
           onError?.(error);
-          out.push(error.status!);
+          out.push(error.status);
         } else throw error;
       }
     }

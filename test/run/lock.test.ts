@@ -7,7 +7,7 @@ import { LockError, RunLock } from '../../framework/run/lock.js';
 import { RunDir } from '../../framework/run/rundir.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'twentyq-lock-'));
-const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid!;
+const deadPid = () => spawnSync(process.execPath, ['-e', '']).pid;
 
 describe('the lock of a run directory', () => {
   it('holds pid, host and start time; a second holder is refused with the pid; unlock frees it', () => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadExperiment } from '../../framework/config/load.js';
 import { readGames, collect } from '../../framework/data/games.js';
-import type { Move, Trajectory } from '../../framework/game/types.js';
+import type { Trajectory } from '../../framework/game/types.js';
 import { createProgress, type Progress } from '../../framework/run/progress.js';
 import { runExperiment } from '../../framework/run/runner.js';
 import { RunDir } from '../../framework/run/rundir.js';
@@ -22,7 +22,7 @@ const gamesOf = (dir: string, policy: string) => collect(readGames(join(dir, '01
 /** A game as a computing policy would have written it: what the model said, and its usage, left out. */
 function plain(game: Trajectory): Omit<Trajectory, 'policy'> {
   const { policy: _policy, ...rest } = game;
-  return { ...rest, turns: game.turns.map(({ move, ...turn }) => ({ ...turn, move: (({ raw: _r, usage: _u, ...m }) => m)(move) as Move })) };
+  return { ...rest, turns: game.turns.map(({ move, ...turn }) => ({ ...turn, move: (({ raw: _r, usage: _u, ...m }) => m)(move) })) };
 }
 
 function resetStats(): void {
