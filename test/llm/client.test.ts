@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { inspect } from 'node:util';
 import { join } from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ResponseCache } from '../../framework/llm/cache.js';
 import { callOptions, chatRequest, Endpoints, type CallOptions, type ChatRequest, type ChatTool, type LayerSettings } from '../../framework/llm/client.js';
 import type { EndpointOptions } from '../../framework/llm/options.js';
@@ -125,7 +125,7 @@ describe('endpoint client: abort', () => {
     server.always = { do: 'hang' };
     const controller = new AbortController();
     const call = endpoint().chat(REQUEST, { ...CALL, signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(() => expect(server.received).toHaveLength(1));
     controller.abort(new Error('stop'));
     await expect(call).rejects.toThrow('stop');
     expect(server.received).toHaveLength(1);
@@ -138,7 +138,7 @@ describe('endpoint client: abort', () => {
     const second = new AbortController();
     const holding = e.chat(REQUEST, { ...CALL, signal: first.signal });
     const waiting = e.chat({ ...REQUEST, seed: 2 }, { ...CALL, signal: second.signal });
-    await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(() => expect(server.received).toHaveLength(1));
     expect(e.limiter.waiting).toBe(1);
     second.abort(new Error('second stopped'));
     await expect(waiting).rejects.toThrow('second stopped');
@@ -152,7 +152,7 @@ describe('endpoint client: abort', () => {
     server.next.push({ do: 'status', status: 429, headers: { 'retry-after': '2' } });
     const controller = new AbortController();
     const call = endpoint().chat(REQUEST, { ...CALL, signal: controller.signal });
-    await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(() => expect(server.received).toHaveLength(1));
     const t = performance.now();
     controller.abort(new Error('stop'));
     await expect(call).rejects.toThrow('stop');
@@ -295,7 +295,7 @@ describe('endpoint client: cache', () => {
     const controller = new AbortController();
     const first = e.chat(request, { ...CALL, signal: controller.signal });
     const second = e.chat(request, { ...CALL, stage: 's', label: 'second' });
-    await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(() => expect(server.received).toHaveLength(1));
     controller.abort(new Error('first gone'));
     await expect(first).rejects.toThrow('first gone');
     expect(await second).toMatchObject({ ok: true, cached: false, attempts: 1 });

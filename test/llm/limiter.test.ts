@@ -1,7 +1,20 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RateLimiter, type Permit } from '../../framework/llm/limiter.js';
 
-const tick = () => new Promise((r) => setTimeout(r, 5));
+// The limiter's clock (performance.now) and its timers are faked: waits are measured exactly, in no real time.
+beforeEach(() => vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance', 'Date'] }));
+afterEach(() => vi.useRealTimers());
+
+const tick = () => vi.advanceTimersByTimeAsync(5);
+
+/** How long, on the fake clock, a caller waits for `tokens`, releasing them at once. */
+async function waitFor(limiter: RateLimiter, tokens: number, used?: number): Promise<number> {
+  const start = performance.now();
+  const permit = limiter.acquire(tokens);
+  await vi.runAllTimersAsync();
+  (await permit).release(used);
+  return performance.now() - start;
+}
 
 describe('rate limiter', () => {
   it('serves callers in the order they asked, never more than `concurrency` at once', async () => {
@@ -47,31 +60,18 @@ describe('rate limiter', () => {
   it('tokens per minute: callers wait for the tokens they need, as the bucket refills', async () => {
     // 60000 tokens a minute: one token a millisecond; the bucket starts full
     const limiter = new RateLimiter({ concurrency: 10, tokens_per_minute: 60_000 });
-    const t0 = performance.now();
-    (await limiter.acquire(60_000)).release();
-    const t1 = performance.now();
-    (await limiter.acquire(100)).release();
-    const t2 = performance.now();
-    (await limiter.acquire(200)).release();
-    const t3 = performance.now();
-    console.log(`rate limiter: a full bucket in ${(t1 - t0).toFixed(0)} ms, then 100 tokens after ${(t2 - t1).toFixed(0)} ms and 300 after ${(t3 - t1).toFixed(0)} ms (100 and 300 expected)`);
-    expect(t1 - t0).toBeLessThan(1000);
-    expect(t2 - t1).toBeGreaterThanOrEqual(99);
-    expect(t3 - t1).toBeGreaterThanOrEqual(299);
-    // waiting no more than the tokens need, give or take a busy machine (a wrong bucket would wait a minute)
-    expect(t3 - t1).toBeLessThan(900);
+    expect(await waitFor(limiter, 60_000)).toBe(0);
+    expect(await waitFor(limiter, 100)).toBe(100);
+    expect(await waitFor(limiter, 200)).toBe(200);
   });
 
   it('tokens per minute: the real usage corrects the estimate', async () => {
     const limiter = new RateLimiter({ concurrency: 10, tokens_per_minute: 60_000 });
     // estimated the whole bucket, used nothing: it is given back, the next caller does not wait
-    (await limiter.acquire(60_000)).release(0);
-    const t = performance.now();
-    (await limiter.acquire(60_000)).release(60_060); // used 60 more than estimated: the bucket owes 60
-    expect(performance.now() - t).toBeLessThan(1000);
-    const t1 = performance.now();
-    (await limiter.acquire(10)).release();
-    expect(performance.now() - t1).toBeGreaterThanOrEqual(69);
+    expect(await waitFor(limiter, 60_000, 0)).toBe(0);
+    // used 60 more than estimated: the bucket owes 60, so 10 tokens come after 70 ms
+    expect(await waitFor(limiter, 60_000, 60_060)).toBe(0);
+    expect(await waitFor(limiter, 10)).toBe(70);
   });
 
   it('tightening keeps the lower of each limit', () => {
