@@ -191,9 +191,9 @@ describe('the packed package', () => {
     expect(files).toContain('dist/framework/plugin.d.ts');
     expect(files.some((f) => f.startsWith('test/'))).toBe(false);
     writeFileSync(join(project, 'in-order.ts'), PLUGIN);
-    // the README's example too
-    const readme = /```ts\n(import \{ definePlugin[\s\S]*?)```/.exec(readFileSync(join(ROOT, 'README.md'), 'utf8'))?.[1];
-    expect(readme, 'the README has a TypeScript plugin example').toBeDefined();
+    // the example of docs/plugins.md too
+    const readme = /```ts\n(import \{ definePlugin[\s\S]*?)```/.exec(readFileSync(join(ROOT, 'docs/plugins.md'), 'utf8'))?.[1];
+    expect(readme, 'docs/plugins.md has a TypeScript plugin example').toBeDefined();
     writeFileSync(join(project, 'opener.ts'), readme!);
     const built = tsc(project);
     expect(built.stdout + built.stderr).toBe('');

@@ -9,10 +9,10 @@ import { runExperiment } from '../../framework/run/runner.js';
 import { createProgress } from '../../framework/run/progress.js';
 
 describe('a plugin of your own', () => {
-  it('works as the README writes it', async () => {
-    const readme = readFileSync('README.md', 'utf8');
+  it('works as docs/plugins.md writes it', async () => {
+    const readme = readFileSync('docs/plugins.md', 'utf8');
     const code = /```js\n(\/\/ my-answerer\.js[\s\S]*?)```/.exec(readme)?.[1];
-    expect(code, 'the README has the my-answerer.js example').toBeDefined();
+    expect(code, 'docs/plugins.md has the my-answerer.js example').toBeDefined();
     const dir = mkdtempSync(join(tmpdir(), 'twentyq-plugin-'));
     writeFileSync(join(dir, 'my-answerer.js'), code!);
     const file = join(dir, 'x.yaml');

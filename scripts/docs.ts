@@ -1,0 +1,179 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import type { Command } from '@oclif/core';
+import { COMMANDS } from '../framework/cli/index.js';
+import { packagePath } from '../framework/util/paths.js';
+
+/**
+ * The generated parts of the docs: the CLI reference (from the oclif command classes) and the
+ * experiment file reference (from schemas/experiment.schema.json). Each sits in its page between
+ * `<!-- generated: NAME -->` and `<!-- end generated: NAME -->`; `npm run docs` writes them again, a
+ * test fails when a page differs from what this writes.
+ */
+
+interface Flag {
+  char?: string;
+  description?: string;
+  summary?: string;
+  type: string;
+  options?: readonly string[];
+  default?: unknown;
+  multiple?: boolean;
+  hidden?: boolean;
+  allowNo?: boolean;
+  helpValue?: string | string[];
+}
+
+type SchemaNode = { type?: string | string[]; description?: string; default?: unknown; enum?: unknown[]; minimum?: number; maximum?: number; properties?: Record<string, SchemaNode>; required?: string[]; items?: SchemaNode; $ref?: string };
+
+const cell = (text: string) => text.replace(/\s+/g, ' ').replace(/\|/g, '\\|').trim();
+
+function flagName(name: string, flag: Flag): string {
+  const value = flag.type === 'boolean' ? '' : `=${typeof flag.helpValue === 'string' ? flag.helpValue : flag.options ? flag.options.join('\\|') : 'VALUE'}`;
+  const short = flag.char ? `-${flag.char}, ` : '';
+  return `\`${short}--${name}${value}\`${flag.allowNo ? ` / \`--no-${name}\`` : ''}`;
+}
+
+function commandSection(id: string, command: Command.Class): string {
+  const name = id.replace(/:/g, ' ');
+  const args = Object.entries(command.args ?? {}).map(([arg, a]) => (a.required ? arg.toUpperCase() : `[${arg.toUpperCase()}]`));
+  const lines = [`### twentyq ${name}`, '', cell(command.summary ?? command.description ?? ''), '', '```', `twentyq ${[name, ...args].join(' ')}${Object.keys(command.flags ?? {}).length ? ' [FLAGS]' : ''}`, '```', ''];
+  if (command.description && command.summary) lines.push(command.description.trim(), '');
+  const argRows = Object.entries(command.args ?? {}).map(([arg, a]) => `| \`${arg.toUpperCase()}\` | ${cell(a.description ?? '')} |`);
+  if (argRows.length) lines.push('| argument | description |', '|---|---|', ...argRows, '');
+  const flagRows = Object.entries((command.flags ?? {}) as Record<string, Flag>)
+    .filter(([, f]) => !f.hidden)
+    .map(([flag, f]) => {
+      const notes = [f.multiple ? 'repeatable' : '', f.default !== undefined && typeof f.default !== 'function' ? `default: \`${JSON.stringify(f.default)}\`` : ''].filter(Boolean);
+      return `| ${flagName(flag, f)} | ${cell(f.summary ?? f.description ?? '')}${notes.length ? ` (${notes.join('; ')})` : ''} |`;
+    });
+  if (flagRows.length) lines.push('| flag | description |', '|---|---|', ...flagRows, '');
+  return lines.join('\n');
+}
+
+/** Every command, flag and argument of the CLI, in the order `twentyq --help` lists the commands. */
+export function cliReference(commands: Record<string, Command.Class> = COMMANDS): string {
+  return Object.entries(commands)
+    .map(([id, command]) => commandSection(id, command))
+    .join('\n');
+}
+
+function typeOf(node: SchemaNode, definitions: Record<string, SchemaNode>): string {
+  if (node.$ref) return node.$ref.replace('#/definitions/', '');
+  if (node.enum) return node.enum.map((v) => `\`${String(v)}\``).join(' \\| ');
+  const type = Array.isArray(node.type) ? node.type.join(' \\| ') : (node.type ?? 'any');
+  if (node.items) return `${type} of ${typeOf(node.items, definitions)}`;
+  const range = node.minimum !== undefined || node.maximum !== undefined ? ` (${node.minimum ?? ''}..${node.maximum ?? ''})` : '';
+  return type + range;
+}
+
+function fieldTable(node: SchemaNode, definitions: Record<string, SchemaNode>): string[] {
+  const required = new Set(node.required ?? []);
+  return [
+    '| field | type | default | description |',
+    '|---|---|---|---|',
+    ...Object.entries(node.properties ?? {}).map(([field, f]) => {
+      const described = f.description ?? (f.$ref ? definitions[f.$ref.replace('#/definitions/', '')]?.description : undefined) ?? '';
+      const fallback = f.default === undefined ? (required.has(field) ? 'required' : '') : `\`${JSON.stringify(f.default)}\``;
+      return `| \`${field}\` | ${typeOf(f, definitions)} | ${fallback} | ${cell(described)} |`;
+    }),
+  ];
+}
+
+type ExperimentSchema = SchemaNode & { definitions: Record<string, SchemaNode> };
+
+/** The experiment file's fields, each stage kind's and the nested objects', from the experiment schema. */
+export function experimentReference(schema = JSON.parse(readFileSync(packagePath('schemas/experiment.schema.json'), 'utf8')) as ExperimentSchema): string {
+  const defs = schema.definitions;
+  const lines = ['### The experiment file', '', ...fieldTable(schema, defs), ''];
+  for (const [field, f] of Object.entries(schema.properties ?? {})) if (f.properties) lines.push(`### \`${field}\``, '', cell(f.description ?? ''), '', ...fieldTable(f, defs), '');
+  lines.push('### A plugin', '', cell(defs.plugin?.description ?? ''), '', ...fieldTable(defs.plugin ?? {}, defs), '');
+  for (const kind of Object.keys(defs.stage?.properties ?? {})) {
+    const def = defs[kind] ?? {};
+    lines.push(`### Stage \`${kind}\``, '', cell(def.description ?? ''), '', ...fieldTable(def, defs), '');
+  }
+  return lines.join('\n');
+}
+
+/** The generated parts of each page, by file and part name. */
+export function generatedParts(): Record<string, Record<string, string>> {
+  return { 'docs/cli.md': { cli: cliReference() }, 'docs/experiments.md': { 'experiment-schema': experimentReference() } };
+}
+
+/** A page with its generated parts written in. */
+export function withParts(page: string, file: string, parts: Record<string, string>): string {
+  let out = page;
+  for (const [name, text] of Object.entries(parts)) {
+    const start = `<!-- generated: ${name} (npm run docs writes this part; do not edit it by hand) -->`;
+    const end = `<!-- end generated: ${name} -->`;
+    const [a, b] = [out.indexOf(start), out.indexOf(end)];
+    if (a < 0 || b < a) throw new Error(`${file}: no "${start}" ... "${end}" markers; put them where the generated part belongs`);
+    out = `${out.slice(0, a + start.length)}\n\n${text.trimEnd()}\n\n${out.slice(b)}`;
+  }
+  return out;
+}
+
+/** The pages whose generated parts differ from what the code and schema give now. */
+export function staleParts(): string[] {
+  return Object.entries(generatedParts()).flatMap(([file, parts]) => {
+    const page = readFileSync(packagePath(file), 'utf8');
+    return withParts(page, file, parts) === page ? [] : [file];
+  });
+}
+
+/** The pages that show the table `npm start` prints. */
+const PIPELINE_TABLE_PAGES = ['README.md', 'docs/getting-started.md'];
+
+/** The summary tables (rows from a header starting `stage  policy`) in a text, each as its lines. */
+export function summaryTables(text: string): string[] {
+  const tables: string[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    if (!/^stage +policy +answerer /.test(lines[i]!)) continue;
+    let j = i;
+    while (j < lines.length && lines[j]!.trim() !== '' && !lines[j]!.startsWith('```')) j++;
+    tables.push(
+      lines
+        .slice(i, j)
+        .map((l) => l.trimEnd())
+        .join('\n'),
+    );
+    i = j;
+  }
+  return tables;
+}
+
+/** Runs `npm start`'s experiment afresh and compares its table with the pages that show it (minutes). */
+function checkPipelineTable(): string[] {
+  const out = mkdtempSync(join(tmpdir(), 'twentyq-docs-'));
+  try {
+    const run = spawnSync(process.execPath, [packagePath('bin/run.js'), 'run', packagePath('experiments/pipeline.yaml'), '--out', out, '--progress', 'none'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    if (run.status !== 0) return [`the pipeline run failed (exit code ${String(run.status)})`];
+    const printed = summaryTables(run.stdout)[0];
+    if (!printed) return ['the pipeline run printed no summary table'];
+    return PIPELINE_TABLE_PAGES.filter((page) => !summaryTables(readFileSync(packagePath(page), 'utf8')).includes(printed)).map((page) => `${page}: its table differs from what npm start prints now:\n${printed}`);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  if (process.argv.includes('--pipeline')) {
+    const problems = checkPipelineTable();
+    for (const p of problems) console.error(`docs: ${p}`);
+    if (problems.length) process.exit(1);
+    console.log(`docs: ${PIPELINE_TABLE_PAGES.join(' and ')} show the table npm start prints`);
+  } else if (process.argv.includes('--check')) {
+    const stale = staleParts();
+    if (stale.length) {
+      console.error(`docs: the generated parts of ${stale.join(', ')} differ from the commands and the experiment schema: run \`npm run docs\` and commit the pages`);
+      process.exit(1);
+    }
+    console.log('docs: the generated parts (CLI and experiment references) are up to date');
+  } else {
+    for (const [file, parts] of Object.entries(generatedParts())) writeFileSync(packagePath(file), withParts(readFileSync(packagePath(file), 'utf8'), file, parts));
+  }
+}
