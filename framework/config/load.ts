@@ -325,6 +325,22 @@ function source(settings: Record<string, unknown>, path: Path, scope: StageScope
   return from;
 }
 
+/** Where a train stage starts: current, fresh, or the policy an earlier train stage made. */
+function startOf(settings: Record<string, unknown>, path: Path, scope: StageScope, r: Resolver): string {
+  const start = settings.start as string;
+  if (start === 'current' || start === 'fresh') return start;
+  const names = scope.earlier.filter((s) => s.kind === 'train').map((s) => s.name);
+  if (!names.includes(start)) {
+    const guess = nearest(start, names);
+    r.problems.push({
+      ...r.source.place([...path, 'start']),
+      path: dottedPath([...path, 'start']),
+      message: `start is current, fresh or the name of an earlier train stage; no earlier train stage is named "${start}"${guess ? `; did you mean "${guess}"?` : ''}${names.length > 0 ? ` Earlier train stages: ${names.join(', ')}` : ''}`,
+    });
+  }
+  return start;
+}
+
 /** Weights by candidate id; a name or alias is accepted, an unknown animal is a problem. */
 function candidateWeights(raw: Record<string, number> | undefined, path: Path, domain: Domain | undefined, r: Resolver): Record<string, number> | undefined {
   if (!raw || !domain) return raw;
@@ -429,7 +445,7 @@ async function resolveStage(raw: Record<string, Record<string, unknown> | null>,
       const hasGames = scope.earlier.some((s) => GAME_STAGES.includes(s.kind));
       const from = settings.from !== undefined || hasGames ? source(settings, path, scope, r) : undefined;
       return strategy
-        ? { kind, name, strategy, ...(from ? { from } : {}), start: settings.start as 'current' | 'fresh', ...(own ? { policy: own } : {}), label: (settings.label as string | undefined) ?? name }
+        ? { kind, name, strategy, ...(from ? { from } : {}), start: startOf(settings, path, scope, r), ...(own ? { policy: own } : {}), label: (settings.label as string | undefined) ?? name }
         : undefined;
     }
     case 'dataset': {

@@ -60,8 +60,8 @@ export interface TrainStage {
   strategy: PluginRef;
   /** The stage whose games offline strategies learn from (absent when there is none before). */
   from?: string;
-  /** current: go on from the policy so far; fresh: start again from the experiment's policy. */
-  start: 'current' | 'fresh';
+  /** current: go on from the policy so far; fresh: start again from the experiment's policy; or the name of an earlier train stage: from the policy it made. */
+  start: string;
   /** The policy to train instead of the current one (a second backend trained beside the first on the same data). */
   policy?: PluginRef;
   /** How the trained policy is called in tables; the stage name unless set. */

@@ -30,6 +30,16 @@ describe('the trl experiments validate', () => {
     expect(trains[0]!.strategy.with).toMatchObject({ win_within: 8, factor: 5 });
   });
 
+  it('a train stage starts from current, fresh, or an earlier train stage (named, with a suggestion when misspelt)', async () => {
+    const e = await loadExperiment('experiments/tiny-lm.yaml', { set: ['stages.13.train.start=sft'] });
+    expect((e.stages[13] as TrainStage).start).toBe('sft');
+    const error = await loadExperiment('experiments/tiny-lm.yaml', { set: ['stages.13.train.start=sfft'] }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConfigError);
+    expect((error as Error).message).toContain('stages[13].train.start: start is current, fresh or the name of an earlier train stage; no earlier train stage is named "sfft"; did you mean "sft"?');
+    const later = await loadExperiment('experiments/tiny-lm.yaml', { set: ['stages.9.train.start=grpo'] }).catch((e: unknown) => e);
+    expect((later as Error).message).toContain('no earlier train stage is named "grpo"');
+  });
+
   it('a train stage\'s own policy must be trainable', async () => {
     const error = await loadExperiment('experiments/tiny-lm.yaml', { set: ['stages.3.train.policy=infogain'] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);

@@ -37,6 +37,19 @@ describe('train stages', () => {
     expect(run.stages.find((s) => s.name === 'grpo')!.files).toEqual(['grpo.curve.jsonl', 'grpo.ckpt.json']);
   });
 
+  it('start from the policy an earlier train stage made: two strategies from one start', async () => {
+    const stages = 'stages=[{generate: {name: games, games_per_animal: 1}}, {train: {name: sft, strategy: {use: weighted-sft, with: {epochs: 1}}}}, {train: {name: dpo, strategy: {use: dpo, with: {epochs: 1}}}}, {train: {name: grpo, start: sft, strategy: {use: grpo, with: {iterations: 1, group_size: 2, targets_per_iteration: 4}}}}]';
+    const set = ['policy={use: local, with: {hidden: [16]}}', stages];
+    const result = await runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set }), { workers: 1, runsDir: tmp(), progress: quiet });
+    expect(result.status).toBe('completed');
+    const state = (stage: string) => JSON.parse(readFileSync(join(result.dir, `${stage}.ckpt.json`), 'utf8')) as { weights: string };
+    // the same GRPO stage after sft directly: the same checkpoint as with dpo between them and start: sft
+    const direct = await runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: [set[0]!, stages.replace(/\{train: \{name: dpo[^}]*\}[^}]*\}\}\}, /, '').replace('start: sft, ', '')] }), { workers: 1, runsDir: tmp(), progress: quiet });
+    expect(readdirSync(direct.dir)).not.toContain('dpo.ckpt.json');
+    expect(state('grpo').weights).toEqual((JSON.parse(readFileSync(join(direct.dir, 'grpo.ckpt.json'), 'utf8')) as { weights: string }).weights);
+    expect(state('grpo').weights).not.toEqual(state('dpo').weights);
+  });
+
   it('give the same checkpoints for the same experiment and seed, with 2 workers and with 1', async () => {
     const experiment = await loadExperiment('test/fixtures/mini-pipeline.yaml');
     const a = await runExperiment(experiment, { workers: 2, runsDir: tmp(), progress: quiet });

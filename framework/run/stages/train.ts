@@ -24,6 +24,13 @@ function show(figures: Record<string, number>): string {
     .join(', ');
 }
 
+/** The policy an earlier train stage made (validation checked that there is one), as the run recorded it. */
+function trainedBy(name: string, ctx: StageContext): PluginRef {
+  const policy = ctx.run.stage(name).outcome?.policy;
+  if (!policy) throw new StageError(`train stage ${name} has not finished: there is no policy of its to start from`);
+  return policy;
+}
+
 /**
  * Trains a policy with a strategy: offline from an earlier stage's games, or online with games played
  * in the worker pool as it goes. Every step's figures go to <stage>.curve.jsonl; the trained policy is
@@ -31,7 +38,7 @@ function show(figures: Record<string, number>): string {
  */
 export async function train(stage: TrainStage, ctx: StageContext): Promise<StageOutcome> {
   const { run, experiment, domain, progress, pool, signals } = ctx;
-  const base = stage.policy ?? (stage.start === 'fresh' ? experiment.policy : ctx.current.policy);
+  const base = stage.policy ?? (stage.start === 'fresh' ? experiment.policy : stage.start === 'current' ? ctx.current.policy : trainedBy(stage.start, ctx));
   const policy = await ctx.plugins.fresh('policy', base);
   if (!isTrainable(policy)) {
     throw new StageError(`${stage.name}: policy ${base.label} cannot be trained; use a trainable backend such as { use: local } as the experiment's policy`);
