@@ -442,10 +442,11 @@ async function resolveStage(raw: Record<string, Record<string, unknown> | null>,
       const own = settings.policy === undefined ? undefined : await resolvePlugin('policy', settings.policy as RawRef, [...path, 'policy'], r);
       await checkTrainable(own ?? scope.policy, own ? [...path, 'policy'] : path, r, own ? "the stage's policy" : undefined);
       const strategy = await resolvePlugin('strategy', settings.strategy as RawRef, [...path, 'strategy'], r);
+      const reward = settings.reward === undefined ? undefined : await resolvePlugin('reward', settings.reward as RawRef, [...path, 'reward'], r);
       const hasGames = scope.earlier.some((s) => GAME_STAGES.includes(s.kind));
       const from = settings.from !== undefined || hasGames ? source(settings, path, scope, r) : undefined;
       return strategy
-        ? { kind, name, strategy, ...(from ? { from } : {}), start: startOf(settings, path, scope, r), ...(own ? { policy: own } : {}), label: (settings.label as string | undefined) ?? name }
+        ? { kind, name, strategy, ...(from ? { from } : {}), start: startOf(settings, path, scope, r), ...(own ? { policy: own } : {}), ...(reward ? { reward } : {}), label: (settings.label as string | undefined) ?? name }
         : undefined;
     }
     case 'dataset': {

@@ -64,6 +64,8 @@ export interface TrainStage {
   start: string;
   /** The policy to train instead of the current one (a second backend trained beside the first on the same data). */
   policy?: PluginRef;
+  /** The reward of the games the stage plays (online strategies), instead of the experiment's. */
+  reward?: PluginRef;
   /** How the trained policy is called in tables; the stage name unless set. */
   label: string;
 }

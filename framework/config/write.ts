@@ -30,7 +30,7 @@ function stageEntry(stage: Stage): Record<string, Record<string, unknown>> {
     case 'dataset':
       return { dataset: { name: stage.name, from: stage.from, strategy: plugin(stage.strategy), show_candidates: stage.show_candidates } };
     case 'train':
-      return { train: { name: stage.name, strategy: plugin(stage.strategy), ...(stage.from ? { from: stage.from } : {}), start: stage.start, label: stage.label } };
+      return { train: { name: stage.name, strategy: plugin(stage.strategy), ...(stage.from ? { from: stage.from } : {}), start: stage.start, ...(stage.policy ? { policy: plugin(stage.policy) } : {}), ...(stage.reward ? { reward: plugin(stage.reward) } : {}), label: stage.label } };
   }
 }
 

@@ -268,6 +268,18 @@ export class TreeSearch {
     };
   }
 
+  /**
+   * f(S) of one set of candidates, exactly (the weights of its members, and under `coin` the questions
+   * asked on the way), keeping what earlier calls proved: regret asks for many sets of one domain.
+   * Under `say` every member must weigh 1, as in solve's default targets, for the memo to stay valid.
+   */
+  value(weight: Float64Array, asked: readonly number[] = []): number {
+    const s = this.state(weight, asked);
+    if (s.members.length === 0) return 0;
+    this.deadline = Infinity;
+    return this.search(s, Infinity);
+  }
+
   private state(weight: Float64Array, asked: readonly number[]): State {
     const bits = new Uint32Array(this.words);
     const members: number[] = [];

@@ -1,5 +1,4 @@
-import { AttributeMatcher } from '../../framework/game/matcher.js';
-import { parseMove } from '../../framework/game/parse.js';
+import { questionReader } from '../../framework/game/meaning.js';
 import type { Answer, QuestionMove } from '../../framework/game/types.js';
 import { definePlugin } from '../../framework/plugins/types.js';
 import { deriveSeed } from '../../framework/util/rng.js';
@@ -35,19 +34,7 @@ export default definePlugin<'answerer', KbOptions>({
   },
   create({ threshold, unknown }, { domain }) {
     if (!domain.truth) throw new Error(`the kb answerer needs a domain with a truth table; ${domain.name} has none`);
-    let matcher: AttributeMatcher | undefined;
-    /** The attribute a question stands for, or the candidate it names; undefined when it is not understood. */
-    const meaning = (question: QuestionMove): { attribute: number } | { candidate: string } | undefined => {
-      if (question.attribute !== undefined) {
-        const a = domain.attributeIndexOf(question.attribute);
-        return a === undefined ? undefined : { attribute: a };
-      }
-      const asMove = parseMove(question.text, domain);
-      if (asMove.kind === 'guess') return { candidate: asMove.candidate };
-      matcher ??= new AttributeMatcher(domain.attributes, threshold);
-      const match = matcher.match(question.text);
-      return match ? { attribute: domain.attributeIndexOf(match.attribute)! } : undefined;
-    };
+    const meaning = questionReader(domain, threshold);
     return {
       answer(question, target, _history, rng): Answer {
         const m = meaning(question);

@@ -44,6 +44,7 @@ export async function train(stage: TrainStage, ctx: StageContext): Promise<Stage
     throw new StageError(`${stage.name}: policy ${base.label} cannot be trained; use a trainable backend such as { use: local } as the experiment's policy`);
   }
   const strategy = await ctx.plugins.create('strategy', stage.strategy);
+  const rewardRef = stage.reward ?? experiment.reward;
   const { curve: curveFile, checkpoint: file, model: modelDir } = STAGE_FILES.train(stage.name);
   const curve = run.openJsonl(curveFile, 'w');
   run.setStage(stage.name, 'running', curveFile);
@@ -75,8 +76,8 @@ export async function train(stage: TrainStage, ctx: StageContext): Promise<Stage
         completed = await playWaiting(specs, {
           stage: stage.name,
           players: playing,
-          reward: await ctx.plugins.create('reward', experiment.reward),
-          rewardLabel: experiment.reward.label,
+          reward: await ctx.plugins.create('reward', rewardRef),
+          rewardLabel: rewardRef.label,
           concurrency: concurrencyOf(stage.name, waiting, playing),
           // a failed game has no reward to learn from: training fails instead of guessing one
           tolerate: { policy: false, answerer: false },
@@ -85,7 +86,7 @@ export async function train(stage: TrainStage, ctx: StageContext): Promise<Stage
           trajectories: true,
         });
       } else {
-        completed = await playInBatches(pool, { stage: stage.name, setup: ctx.setup, policy: ref, answerer: experiment.answerer, reward: experiment.reward, trajectories: true, policyState: state }, specs, {
+        completed = await playInBatches(pool, { stage: stage.name, setup: ctx.setup, policy: ref, answerer: experiment.answerer, reward: rewardRef, trajectories: true, policyState: state }, specs, {
           stop: signals.stop,
           batchSize: Math.ceil(specs.length / (pool.workers * 2)),
           onResult,
@@ -106,7 +107,7 @@ export async function train(stage: TrainStage, ctx: StageContext): Promise<Stage
     workdir: run.file(modelDir),
     resume: ctx.resuming,
     async serve(render) {
-      const [answerer, reward] = await Promise.all([ctx.plugins.create('answerer', experiment.answerer), ctx.plugins.create('reward', experiment.reward)]);
+      const [answerer, reward] = await Promise.all([ctx.plugins.create('answerer', experiment.answerer), ctx.plugins.create('reward', rewardRef)]);
       mkdirSync(env.workdir, { recursive: true });
       const games = new JsonlWriter(join(env.workdir, 'games.jsonl'), ctx.resuming ? 'a' : 'w');
       const served = await serveEnvironment({
