@@ -29,16 +29,42 @@ export function groupAdvantages(rewards: ArrayLike<number>, groupSize: number): 
   return out;
 }
 
-function outcome(games: readonly Trajectory[], maxQuestions: number): { success: number; avg_questions: number; mean_reward: number } {
+/**
+ * Whether an iteration's groups can teach anything (reference/rl-practice-and-scale.md): the share of
+ * groups whose games all scored alike (no advantage, no gradient), and the reward's standard deviation
+ * within a group, on average (what the advantages are made of).
+ */
+export function groupSpread(rewards: ArrayLike<number>, groupSize: number): { zero_spread: number; reward_spread: number } {
+  let zero = 0;
+  let spread = 0;
+  const groups = rewards.length / groupSize;
+  for (let g = 0; g < rewards.length; g += groupSize) {
+    let mean = 0;
+    for (let i = g; i < g + groupSize; i++) mean += rewards[i]!;
+    mean /= groupSize;
+    let variance = 0;
+    for (let i = g; i < g + groupSize; i++) variance += (rewards[i]! - mean) ** 2;
+    const std = groupSize > 1 ? Math.sqrt(variance / (groupSize - 1)) : 0;
+    if (std < 1e-12) zero++;
+    spread += std;
+  }
+  return { zero_spread: zero / groups, reward_spread: spread / groups };
+}
+
+function outcome(games: readonly Trajectory[], maxQuestions: number): { success: number; avg_questions: number; mean_reward: number; invalid_rate: number } {
   let wins = 0;
   let questions = 0;
   let reward = 0;
+  let moves = 0;
+  let invalid = 0;
   for (const g of games) {
     if (g.outcome === 'win') wins++;
     questions += g.outcome === 'win' ? g.questions : maxQuestions;
     reward += g.reward ?? 0;
+    moves += g.turns.length;
+    invalid += g.invalid;
   }
-  return { success: wins / games.length, avg_questions: questions / games.length, mean_reward: reward / games.length };
+  return { success: wins / games.length, avg_questions: questions / games.length, mean_reward: reward / games.length, invalid_rate: moves > 0 ? invalid / moves : 0 };
 }
 
 export default definePlugin<'strategy', GrpoOptions>({
@@ -99,7 +125,8 @@ export default definePlugin<'strategy', GrpoOptions>({
           const started = performance.now();
           const games = await env.play(specs, policy.exportState(), { temperature: options.temperature });
           const seconds = (performance.now() - started) / 1000;
-          const advantages = groupAdvantages(games.map((g) => g.reward ?? 0), options.group_size);
+          const rewards = games.map((g) => g.reward ?? 0);
+          const advantages = groupAdvantages(rewards, options.group_size);
           const figures = await policy.train({
             kind: 'grpo',
             games,
@@ -118,7 +145,10 @@ export default definePlugin<'strategy', GrpoOptions>({
             },
           });
           if (env.stop.aborted) break; // the update stopped part way: not a point of the curve
-          env.log({ iteration, ...outcome(games, rules.max_questions), ...figures, games_per_s: games.length / seconds });
+          // the figures that tell whether the iteration could teach anything first, for the progress line (a move of the local network is never cut: no `clipped`)
+          const { success, invalid_rate, ...played } = outcome(games, rules.max_questions);
+          const { kl, ...trained } = figures;
+          env.log({ iteration, success, ...groupSpread(rewards, options.group_size), invalid_rate, kl: kl!, ...played, ...trained, games_per_s: games.length / seconds });
           env.progress(iteration, options.iterations, 'iterations');
         }
       },

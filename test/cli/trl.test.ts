@@ -155,6 +155,11 @@ describe('the trl policy on the tiny model', () => {
     curve.forEach((point, s) => {
       const step = games.slice(4 * s, 4 * s + 4);
       expect(point.reward).toBeCloseTo(step.reduce((n, g) => n + g.reward, 0) / 4, 5);
+      // whether the step could teach: the groups (2 games of a target) whose rewards are equal, games cut, invalid moves
+      const groups = [step.filter((g) => g.target === step[0]!.target), step.filter((g) => g.target !== step[0]!.target)];
+      expect(point.zero_spread).toBe(groups.filter((g) => g[0]!.reward === g[1]!.reward).length / 2);
+      expect(point.invalid_rate).toBeCloseTo(step.reduce((n, g) => n + g.invalid, 0) / step.reduce((n, g) => n + g.questions, 0), 9);
+      expect(point.clipped).toEqual(expect.any(Number));
     });
   });
 });

@@ -8,7 +8,7 @@ import { PluginFactory } from '../../framework/plugins/factory.js';
 import { Rng, deriveSeed } from '../../framework/util/rng.js';
 import { LocalPolicy } from '../../plugins/policies/local/index.js';
 import { StateEncoder } from '../../plugins/policies/local/encode.js';
-import { groupAdvantages } from '../../plugins/strategies/grpo.js';
+import { groupAdvantages, groupSpread } from '../../plugins/strategies/grpo.js';
 import { weightGames } from '../../plugins/strategies/weighted-sft.js';
 import { collect } from '../../framework/data/games.js';
 import { animals90, smallAnimals } from '../helpers.js';
@@ -164,5 +164,12 @@ describe('GRPO group normalisation', () => {
     // group 2: all equal: nothing to learn
     expect([...a.slice(4)]).toEqual([0, 0, 0, 0]);
     expect(() => groupAdvantages([1, 2, 3], 2)).toThrow(/do not make groups of 2/);
+  });
+
+  it('says how many groups can teach nothing, and how far rewards spread within a group', () => {
+    const { zero_spread, reward_spread } = groupSpread([1, 0.5, 0, -0.5, 0.7, 0.7, 0.7, 0.7], 4);
+    expect(zero_spread).toBe(0.5);
+    expect(reward_spread).toBeCloseTo(Math.sqrt(1.25 / 3) / 2, 12);
+    expect(groupSpread([0.2, 0.2, 0.9, 0.9], 2)).toEqual({ zero_spread: 1, reward_spread: 0 });
   });
 });

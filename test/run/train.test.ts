@@ -28,7 +28,9 @@ describe('train stages', () => {
     expect(dpo[1]).toMatchObject({ loss: expect.any(Number), preference_accuracy: expect.any(Number), margin: expect.any(Number) });
     const grpo = lines(join(result.dir, 'grpo.curve.jsonl'));
     expect(grpo.map((r) => r.iteration)).toEqual([1, 2]);
-    for (const key of ['loss', 'mean_reward', 'success', 'avg_questions', 'kl', 'entropy', 'clip_fraction', 'games_per_s']) expect(grpo[1]![key], key).toEqual(expect.any(Number));
+    for (const key of ['loss', 'mean_reward', 'success', 'avg_questions', 'kl', 'entropy', 'clip_fraction', 'games_per_s', 'zero_spread', 'invalid_rate', 'reward_spread']) expect(grpo[1]![key], key).toEqual(expect.any(Number));
+    // the figures that say whether an iteration can teach lead the line (the progress bar shows the first few)
+    expect(Object.keys(grpo[1]!).slice(2, 7)).toEqual(['success', 'zero_spread', 'reward_spread', 'invalid_rate', 'kl']);
     // the final evaluation played the GRPO checkpoint, under the train stage's label
     expect(result.rows.map((r) => r.policy)).toEqual(['teacher', 'grpo']);
     const metrics = JSON.parse(readFileSync(join(result.dir, 'metrics.json'), 'utf8'));
@@ -48,6 +50,19 @@ describe('train stages', () => {
     expect(readdirSync(direct.dir)).not.toContain('dpo.ckpt.json');
     expect(state('grpo').weights).toEqual((JSON.parse(readFileSync(join(direct.dir, 'grpo.ckpt.json'), 'utf8')) as { weights: string }).weights);
     expect(state('grpo').weights).not.toEqual(state('dpo').weights);
+  });
+
+  it('GRPO with a stage\'s own reward: one that scores every game alike leaves every group without spread, and the figures say so', async () => {
+    const stages = 'stages=[{train: {name: grpo, reward: {use: binary, with: {win: 1, loss: 1}}, strategy: {use: grpo, with: {iterations: 2, group_size: 4, targets_per_iteration: 6}}}}]';
+    const result = await runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: [stages] }), { workers: 1, runsDir: tmp(), progress: quiet });
+    const curve = lines(join(result.dir, 'grpo.curve.jsonl'));
+    expect(curve.map((p) => [p.zero_spread, p.reward_spread, p.mean_reward])).toEqual([
+      [1, 0, 1],
+      [1, 0, 1],
+    ]);
+    // the experiment's reward (efficiency) would have told the games apart
+    const efficiency = await runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: [stages.replace(/reward: \{[^}]*\}\}, /, '')] }), { workers: 1, runsDir: tmp(), progress: quiet });
+    expect(lines(join(efficiency.dir, 'grpo.curve.jsonl'))[0]!.zero_spread).toBeLessThan(1);
   });
 
   it('give the same checkpoints for the same experiment and seed, with 2 workers and with 1', async () => {

@@ -18,7 +18,7 @@ class Stopped extends Error {}
 
 function show(figures: Record<string, number>): string {
   return Object.entries(figures)
-    .filter(([k]) => !['epoch', 'iteration', 'steps', 'pairs'].includes(k))
+    .filter(([k]) => !['epoch', 'iteration', 'step', 'steps', 'pairs'].includes(k))
     .slice(0, 6)
     .map(([k, v]) => `${k} ${k === 'success' ? `${(100 * v).toFixed(1)}%` : Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(3)}`)
     .join(', ');
