@@ -63,6 +63,11 @@ describe('train stages', () => {
     // the experiment's reward (efficiency) would have told the games apart
     const efficiency = await runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: [stages.replace(/reward: \{[^}]*\}\}, /, '')] }), { workers: 1, runsDir: tmp(), progress: quiet });
     expect(lines(join(efficiency.dir, 'grpo.curve.jsonl'))[0]!.zero_spread).toBeLessThan(1);
+    // the regret reward: minus each game's summed regret (and 20 for a loss); an untrained network's games score far below 0 and apart
+    const regret = await runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: [stages.replace(/reward: \{[^}]*\}\}/, 'reward: regret')] }), { workers: 1, runsDir: tmp(), progress: quiet });
+    const first = lines(join(regret.dir, 'grpo.curve.jsonl'))[0]!;
+    expect(first.mean_reward).toBeLessThan(-1);
+    expect(first.zero_spread).toBeLessThan(0.5);
   });
 
   it('give the same checkpoints for the same experiment and seed, with 2 workers and with 1', async () => {
