@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../framework/config/errors.js';
 import { loadExperiment } from '../../framework/config/load.js';
-import type { TrainStage } from '../../framework/config/types.js';
+import type { EvaluateStage, TrainStage } from '../../framework/config/types.js';
 
 describe('the trl experiments validate', () => {
   it('tiny-lm: the tiny model through SFT, DPO and GRPO, the local network trained beside it', async () => {
@@ -19,6 +19,35 @@ describe('the trl experiments validate', () => {
     // the language model's chain starts again from the experiment's policy, after the local one
     expect(trains.find((s) => s.name === 'sft')!.start).toBe('fresh');
     expect(trains.find((s) => s.name === 'sft')!.strategy.with).toMatchObject({ win_within: 8, factor: 5 });
+  });
+
+  it('tiny-lm-rl: the noisy teacher of pipeline.yaml as is; plain SFT, weighted SFT, DPO, and two GRPO stages from weighted SFT, each paired with the stage before it', async () => {
+    const e = await loadExperiment('experiments/tiny-lm-rl.yaml');
+    const pipeline = await loadExperiment('experiments/pipeline.yaml');
+    const teacher = (x: typeof e) => x.stages.find((s) => s.kind === 'generate')!;
+    expect(teacher(e)).toEqual({ ...teacher(pipeline), name: 'teacher' });
+    expect(e.policy.use).toBe('trl');
+    const trains = e.stages.filter((s): s is TrainStage => s.kind === 'train');
+    expect(trains.map((s) => [s.name, s.strategy.use, s.start, s.policy?.use, s.reward?.use])).toEqual([
+      ['local-sft', 'weighted-sft', 'current', 'local', undefined],
+      ['local-grpo', 'grpo', 'current', undefined, undefined],
+      ['plain-sft', 'weighted-sft', 'fresh', undefined, undefined],
+      ['weighted-sft', 'weighted-sft', 'fresh', undefined, undefined],
+      ['dpo', 'dpo', 'current', undefined, undefined],
+      ['grpo', 'grpo', 'weighted-sft', undefined, undefined],
+      ['grpo-regret', 'grpo', 'weighted-sft', undefined, 'regret'],
+    ]);
+    expect(trains.find((s) => s.name === 'plain-sft')!.strategy.with).toMatchObject({ factor: 1 });
+    // the GRPO stages differ in their reward only
+    const [efficiency, regret] = trains.filter((s) => s.strategy.use === 'grpo' && s.start === 'weighted-sft');
+    expect(regret!.strategy.with).toEqual(efficiency!.strategy.with);
+    const baselines = Object.fromEntries(e.stages.filter((s): s is EvaluateStage => s.kind === 'evaluate').map((s) => [s.name, s.baseline]));
+    expect(baselines).toMatchObject({
+      'eval-weighted-sft': 'eval-plain-sft/plain-sft',
+      'eval-dpo': 'eval-weighted-sft/weighted-sft',
+      'eval-grpo': 'eval-weighted-sft/weighted-sft',
+      'eval-grpo-regret': 'eval-weighted-sft/weighted-sft',
+    });
   });
 
   it('qwen3-4b: Qwen/Qwen3-4B with LoRA r 16 alpha 32 on CUDA, served by vLLM, weighted SFT then GRPO with the efficiency reward', async () => {
