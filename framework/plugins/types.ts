@@ -181,6 +181,8 @@ export interface OnlineGrpoTraining extends StageTraining {
   temperature: number;
   batch_size: number;
   seed: number;
+  /** What a reward less its group's mean is divided by: the group's standard deviation, the batch's, or nothing (TRL's scale_rewards). */
+  scale_rewards: 'group' | 'batch' | 'none';
 }
 
 /**

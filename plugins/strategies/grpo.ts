@@ -7,24 +7,42 @@ export interface GrpoOptions extends Omit<GrpoTraining, 'seed' | 'session' | 'st
   iterations: number;
   group_size: number;
   targets_per_iteration: number;
+  scale_rewards: RewardScale;
+}
+
+/** How advantages are scaled, as TRL's `scale_rewards`: by the group's standard deviation, the whole iteration's, or not at all. */
+export type RewardScale = 'group' | 'batch' | 'none';
+
+function std(values: ArrayLike<number>, from: number, to: number): number {
+  const n = to - from;
+  if (n < 2) return 0;
+  let mean = 0;
+  for (let i = from; i < to; i++) mean += values[i]!;
+  mean /= n;
+  let variance = 0;
+  for (let i = from; i < to; i++) variance += (values[i]! - mean) ** 2;
+  return Math.sqrt(variance / (n - 1));
 }
 
 /**
  * Group-relative advantages: each game's reward minus the mean of its group (the games of one
- * target in one iteration), divided by the group's standard deviation (n - 1, as TRL computes it)
- * plus 1e-4. A group whose games all scored the same teaches nothing: its advantages are 0.
+ * target in one iteration), divided (`scale`) by the group's standard deviation (n - 1, as TRL
+ * computes it) plus 1e-4, by the whole iteration's, or by nothing. A group whose games all scored the
+ * same teaches nothing: its advantages are 0. Scaled by the group, a group whose games differ a little
+ * (wins one question apart) weighs as much as one that tells wins from losses; by the batch, each
+ * keeps its own spread (Dr. GRPO).
  */
-export function groupAdvantages(rewards: ArrayLike<number>, groupSize: number): Float64Array {
+export function groupAdvantages(rewards: ArrayLike<number>, groupSize: number, scale: RewardScale = 'group'): Float64Array {
   if (rewards.length % groupSize !== 0) throw new Error(`grpo: ${rewards.length} rewards do not make groups of ${groupSize}`);
   const out = new Float64Array(rewards.length);
+  const batch = std(rewards, 0, rewards.length);
   for (let g = 0; g < rewards.length; g += groupSize) {
     let mean = 0;
     for (let i = g; i < g + groupSize; i++) mean += rewards[i]!;
     mean /= groupSize;
-    let variance = 0;
-    for (let i = g; i < g + groupSize; i++) variance += (rewards[i]! - mean) ** 2;
-    const std = groupSize > 1 ? Math.sqrt(variance / (groupSize - 1)) : 0;
-    for (let i = g; i < g + groupSize; i++) out[i] = std < 1e-12 ? 0 : (rewards[i]! - mean) / (std + 1e-4);
+    const spread = std(rewards, g, g + groupSize);
+    const divisor = scale === 'group' ? spread + 1e-4 : scale === 'batch' ? batch + 1e-4 : 1;
+    for (let i = g; i < g + groupSize; i++) out[i] = spread < 1e-12 ? 0 : (rewards[i]! - mean) / divisor;
   }
   return out;
 }
@@ -39,14 +57,9 @@ export function groupSpread(rewards: ArrayLike<number>, groupSize: number): { ze
   let spread = 0;
   const groups = rewards.length / groupSize;
   for (let g = 0; g < rewards.length; g += groupSize) {
-    let mean = 0;
-    for (let i = g; i < g + groupSize; i++) mean += rewards[i]!;
-    mean /= groupSize;
-    let variance = 0;
-    for (let i = g; i < g + groupSize; i++) variance += (rewards[i]! - mean) ** 2;
-    const std = groupSize > 1 ? Math.sqrt(variance / (groupSize - 1)) : 0;
-    if (std < 1e-12) zero++;
-    spread += std;
+    const s = std(rewards, g, g + groupSize);
+    if (s < 1e-12) zero++;
+    spread += s;
   }
   return { zero_spread: zero / groups, reward_spread: spread / groups };
 }
@@ -85,6 +98,11 @@ export default definePlugin<'strategy', GrpoOptions>({
       temperature: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Sampling temperature of the games played for training.' },
       epochs: { type: 'integer', minimum: 1, maximum: 1000, default: 1, description: 'Passes over the steps of each iteration.' },
       batch_size: { type: 'integer', minimum: 1, maximum: 1000000, default: 512, description: 'Steps per gradient update.' },
+      scale_rewards: {
+        enum: ['group', 'batch', 'none'],
+        default: 'group',
+        description: 'What a game\'s reward less its group\'s mean is divided by (as TRL\'s scale_rewards): the group\'s standard deviation, the iteration\'s, or nothing. group weighs a group whose games differ a little as much as one that tells wins from losses; batch keeps each group\'s own spread.',
+      },
     },
   },
   create(options, { domain, rules }) {
@@ -106,6 +124,7 @@ export default definePlugin<'strategy', GrpoOptions>({
               beta: options.beta,
               temperature: options.temperature,
               batch_size: options.batch_size,
+              scale_rewards: options.scale_rewards,
               ...stageTraining(env),
             },
           });
@@ -126,7 +145,7 @@ export default definePlugin<'strategy', GrpoOptions>({
           const games = await env.play(specs, policy.exportState(), { temperature: options.temperature });
           const seconds = (performance.now() - started) / 1000;
           const rewards = games.map((g) => g.reward ?? 0);
-          const advantages = groupAdvantages(rewards, options.group_size);
+          const advantages = groupAdvantages(rewards, options.group_size, options.scale_rewards);
           const figures = await policy.train({
             kind: 'grpo',
             games,

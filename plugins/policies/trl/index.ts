@@ -268,6 +268,7 @@ export class TrlPolicy implements TrainablePolicy {
           epsilon: o.epsilon,
           learning_rate: o.lr,
           batch_size: o.batch_size,
+          scale_rewards: o.scale_rewards,
           max_new_tokens: this.options.max_new_tokens,
         },
         async (file) => writeFileSync(file, job.targets.map((key) => JSON.stringify({ prompt: key }) + '\n').join('')),

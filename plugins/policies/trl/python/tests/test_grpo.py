@@ -16,7 +16,7 @@ def test_grpo_reports_the_environment_rewards(sft_run: tuple[Path, list[dict[str
         job = base_job(
             sft_run[0], tmp_path / "grpo.model", data,
             env_url=url, steps=2, num_generations=2, targets_per_step=2, temperature=1.0,
-            beta=0.04, epsilon=0.2, max_new_tokens=12, learning_rate=1e-4, save_steps=1,
+            beta=0.04, epsilon=0.2, max_new_tokens=12, learning_rate=1e-4, save_steps=1, scale_rewards="batch",
         )
         rc, events, err = run_cli("grpo", job, tmp_path)
     finally:
@@ -44,6 +44,11 @@ def test_grpo_reports_the_environment_rewards(sft_run: tuple[Path, list[dict[str
     assert [e["step"] for e in events if e["event"] == "checkpoint"] == [1, 2]
     assert events[-1]["event"] == "done" and events[-1]["stopped"] is False
     assert (tmp_path / "grpo.model" / "final" / "model.safetensors").is_file()
+    # the job's scale_rewards reaches TRL (the trainer's own arguments, as saved with its checkpoints)
+    import torch
+
+    args = torch.load(tmp_path / "grpo.model" / "checkpoints" / "checkpoint-2" / "training_args.bin", weights_only=False)
+    assert args.scale_rewards == "batch"
 
 
 def test_rollout_masks_the_answers_with_the_real_model(sft_run: tuple[Path, list[dict[str, Any]]]) -> None:

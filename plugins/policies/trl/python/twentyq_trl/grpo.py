@@ -249,6 +249,7 @@ def build(job: Job, hw: Hardware) -> Stage:
         temperature=job.float("temperature", 1.0),
         beta=job.float("beta", 0.0),
         epsilon=job.float("epsilon", 0.2),
+        scale_rewards=job.str("scale_rewards", "group"),
         remove_unused_columns=False,
     )
     config = GRPOConfig(**args)
