@@ -5,7 +5,7 @@
  * and compares every file with an uninterrupted run's, timing fields aside.
  */
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { packagePath } from '../framework/util/paths.js';
 
@@ -15,8 +15,11 @@ const env = { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' };
 /** Temporary files of atomic writes (.name.pid.tmp): a kill between write and rename leaves one behind. */
 const TEMPORARY = /^\..*\.tmp$/;
 
-/** Keys whose values are wall-clock figures or the run's identity: they differ between any two runs. */
-const TIMING = new Set(['started', 'finished', 'seconds', 'resumed', 'games_per_s', 'run_id']);
+/**
+ * Keys whose values are wall-clock figures or the run's identity, which differ between any two runs, and
+ * run.json's digests of the stage files, which are compared themselves (a curve's timings aside).
+ */
+const TIMING = new Set(['started', 'finished', 'seconds', 'resumed', 'games_per_s', 'run_id', 'digests']);
 
 export interface Kill {
   stage: string;
@@ -25,6 +28,8 @@ export interface Kill {
 }
 
 export interface Trial extends Kill {
+  /** The run directory killed and resumed. */
+  dir: string;
   /** False when the run ended before the kill came (a moment past the stage's end in a fast run). */
   killed: boolean;
   /** Where the kill found the run: the status of each stage. */
@@ -67,8 +72,8 @@ export function reference(experiment: string, out: string, args: readonly string
   return runDirIn(out)!;
 }
 
-/** One trial: a run killed with SIGKILL `moment` ms into `stage`, then resumed; compared with `whole`. */
-export async function killAndResume(experiment: string, out: string, args: readonly string[], kill: Kill, whole: string): Promise<Trial> {
+/** One trial: a run killed with SIGKILL `moment` ms into `stage`, then resumed (with `resumeArgs`: a --cache, say); compared with `whole`. */
+export async function killAndResume(experiment: string, out: string, args: readonly string[], kill: Kill, whole: string, resumeArgs: readonly string[] = []): Promise<Trial> {
   const child = spawn(process.execPath, [BIN, 'run', experiment, '--out', out, '--progress', 'none', ...args], { env, detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr!.on('data', (d) => (stderr = (stderr + String(d)).slice(-2000)));
@@ -98,11 +103,11 @@ export async function killAndResume(experiment: string, out: string, args: reado
   const at = record ? record.stages.map((s) => `${s.name}:${s.status}`).join(' ') : 'run.json unreadable';
   let resumeCode: number | null = 0;
   if (record?.status !== 'completed') {
-    const r = spawnSync(process.execPath, [BIN, 'run', '--resume', dir!, '--progress', 'none'], { env, encoding: 'utf8', timeout: 600_000 });
+    const r = spawnSync(process.execPath, [BIN, 'run', '--resume', dir!, '--progress', 'none', ...resumeArgs], { env, encoding: 'utf8', timeout: 600_000 });
     resumeCode = r.status;
   }
   const leftovers = readdirSync(dir!).filter((f) => TEMPORARY.test(f));
-  return { ...kill, killed, at, resumeCode, ...(killed ? {} : { ended: { code, stderr } }), differences: differences(whole, dir!), leftovers };
+  return { ...kill, dir: dir!, killed, at, resumeCode, ...(killed ? {} : { ended: { code, stderr } }), differences: differences(whole, dir!), leftovers };
 }
 
 function normalise(text: string, dir: string, file: string): string {
@@ -125,7 +130,9 @@ const DERIVED = new Set(['report.html']);
 
 /** The files of two run directories that differ, timing fields, paths and temporary files aside. */
 export function differences(a: string, b: string): string[] {
-  const files = [...new Set([...readdirSync(a), ...readdirSync(b)])].filter((f) => !TEMPORARY.test(f)).sort();
+  // files only: folders (servers/ with their logs, processes/) hold what differs between any two runs
+  const isFile = (dir: string, f: string) => !existsSync(join(dir, f)) || statSync(join(dir, f)).isFile();
+  const files = [...new Set([...readdirSync(a), ...readdirSync(b)])].filter((f) => !TEMPORARY.test(f) && isFile(a, f) && isFile(b, f)).sort();
   return files.filter((file) => {
     if (!existsSync(join(a, file)) || !existsSync(join(b, file))) return true;
     if (DERIVED.has(file)) return false;

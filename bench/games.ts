@@ -15,7 +15,7 @@ import { PluginFactory } from '../framework/plugins/factory.js';
 import { playInBatches } from '../framework/run/batches.js';
 import { gameSpecs } from '../framework/run/games.js';
 import { GamePool } from '../framework/run/pool.js';
-import { JsonlWriter } from '../framework/run/rundir.js';
+import { JsonlWriter } from '../framework/run/jsonl.js';
 import { packagePath } from '../framework/util/paths.js';
 
 const GAMES = Number(process.env.GAMES ?? 45_000);

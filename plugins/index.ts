@@ -1,9 +1,10 @@
-import type { BuiltinTable } from '../framework/plugins/registry.js';
+import type { BuiltinTable, FormatTable } from '../framework/plugin.js';
 
 /** Every built-in plugin, one list per kind. Each loads on first use. */
 export const BUILTINS: BuiltinTable = {
   domain: {
     animals90: () => import('./domains/animals90/index.js'),
+    table: () => import('./domains/table/index.js'),
   },
   answerer: {
     kb: () => import('./answerers/kb.js'),
@@ -18,7 +19,7 @@ export const BUILTINS: BuiltinTable = {
     checklist: () => import('./policies/checklist.js'),
     mixture: () => import('./policies/mixture.js'),
     api: () => import('./policies/api.js'),
-    vllm: () => import('./policies/vllm.js'),
+    vllm: () => import('./policies/vllm/index.js'),
     trl: () => import('./policies/trl/index.js'),
   },
   reward: {
@@ -31,4 +32,21 @@ export const BUILTINS: BuiltinTable = {
     dpo: () => import('./strategies/dpo.js'),
     grpo: () => import('./strategies/grpo.js'),
   },
+};
+
+/**
+ * The plugins the framework uses when an experiment or a command names none: the experiment's domain,
+ * answerer, policy and reward, and the strategies `twentyq export` makes each kind of training set with.
+ */
+export const DEFAULTS = {
+  domain: 'animals90',
+  answerer: 'kb',
+  policy: 'infogain',
+  reward: 'efficiency',
+  strategy: { sft: 'weighted-sft', dpo: 'dpo' },
+} as const;
+
+/** The row formats plugins contribute (`twentyq export`, the dataset stage write the first). Each loads on first use. */
+export const FORMATS: FormatTable = {
+  trl: () => import('./policies/trl/rows.js'),
 };

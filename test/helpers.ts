@@ -1,11 +1,12 @@
 import { Domain, NO, UNKNOWN, YES } from '../framework/game/domain.js';
-import { loadDomainTable, ANIMALS90_FILE } from '../plugins/domains/animals90/index.js';
+import { ANIMALS90_FILE } from '../plugins/domains/animals90/index.js';
+import { loadTable } from '../plugins/domains/table/index.js';
 
 let animals: Domain | undefined;
 
 /** The real animals90 domain, loaded once per test file. */
 export function animals90(): Domain {
-  return (animals ??= loadDomainTable(ANIMALS90_FILE, 'animals90'));
+  return (animals ??= loadTable(ANIMALS90_FILE));
 }
 
 /**

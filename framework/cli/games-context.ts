@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { Flags } from '@oclif/core';
 import { loadExperiment } from '../config/load.js';
 import type { Rules } from '../game/types.js';
+import { DEFAULT_PLUGINS } from '../plugins/builtins.js';
 import { PluginFactory, type RawRef } from '../plugins/factory.js';
 import { readRunConfig } from '../run/rundir.js';
 
@@ -43,7 +44,7 @@ export async function factoryForGames(file: string, flags: GamesContextFlags): P
     max_questions: flags['max-questions'] ?? config?.game.max_questions ?? 20,
     wrong_guess: (flags['wrong-guess'] as Rules['wrong_guess'] | undefined) ?? config?.game.wrong_guess ?? 'continue',
   };
-  const domain: RawRef = flags.domain ?? config?.domain ?? 'animals90';
+  const domain: RawRef = flags.domain ?? config?.domain ?? DEFAULT_PLUGINS.domain;
   const factory = await PluginFactory.forDomain(domain, rules, flags.domain !== undefined || !config ? process.cwd() : config.baseDir);
   process.stderr.write(`games of ${file}: domain ${factory.domain.name}, max_questions ${rules.max_questions}, wrong_guess ${rules.wrong_guess}; from ${from}\n`);
   return factory;

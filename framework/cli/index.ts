@@ -9,11 +9,11 @@ import Run from './commands/run.js';
 import Runs from './commands/runs.js';
 import Serve from './commands/serve.js';
 import Show from './commands/show.js';
-import SetupPython from './commands/setup/python.js';
-import ModelTiny from './commands/model/tiny.js';
 import Validate from './commands/validate.js';
+import { COMMANDS as PLUGIN_COMMANDS } from '../../plugins/commands.js';
+import { contributedCommands } from './contributed.js';
 
-/** Every command of the twentyq CLI (oclif's explicit discovery strategy; see package.json). */
+/** Every command of the twentyq CLI (oclif's explicit discovery strategy; see package.json): the framework's, then those the plugins contribute. */
 export const COMMANDS = {
   run: Run,
   runs: Runs,
@@ -27,6 +27,5 @@ export const COMMANDS = {
   export: Export,
   play: Play,
   serve: Serve,
-  'setup:python': SetupPython,
-  'model:tiny': ModelTiny,
+  ...contributedCommands(PLUGIN_COMMANDS),
 };

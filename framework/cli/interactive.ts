@@ -25,15 +25,19 @@ export interface PlayOptions {
   rules: Rules;
   answerer: RawRef;
   policy: RawRef;
-  /** The animal to think of (questioner mode); drawn with the seed when absent. */
+  /** The candidate to think of (questioner mode); drawn with the seed when absent. */
   target?: string;
   seed: number;
   baseDir: string;
 }
 
-/** A plugin given on the command line: a name, a path, or YAML such as {use: infogain, with: {epsilon: 0.2}}. */
+/**
+ * A plugin given on the command line: a name, a path, or YAML such as {use: infogain, with: {epsilon: 0.2}};
+ * a table file (.csv, .yaml, .yml) is the `table` domain over it.
+ */
 export function refFromFlag(value: string): RawRef {
   const trimmed = value.trim();
+  if (/\.(csv|ya?ml)$/i.test(trimmed)) return { use: 'table', with: { file: trimmed } };
   if (!trimmed.startsWith('{')) return trimmed;
   return parseYaml(trimmed) as RawRef;
 }
@@ -55,15 +59,15 @@ export async function playAsQuestioner(options: PlayOptions, io: Io): Promise<bo
   const target = options.target ? domain.findCandidate(options.target) ?? (domain.candidateIndexOf(options.target) !== undefined ? domain.candidate(options.target) : undefined) : rng.pick(domain.candidates);
   if (!target) throw new UsageError(`"${options.target}" is not one of the ${domain.size} candidates; twentyq play --list shows them`);
   const { max_questions, wrong_guess } = options.rules;
-  io.say(`I am thinking of one of ${domain.size} animals. Ask yes/no questions, or guess ("Is it a giraffe?").`);
-  const help = `Type "list" for the animals, "questions" for the questions ${answerer.understands ? 'I understand' : 'the domain knows'}, "quit" to give up.`;
+  io.say(`I am thinking of one of ${domain.size} ${domain.plural}. Ask yes/no questions, or guess ("${guessQuestion(domain.candidates[0]!)}").`);
+  const help = `Type "list" for the ${domain.plural}, "questions" for the questions ${answerer.understands ? 'I understand' : 'the domain knows'}, "quit" to give up.`;
   io.say(`You have ${max_questions} questions; a guess counts as one${wrong_guess === 'lose' ? ', and a wrong guess loses' : ''}. ${help}`);
   const turns: Turn[] = [];
   while (turns.length < max_questions) {
     const line = await io.ask(`Q${turns.length + 1}/${max_questions}> `);
     if (line === undefined || /^(quit|exit|q)$/i.test(line.trim())) break;
     const command = line.trim().toLowerCase();
-    if (command === 'list' || command === 'animals') {
+    if (command === 'list' || command === domain.plural.toLowerCase()) {
       io.say(listCandidates(domain.candidates));
       continue;
     }
@@ -111,7 +115,7 @@ export async function playAsAnswerer(options: PlayOptions, io: Io): Promise<bool
   const factory = await PluginFactory.forDomain(options.domain, options.rules, options.baseDir);
   const policy = await factory.create('policy', options.policy);
   const { max_questions, wrong_guess } = options.rules;
-  io.say(`Think of one of the ${factory.domain.size} animals (twentyq play --list shows them). Answer y(es), n(o) or u(nknown); "quit" to stop.`);
+  io.say(`Think of one of the ${factory.domain.size} ${factory.domain.plural} (twentyq play --list shows them). Answer y(es), n(o) or u(nknown); "quit" to stop.`);
   const turns: Turn[] = [];
   const view: GameView = { turns, rules: options.rules, rng: new Rng(options.seed), memo: new Map() };
   while (turns.length < max_questions) {
@@ -130,6 +134,8 @@ export async function playAsAnswerer(options: PlayOptions, io: Io): Promise<bool
       const reply = line.trim();
       answer = YES.test(reply) ? 'yes' : NO.test(reply) ? 'no' : UNKNOWN.test(reply) ? 'unknown' : undefined;
       if (!answer) io.say('  please answer y, n or u');
+      // "maybe" and "sometimes" say something the game cannot carry: the player is told what was recorded
+      else if (answer === 'unknown' && !/^(u|unknown)$/i.test(reply)) io.say(`  ("${reply}" taken as unknown)`);
     }
     turns.push({ move, answer });
     if (move.kind === 'guess' && answer === 'yes') {

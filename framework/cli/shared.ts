@@ -3,7 +3,7 @@ import { ConfigError } from '../config/errors.js';
 import { GamesFileError } from '../data/games.js';
 import { GameError } from '../game/engine.js';
 import { PluginError } from '../plugins/registry.js';
-import { PythonEnvironmentError, PythonProcessError } from '../python.js';
+import { UserError } from '../plugins/errors.js';
 import { StageError } from '../run/context.js';
 import { RunFolderError } from '../run/folders.js';
 import { LockError } from '../run/lock.js';
@@ -43,7 +43,7 @@ export class UsageError extends Error {}
 
 /** Errors a user can fix: printed as they are, with no stack trace. */
 export function isUserFacing(error: unknown): error is Error {
-  return [ConfigError, PluginError, StageError, GamesFileError, GameError, UsageError, ResumeError, RunFileError, LockError, RunFolderError, WorkerError, PythonEnvironmentError, PythonProcessError].some((kind) => error instanceof kind);
+  return [ConfigError, PluginError, StageError, GamesFileError, GameError, UsageError, ResumeError, RunFileError, LockError, RunFolderError, WorkerError, UserError].some((kind) => error instanceof kind);
 }
 
 /**

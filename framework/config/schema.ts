@@ -74,3 +74,4 @@ export function describeError(e: ErrorObject, data?: unknown): string {
       return e.message ?? e.keyword;
   }
 }
+

@@ -1,37 +1,11 @@
 import { stringify } from 'yaml';
-import type { PluginRef } from '../plugins/types.js';
-import type { Experiment, Stage } from './types.js';
-
-/** A resolved plugin as the experiment file writes it: its label kept, so that tables and files name it the same. */
-function plugin(ref: PluginRef): Record<string, unknown> {
-  return { use: ref.use, ...(Object.keys(ref.with).length > 0 ? { with: ref.with } : {}), label: ref.label };
-}
+import { pluginEntry } from '../stages/write.js';
+import { stageDefOf, type Stage } from '../stages/index.js';
+import type { Experiment } from './types.js';
 
 /** A resolved stage as the experiment file writes it: a map whose one key is its kind. */
 function stageEntry(stage: Stage): Record<string, Record<string, unknown>> {
-  const count = (s: { games?: number; games_per_animal?: number }) => (s.games !== undefined ? { games: s.games } : { games_per_animal: s.games_per_animal });
-  switch (stage.kind) {
-    case 'evaluate':
-      return {
-        evaluate: {
-          name: stage.name,
-          ...(stage.policies ? { policies: stage.policies.map(plugin) } : {}),
-          // the loader takes one or the other
-          ...(stage.answerers ? { answerers: stage.answerers.map(plugin) } : { answerer: plugin(stage.answerer) }),
-          ...(stage.baseline !== undefined ? { baseline: stage.baseline } : {}),
-          max_error_rate: stage.max_error_rate,
-          ...count(stage),
-        },
-      };
-    case 'generate':
-      return { generate: { name: stage.name, policy: plugin(stage.policy), answerer: plugin(stage.answerer), ...(stage.weights ? { weights: stage.weights } : {}), max_error_rate: stage.max_error_rate, ...count(stage) } };
-    case 'audit':
-      return { audit: { name: stage.name, from: stage.from, min_wins_per_animal: stage.min_wins_per_animal, on_gap: stage.on_gap } };
-    case 'dataset':
-      return { dataset: { name: stage.name, from: stage.from, strategy: plugin(stage.strategy), show_candidates: stage.show_candidates } };
-    case 'train':
-      return { train: { name: stage.name, strategy: plugin(stage.strategy), ...(stage.from ? { from: stage.from } : {}), start: stage.start, ...(stage.policy ? { policy: plugin(stage.policy) } : {}), ...(stage.reward ? { reward: plugin(stage.reward) } : {}), label: stage.label } };
-  }
+  return { [stage.kind]: stageDefOf(stage).write(stage) };
 }
 
 /**
@@ -44,11 +18,11 @@ export function toExperimentYaml(experiment: Experiment): string {
     name: experiment.name,
     ...(experiment.description ? { description: experiment.description } : {}),
     seed: experiment.seed,
-    domain: plugin(experiment.domain),
+    domain: pluginEntry(experiment.domain),
     game: experiment.game,
-    answerer: plugin(experiment.answerer),
-    policy: plugin(experiment.policy),
-    reward: plugin(experiment.reward),
+    answerer: pluginEntry(experiment.answerer),
+    policy: pluginEntry(experiment.policy),
+    reward: pluginEntry(experiment.reward),
     stages: experiment.stages.map(stageEntry),
     ...(experiment.report ? { report: experiment.report } : {}),
   };

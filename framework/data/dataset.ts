@@ -21,13 +21,37 @@ export interface PreferencePair {
 /** Figures that describe a training set (printed and written to metrics.json). */
 export type DataStats = Record<string, number>;
 
-export type TrainingSet =
-  /** SFT rows stream, and can be read once: a large games file never needs to be in memory to be exported. */
-  | { kind: 'sft'; rows: AsyncIterable<SftRow>; stats: DataStats }
-  | { kind: 'dpo'; pairs: PreferencePair[]; stats: DataStats }
-  | { kind: 'grpo'; targets: string[]; stats: DataStats };
+/**
+ * What a strategy makes of games, for a trainer outside twentyq (`twentyq export`, the dataset stage):
+ * `kind` names what it holds. The built-in strategies make SftSet, DpoSet and GrpoSet; a strategy of one's
+ * own may make a kind of its own, which a row format writes if it knows it (read with `isSet`).
+ */
+export interface TrainingSet {
+  kind: string;
+  stats: DataStats;
+  [field: string]: unknown;
+}
 
-export type TrainingKind = TrainingSet['kind'];
+/** SFT rows stream, and can be read once: a large games file never needs to be in memory to be exported. */
+export interface SftSet extends TrainingSet {
+  kind: 'sft';
+  rows: AsyncIterable<SftRow>;
+}
+
+export interface DpoSet extends TrainingSet {
+  kind: 'dpo';
+  pairs: PreferencePair[];
+}
+
+export interface GrpoSet extends TrainingSet {
+  kind: 'grpo';
+  targets: string[];
+}
+
+/** Whether a set is of the kind its type says (`isSet<SftSet>(set, 'sft')`). */
+export function isSet<S extends TrainingSet>(set: TrainingSet, kind: S['kind']): set is S {
+  return set.kind === kind;
+}
 
 export function median(values: readonly number[]): number | null {
   if (values.length === 0) return null;

@@ -1,5 +1,8 @@
 import { open } from 'node:fs/promises';
+import { Ajv, type ErrorObject } from 'ajv';
+import { TRAJECTORY } from '../game/trajectory.js';
 import type { Trajectory } from '../game/types.js';
+import { impossible, SeenGames, type GameChecks } from './checks.js';
 
 /** A games file that cannot be read as trajectories; names the file and line. */
 export class GamesFileError extends Error {}
@@ -64,67 +67,38 @@ export async function* jsonlLines(file: string, chunkSize = 1 << 20): AsyncGener
   }
 }
 
-const MOVE_KINDS = ['question', 'guess', 'invalid'];
-const ANSWERS = ['yes', 'no', 'unknown'];
+/**
+ * Games are checked by their own ajv instance: the first problem is enough for a message (a games file
+ * is read by the million lines), moves are told apart by their kind, and a number must be finite.
+ */
+const ajv = new Ajv({ allErrors: false, discriminator: true, strict: false, strictNumbers: true, verbose: true });
+const validateGame = ajv.compile<Trajectory>(TRAJECTORY);
 
-const isCount = (x: unknown) => Number.isSafeInteger(x) && (x as number) >= 0;
-const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+/** Where a value is in a game, as a reader writes it: turns[0].move.text. */
+function fieldPath(instancePath: string): string {
+  return instancePath
+    .split('/')
+    .slice(1)
+    .map((part, i) => (/^\d+$/.test(part) ? `[${part}]` : i === 0 ? part : `.${part}`))
+    .join('');
+}
 
-/** What is wrong with a model's usage as a waiting plugin reports it, or undefined. */
-function usageProblem(usage: unknown, where: string): string | undefined {
-  if (usage === undefined) return undefined;
-  if (!isObject(usage)) return `${where} is ${JSON.stringify(usage)}, expected {prompt_tokens, completion_tokens, latency_ms}`;
-  for (const key of ['prompt_tokens', 'completion_tokens']) {
-    if (!isCount(usage[key])) return `${where}.${key} is ${JSON.stringify(usage[key]) ?? 'missing'}, expected a count of tokens`;
+const shown = (value: unknown) => JSON.stringify(value) ?? 'missing';
+
+/** What is wrong with a game, from ajv's first error and the words the schema gives each field. */
+function gameProblem(e: ErrorObject): string {
+  const at = fieldPath(e.instancePath);
+  const schema = (e.parentSchema ?? {}) as { expected?: string; kinds?: string; properties?: Record<string, { expected?: string; missing?: string }> };
+  if (e.keyword === 'required') {
+    const field = String(e.params.missingProperty);
+    const own = schema.properties?.[field];
+    if (own?.missing) return `${at} ${own.missing}`;
+    return `${at ? `${at}.` : ''}${field} is missing, expected ${own?.expected ?? 'a value'}`;
   }
-  if (!(Number.isFinite(usage.latency_ms) && (usage.latency_ms as number) >= 0)) return `${where}.latency_ms is ${JSON.stringify(usage.latency_ms) ?? 'missing'}, expected milliseconds`;
-  if (usage.cached !== undefined && typeof usage.cached !== 'boolean') return `${where}.cached is ${JSON.stringify(usage.cached)}, expected true or false`;
-  return undefined;
-}
-
-/** What is wrong with what a model said (`raw`) and its usage, under a prefix, or undefined. */
-function saidProblem(value: Record<string, unknown>, where: string, prefix: string): string | undefined {
-  const raw = value[`${prefix}raw`];
-  if (raw !== undefined && typeof raw !== 'string') return `${where}.${prefix}raw is ${JSON.stringify(raw)}, expected a string`;
-  return usageProblem(value[`${prefix}usage`], `${where}.${prefix}usage`);
-}
-
-/** What is wrong with one turn of a game, or undefined. */
-function turnProblem(turn: unknown, i: number): string | undefined {
-  const where = `turns[${i}]`;
-  if (!isObject(turn)) return `${where} is ${JSON.stringify(turn)}, expected an object {move, answer}`;
-  const move = turn.move;
-  if (!isObject(move)) return `${where}.move is ${JSON.stringify(move) ?? 'missing'}, expected {kind, text}`;
-  if (!MOVE_KINDS.includes(move.kind as string)) return `${where}.move.kind is ${JSON.stringify(move.kind) ?? 'missing'}, expected one of ${MOVE_KINDS.join(', ')}`;
-  if (typeof move.text !== 'string') return `${where}.move.text is ${JSON.stringify(move.text) ?? 'missing'}, expected a string`;
-  if (move.kind === 'guess' && typeof move.candidate !== 'string') return `${where}.move is a guess without a candidate`;
-  if (move.attribute !== undefined && typeof move.attribute !== 'string') return `${where}.move.attribute is ${JSON.stringify(move.attribute)}, expected a string`;
-  if (turn.answer !== undefined && !ANSWERS.includes(turn.answer as string)) return `${where}.answer is ${JSON.stringify(turn.answer)}, expected one of ${ANSWERS.join(', ')}`;
-  return saidProblem(move, `${where}.move`, '') ?? saidProblem(turn, where, 'answer_');
-}
-
-/** What is wrong with a parsed line as a game, or undefined: every field the readers of games rely on. */
-function gameProblem(value: unknown): string | undefined {
-  if (!isObject(value)) return 'not a game (expected an object with target, turns and outcome, as twentyq writes them)';
-  const field = (name: string, ok: boolean, expected: string) => (ok ? undefined : `${name} is ${JSON.stringify(value[name]) ?? 'missing'}, expected ${expected}`);
-  const problem =
-    field('target', typeof value.target === 'string', 'the id of a candidate') ??
-    field('policy', typeof value.policy === 'string', 'the label of a policy') ??
-    field('game', isCount(value.game), 'the index of the game (an integer from 0)') ??
-    field('seed', Number.isSafeInteger(value.seed), 'an integer') ??
-    field('outcome', value.outcome === 'win' || value.outcome === 'loss' || value.outcome === 'error', '"win", "loss" or "error"') ??
-    field('error', value.outcome === 'error' ? typeof value.error === 'string' : value.error === undefined, value.outcome === 'error' ? 'the message of the failure' : 'nothing (only a game whose outcome is "error" has one)') ??
-    field('questions', isCount(value.questions), 'the number of questions asked') ??
-    field('invalid', isCount(value.invalid), 'the number of invalid moves') ??
-    field('reward', value.reward === undefined || Number.isFinite(value.reward), 'a number') ??
-    field('turns', Array.isArray(value.turns), 'a list of turns');
-  if (problem) return problem;
-  const turns = value.turns as unknown[];
-  for (let i = 0; i < turns.length; i++) {
-    const bad = turnProblem(turns[i], i);
-    if (bad) return bad;
-  }
-  return undefined;
+  if (e.keyword === 'discriminator') return `${at}.kind is ${shown(e.params.tagValue)}, expected ${schema.kinds ?? 'another kind'}`;
+  // the game itself is not an object: it is no game at all
+  if (at === '') return schema.expected ?? 'not a game';
+  return `${at} is ${shown(e.data)}, expected ${schema.expected ?? e.message ?? 'something else'}`;
 }
 
 /** A line as a game, checked; an error names the file and line. */
@@ -136,16 +110,63 @@ export function parseGame(file: string, line: JsonlLine): Trajectory {
     const cut = line.complete ? '' : ': the last line is cut short (a run stopped while writing it); resume the run to drop it, or delete the line';
     throw new GamesFileError(`${file}:${line.number}: not JSON (${(error as Error).message})${cut}`);
   }
-  const problem = gameProblem(value);
-  if (problem) throw new GamesFileError(`${file}:${line.number}: ${problem}`);
-  return value as Trajectory;
+  if (!validateGame(value)) throw new GamesFileError(`${file}:${line.number}: ${gameProblem(validateGame.errors![0]!)}`);
+  return value;
 }
 
-/** Streams the games of a JSONL file (a stage's output), each line checked to be one. */
-export async function* readGames(file: string, chunkSize?: number): AsyncGenerator<Trajectory> {
+/** The play of a game: its policy, and its answerer when the stage played several. */
+export function playKey(game: { policy: string; answerer?: string }): string {
+  return game.answerer === undefined ? game.policy : `${game.policy}\t${game.answerer}`;
+}
+
+const describePlay = (game: Trajectory) => `game ${game.game} of ${game.policy}${game.answerer === undefined ? '' : ` against ${game.answerer}`}`;
+
+/**
+ * The checks of one file beyond each line's shape: a game that cannot be (see `impossible`), and a game
+ * that is there twice. Call `check` on each game in the file's order.
+ */
+export class GamesChecker {
+  private readonly seen = new SeenGames();
+
+  constructor(
+    readonly file: string,
+    private readonly checks: GameChecks = {},
+  ) {}
+
+  async check(game: Trajectory, line: JsonlLine): Promise<void> {
+    const problem = impossible(game, this.checks);
+    if (problem) throw new GamesFileError(`${this.file}:${line.number}: ${problem}`);
+    if (!this.seen.add(playKey(game), game.game)) {
+      throw new GamesFileError(`${this.file}:${line.number}: ${describePlay(game)} is in the file twice (first at line ${await this.firstLine(game)}); a file holds each game once`);
+    }
+  }
+
+  /** The line a game first appears on (read again: only a file with a repeated game pays for it). */
+  private async firstLine(game: Trajectory): Promise<number | undefined> {
+    for await (const line of jsonlLines(this.file)) {
+      try {
+        const other = JSON.parse(line.text) as Trajectory;
+        if (other.game === game.game && playKey(other) === playKey(game)) return line.number;
+      } catch {
+        // a line that is not a game does not hold it
+      }
+    }
+    return undefined;
+  }
+}
+
+/**
+ * Streams the games of a JSONL file (a stage's output), each line checked to be one, and the file to
+ * hold nothing that cannot be: no game twice, and, with `checks`, no target or guess outside the domain
+ * and no game past the budget. Every command that reads games reads them here.
+ */
+export async function* readGames(file: string, checks: GameChecks = {}, chunkSize?: number): AsyncGenerator<Trajectory> {
+  const checker = new GamesChecker(file, checks);
   for await (const line of jsonlLines(file, chunkSize)) {
     if (line.text.trim().length === 0) continue;
-    yield parseGame(file, line);
+    const game = parseGame(file, line);
+    await checker.check(game, line);
+    yield game;
   }
 }
 

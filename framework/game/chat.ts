@@ -40,8 +40,8 @@ const promptCache = new WeakMap<Domain, Map<string, string>>();
 function writeSystemPrompt(domain: Domain, rules: Rules, options: RenderOptions, moves: MoveForm): string {
   const noun = domain.noun;
   const secret = options.show_candidates
-    ? `I am thinking of one of these ${domain.size} ${noun}s: ${domain.candidates.map((c) => c.name).join(', ')}.`
-    : `I am thinking of ${withArticle(noun)}.`;
+    ? `I am thinking of one of these ${domain.size} ${domain.plural}: ${domain.candidates.map((c) => c.name).join(', ')}.`
+    : `I am thinking of ${domain.aNoun}.`;
   const wrong = rules.wrong_guess === 'continue' ? 'a wrong guess is answered "no" and the game goes on' : 'a wrong guess ends the game';
   return [
     `You are playing 20 Questions. ${secret}`,

@@ -24,6 +24,10 @@ export interface DomainData {
   name: string;
   /** What a candidate is called in prompts ("animal"); "thing" when absent. */
   noun?: string;
+  /** The noun's plural ("animals"); by the usual English rule when absent. */
+  plural?: string;
+  /** The noun's article, "a" or "an"; by its first letter when absent. */
+  article?: string;
   candidates: readonly Candidate[];
   attributes: readonly Attribute[];
   /** Row-major [candidate][attribute] values NO / YES / UNKNOWN; absent when the domain has no truth table. */
@@ -37,6 +41,9 @@ export interface DomainData {
 export class Domain {
   readonly name: string;
   readonly noun: string;
+  readonly plural: string;
+  /** "an animal", "a fruit" */
+  readonly aNoun: string;
   readonly candidates: readonly Candidate[];
   readonly attributes: readonly Attribute[];
   readonly truth: Uint8Array | undefined;
@@ -47,6 +54,8 @@ export class Domain {
   constructor(data: DomainData) {
     this.name = data.name;
     this.noun = data.noun ?? 'thing';
+    this.plural = data.plural ?? pluralOf(this.noun);
+    this.aNoun = data.article ? `${data.article} ${this.noun}` : withArticle(this.noun);
     this.candidates = data.candidates;
     this.attributes = data.attributes;
     this.truth = data.truth;
@@ -100,6 +109,18 @@ export class Domain {
     if (!this.truth) throw new Error(`domain ${this.name} has no truth table`);
     return ANSWERS[this.truth[candidate * this.attributes.length + attribute]!]!;
   }
+}
+
+/** "fruit" -> "fruits", "species" stays, "box" -> "boxes", "berry" -> "berries". */
+function pluralOf(noun: string): string {
+  if (/(?:s|x|z|ch|sh)$/i.test(noun)) return /(?:ss|x|z|ch|sh)$/i.test(noun) ? `${noun}es` : noun;
+  if (/[^aeiou]y$/i.test(noun)) return `${noun.slice(0, -1)}ies`;
+  return `${noun}s`;
+}
+
+/** A domain from its data (a domain plugin's `create`): ids and names are checked to be unique. */
+export function createDomain(data: DomainData): Domain {
+  return new Domain(data);
 }
 
 /** "a giraffe" / "an owl" */

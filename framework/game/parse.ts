@@ -25,7 +25,7 @@ const DESCRIPTION_WORDS = /\b(?:or|and|that|which|who|with|than|of|in|on|at|from
 
 /** The reason a name that is none of the candidates is no move: the game is played over a closed set. */
 export function notACandidate(name: string, domain: Domain): string {
-  return `"${name}" is not one of the ${domain.size} ${domain.noun}s`;
+  return `"${name}" is not one of the ${domain.size} ${domain.plural}`;
 }
 
 /** The domain's question matcher, at its default threshold, built once per domain. */

@@ -1,17 +1,18 @@
 import { NO, UNKNOWN, YES, type Domain } from './domain.js';
 import type { Meaning } from './meaning.js';
-import { TreeSearch, type Semantics } from './tree.js';
+import { TreeValues, type Semantics } from './tree.js';
 import type { Answer, Move, QuestionMove, Rules, Trajectory, Turn } from './types.js';
 
 /**
  * The exact regret of each move of a game against a deterministic answerer (`kb` with `unknown: say`
- * or `coin`), from the exact tree search of tree.ts.
+ * or `coin`), from the exact tree search of tree.ts (TreeValues: one search per domain and rules, memoised per
+ * candidate set, so the sets of many games cost little more than those of the first).
  *
  * V(S) is the least expected number of questions still needed from the candidates S that the answers
- * so far leave (each as likely as the answers make it; the final guess counted): f(S) / w(S), f being
- * the search's optimal total and w(S) the weight of S. A move m at S costs in expectation
- * Q(S, m) = 1 + sum over answers a of P(a | S) V(S_a) = 1 + sum_a f(S_a) / w(S), the branch where a
- * guess is right costing nothing more; its regret is Q(S, m) - V(S) >= 0: what the move lost against
+ * so far leave (each as likely as the answers make it; the final guess counted): under `coin` a candidate
+ * whose fact was unknown for a question asked weighs half for each such question. A move m at S costs
+ * in expectation Q(S, m) = 1 + sum over answers a of P(a | S) V(S_a), the branch where a guess is
+ * right costing nothing more; its regret is Q(S, m) - V(S) >= 0: what the move lost against
  * the best one, whichever candidate is the secret, so it rewards decisions rather than luck. A move
  * that tells nothing (an invalid move, a question not understood or asked again, a guess of a
  * candidate already ruled out) leaves S as it was and has regret 1. A game of the optimal tree has
@@ -22,11 +23,10 @@ import type { Answer, Move, QuestionMove, Rules, Trajectory, Turn } from './type
  * the budget, as the metrics count a lost game.
  */
 
-/** The candidates the answers so far leave: their weights (say: 1; coin: halved for each unknown fact asked) and the questions asked. */
+/** What the answers so far leave: the candidates still possible (domain indices) and the questions asked. */
 interface Belief {
-  weight: Float64Array;
+  members: number[];
   asked: number[];
-  total: number;
 }
 
 export interface TurnRegret {
@@ -51,7 +51,7 @@ export interface RegretSetup {
 export class RegretError extends Error {}
 
 export class Regret {
-  private readonly search: TreeSearch;
+  private readonly values: TreeValues;
   private readonly truth: Uint8Array;
   private readonly attributes: number;
 
@@ -62,17 +62,17 @@ export class Regret {
     if (!domain.truth) throw new Error(`regret needs a domain with a truth table; ${domain.name} has none`);
     this.truth = domain.truth;
     this.attributes = domain.attributes.length;
-    this.search = new TreeSearch(domain, setup.rules.wrong_guess, setup.semantics);
+    this.values = new TreeValues(domain, { rule: setup.rules.wrong_guess, semantics: setup.semantics });
   }
 
-  /** Every candidate, each weighing 1: a game's start. */
+  /** Every candidate: a game's start. */
   start(): Belief {
-    return { weight: new Float64Array(this.domain.size).fill(1), asked: [], total: this.domain.size };
+    return { members: this.domain.candidates.map((_, c) => c), asked: [] };
   }
 
   /** V(S): optimal expected questions from S. */
   value(belief: Belief): number {
-    return belief.total > 0 ? this.search.value(belief.weight, belief.asked) / belief.total : 0;
+    return this.values.value(belief.members, belief.asked);
   }
 
   /** The regret of every turn of a game, in order; the game's total regret is their sum. */
@@ -81,9 +81,9 @@ export class Regret {
     return turns.map((turn, t) => {
       const value = this.value(belief);
       const cost = this.cost(belief, turn.move, t);
-      const left = belief.weight.reduce((n, w) => n + (w > 0 ? 1 : 0), 0);
+      const left = belief.members.length;
       if (turn.answer !== undefined && !(turn.move.kind === 'guess' && turn.answer === 'yes')) belief = this.after(belief, turn.move, turn.answer, t);
-      // rounding of f / w: an optimal move is 0, not -1e-16
+      // rounding: an optimal move is 0, not -1e-16
       const regret = Math.abs(cost - value) < 1e-9 ? 0 : cost - value;
       return { value, cost, regret, left };
     });
@@ -98,17 +98,25 @@ export class Regret {
   private cost(belief: Belief, move: Move, t: number): number {
     const meaning = this.meaningOf(move);
     if (!meaning) return 1 + this.value(belief);
-    if ('candidate' in meaning) {
-      const c = this.domain.candidateIndexOf(meaning.candidate)!;
-      const w = belief.weight[c]!;
-      if (w === 0) return 1 + this.value(belief);
-      const rest = this.without(belief, c);
-      if (move.kind === 'question') return 1 + (w + this.search.value(rest.weight, rest.asked)) / belief.total; // answered, not won: the guess is still to make
-      if (this.setup.rules.wrong_guess === 'lose') return 1 + (rest.total / belief.total) * (this.setup.rules.max_questions - t - 1);
-      return 1 + this.search.value(rest.weight, rest.asked) / belief.total;
-    }
-    const children = this.split(belief, meaning.attribute);
-    return 1 + children.reduce((sum, child) => sum + this.search.value(child.weight, child.asked), 0) / belief.total;
+    if ('attribute' in meaning) return this.values.valueOfAsk(belief.members, belief.asked, meaning.attribute);
+    const c = this.domain.candidateIndexOf(meaning.candidate)!;
+    if (!belief.members.includes(c)) return 1 + this.value(belief);
+    if (move.kind === 'guess' && this.setup.rules.wrong_guess === 'continue') return this.values.valueOfGuess(belief.members, belief.asked, c);
+    // the share of S's weight that is not c
+    const weights = belief.members.map((m) => this.weightOf(m, belief.asked));
+    const total = weights.reduce((a, b) => a + b, 0);
+    const others = (total - this.weightOf(c, belief.asked)) / total;
+    // a wrong guess under lose loses the game: the questions left in the budget, as a lost game counts
+    if (move.kind === 'guess') return 1 + others * (this.setup.rules.max_questions - t - 1);
+    // a question naming a candidate is answered, not won: the guess is still to make
+    const rest = this.without(belief, c);
+    return 1 + (1 - others) + others * this.value(rest);
+  }
+
+  /** A candidate's weight in S: under coin halved for each question asked whose fact is unknown for it. */
+  private weightOf(c: number, asked: readonly number[]): number {
+    if (this.setup.semantics === 'say') return 1;
+    return asked.reduce((w, a) => (this.fact(c, a) === UNKNOWN ? w / 2 : w), 1);
   }
 
   private meaningOf(move: Move): Meaning {
@@ -125,28 +133,8 @@ export class Regret {
     return this.truth[c * this.attributes + a]!;
   }
 
-  /** The beliefs each answer to attribute a leaves (one, S itself, when a tells nothing). */
-  private split(belief: Belief, a: number): Belief[] {
-    if (this.setup.semantics === 'say') {
-      return [NO, YES, UNKNOWN].map((v) => this.keep(belief, (c) => (this.fact(c, a) === v ? 1 : 0), belief.asked)).filter((b) => b.total > 0);
-    }
-    // coin: asked again, the coin repeats and tells nothing new
-    if (belief.asked.includes(a)) return [belief];
-    const asked = [...belief.asked, a];
-    return [YES, NO].map((side) => this.keep(belief, (c) => (this.fact(c, a) === side ? 1 : this.fact(c, a) === UNKNOWN ? 0.5 : 0), asked)).filter((b) => b.total > 0);
-  }
-
-  private keep(belief: Belief, factor: (c: number) => number, asked: number[]): Belief {
-    const weight = new Float64Array(belief.weight.length);
-    let total = 0;
-    belief.weight.forEach((w, c) => {
-      if (w > 0) total += weight[c] = w * factor(c);
-    });
-    return { weight, asked, total };
-  }
-
   private without(belief: Belief, candidate: number): Belief {
-    return this.keep(belief, (c) => (c === candidate ? 0 : 1), belief.asked);
+    return { members: belief.members.filter((c) => c !== candidate), asked: belief.asked };
   }
 
   /** The belief after the answer a move got (turn t). */
@@ -155,19 +143,20 @@ export class Regret {
     let next = belief;
     if (meaning && 'candidate' in meaning) {
       const c = this.domain.candidateIndexOf(meaning.candidate)!;
-      next = answer === 'yes' ? this.keep(belief, (x) => (x === c ? 1 : 0), belief.asked) : this.without(belief, c);
+      next = answer === 'yes' ? { members: belief.members.filter((x) => x === c), asked: belief.asked } : this.without(belief, c);
     } else if (meaning) {
       const a = meaning.attribute;
       if (this.setup.semantics === 'say') {
         const v = answer === 'yes' ? YES : answer === 'no' ? NO : UNKNOWN;
-        next = this.keep(belief, (c) => (this.fact(c, a) === v ? 1 : 0), belief.asked);
+        next = { members: belief.members.filter((c) => this.fact(c, a) === v), asked: belief.asked };
       } else if (answer !== 'unknown') {
+        // coin: an unknown fact may have come up either way; asked again, the coin repeats
         const side = answer === 'yes' ? YES : NO;
-        const again = belief.asked.includes(a);
-        next = this.keep(belief, (c) => (this.fact(c, a) === side ? 1 : this.fact(c, a) === UNKNOWN ? (again ? 1 : 0.5) : 0), again ? belief.asked : [...belief.asked, a]);
+        const members = belief.members.filter((c) => this.fact(c, a) === side || this.fact(c, a) === UNKNOWN);
+        next = { members, asked: belief.asked.includes(a) ? belief.asked : [...belief.asked, a] };
       }
     }
-    if (next.total === 0) {
+    if (next.members.length === 0) {
       throw new RegretError(`turn ${t + 1}: the answer "${answer}" to ${JSON.stringify(move.text)} leaves no candidate the truth table allows; regret needs a deterministic answerer (kb with unknown: say or coin)`);
     }
     return next;

@@ -1,15 +1,12 @@
+import type { Static } from '@sinclair/typebox';
+import type { RULES } from './rules.js';
+import type { ANSWER, GUESS_MOVE, INVALID_MOVE, OUTCOME, QUESTION_MOVE, TRAJECTORY, TURN, USAGE } from './trajectory.js';
 import type { Rng } from '../util/rng.js';
 
-export type Answer = 'yes' | 'no' | 'unknown';
+export type Answer = Static<typeof ANSWER>;
 
 /** What one request to a model cost; a waiting plugin reports it so that runs can account for it. */
-export interface Usage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  latency_ms: number;
-  /** Answered from the response cache: no request was made. */
-  cached?: boolean;
-}
+export type Usage = Static<typeof USAGE>;
 
 /**
  * What a model actually said, beside what it was parsed to, and what saying it cost. The engine keeps
@@ -32,38 +29,23 @@ export function answerOf(reply: Answer | AnswerReply): Answer {
 }
 
 /** A question the answerer is asked: its text, and the attribute it stands for when the policy knows it. */
-export interface QuestionMove extends Said {
-  kind: 'question';
-  text: string;
-  attribute?: string;
-}
+export type QuestionMove = Static<typeof QUESTION_MOVE>;
 
 /** A guess ("Is it a giraffe?"): a question too, that wins when the candidate is the target. */
-export interface GuessMove extends Said {
-  kind: 'guess';
-  text: string;
-  candidate: string;
-}
+export type GuessMove = Static<typeof GUESS_MOVE>;
 
 /** A reply that is neither: it costs a question and gets no answer. */
-export interface InvalidMove extends Said {
-  kind: 'invalid';
-  text: string;
-  reason: string;
-}
+export type InvalidMove = Static<typeof INVALID_MOVE>;
 
 export type Move = QuestionMove | GuessMove | InvalidMove;
 
-export interface Turn {
-  move: Move;
-  /** Absent for an invalid move. */
-  answer?: Answer;
-  /** What the answerer's model said, when it returned an AnswerReply with them. */
-  answer_raw?: string;
-  answer_usage?: Usage;
-}
+/** A move and its answer (absent for an invalid move), with what the answerer's model said when it said more. */
+export type Turn = Static<typeof TURN>;
 
-export type WrongGuessRule = 'continue' | 'lose';
+/** The rules of the game, as the experiment's `game` section writes them (declared by its schema). */
+export type Rules = Static<typeof RULES>;
+
+export type WrongGuessRule = Rules['wrong_guess'];
 
 /**
  * What an answerer's "unknown" tells a questioner about the truth table:
@@ -74,12 +56,6 @@ export type WrongGuessRule = 'continue' | 'lose';
  * `vague`: it may say "unknown" whenever it is unsure (a model): not to be read as a fact.
  */
 export type UnknownAnswers = 'say' | 'coin' | 'vague';
-
-/** The rules of the game, as the experiment's `game` section writes them. */
-export interface Rules {
-  max_questions: number;
-  wrong_guess: WrongGuessRule;
-}
 
 export const DEFAULT_RULES: Rules = { max_questions: 20, wrong_guess: 'continue' };
 
@@ -98,32 +74,10 @@ export interface GameView {
   readonly unknowns?: UnknownAnswers;
 }
 
-/**
- * `error`: a waiting plugin failed the game (after its own retries); the game is kept with the error
- * and its turns so far, counted apart, and left out of every figure and every training set.
- */
-export type Outcome = 'win' | 'loss' | 'error';
+/** `error`: a waiting plugin failed the game (see framework/game/trajectory.ts). */
+export type Outcome = Static<typeof OUTCOME>;
 
-/** One finished game, as it is written to a stage's JSONL file. */
-export interface Trajectory {
-  game: number;
-  seed: number;
-  policy: string;
-  /** The answerer's label, in a stage that plays against several. */
-  answerer?: string;
-  target: string;
-  turns: Turn[];
-  outcome: Outcome;
-  /**
-   * Questions asked: every turn counts, guesses and invalid moves included. Metrics count a lost game
-   * as the whole budget, however early a wrong guess under `wrong_guess: lose` ended it.
-   */
-  questions: number;
-  invalid: number;
-  /** Absent for a game whose outcome is `error`. */
-  reward?: number;
-  /** Why the game failed (outcome `error`), naming the stage, the plugin and the game. */
-  error?: string;
-}
+/** One finished game, as it is written to a stage's JSONL file (declared in framework/game/trajectory.ts). */
+export type Trajectory = Static<typeof TRAJECTORY>;
 
 export type Awaitable<T> = T | Promise<T>;

@@ -58,6 +58,12 @@ export function cacheKey<R extends { model: string; temperature?: number | null 
   return createHash('sha256').update(canonicalJson(keyed)).digest('hex');
 }
 
+/**
+ * The cache's file failed under a request (damaged pages, a full disk): not the model's fault nor the
+ * game's, and the same for every game after it, so the stage stops at once saying what to do.
+ */
+export class CacheError extends Error {}
+
 export class ResponseCache {
   private readonly db: Database.Database;
   private readonly select: Database.Statement<[string], { response: string }>;
@@ -82,22 +88,30 @@ export class ResponseCache {
   }
 
   get(key: string): CachedResponse | undefined {
-    const row = this.select.get(key);
-    return row === undefined ? undefined : (JSON.parse(row.response) as CachedResponse);
+    return this.getJson<CachedResponse>(key);
   }
 
   set(key: string, response: CachedResponse): void {
-    this.insert.run(key, JSON.stringify(response), Date.now());
+    this.setJson(key, response);
   }
 
   /** Any JSON value stored under a key (an embeddings response: its vectors). */
   getJson<T>(key: string): T | undefined {
-    const row = this.select.get(key);
+    const row = this.guard(() => this.select.get(key));
     return row === undefined ? undefined : (JSON.parse(row.response) as T);
   }
 
   setJson(key: string, value: unknown): void {
-    this.insert.run(key, JSON.stringify(value), Date.now());
+    this.guard(() => this.insert.run(key, JSON.stringify(value), Date.now()));
+  }
+
+  /** A failure of the file, named with the file and the ways around it. */
+  private guard<T>(work: () => T): T {
+    try {
+      return work();
+    } catch (error) {
+      throw new CacheError(`response cache ${this.path}: ${(error as Error).message}; remove the file (a damaged cache only costs requests asked again), give another with --cache PATH, or run with --no-cache`, { cause: error });
+    }
   }
 
   get size(): number {

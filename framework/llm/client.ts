@@ -200,7 +200,6 @@ export class Endpoint {
   async chat(request: ChatRequest, call: CallOptions): Promise<ChatResult> {
     call.signal?.throwIfAborted();
     const result = await this.answer(request, call);
-    this.account(call, result);
     return call.price === undefined ? result : { ...result, cost: result.cached ? 0 : costOf(result.usage, call.price) };
   }
 
@@ -209,9 +208,9 @@ export class Endpoint {
     const key = this.#layer.cache ? cacheKey(this.cacheId, request, call.position) : undefined;
     if (key === undefined) return this.ask(request, call, undefined);
     const stored = this.#layer.cache!.get(key);
-    if (stored !== undefined) return { ok: true, ...stored, attempts: 0, latency_ms: 0, cached: true };
+    if (stored !== undefined) return this.accounted(call, { ok: true, ...stored, attempts: 0, latency_ms: 0, cached: true }, key);
     const shared = this.inFlight.get(key);
-    if (shared !== undefined) return this.follow(shared, request, call);
+    if (shared !== undefined) return this.follow(shared, request, call, key);
     const asked = this.ask(request, call, key);
     this.inFlight.set(key, asked);
     // the entry goes when the request settles, however it settles; the caller sees the rejection itself
@@ -223,10 +222,10 @@ export class Endpoint {
   }
 
   /** Waits for the identical request in flight; asks again if that one's caller aborted it. */
-  private async follow(shared: Promise<ChatResult>, request: ChatRequest, call: CallOptions): Promise<ChatResult> {
+  private async follow(shared: Promise<ChatResult>, request: ChatRequest, call: CallOptions, key: string): Promise<ChatResult> {
     try {
       const r = await raceAbort(shared, call.signal);
-      return r.ok ? { ...r, attempts: 0, latency_ms: 0, cached: true } : { ...r, attempts: 0 };
+      return this.accounted(call, r.ok ? { ...r, attempts: 0, latency_ms: 0, cached: true } : { ...r, attempts: 0 }, key);
     } catch (error) {
       if (call.signal?.aborted) throw error;
       return this.answer(request, call);
@@ -261,11 +260,11 @@ export class Endpoint {
       const f = outcome.failure!;
       const status = f.status === undefined ? '' : ` ${f.status}`;
       const error = this.scrub(`endpoint ${this.baseUrl}, model ${request.model}:${status} ${f.message}${outcome.gaveUp ? ` (gave up ${outcome.gaveUp})` : ''}`);
-      return { ok: false, error, ...(f.status !== undefined && { status: f.status }), attempts: outcome.attempts, usage: zero, latency_ms: 0, cached: false };
+      return this.accounted(call, { ok: false, error, ...(f.status !== undefined && { status: f.status }), attempts: outcome.attempts, usage: zero, latency_ms: 0, cached: false }, key);
     }
     const choice = outcome.value.choices[0];
     if (choice === undefined) {
-      return { ok: false, error: `endpoint ${this.baseUrl}, model ${request.model}: the reply holds no choices`, attempts: outcome.attempts, usage: zero, latency_ms: latency, cached: false };
+      return this.accounted(call, { ok: false, error: `endpoint ${this.baseUrl}, model ${request.model}: the reply holds no choices`, attempts: outcome.attempts, usage: zero, latency_ms: latency, cached: false }, key);
     }
     const message = choice.message as typeof choice.message & { reasoning_content?: string; reasoning?: string };
     const reasoning = message.reasoning_content ?? message.reasoning;
@@ -277,8 +276,12 @@ export class Endpoint {
       usage: { prompt_tokens: outcome.value.usage?.prompt_tokens ?? 0, completion_tokens: outcome.value.usage?.completion_tokens ?? 0 },
       ...(reasoning != null && { reasoning }),
     };
+    const result: ChatReply = { ok: true, ...response, attempts: outcome.attempts, latency_ms: latency, cached: false };
+    // accounted before it is cached: a kill between the two asks again (and counts again) what was paid,
+    // never leaves a paid reply in the cache that no ledger counted
+    this.account(call, result, key);
     if (key !== undefined) this.#layer.cache!.set(key, response);
-    return { ok: true, ...response, attempts: outcome.attempts, latency_ms: latency, cached: false };
+    return result;
   }
 
   /**
@@ -320,9 +323,16 @@ export class Endpoint {
     return { ok: true, ...response, attempts: outcome.attempts, cached: false };
   }
 
-  private account(call: CallOptions, r: ChatResult): void {
+  private accounted(call: CallOptions, r: ChatResult, key: string | undefined): ChatResult {
+    this.account(call, r, key);
+    return r;
+  }
+
+  /** Into the ledger, with the request's cache key (its first 16 hex digits: which calls asked the same). */
+  private account(call: CallOptions, r: ChatResult, key: string | undefined): void {
     if (this.#layer.ledger === undefined || call.stage === undefined || call.label === undefined) return;
     this.#layer.ledger.record(call.stage, call.label, {
+      ...(key !== undefined && { key: key.slice(0, 16) }),
       requests: r.attempts,
       cached: r.cached,
       failed: !r.ok,

@@ -20,16 +20,52 @@ function fnv1a(text: string): number {
   return h >>> 0;
 }
 
-export function hashEmbedding(text: string, dims = HASH_DIMS): number[] {
+/** Characters of text tokenised at a time by hashEmbeddingSteps (a slice takes well under a millisecond). */
+const SLICE = 16 * 1024;
+const WORD = /[\p{L}\p{N}']+/gu;
+const WORD_CHAR = /[\p{L}\p{N}']/u;
+
+/** Whether a cut before `at` would split a word (or a surrogate pair). */
+function continuesWord(text: string, at: number): boolean {
+  const unit = text.charCodeAt(at);
+  if (unit >= 0xdc00 && unit <= 0xdfff) return true;
+  return WORD_CHAR.test(String.fromCodePoint(text.codePointAt(at)!));
+}
+
+/**
+ * hashEmbedding in steps: the text is tokenised a slice at a time (cut where no word goes on across the
+ * cut, the last word carried over for the bigram), yielding after each slice, so that a server can
+ * give other requests a turn within one long text. The result is exactly hashEmbedding's.
+ */
+export function* hashEmbeddingSteps(text: string, dims = HASH_DIMS): Generator<void, number[]> {
   const v = new Array<number>(dims).fill(0);
-  const tokens = text.toLowerCase().match(/[\p{L}\p{N}']+/gu) ?? [];
-  const features = [...tokens, ...tokens.slice(1).map((t, i) => `${tokens[i]} ${t}`)];
-  for (const f of features) {
-    const h = fnv1a(f);
+  const add = (feature: string) => {
+    const h = fnv1a(feature);
     v[h % dims]! += h & 0x80000000 ? -1 : 1;
+  };
+  const lower = text.toLowerCase();
+  let previous: string | undefined;
+  for (let start = 0; start < lower.length; ) {
+    let end = Math.min(lower.length, start + SLICE);
+    while (end < lower.length && continuesWord(lower, end)) end++;
+    for (const token of lower.slice(start, end).match(WORD) ?? []) {
+      add(token);
+      if (previous !== undefined) add(`${previous} ${token}`);
+      previous = token;
+    }
+    start = end;
+    if (start < lower.length) yield;
   }
   const norm = Math.sqrt(v.reduce((s, x) => s + x * x, 0));
   return norm === 0 ? v : v.map((x) => x / norm);
+}
+
+export function hashEmbedding(text: string, dims = HASH_DIMS): number[] {
+  const steps = hashEmbeddingSteps(text, dims);
+  for (;;) {
+    const step = steps.next();
+    if (step.done) return step.value;
+  }
 }
 
 /** Cosine similarity; 0 when either vector is zero. */

@@ -1,9 +1,11 @@
 import { spawn } from 'node:child_process';
 import { appendFileSync, closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { basename } from 'node:path';
 import { request } from 'node:http';
 import { createServer } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { packagePath } from '../util/paths.js';
+import { endGroup, recordProcess, signalGroup } from '../util/processes.js';
 
 /**
  * A server the run starts and stops (`twentyq serve`, `vllm serve`, `transformers serve`): its own
@@ -30,6 +32,10 @@ export interface LaunchSpec {
   log: string;
   /** Milliseconds between SIGTERM and SIGKILL when it is stopped (default 10 s). */
   grace_ms?: number;
+  /** The run directory's processes/ folder: the server is recorded there while it runs (see util/processes.ts). */
+  processes?: string;
+  /** Names the server in that record (default: the log's file name). */
+  label?: string;
 }
 
 export interface LaunchedServer {
@@ -85,12 +91,14 @@ export async function launchServer(spec: LaunchSpec): Promise<LaunchedServer> {
   if (pid === undefined) throw quote(await exited);
   note(spec.log, `pid ${pid}, its own process group (kill -- -${pid} stops it)`);
   watchExit();
+  const forget = recordProcess(spec.processes, spec.label ?? basename(spec.log, '.log'), pid, command);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       await endGroup(pid, spec.grace_ms ?? DEFAULT_GRACE_MS);
       live.delete(pid);
+      forget();
       note(spec.log, 'stopped');
     })());
   live.set(pid, stop);
@@ -188,34 +196,6 @@ function answers200(url: string): Promise<boolean> {
     req.on('error', () => resolve(false));
     req.end();
   });
-}
-
-/** Whether any process of the group is left. */
-function groupAlive(pgid: number): boolean {
-  try {
-    process.kill(-pgid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // the group is gone already
-  }
-}
-
-/** SIGTERM to the group, SIGKILL to what is left after `graceMs`, then waits until no process of it is left. */
-async function endGroup(pgid: number, graceMs: number): Promise<void> {
-  signalGroup(pgid, 'SIGTERM');
-  const until = Date.now() + graceMs;
-  while (groupAlive(pgid) && Date.now() < until) await sleep(50);
-  if (!groupAlive(pgid)) return;
-  signalGroup(pgid, 'SIGKILL');
-  while (groupAlive(pgid)) await sleep(20);
 }
 
 /** The process groups launched and not yet stopped (starting, running or dead with leftovers), with their stop. */

@@ -1,6 +1,8 @@
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Type, type Static } from '@sinclair/typebox';
+import { PROCESSES_DIR } from '../util/processes.js';
 import { launchServer, stopLaunched, type LaunchedServer } from './launch.js';
 
 /**
@@ -9,18 +11,7 @@ import { launchServer, stopLaunched, type LaunchedServer } from './launch.js';
  * server, and the runner stops them all when the run ends, however it ends.
  */
 
-/** As an experiment writes it: a command line, or the command with its settings. */
-export type LaunchOption =
-  | string
-  | string[]
-  | {
-      command: string | string[];
-      ready_url?: string;
-      timeout_s?: number;
-      env?: Record<string, string>;
-    };
-
-const commandSchema = {
+const COMMAND = {
   type: ['string', 'array'],
   minLength: 1,
   minItems: 1,
@@ -28,25 +19,43 @@ const commandSchema = {
   description: 'The command line that starts the server: a string (run by /bin/sh) or a list of arguments. {PORT} is replaced by a free port; without it, the server must print the URL it listens on. A first word `twentyq` is this twentyq.',
 };
 
-const launchSchema = {
-  ...commandSchema,
-  type: ['string', 'array', 'object'],
-  description: 'Start a server speaking the OpenAI protocol for this run (e.g. "twentyq serve --port {PORT}", "vllm serve Qwen/Qwen3-4B --port {PORT}"), wait until it answers, use it, and stop its whole process group when the run ends. Its output goes to servers/<label>.log in the run directory. A plain command, or { command, ready_url, timeout_s, env }.',
-  additionalProperties: false,
-  required: ['command'],
-  properties: {
-    command: commandSchema,
-    ready_url: { type: 'string', minLength: 1, description: 'Polled until it answers 200: a path on the server (e.g. /health) or a URL ({PORT} replaced). Default: <base_url>/models.' },
-    timeout_s: { type: 'number', exclusiveMinimum: 0, default: 120, description: 'Seconds the server has to become ready (loading a big model takes minutes).' },
-    env: { type: 'object', additionalProperties: { type: 'string' }, description: 'Variables added to the environment the server inherits (never written to its log); secrets belong in the environment the run is started with.' },
+const launchFields = Type.Object(
+  {
+    command: Type.Unsafe<string | string[]>(COMMAND),
+    ready_url: Type.Optional(Type.String({ minLength: 1, description: 'Polled until it answers 200: a path on the server (e.g. /health) or a URL ({PORT} replaced). Default: <base_url>/models.' })),
+    // not defaulted: a plain command has no object for ajv to fill in, so `launch` reads the default from here
+    timeout_s: Type.Optional(Type.Number({ exclusiveMinimum: 0, default: 120, description: 'Seconds the server has to become ready (loading a big model takes minutes).' })),
+    env: Type.Optional(
+      Type.Unsafe<Record<string, string>>({
+        type: 'object',
+        additionalProperties: { type: 'string' },
+        description: 'Variables added to the environment the server inherits (never written to its log); secrets belong in the environment the run is started with.',
+      }),
+    ),
   },
-} as const;
+  { additionalProperties: false },
+);
+
+/** As an experiment writes it: a command line, or the command with its settings. */
+export type LaunchOption = string | string[] | Static<typeof launchFields>;
 
 /** Spread LAUNCH_OPTIONS.properties into a plugin's option schema: it adds the optional `launch`. */
-export const LAUNCH_OPTIONS = { properties: { launch: launchSchema } };
+export const LAUNCH_OPTIONS = {
+  properties: {
+    launch: Type.Optional(
+      Type.Unsafe<LaunchOption>({
+        ...COMMAND,
+        ...launchFields,
+        type: ['string', 'array', 'object'],
+        description:
+          'Start a server speaking the OpenAI protocol for this run (e.g. "twentyq serve --port {PORT}", "vllm serve Qwen/Qwen3-4B --port {PORT}"), wait until it answers, use it, and stop its whole process group when the run ends. Its output goes to servers/<label>.log in the run directory. A plain command, or { command, ready_url, timeout_s, env }.',
+      }),
+    ),
+  },
+};
 
-/** The one place the default lives: the schema (a plain command has no object for ajv to fill in). */
-const DEFAULT_TIMEOUT_S = launchSchema.properties.timeout_s.default;
+/** The one place the default lives: the schema. */
+const DEFAULT_TIMEOUT_S = launchFields.properties.timeout_s.default as number;
 
 /** The servers launched in this process, by command line and environment. */
 const shared = new Map<string, Promise<LaunchedServer>>();
@@ -55,7 +64,7 @@ const shared = new Map<string, Promise<LaunchedServer>>();
  * The server a launch option names: started on first use (its output to `log`), shared by every later
  * use of the same command and environment. A server that died is started again for whoever asks next.
  */
-export async function launch(option: LaunchOption, log: string): Promise<LaunchedServer> {
+export async function launch(option: LaunchOption, log: string, processes?: string): Promise<LaunchedServer> {
   const spec = typeof option === 'string' || Array.isArray(option) ? { command: option } : option;
   const key = JSON.stringify([spec.command, spec.env ?? {}]);
   const known = shared.get(key);
@@ -63,7 +72,7 @@ export async function launch(option: LaunchOption, log: string): Promise<Launche
     const server = await known.catch(() => undefined);
     if (server && !server.failure) return server;
   }
-  const starting = launchServer({ ...spec, timeout_s: spec.timeout_s ?? DEFAULT_TIMEOUT_S, log });
+  const starting = launchServer({ ...spec, timeout_s: spec.timeout_s ?? DEFAULT_TIMEOUT_S, log, ...(processes === undefined ? {} : { processes }) });
   shared.set(key, starting);
   starting.catch(() => shared.get(key) === starting && shared.delete(key));
   return starting;
@@ -116,6 +125,6 @@ export interface Endpoint {
  */
 export async function endpointFor(options: { base_url: string; launch?: LaunchOption }, runDir: string | undefined, label: string): Promise<Endpoint> {
   if (options.launch === undefined) return { base_url: options.base_url, cache_id: options.base_url };
-  const server = await launch(options.launch, serverLog(runDir, label));
+  const server = await launch(options.launch, serverLog(runDir, label), runDir === undefined ? undefined : join(runDir, PROCESSES_DIR));
   return { base_url: server.base_url, cache_id: `launch: ${server.command}`, server };
 }

@@ -19,6 +19,27 @@ interface Layer {
 let cachePath: string | null = defaultCachePath();
 let layer: Layer | undefined;
 let stage = '';
+let usage: { file: string | undefined; ledger: UsageLedger | undefined } = { file: undefined, ledger: undefined };
+
+/**
+ * The ledger of model calls: the run's usage.jsonl read back and written to once `recordModelUsage`
+ * named it, so that the figures of a resumed run count what its earlier processes paid.
+ */
+function ledger(): UsageLedger {
+  if (!usage.ledger) {
+    usage.ledger = new UsageLedger();
+    if (usage.file !== undefined) usage.ledger.attach(usage.file);
+  }
+  return usage.ledger;
+}
+
+/** Where the run keeps its model calls (its usage.jsonl), or undefined for none (the run ended). */
+export function recordModelUsage(file: string | undefined): void {
+  usage.ledger?.detach();
+  usage = { file, ledger: undefined };
+  // a layer made before holds the ledger of before: the next one is made with this one
+  closeModels();
+}
 
 /** Where responses are cached (null: not at all); takes effect for the endpoints made after it. */
 export function configureModels(options: { cache: string | null }): void {
@@ -29,8 +50,7 @@ export function configureModels(options: { cache: string | null }): void {
 export function models(): Layer {
   if (!layer) {
     const cache = cachePath === null ? null : new ResponseCache(cachePath);
-    const ledger = new UsageLedger();
-    layer = { endpoints: new Endpoints({ cache, ledger }), ledger, cache };
+    layer = { endpoints: new Endpoints({ cache, ledger: ledger() }), ledger: ledger(), cache };
   }
   return layer;
 }
@@ -52,9 +72,11 @@ export function modelStage(): string {
 
 /** What the stage's plugins spent on model calls, by label, with a line for the summary; undefined when none called. */
 export function modelUsage(name: string): { figures: ReturnType<UsageLedger['figures']>; line: string } | undefined {
-  const figures = layer?.ledger.figures(name);
-  if (!figures || Object.keys(figures).length === 0) return undefined;
-  return { figures, line: layer!.ledger.line(name) };
+  // a run with no usage file and no layer made no call: nothing to read
+  if (usage.file === undefined && !layer) return undefined;
+  const figures = ledger().figures(name);
+  if (Object.keys(figures).length === 0) return undefined;
+  return { figures, line: ledger().line(name) };
 }
 
 /** What a plugin talks to: one call, answered or thrown (the run turns a throw into a failed game). */

@@ -32,6 +32,9 @@ export interface AuditReport {
   contradictions: number;
   /** Games whose target the domain does not know. */
   unknown_targets: string[];
+  /** What the domain calls a candidate, and its plural: the words of the table and summary. */
+  noun: string;
+  plural: string;
 }
 
 /**
@@ -103,12 +106,14 @@ export async function auditGames(games: AsyncIterable<Trajectory> | Iterable<Tra
     answers_checked: checked,
     contradictions,
     unknown_targets: [...unknown].sort(),
+    noun: domain.noun,
+    plural: domain.plural,
   };
 }
 
-export function auditTable(animals: readonly AnimalAudit[]): string {
+export function auditTable(animals: readonly AnimalAudit[], noun = 'candidate'): string {
   return formatTable(
-    ['animal', 'games', 'wins', 'win rate', 'fewest q', 'median q', 'contradictions'],
+    [noun, 'games', 'wins', 'win rate', 'fewest q', 'median q', 'contradictions'],
     animals.map((a) => [a.target, String(a.games), String(a.wins), pct(a.win_rate), a.fewest === null ? '-' : String(a.fewest), fixed(a.median, 1), String(a.contradictions)]),
   );
 }
@@ -117,8 +122,8 @@ export function auditTable(animals: readonly AnimalAudit[]): string {
 export function auditSummary(r: AuditReport): string {
   const wins = r.animals.map((a) => a.wins);
   const lines = [
-    `${r.games} games, ${r.wins} wins (${pct(r.games === 0 ? 0 : r.wins / r.games)}); wins per animal: min ${Math.min(...wins)}, median ${median(wins)}, max ${Math.max(...wins)}; ` +
-      `${r.animals.length - r.gaps.length}/${r.animals.length} animals have a winning game.`,
+    `${r.games} games, ${r.wins} wins (${pct(r.games === 0 ? 0 : r.wins / r.games)}); wins per ${r.noun}: min ${Math.min(...wins)}, median ${median(wins)}, max ${Math.max(...wins)}; ` +
+      `${r.animals.length - r.gaps.length}/${r.animals.length} ${r.plural} have a winning game.`,
     `answers contradicting the truth table: ${r.contradictions} of ${r.answers_checked} checked (${pct(r.answers_checked === 0 ? 0 : r.contradictions / r.answers_checked, 2)}).`,
   ];
   if (r.errors > 0) lines.push(`failed games (outcome error, left out): ${r.errors}`);

@@ -77,7 +77,14 @@ export class PluginFactory {
 
   static async forDomain(ref: RawRef, rules: Rules, baseDir: string): Promise<PluginFactory> {
     const { ref: resolved, def } = await resolveRef('domain', ref, baseDir);
-    const domain = await def.create(resolved.with, { baseDir });
+    let domain: Domain;
+    try {
+      domain = await def.create(resolved.with, { baseDir });
+    } catch (error) {
+      // a bad table is the user's to fix: said as it is, naming the domain, without a stack
+      if (error instanceof PluginError) throw error;
+      throw new PluginError(`domain ${def.name}: ${(error as Error).message}`);
+    }
     return new PluginFactory(domain, rules, baseDir);
   }
 
@@ -96,4 +103,12 @@ export class PluginFactory {
     }
     return instance as Promise<Instances[K]>;
   }
+}
+
+/**
+ * The context plugins are created in, outside a run (a command a plugin contributes): the domain a
+ * reference names, the rules, and `create` for the plugins it needs; user plugin paths resolve against baseDir.
+ */
+export async function pluginContext(domain: RawRef, rules: Rules, baseDir: string): Promise<PluginContext> {
+  return (await PluginFactory.forDomain(domain, rules, baseDir)).context;
 }

@@ -66,12 +66,27 @@ export class Registry {
     if (!existsSync(use)) throw new PluginError(`${kind} plugin file not found: ${use}`);
     let module: Record<string, unknown>;
     try {
-      module = (await import(pathToFileURL(use).href)) as Record<string, unknown>;
+      module = /\.[mc]?ts$/.test(use) ? await importTypeScript(kind, use) : ((await import(pathToFileURL(use).href)) as Record<string, unknown>);
     } catch (error) {
+      if (error instanceof PluginError) throw error;
       throw new PluginError(`cannot import ${kind} plugin ${use}: ${(error as Error).message}`);
     }
     return checkDef((module.default ?? module.plugin) as PluginDef, kind, basename(use));
   }
+}
+
+/**
+ * A plugin written in TypeScript, loaded through tsx (a well-kept loader, twentyq's own in development)
+ * when it is installed; otherwise one line saying how to load it.
+ */
+async function importTypeScript(kind: Kind, use: string): Promise<Record<string, unknown>> {
+  let tsImport: (specifier: string, parent: string) => Promise<Record<string, unknown>>;
+  try {
+    ({ tsImport } = (await import('tsx/esm/api')) as { tsImport: typeof tsImport });
+  } catch {
+    throw new PluginError(`${kind} plugin ${use} is TypeScript: compile it to JavaScript (tsc) and name the .js file, or install tsx beside twentyq (npm install tsx) to load .ts plugins as they are`);
+  }
+  return tsImport(pathToFileURL(use).href, import.meta.url);
 }
 
 function checkDef(def: PluginDef | undefined, kind: Kind, where: string): PluginDef {

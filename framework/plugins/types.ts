@@ -1,3 +1,4 @@
+import type { Static, TSchema } from '@sinclair/typebox';
 import type { RenderOptions } from '../game/chat.js';
 import type { Candidate, Domain } from '../game/domain.js';
 import type { Answer, AnswerReply, Awaitable, GameView, Move, QuestionMove, Rules, Trajectory, Turn, UnknownAnswers } from '../game/types.js';
@@ -5,16 +6,21 @@ import type { PreferencePair, SftRow, TrainingSet } from '../data/dataset.js';
 import type { GameSource } from '../data/games.js';
 import type { GameSpec } from '../game/engine.js';
 import type { Rng } from '../util/rng.js';
+import type { RawRef } from './ref.js';
 
 export const KINDS = ['domain', 'answerer', 'policy', 'reward', 'strategy'] as const;
 export type Kind = (typeof KINDS)[number];
 
 /**
- * A JSON Schema for a plugin's options (an object schema; ajv fills in defaults). A string option
- * marked `'x-file': true` names a file that must exist: validation checks it and makes it absolute
+ * A JSON Schema for a plugin's options (an object schema; ajv fills in defaults): a TypeBox schema,
+ * whose type is then the options' type, or a plain JSON Schema object. A string option marked
+ * `'x-file': true` names a file that must exist: validation checks it and makes it absolute
  * (relative to the experiment file, or to the current directory when it was given with --set).
  */
-export type OptionsSchema = Record<string, unknown>;
+export type OptionsSchema = object;
+
+/** The options a plugin's `create` gets: the type given, else the type of its TypeBox schema (after defaults). */
+export type OptionsOf<O, S> = [O] extends [never] ? (S extends TSchema ? Static<S> : Record<string, never>) : O;
 
 /** How an experiment names a plugin once resolved: which one, with which options, under which label. */
 export interface PluginRef {
@@ -64,6 +70,12 @@ export interface Answerer extends WaitingInstance {
  */
 export interface Policy extends WaitingInstance {
   act(games: readonly GameView[], signal?: AbortSignal): Awaitable<Move[]>;
+  /**
+   * Work to do once before a stage plays, in the main process where Ctrl-C reaches it (`signal`), told
+   * what the stage's answerer means by "unknown": the `optimal` policy searches its tree here, and the
+   * workers read it from the cache. Returns lines for the run's notes (a tree not proved optimal).
+   */
+  prepare?(setting: { unknowns: UnknownAnswers | undefined }, signal: AbortSignal): Promise<string[]>;
 }
 
 /** Scores a finished game; the number a reinforcement-learning strategy maximises. */
@@ -71,11 +83,46 @@ export interface Reward {
   score(trajectory: Trajectory): number;
 }
 
-/** One piece of training a trainable backend does; a strategy drives it with a sequence of them. */
-export type TrainJob =
-  | { kind: 'sft'; rows: readonly SftRow[]; options: SftTraining }
-  | { kind: 'dpo'; pairs: readonly PreferencePair[]; reference: unknown; options: DpoTraining }
-  | { kind: 'grpo'; games: readonly Trajectory[]; advantages: Float64Array; reference: unknown; options: GrpoTraining };
+/**
+ * One piece of training a trainable backend does; a strategy drives it with a sequence of them. `kind`
+ * names what the job holds: the built-in strategies make SftJob, DpoJob, GrpoJob and OnlineGrpoJob; a
+ * strategy of one's own (KTO, ORPO, RLOO) makes jobs of a kind of its own, for a backend that lists that
+ * kind in its `jobs`. A backend reads a job it knows with `isJob`, and refuses the others.
+ */
+export interface TrainJob {
+  kind: string;
+  // `any`, not `unknown`: a job's own options are interfaces (SftTraining), which only an index signature of any admits
+  options: Stoppable & { [option: string]: any };
+  [field: string]: unknown;
+}
+
+/** Whether a job is of the kind its type says (`isJob<SftJob>(job, 'sft')`): how a backend reads the jobs it knows. */
+export function isJob<J extends TrainJob>(job: TrainJob, kind: J['kind']): job is J {
+  return job.kind === kind;
+}
+
+export interface SftJob extends TrainJob {
+  kind: 'sft';
+  rows: readonly SftRow[];
+  options: SftTraining;
+}
+
+export interface DpoJob extends TrainJob {
+  kind: 'dpo';
+  pairs: readonly PreferencePair[];
+  /** The backend's state before DPO (exportState): the frozen reference. */
+  reference: unknown;
+  options: DpoTraining;
+}
+
+/** GRPO on games played for it: the games, their group-relative advantages, and the reference state. */
+export interface GrpoJob extends TrainJob {
+  kind: 'grpo';
+  games: readonly Trajectory[];
+  advantages: Float64Array;
+  reference: unknown;
+  options: GrpoTraining;
+}
 
 /** Every training job can be stopped: by Ctrl-C, at the next batch boundary, keeping what was learnt. */
 export interface Stoppable {
@@ -159,8 +206,8 @@ export interface GameEnvironment {
 }
 
 /** GRPO where the backend's own trainer plays the games, against the engine the stage serves. */
-export interface OnlineGrpoJob {
-  kind: 'grpo';
+export interface OnlineGrpoJob extends TrainJob {
+  kind: 'online-grpo';
   /** The targets to train on (the keys the trainer passes to /reset). */
   targets: readonly string[];
   /** Serves the engine for the stage, rendering games as the policy renders them; the stage records the games played. */
@@ -191,20 +238,17 @@ export interface OnlineGrpoTraining extends StageTraining {
  * checkpoint that its plugin loads again from the `checkpoint` option.
  */
 export interface TrainablePolicy extends Policy {
+  /** The kinds of TrainJob it trains (e.g. sft, dpo, grpo): a strategy hands it only those. */
+  readonly jobs: readonly string[];
   train(job: TrainJob): Promise<Record<string, number>>;
   exportState(): unknown;
   importState(state: unknown): void;
   save(file: string, note: Record<string, unknown>): void;
-  /**
-   * Online training the backend does itself, playing against the served engine instead of being handed
-   * games (the `trl` backend's GRPOTrainer); a strategy uses it when the policy has it.
-   */
-  trainOnline?(job: OnlineGrpoJob): Promise<Record<string, number>>;
 }
 
 export function isTrainable(policy: Policy): policy is TrainablePolicy {
   const p = policy as Partial<TrainablePolicy>;
-  return typeof p.train === 'function' && typeof p.exportState === 'function' && typeof p.importState === 'function' && typeof p.save === 'function';
+  return Array.isArray(p.jobs) && typeof p.train === 'function' && typeof p.exportState === 'function' && typeof p.importState === 'function' && typeof p.save === 'function';
 }
 
 /** What a strategy gets to train a policy: the games to learn from, and games to play as it goes. */
@@ -258,7 +302,7 @@ export interface PluginContext {
   /** How the experiment names this plugin (tables, accounting of model calls); its name unless labelled. */
   label?: string;
   /** Creates another plugin from a reference (how wrappers such as `noisy` build what they wrap). */
-  create<K extends Kind>(kind: K, ref: PluginRef | string): Promise<Instances[K]>;
+  create<K extends Kind>(kind: K, ref: PluginRef | RawRef): Promise<Instances[K]>;
 }
 
 /** The context of a domain plugin, created before any domain exists. */
@@ -288,7 +332,11 @@ export interface PluginDef<K extends Kind = Kind, O = any> {
   create(options: O, context: K extends 'domain' ? DomainContext : PluginContext): Awaitable<Instances[K]>;
 }
 
-/** Helper that keeps a plugin object's types checked where it is written. */
-export function definePlugin<K extends Kind, O = Record<string, never>>(def: PluginDef<K, O>): PluginDef<K, O> {
+/**
+ * Keeps a plugin object's types checked where it is written. With a TypeBox schema as `options`,
+ * `create` gets the schema's type; with a plain JSON Schema, give the options' type:
+ * `definePlugin<'policy', { first: string }>({ ... })`.
+ */
+export function definePlugin<K extends Kind, O = never, S extends OptionsSchema = OptionsSchema>(def: Omit<PluginDef<K, OptionsOf<O, S>>, 'options'> & { options: S }): PluginDef<K, OptionsOf<O, S>> {
   return def;
 }

@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Experiment, Stage } from '../config/types.js';
+import type { Experiment } from '../config/types.js';
 import { readGames } from '../data/games.js';
+import type { GameChecks } from '../data/checks.js';
 import { Belief } from '../game/belief.js';
 import type { Domain } from '../game/domain.js';
 import type { Trajectory, UnknownAnswers } from '../game/types.js';
@@ -10,8 +11,10 @@ import type { Comparison } from '../metrics/paired.js';
 import { PluginFactory } from '../plugins/factory.js';
 import type { PluginRef } from '../plugins/types.js';
 import type { StageBound } from '../run/bound.js';
-import { readRunConfig } from '../run/rundir.js';
-import { playKey } from '../run/stages/play.js';
+import { readRunConfig, RunFileError } from '../run/rundir.js';
+import type { StageFiles } from '../stages/define.js';
+import { playKey } from '../stages/play.js';
+import { stageAnswerers, stageDef, stageFiles, type Stage } from '../stages/index.js';
 import { readRun, type RunInfo } from './runs.js';
 import { cosine } from '../llm/embed.js';
 import { embedTexts } from '../llm/layer.js';
@@ -22,9 +25,12 @@ export interface RunReport {
   info: RunInfo;
   maxQuestions: number;
   candidates: string[];
+  /** What the domain calls a candidate, and its plural ("animal", "animals"). */
+  noun: string;
+  plural: string;
   stages: StageReport[];
   gap?: EvaluationGap;
-  /** The games the viewer offers of those played: at most perTarget per policy and animal, perPolicy per policy. */
+  /** The games the viewer offers of those played: at most perTarget per policy and target, perPolicy per policy. */
   sampled: { offered: number; played: number; perTarget: number; perPolicy: number };
 }
 
@@ -48,7 +54,7 @@ export interface PlayReport {
 
 export interface StageReport {
   name: string;
-  kind: Stage['kind'];
+  kind: string;
   status: string;
   seconds?: number;
   bound?: StageBound;
@@ -127,8 +133,6 @@ export interface ReportOptions {
   references?: number;
 }
 
-const PLAYING = new Set(['generate', 'evaluate']);
-
 /** The figures of a stage's metrics.json entry for one answerer (an evaluate stage with several nests them). */
 interface PlayingMetrics {
   policies?: Record<string, OutcomeMetrics>;
@@ -165,12 +169,14 @@ export function viewerGame(t: Trajectory, domain: Domain | undefined, threeWay: 
   return { game: t.game, target: t.target, outcome: t.outcome, questions: t.questions, invalid: t.invalid, ...(t.reward !== undefined ? { reward: t.reward } : {}), ...(t.error ? { error: t.error } : {}), turns };
 }
 
-/** The stage's experiment entry, and the answerers its games were played against, by label. */
+/** The answerers a stage's games were played against, by label. */
 function answerersOf(stage: Stage | undefined): Map<string, PluginRef> {
-  const out = new Map<string, PluginRef>();
-  if (!stage || (stage.kind !== 'evaluate' && stage.kind !== 'generate')) return out;
-  for (const a of [stage.answerer, ...(stage.kind === 'evaluate' ? (stage.answerers ?? []) : [])]) out.set(a.label, a);
-  return out;
+  return new Map((stage ? stageAnswerers(stage) : []).map((a) => [a.label, a]));
+}
+
+/** What a stage's games are (see StageDef.plays), from its kind; nothing for a kind this version does not know. */
+function playsOf(kind: string): 'data' | 'evaluation' | undefined {
+  return stageDef(kind)?.plays;
 }
 
 async function loadContext(dir: string): Promise<{ experiment?: Experiment; factory?: PluginFactory }> {
@@ -203,11 +209,85 @@ function readJsonLines(file: string): Record<string, unknown>[] {
  * The reference of the style score: the first generate stage's games (the demonstrations policies learn
  * from), else the baseline policy of the first evaluate stage that names one of its own; none otherwise.
  */
-function referenceOf(stages: { name: string; kind: string }[], dir: string, metrics: Record<string, { baseline?: unknown } | undefined>): { stage: string; key?: string } | undefined {
-  const gen = stages.find((s) => s.kind === 'generate' && existsSync(join(dir, `${s.name}.jsonl`)));
-  if (gen) return { stage: gen.name };
-  const ev = stages.find((s) => s.kind === 'evaluate' && typeof metrics[s.name]?.baseline === 'string' && !(metrics[s.name]!.baseline as string).includes('/'));
-  return ev ? { stage: ev.name, key: metrics[ev.name]!.baseline as string } : undefined;
+function referenceOf(stages: { name: string; kind: string }[], dir: string, metrics: Record<string, { baseline?: unknown } | undefined>): { stage: string; file: string; key?: string } | undefined {
+  const gamesOf = (s: { name: string; kind: string }) => join(dir, stageFiles(s).games ?? '');
+  const gen = stages.find((s) => playsOf(s.kind) === 'data' && existsSync(gamesOf(s)));
+  if (gen) return { stage: gen.name, file: gamesOf(gen) };
+  const ev = stages.find((s) => playsOf(s.kind) === 'evaluation' && typeof metrics[s.name]?.baseline === 'string' && !(metrics[s.name]!.baseline as string).includes('/'));
+  return ev ? { stage: ev.name, file: gamesOf(ev), key: metrics[ev.name]!.baseline as string } : undefined;
+}
+
+/** The reference games of the style score, by target: bags of words, and texts for the embedding cosine. */
+async function readReference(reference: { file: string; key?: string }, maxRefs: number, checks: GameChecks): Promise<{ refs: Map<string, Bag[]>; refTexts: Map<string, string[]>; referenceKey: string | undefined }> {
+  const refs = new Map<string, Bag[]>();
+  // one string per game
+  const refTexts = new Map<string, string[]>();
+  let referenceKey: string | undefined;
+  for await (const t of readGames(reference.file, checks)) {
+    if (t.outcome === 'error') continue;
+    const key = playKey(t);
+    referenceKey ??= reference.key ?? key;
+    if (key !== referenceKey) continue;
+    const list = refs.get(t.target) ?? [];
+    if (list.length < maxRefs) {
+      list.push(bagOf(questionTexts(t)));
+      refTexts.set(t.target, [...(refTexts.get(t.target) ?? []), gameText(questionTexts(t))]);
+    }
+    refs.set(t.target, list);
+  }
+  return { refs, refTexts, referenceKey };
+}
+
+/** A training stage's curve and an audit's per-animal table, from the files its kind writes. */
+function addTraining(report: StageReport, files: StageFiles, dir: string, m: PlayingMetrics | undefined): void {
+  if (files.curve) report.curve = readJsonLines(join(dir, files.curve));
+  const auditFile = files.report;
+  if (auditFile) {
+    const audit = (() => {
+      try {
+        return JSON.parse(readFileSync(join(dir, auditFile), 'utf8')) as { animals?: StageReport['audit'] };
+      } catch {
+        return undefined;
+      }
+    })();
+    if (audit?.animals) report.audit = audit.animals;
+    if (m) report.auditSummary = m as Record<string, unknown>;
+  }
+}
+
+/** A playing stage's metrics per play key: an evaluate stage's policies (per answerer when several); a generate stage's single teacher. */
+function metricsByKey(m: PlayingMetrics | undefined, report: StageReport): Map<string, { metrics?: OutcomeMetrics; comparison?: PlayReport['comparison'] }> {
+  const byKey = new Map<string, { metrics?: OutcomeMetrics; comparison?: PlayReport['comparison'] }>();
+  if (m?.answerers) {
+    for (const [a, am] of Object.entries(m.answerers)) for (const [p, pm] of Object.entries(am.policies ?? {})) byKey.set(playKey({ policy: p, answerer: a }), { metrics: pm, ...(am.comparisons?.[p] ? { comparison: am.comparisons[p] } : {}) });
+    report.bound = Object.values(m.answerers)[0]?.bound as StageBound;
+  } else if (m?.policies) {
+    for (const [p, pm] of Object.entries(m.policies)) byKey.set(p, { metrics: pm, ...(m.comparisons?.[p] ? { comparison: m.comparisons[p] } : {}) });
+    if (m.bound) report.bound = m.bound;
+    if (m.baseline) report.baseline = m.baseline;
+  } else if (m && typeof (m as { games?: unknown }).games === 'number') {
+    byKey.set('', { metrics: m as unknown as OutcomeMetrics });
+  }
+  return byKey;
+}
+
+/** Whether each answerer's "unknown" splits the candidates three ways (the viewer's candidates left), asked of the answerer once. */
+function threeWayAnswerers(answerers: Map<string, PluginRef>, factory: PluginFactory | undefined): (label: string | undefined) => Promise<boolean> {
+  const threeWayOf = new Map<string, boolean>();
+  return async (label: string | undefined): Promise<boolean> => {
+    const ref = label !== undefined ? answerers.get(label) : [...answerers.values()][0];
+    const k = label ?? '';
+    if (!threeWayOf.has(k)) {
+      let unknowns: UnknownAnswers | undefined;
+      try {
+        unknowns = ref && factory ? (await factory.create('answerer', ref)).unknowns : undefined;
+      } catch {
+        unknowns = undefined;
+      }
+      threeWayOf.set(k, unknowns === 'say');
+    }
+    return threeWayOf.get(k)!;
+  };
 }
 
 /** Reads a run directory and aggregates what its report shows: games files are streamed once each. */
@@ -216,87 +296,36 @@ export async function gatherRun(dir: string, options: ReportOptions = {}): Promi
   const perPolicy = options.perPolicy ?? 300;
   const maxRefs = options.references ?? 20;
   const info = readRun(dir);
+  if (info.unreadable) throw new RunFileError(info.unreadable.problem);
   const { experiment, factory } = await loadContext(dir);
   const domain = factory?.domain;
   const maxQuestions = experiment?.game.max_questions ?? 20;
+  // the games are read against the run's domain and budget: what cannot be is refused, naming its line
+  const checks: GameChecks = { ...(domain ? { domain } : {}), max_questions: maxQuestions };
   const recordStages = info.record?.stages ?? experiment?.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [] as string[] })) ?? [];
   const metrics = (info.metrics?.stages ?? {}) as Record<string, Record<string, unknown>>;
   const sampled = { offered: 0, played: 0, perTarget, perPolicy };
-
   // the reference games for the style score, by target (the first key of the reference stage)
   const reference = referenceOf(recordStages, dir, metrics);
-  const refs = new Map<string, Bag[]>();
-  // the reference games' texts, by target, for the embedding cosine (one string per game)
-  const refTexts = new Map<string, string[]>();
-  let referenceKey: string | undefined;
-  if (reference) {
-    for await (const t of readGames(join(dir, `${reference.stage}.jsonl`))) {
-      if (t.outcome === 'error') continue;
-      const key = playKey(t);
-      referenceKey ??= reference.key ?? key;
-      if (key !== referenceKey) continue;
-      const list = refs.get(t.target) ?? [];
-      if (list.length < maxRefs) {
-        list.push(bagOf(questionTexts(t)));
-        refTexts.set(t.target, [...(refTexts.get(t.target) ?? []), gameText(questionTexts(t))]);
-      }
-      refs.set(t.target, list);
-    }
-  }
-
+  const { refs, refTexts, referenceKey } = reference ? await readReference(reference, maxRefs, checks) : { refs: new Map<string, Bag[]>(), refTexts: new Map<string, string[]>(), referenceKey: undefined };
   const stages: StageReport[] = [];
   // each evaluated policy's distinct games (target and question text, with how often it was played), for the embedding cosine
   const toEmbed: { play: PlayReport; games: { target: string; text: string; n: number }[] }[] = [];
   for (const rs of recordStages) {
     const stage = experiment?.stages.find((s) => s.name === rs.name);
-    const report: StageReport = { name: rs.name, kind: rs.kind as Stage['kind'], status: rs.status, ...(('seconds' in rs && rs.seconds !== undefined) ? { seconds: rs.seconds } : {}), plays: [] };
+    const report: StageReport = { name: rs.name, kind: rs.kind, status: rs.status, ...(('seconds' in rs && rs.seconds !== undefined) ? { seconds: rs.seconds } : {}), plays: [] };
     stages.push(report);
     const m = metrics[rs.name] as PlayingMetrics | undefined;
-    if (rs.kind === 'train') report.curve = readJsonLines(join(dir, `${rs.name}.curve.jsonl`));
-    if (rs.kind === 'audit') {
-      const audit = (() => {
-        try {
-          return JSON.parse(readFileSync(join(dir, `${rs.name}.json`), 'utf8')) as { animals?: StageReport['audit'] };
-        } catch {
-          return undefined;
-        }
-      })();
-      if (audit?.animals) report.audit = audit.animals;
-      if (m) report.auditSummary = m as Record<string, unknown>;
-    }
-    if (!PLAYING.has(rs.kind)) continue;
-    const file = join(dir, `${rs.name}.jsonl`);
-    // metrics per play key: an evaluate stage's policies (per answerer when several); a generate stage's single teacher
-    const byKey = new Map<string, { metrics?: OutcomeMetrics; comparison?: PlayReport['comparison'] }>();
-    if (m?.answerers) {
-      for (const [a, am] of Object.entries(m.answerers)) for (const [p, pm] of Object.entries(am.policies ?? {})) byKey.set(playKey({ policy: p, answerer: a }), { metrics: pm, ...(am.comparisons?.[p] ? { comparison: am.comparisons[p] } : {}) });
-      report.bound = Object.values(m.answerers)[0]?.bound as StageBound;
-    } else if (m?.policies) {
-      for (const [p, pm] of Object.entries(m.policies)) byKey.set(p, { metrics: pm, ...(m.comparisons?.[p] ? { comparison: m.comparisons[p] } : {}) });
-      if (m.bound) report.bound = m.bound;
-      if (m.baseline) report.baseline = m.baseline;
-    } else if (m && typeof (m as { games?: unknown }).games === 'number') {
-      byKey.set('', { metrics: m as unknown as OutcomeMetrics });
-    }
+    const files = stageFiles(rs);
+    addTraining(report, files, dir, m);
+    if (!files.games) continue;
+    const file = join(dir, files.games);
+    const byKey = metricsByKey(m, report);
     if (!existsSync(file)) continue;
     const answerers = answerersOf(stage);
-    const threeWayOf = new Map<string, boolean>();
-    const threeWay = async (label: string | undefined): Promise<boolean> => {
-      const ref = label !== undefined ? answerers.get(label) : [...answerers.values()][0];
-      const k = label ?? '';
-      if (!threeWayOf.has(k)) {
-        let unknowns: UnknownAnswers | undefined;
-        try {
-          unknowns = ref && factory ? (await factory.create('answerer', ref)).unknowns : undefined;
-        } catch {
-          unknowns = undefined;
-        }
-        threeWayOf.set(k, unknowns === 'say');
-      }
-      return threeWayOf.get(k)!;
-    };
+    const threeWay = threeWayAnswerers(answerers, factory);
     const plays = new Map<string, PlayReport & { styleSum: number; styleN: number; perTargetSeen: Map<string, number>; cache: Map<string, number | undefined>; texts: Map<string, { target: string; text: string; n: number }> }>();
-    for await (const t of readGames(file)) {
+    for await (const t of readGames(file, checks)) {
       const key = playKey(t);
       let play = plays.get(key);
       if (!play) {
@@ -308,7 +337,7 @@ export async function gatherRun(dir: string, options: ReportOptions = {}): Promi
       if (t.outcome === 'error') play.errors++;
       else if (t.outcome === 'win') play.counts[Math.min(t.questions, maxQuestions)]!++;
       else play.lost++;
-      if (rs.kind === 'evaluate' && t.outcome !== 'error') {
+      if (playsOf(rs.kind) === 'evaluation' && t.outcome !== 'error') {
         // deterministic policies repeat their games: the score of a sequence of questions is computed once per target
         const texts = questionTexts(t);
         const cacheKey = `${t.target}\u0000${texts.join('\u0001')}`;
@@ -341,7 +370,8 @@ export async function gatherRun(dir: string, options: ReportOptions = {}): Promi
   const embedding = settings && reference && toEmbed.length > 0 ? await embeddingCosines(settings, toEmbed, refTexts) : undefined;
 
   const gap = evaluationGap(stages, reference ? `${reference.stage}${referenceKey && referenceKey !== '' ? ` (${referenceKey.replace('\t', '@')})` : ''}` : undefined, embedding);
-  return { info, maxQuestions, candidates: domain ? domain.candidates.map((c) => c.id) : [], stages, ...(gap ? { gap } : {}), sampled };
+  const names = { noun: domain?.noun ?? 'candidate', plural: domain?.plural ?? 'candidates' };
+  return { info, maxQuestions, candidates: domain ? domain.candidates.map((c) => c.id) : [], ...names, stages, ...(gap ? { gap } : {}), sampled };
 }
 
 /** The evaluation gap: every evaluated policy's style beside its outcome, and how well one ranks the other. */
@@ -349,7 +379,7 @@ export function evaluationGap(stages: readonly StageReport[], reference: string 
   if (reference === undefined) return undefined;
   const rows: GapRow[] = [];
   for (const s of stages) {
-    if (s.kind !== 'evaluate') continue;
+    if (playsOf(s.kind) !== 'evaluation') continue;
     for (const p of s.plays) {
       if (p.style === undefined || !p.metrics) continue;
       rows.push({ stage: s.name, policy: p.policy, ...(p.answerer !== undefined ? { answerer: p.answerer } : {}), style: p.style, ...(p.embedding !== undefined ? { embedding: p.embedding } : {}), success: p.metrics.success, efficiency: p.metrics.efficiency, avg_questions: p.metrics.avg_questions });

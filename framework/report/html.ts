@@ -125,7 +125,7 @@ function perAnimal(run: RunReport, id: string): string {
   const plays = run.stages.flatMap((s) => s.plays.filter((p) => p.metrics?.per_candidate).map((p) => ({ s, p })));
   if (plays.length === 0) return '';
   const animals = run.candidates.length > 0 ? run.candidates : [...new Set(plays.flatMap(({ p }) => Object.keys(p.metrics!.per_candidate)))];
-  const header = ['animal', ...plays.flatMap(({ s, p }) => [`${s.name}/${playName(p)} success`, 'avg q'])];
+  const header = [esc(run.noun), ...plays.flatMap(({ s, p }) => [`${s.name}/${playName(p)} success`, 'avg q'])];
   const rows = animals.map((a) => [
     esc(a),
     ...plays.flatMap(({ p }) => {
@@ -135,7 +135,7 @@ function perAnimal(run: RunReport, id: string): string {
       return [`<span data-sort="${rate}" class="${rate < 1 ? (rate < 0.5 ? 'bad' : 'warn') : ''}">${pct(rate, 0)}</span>`, n(c.avg_questions, fixed(c.avg_questions, 1))];
     }),
   ]);
-  return `<h3>Per animal</h3><p class="note">Click a column to sort (a policy's failures first by its success column).</p><div class="scroll">${table(header, rows, ` id="${id}-animals"`)}</div>`;
+  return `<h3>Per ${esc(run.noun)}</h3><p class="note">Click a column to sort (a policy's failures first by its success column).</p><div class="scroll">${table(header, rows, ` id="${id}-animals"`)}</div>`;
 }
 
 function audits(run: RunReport, id: string): string {
@@ -145,7 +145,7 @@ function audits(run: RunReport, id: string): string {
       const a = s.audit!;
       const covered = a.filter((x) => x.wins > 0).length;
       const rows = a.map((x) => [esc(x.target), n(x.games, String(x.games)), n(x.wins, String(x.wins)), `<span data-sort="${x.win_rate}" class="${x.wins === 0 ? 'bad' : ''}">${pct(x.win_rate, 0)}</span>`, n(x.fewest, String(x.fewest ?? '-')), n(x.median, String(x.median ?? '-')), n(x.contradictions, String(x.contradictions))]);
-      return `<h3>Audit ${esc(s.name)}: coverage</h3><p>${covered} of ${a.length} animals have a winning game.</p><div class="scroll short">${table(['animal', 'games', 'wins', 'win rate', 'fewest q', 'median q', 'contradictions'], rows, ` id="${id}-audit-${esc(s.name)}"`)}</div>`;
+      return `<h3>Audit ${esc(s.name)}: coverage</h3><p>${covered} of ${a.length} ${esc(run.plural)} have a winning game.</p><div class="scroll short">${table([esc(run.noun), 'games', 'wins', 'win rate', 'fewest q', 'median q', 'contradictions'], rows, ` id="${id}-audit-${esc(s.name)}"`)}</div>`;
     })
     .join('');
 }
@@ -188,8 +188,8 @@ function viewer(run: RunReport, id: string): string {
   for (const s of run.stages) for (const p of s.plays) if (p.games.length > 0) (data[s.name] ??= {})[playName(p)] = p.games;
   if (Object.keys(data).length === 0) return '';
   const json = JSON.stringify(data).replace(/</g, '\\u003c');
-  return `<h3>Game viewer</h3><p class="note">${run.sampled.offered} of ${run.sampled.played} games offered (at most ${run.sampled.perTarget} per policy and animal, ${run.sampled.perPolicy} per policy).</p>
-<div class="viewer" data-run="${id}"><label>stage <select class="v-stage"></select></label> <label>policy <select class="v-policy"></select></label> <label>animal <select class="v-target"></select></label> <label>game <select class="v-game"></select></label><div class="v-out"></div></div>
+  return `<h3>Game viewer</h3><p class="note">${run.sampled.offered} of ${run.sampled.played} games offered (at most ${run.sampled.perTarget} per policy and ${esc(run.noun)}, ${run.sampled.perPolicy} per policy).</p>
+<div class="viewer" data-run="${id}"><label>stage <select class="v-stage"></select></label> <label>policy <select class="v-policy"></select></label> <label>${esc(run.noun)} <select class="v-target"></select></label> <label>game <select class="v-game"></select></label><div class="v-out"></div></div>
 <script type="application/json" id="${id}-games">${json}</script>`;
 }
 
@@ -201,7 +201,7 @@ function runSection(run: RunReport, index: number): string {
     : `${esc(run.info.dir)}: no run.json`;
   const stages = run.stages.map((s) => `<span class="stage st-${esc(s.status)}">${esc(s.name)} (${esc(s.kind)}) ${esc(s.status)}${s.seconds !== undefined ? ` ${formatDuration(s.seconds)}` : ''}</span>`).join(' ');
   const rows = summaryRows(run, false);
-  const training = run.stages.filter((s) => s.kind === 'train').map((s) => `<h4>${esc(s.name)}</h4>${curveCharts(s, id)}`).join('');
+  const training = run.stages.filter((s) => s.curve !== undefined).map((s) => `<h4>${esc(s.name)}</h4>${curveCharts(s, id)}`).join('');
   const hists = run.stages.filter((s) => s.plays.length > 0).map((s) => histograms(s, run, `${id}-${s.name}`)).join('');
   return `<section class="run" id="${id}"><h2>${head}</h2><p class="stages">${stages}</p><p class="dir">${esc(run.info.dir)}</p>
 ${run.info.problems.map((p) => `<p class="bad">${esc(p)}</p>`).join('')}

@@ -1,11 +1,15 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { formatProblem, runFormat } from '../run/format.js';
 import type { RunRecord } from '../run/rundir.js';
 
 /** What a run directory holds of its own files: each is absent when the run never wrote it (or it is damaged). */
 export interface RunInfo {
   dir: string;
+  /** Absent too when it is in a format this twentyq does not read (see `format`). */
   record?: RunRecord;
+  /** The run directory format of a run.json this twentyq does not read, with why (it names the version). */
+  unreadable?: { format: number | undefined; problem: string };
   metrics?: { experiment?: string; stages?: Record<string, unknown> };
   summary?: string;
   /** What is wrong with a file that is there but cannot be read, by file name. */
@@ -25,11 +29,17 @@ function readJson<T>(file: string, problems: string[]): T | undefined {
 /** Reads a run directory's run.json, metrics.json and summary.txt, whichever are there. */
 export function readRun(dir: string): RunInfo {
   const problems: string[] = [];
-  const record = readJson<RunRecord>(join(dir, 'run.json'), problems);
+  let record = readJson<RunRecord>(join(dir, 'run.json'), problems);
+  const problem = record && typeof record === 'object' ? formatProblem(dir, record) : undefined;
+  const unreadable = problem && record ? { format: runFormat(record), problem } : undefined;
+  if (unreadable) {
+    problems.push(unreadable.problem);
+    record = undefined;
+  }
   const metrics = readJson<RunInfo['metrics']>(join(dir, 'metrics.json'), problems);
   const summaryFile = join(dir, 'summary.txt');
   const summary = existsSync(summaryFile) ? readFileSync(summaryFile, 'utf8') : undefined;
-  return { dir: resolve(dir), ...(record ? { record } : {}), ...(metrics ? { metrics } : {}), ...(summary !== undefined ? { summary } : {}), problems };
+  return { dir: resolve(dir), ...(record ? { record } : {}), ...(unreadable ? { unreadable } : {}), ...(metrics ? { metrics } : {}), ...(summary !== undefined ? { summary } : {}), problems };
 }
 
 const isDir = (path: string) => {

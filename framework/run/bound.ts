@@ -24,7 +24,8 @@ const TIME_LIMIT_MS = 30_000;
 /**
  * The bound of a stage's games against one answerer: the optimal tree over the domain's questions for
  * the stage's targets (as often as each is played), the experiment's rules and what the answerer's
- * "unknown" means. None for an answerer whose "unknown" is vague (a model): no tree describes it.
+ * "unknown" means. None for an answerer whose "unknown" is vague (a model): no tree describes it, nor
+ * when Ctrl-C stops the search (it yields between slices, so the signal is heard within one).
  */
 export async function stageBound(ctx: StageContext, answerer: PluginRef, specs: readonly GameSpec[]): Promise<StageBound | undefined> {
   const { domain } = ctx;
@@ -40,6 +41,14 @@ export async function stageBound(ctx: StageContext, answerer: PluginRef, specs: 
   const even = counts.size === domain.size && new Set(counts.values()).size === 1;
   const targets = even ? undefined : [...counts.entries()].sort((a, b) => a[0] - b[0]).flatMap(([c, n]) => Array<number>(n).fill(c));
   const rule = ctx.experiment.game.wrong_guess;
-  const tree = cachedTree(domain, { rule, semantics: unknowns, ...(targets ? { targets } : {}), timeLimitMs: TIME_LIMIT_MS });
+  let tree;
+  try {
+    const options = { rule, semantics: unknowns, maxQuestions: ctx.experiment.game.max_questions, timeLimitMs: TIME_LIMIT_MS, signal: ctx.signals.stop };
+    tree = await cachedTree(domain, { ...options, ...(targets ? { targets } : {}) });
+  } catch (error) {
+    // Ctrl-C during the search: no bound, and the stage stops before its first game
+    if (ctx.signals.stop.aborted) return undefined;
+    throw error;
+  }
   return { rule, semantics: unknowns, targets: counts.size, games: specs.length, mean: tree.mean, lower: tree.lower, proved: tree.proved };
 }

@@ -1,4 +1,6 @@
-import type { Experiment, Stage } from '../config/types.js';
+import type { Experiment } from '../config/types.js';
+import type { StageFiles } from '../stages/define.js';
+import type { Stage } from '../stages/index.js';
 import type { Clustered } from '../metrics/paired.js';
 import type { StageBound } from './bound.js';
 import type { Domain } from '../game/domain.js';
@@ -40,6 +42,8 @@ export interface StageContext {
   current: { policy: PluginRef };
   /** The games an earlier stage wrote, streamed from its file at each call (checked line by line). */
   games(stage: string): AsyncIterable<Trajectory>;
+  /** The files a stage of the experiment writes, by its name. */
+  files(stage: string): StageFiles;
   /** True while a stage that was interrupted earlier runs again: it keeps the games already played. */
   resuming: boolean;
 }
@@ -53,8 +57,6 @@ export interface StageOutcome {
   /** Written to metrics.json under the stage's name. */
   metrics?: unknown;
 }
-
-export type StageRunner<S extends Stage = Stage> = (stage: S, context: StageContext) => Promise<StageOutcome>;
 
 /** A stage that cannot go on for a reason the user can fix (an audit gap): reported without a stack trace. */
 export class StageError extends Error {}

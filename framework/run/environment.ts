@@ -8,7 +8,7 @@ import { deriveSeed } from '../util/rng.js';
 
 /**
  * The game engine served over loopback for a trainer that plays the games itself (the `trl` backend's
- * GRPO): the environment protocol of plugins/policies/trl/README.md. Each game is played by playGame
+ * GRPO): the environment protocol (POST /reset, POST /step; the trl README). Each game is played by playGame
  * with a policy whose move is the reply the trainer posts, so the rules, the answerer, the rendering
  * (renderPrompt) and the reward plugin are the ones every other stage uses.
  */
@@ -52,9 +52,15 @@ class HttpError extends Error {
   }
 }
 
+/** The body as JSON (events, not an async iterator: the environment answers thousands of these a second). */
 async function readJson(req: IncomingMessage): Promise<Body> {
-  let text = '';
-  for await (const chunk of req) text += chunk;
+  const text = await new Promise<string>((resolve, reject) => {
+    let body = '';
+    req.setEncoding('utf8');
+    req.on('data', (chunk: string) => (body += chunk));
+    req.on('end', () => resolve(body));
+    req.on('error', reject);
+  });
   try {
     const value: unknown = JSON.parse(text);
     if (value && typeof value === 'object' && !Array.isArray(value)) return value as Body;
@@ -86,9 +92,12 @@ export async function serveEnvironment(setup: EnvironmentSetup): Promise<GameEnv
     games.set(id, remote);
     const policy: Policy = {
       act: async (views): Promise<Move[]> => {
-        const messages = renderPrompt(domain, rules, views[0]!.turns, render);
+        const { turns } = views[0]!;
         remote.inbox = deferred();
-        remote.outbox.resolve({ status: 200, body: views[0]!.turns.length === 0 ? { id, messages } : { done: false, message: messages.at(-1) } });
+        // the first move gets the whole prompt; each later one the answer to the move before (what renderPrompt would end with)
+        const last = turns.at(-1);
+        const message: ChatMessage | undefined = last && { role: 'user', content: answerText(last.move, last.answer, domain) };
+        remote.outbox.resolve({ status: 200, body: message ? { done: false, message } : { id, messages: renderPrompt(domain, rules, turns, render) } });
         const reply = await remote.inbox.promise;
         return [{ ...readMove(reply, domain), raw: reply }];
       },
@@ -125,18 +134,44 @@ export async function serveEnvironment(setup: EnvironmentSetup): Promise<GameEnv
     return remote.outbox.promise;
   }
 
+  /** One reset or step, its failure an answer like its success (a batch answers each of its items). */
+  async function one(route: string, input: Body): Promise<{ status: number; body: Body }> {
+    try {
+      return await (route === '/reset' ? reset(input.key, input.step) : step(input.id, input.reply));
+    } catch (error) {
+      return { status: error instanceof HttpError ? error.status : 500, body: { error: (error as Error).message } };
+    }
+  }
+
+  /**
+   * A batch: `{"games": [{key, step}, ...]}` to /reset, `{"steps": [{id, reply}, ...]}` to /step, as a
+   * rollout that generates for every live game at once sends them: one request a turn, not one a game.
+   * The answer holds each item's answer in order (`{"results": [...]}`, an item's failure as its error).
+   */
+  async function batch(route: string, items: unknown): Promise<{ status: number; body: Body }> {
+    if (!Array.isArray(items) || items.length === 0) throw new HttpError(400, `${route === '/reset' ? 'games' : 'steps'} must be a non-empty list`);
+    const results = await Promise.all(items.map(async (item: unknown) => {
+      if (!item || typeof item !== 'object' || Array.isArray(item)) return { error: 'each item must be a JSON object', status: 400 };
+      const { status, body } = await one(route, item as Body);
+      return status === 200 ? body : { ...body, status };
+    }));
+    return { status: 200, body: { results } };
+  }
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let status = 200;
     let body: Body;
     try {
       if (req.method !== 'POST' || (req.url !== '/reset' && req.url !== '/step')) throw new HttpError(404, `${req.method} ${req.url}: the environment answers POST /reset and POST /step`);
       const input = await readJson(req);
-      ({ status, body } = await (req.url === '/reset' ? reset(input.key, input.step) : step(input.id, input.reply)));
+      const items = req.url === '/reset' ? input.games : input.steps;
+      ({ status, body } = items === undefined ? await one(req.url, input) : await batch(req.url, items));
     } catch (error) {
       status = error instanceof HttpError ? error.status : 500;
       body = { error: (error as Error).message };
     }
-    res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+    const text = JSON.stringify(body);
+    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
   }
 
   const server = createServer((req, res) => void handle(req, res));

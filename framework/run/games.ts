@@ -1,7 +1,9 @@
-import type { GameCount } from '../config/types.js';
 import type { Domain } from '../game/domain.js';
 import type { GameSpec } from '../game/engine.js';
 import { Rng, deriveSeed } from '../util/rng.js';
+
+/** How many games a stage plays: so many per candidate, or so many in all. */
+export type GameCount = { games_per_animal: number; games?: undefined } | { games: number; games_per_animal?: undefined };
 
 /**
  * The most games one stage plays (each policy of an evaluate stage counted). A stage holds its games'

@@ -23,10 +23,13 @@ function describe(stats: ProgressStats | undefined): string {
   return parts.join(', ');
 }
 
-function eta(seconds: number): string {
+/** "45s", "1m05s", "2h03m": whole seconds rounded up first, so that 119.5 s reads 2m00s, never 1m60s. */
+export function eta(seconds: number): string {
   if (!Number.isFinite(seconds)) return '?';
-  if (seconds < 60) return `${Math.ceil(seconds)}s`;
-  return `${Math.floor(seconds / 60)}m${String(Math.ceil(seconds % 60)).padStart(2, '0')}s`;
+  const s = Math.ceil(seconds);
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m${String(s % 60).padStart(2, '0')}s`;
+  return `${Math.floor(s / 3600)}h${String(Math.floor((s % 3600) / 60)).padStart(2, '0')}m`;
 }
 
 class BarProgress implements Progress {
@@ -85,6 +88,8 @@ class LineProgress implements Progress {
   private started = 0;
   private lastPrint = 0;
   private last = { done: 0, stats: undefined as ProgressStats | undefined };
+  /** The line printed last: the closing line is not printed again when the last update printed it. */
+  private printed = '';
 
   constructor(
     private readonly stream: NodeJS.WritableStream,
@@ -93,7 +98,7 @@ class LineProgress implements Progress {
 
   start(label: string, total: number, unit = 'games'): void {
     this.stop();
-    Object.assign(this, { label, total, unit, started: Date.now(), lastPrint: Date.now(), last: { done: 0, stats: undefined } });
+    Object.assign(this, { label, total, unit, started: Date.now(), lastPrint: Date.now(), last: { done: 0, stats: undefined }, printed: '' });
   }
 
   update(done: number, stats?: ProgressStats): void {
@@ -101,17 +106,25 @@ class LineProgress implements Progress {
     if (Date.now() - this.lastPrint >= this.everyMs) this.print();
   }
 
-  private print(): void {
+  /** The line of the current state; `timing` is its ETA, or its time once every unit is done. */
+  private line(): { state: string; timing: string } {
     const { done, stats } = this.last;
     const elapsed = (Date.now() - this.started) / 1000;
     const rest = done > 0 ? (elapsed / done) * (this.total - done) : Infinity;
     const extra = describe(stats);
-    this.stream.write(`${this.label}: ${done}/${this.total} ${this.unit}${extra ? ', ' + extra : ''}${done < this.total ? `, ETA ${eta(rest)}` : ` in ${elapsed.toFixed(1)}s`}\n`);
+    return { state: `${this.label}: ${done}/${this.total} ${this.unit}${extra ? ', ' + extra : ''}`, timing: done < this.total ? `, ETA ${eta(rest)}` : ` in ${elapsed.toFixed(1)}s` };
+  }
+
+  private print(): void {
+    const { state, timing } = this.line();
+    this.stream.write(`${state}${timing}\n`);
+    this.printed = state;
     this.lastPrint = Date.now();
   }
 
   stop(): void {
-    if (this.label) this.print();
+    // the closing line, unless the last one printed already said the same (but for the time)
+    if (this.label && this.line().state !== this.printed) this.print();
     this.label = '';
   }
 

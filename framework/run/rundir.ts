@@ -1,12 +1,15 @@
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { loadExperiment } from '../config/load.js';
 import type { Experiment } from '../config/types.js';
 import { toExperimentYaml } from '../config/write.js';
 import type { PluginRef } from '../plugins/types.js';
-import { removeLeftoverTemporaries, writeAll, writeFileAtomic } from '../util/fs.js';
+import { removeLeftoverTemporaries, writeFileAtomic } from '../util/fs.js';
+import { JsonlWriter } from './jsonl.js';
 import type { SummaryRow } from './context.js';
 import { makeFolders, makeUniqueFolder } from './folders.js';
+import { formatProblem, RUN_FORMAT } from './format.js';
 import { RunLock } from './lock.js';
 
 export type RunStatus = 'running' | 'completed' | 'interrupted' | 'failed';
@@ -22,9 +25,13 @@ export interface StageRecord {
   seconds?: number;
   /** What a finished stage added to the summary, and the current policy after it: what a resumed run needs. */
   outcome?: { rows: SummaryRow[]; notes: string[]; policy: PluginRef };
+  /** sha256 of each file of a finished stage, when it finished: a resume notices a file changed since. */
+  digests?: Record<string, string>;
 }
 
 export interface RunRecord {
+  /** The run directory format it was written in (see RUN_FORMAT); absent in runs written before it was recorded: 1. */
+  format_version?: number;
   experiment: string;
   run_id: string;
   status: RunStatus;
@@ -90,6 +97,7 @@ export class RunDir {
     makeFolders(base, what);
     const { path, id } = makeUniqueFolder(base, timestamp(started), what);
     const run = new RunDir(path, {
+      format_version: RUN_FORMAT,
       experiment: experiment.name,
       run_id: id,
       status: 'running',
@@ -124,12 +132,20 @@ export class RunDir {
       if (!existsSync(join(path, file))) throw new ResumeError(`${path} is not a run directory to resume (ENOENT): it needs run.json and config.yaml`);
     }
     const record = readRunJson<RunRecord | null>(join(path, 'run.json'), null);
-    if (typeof record !== 'object' || record === null || !Array.isArray(record.stages)) throw damaged(join(path, 'run.json'), 'not a run record: it has no list of stages');
+    if (typeof record !== 'object' || record === null) throw damaged(join(path, 'run.json'), 'not a run record: it has no list of stages');
+    const unreadable = formatProblem(path, record);
+    if (unreadable) throw new ResumeError(unreadable);
+    if (!Array.isArray(record.stages)) throw damaged(join(path, 'run.json'), 'not a run record: it has no list of stages');
     const experiment = await readRunConfig(path);
-    if (record.status === 'completed') throw new ResumeError(`${path}: this run is complete; there is nothing to resume`);
+    if (record.status === 'completed') {
+      // a kill between run.json's "completed" and the report: the report is all there is left to do
+      if (!existsSync(join(path, 'report.html'))) throw new CompleteWithoutReport(path);
+      throw new ResumeError(`${path}: this run is complete; there is nothing to resume (its report: ${join(path, 'report.html')})`);
+    }
     if (experiment.stages.length !== record.stages.length) {
       throw new ResumeError(`${path}: config.yaml and run.json do not describe the same stages`);
     }
+    checkDigests(path, record);
     const run = new RunDir(resolve(path), record, lock);
     run.metrics();
     removeLeftoverTemporaries(path);
@@ -177,6 +193,7 @@ export class RunDir {
     if (status !== 'running' && status !== 'pending' && this.started.has(name)) s.seconds = Number(((performance.now() - this.started.get(name)!) / 1000).toFixed(3));
     s.status = status;
     for (const file of files) if (!s.files.includes(file)) s.files.push(file);
+    if (status === 'done') s.digests = digestsOf(this.path, s.files);
     this.save();
   }
 
@@ -216,28 +233,52 @@ export class RunDir {
   }
 }
 
+/** sha256 of each of a stage's files that is a file (a model folder is not), in hex. */
+function digestsOf(dir: string, files: readonly string[]): Record<string, string> {
+  const digests: Record<string, string> = {};
+  for (const file of files) {
+    const path = join(dir, file);
+    if (existsSync(path) && statSync(path).isFile()) digests[file] = fileDigest(path);
+  }
+  return digests;
+}
+
+/** A file's sha256, read in chunks (a games file may be far larger than memory allows at once). */
+function fileDigest(path: string): string {
+  const hash = createHash('sha256');
+  const fd = openSync(path, 'r');
+  try {
+    const chunk = Buffer.alloc(1 << 20);
+    for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) hash.update(chunk.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
+}
+
+/**
+ * A finished stage's files are what the stages after it (and the summary) were made from: a resume
+ * refuses to go on when one of them changed since the stage finished (a line added, the file edited).
+ */
+function checkDigests(path: string, record: RunRecord): void {
+  for (const stage of record.stages) {
+    if (stage.status !== 'done' || !stage.digests) continue;
+    for (const [file, digest] of Object.entries(stage.digests)) {
+      const now = existsSync(join(path, file)) ? fileDigest(join(path, file)) : undefined;
+      if (now === digest) continue;
+      throw new ResumeError(
+        `${join(path, file)}: ${now === undefined ? 'missing' : 'changed'} since stage ${stage.name} finished (run.json keeps the sha256 it had then); restore it, or run the experiment again in a new run directory`,
+      );
+    }
+  }
+}
+
 /** A run that cannot be resumed, and why. */
 export class ResumeError extends Error {}
 
-/** Appends text to a file with a synchronous write per call: what is written is on disk. */
-
-export class JsonlWriter {
-  private fd: number | undefined;
-
-  constructor(
-    readonly path: string,
-    flags: 'a' | 'w' = 'a',
-  ) {
-    this.fd = openSync(path, flags);
-  }
-
-  write(data: string | Uint8Array): void {
-    if (this.fd === undefined) throw new Error(`${this.path} is closed`);
-    writeAll(this.fd, data);
-  }
-
-  close(): void {
-    if (this.fd !== undefined) closeSync(this.fd);
-    this.fd = undefined;
+/** A completed run whose report.html was never written: what resuming it does is write the report. */
+export class CompleteWithoutReport extends ResumeError {
+  constructor(readonly path: string) {
+    super(`${path}: this run is complete, but its report.html was not written`);
   }
 }

@@ -1,30 +1,19 @@
-import { STAGE_FILES } from '../config/files.js';
-import type { Experiment, Stage } from '../config/types.js';
+import type { Experiment } from '../config/types.js';
+import { USAGE_FILE } from '../config/files.js';
 import { boundEfficiency, optimalBound } from '../game/bounds.js';
 import { fixed, formatTable, pct } from '../metrics/table.js';
 import { readGames } from '../data/games.js';
 import { writeReport } from '../report/index.js';
 import { stopAll } from '../llm/launches.js';
-import { modelUsage, setModelStage } from '../llm/layer.js';
+import { PROCESSES_DIR, reapProcesses } from '../util/processes.js';
+import { modelUsage, recordModelUsage, setModelStage } from '../llm/layer.js';
 import { PluginFactory } from '../plugins/factory.js';
-import type { StageContext, StageRunner, SummaryRow } from './context.js';
+import { stageDefOf, stageFiles, type Stage } from '../stages/index.js';
+import type { StageContext, StageOutcome, SummaryRow } from './context.js';
 import type { StageBound } from './bound.js';
 import { GamePool, WorkerError, defaultWorkers } from './pool.js';
 import { createProgress, type Progress } from './progress.js';
 import { RunDir, type RunStatus } from './rundir.js';
-import { audit } from './stages/audit.js';
-import { dataset } from './stages/dataset.js';
-import { evaluate } from './stages/evaluate.js';
-import { generate } from './stages/generate.js';
-import { train } from './stages/train.js';
-
-const STAGES: { [K in Stage['kind']]: StageRunner<Extract<Stage, { kind: K }>> } = {
-  evaluate,
-  generate,
-  audit,
-  dataset,
-  train,
-};
 
 export interface RunOptions {
   workers?: number;
@@ -123,13 +112,59 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   const progress = options.progress ?? createProgress();
   const run = options.resume ?? RunDir.create(options.runsDir ?? 'runs', experiment, workers);
   options.started?.(run.path);
+  // every model call is written to usage.jsonl as it is answered: a resumed run's figures count its earlier processes' calls
+  recordModelUsage(run.file(USAGE_FILE));
   try {
+    // servers and trainers the run's last process left running when it was killed are stopped first
+    if (options.resume) await reapProcesses(run.file(PROCESSES_DIR), (line) => progress.log(`resume: ${line}`));
     return await runStages(experiment, run, workers, progress, options);
   } finally {
     // the servers the plugins launched end with the run: completed, failed or interrupted
     await stopAll();
+    recordModelUsage(undefined);
     run.release();
   }
+}
+
+/** What the stages of a run get: its experiment, plugins, directory, pool and progress, and each other's files. */
+function stageContext(experiment: Experiment, factory: PluginFactory, run: RunDir, pool: GamePool, progress: Progress, stop: AbortSignal): StageContext {
+  const ctx: StageContext = {
+    experiment,
+    domain: factory.domain,
+    plugins: factory,
+    setup: { domain: experiment.domain, rules: experiment.game, baseDir: experiment.baseDir },
+    run,
+    pool,
+    progress,
+    signals: { stop },
+    current: { policy: experiment.policy },
+    files: (name) => {
+      const stage = experiment.stages.find((s) => s.name === name);
+      if (!stage) throw new Error(`the experiment has no stage ${name}`);
+      return stageFiles(stage);
+    },
+    games: (name) => {
+      const file = ctx.files(name).games;
+      if (!file) throw new Error(`stage ${name} writes no games`);
+      return readGames(run.file(file), { domain: factory.domain, max_questions: experiment.game.max_questions });
+    },
+    resuming: false,
+  };
+  return ctx;
+}
+
+/** Runs one stage through its kind's definition; what its model calls cost goes with its outcome. */
+async function runStage(stage: Stage, ctx: StageContext): Promise<StageOutcome> {
+  ctx.run.setStage(stage.name, 'running');
+  setModelStage(stage.name);
+  const outcome = await stageDefOf(stage).run(stage, ctx);
+  // requests, cache hits, tokens, dollars, latency
+  const usage = modelUsage(stage.name);
+  if (usage) {
+    outcome.notes = [...(outcome.notes ?? []), `${stage.name} model calls: ${usage.line}`];
+    outcome.metrics = { ...(outcome.metrics as object), usage: usage.figures };
+  }
+  return outcome;
 }
 
 async function runStages(experiment: Experiment, run: RunDir, workers: number, progress: Progress, options: RunOptions): Promise<RunResult> {
@@ -148,19 +183,7 @@ async function runStages(experiment: Experiment, run: RunDir, workers: number, p
     },
     { once: true },
   );
-  const ctx: StageContext = {
-    experiment,
-    domain: factory.domain,
-    plugins: factory,
-    setup: { domain: experiment.domain, rules: experiment.game, baseDir: experiment.baseDir },
-    run,
-    pool,
-    progress,
-    signals: { stop: options.stop ?? never },
-    current: { policy: experiment.policy },
-    games: (stage) => readGames(run.file(STAGE_FILES.generate(stage).games)),
-    resuming: false,
-  };
+  const ctx = stageContext(experiment, factory, run, pool, progress, options.stop ?? never);
   const rows: SummaryRow[] = [];
   const notes: string[] = [];
   const metrics: Record<string, unknown> = options.resume ? run.metrics() : {};
@@ -181,16 +204,8 @@ async function runStages(experiment: Experiment, run: RunDir, workers: number, p
         break;
       }
       ctx.resuming = record.status !== 'pending';
-      run.setStage(stage.name, 'running');
-      setModelStage(stage.name);
-      const outcome = await (STAGES[stage.kind] as StageRunner)(stage, ctx);
+      const outcome = await runStage(stage, ctx);
       rows.push(...outcome.rows);
-      // what the stage's model calls cost (requests, cache hits, tokens, dollars, latency) goes with its outcome
-      const usage = modelUsage(stage.name);
-      if (usage) {
-        outcome.notes = [...(outcome.notes ?? []), `${stage.name} model calls: ${usage.line}`];
-        outcome.metrics = { ...(outcome.metrics as object), usage: usage.figures };
-      }
       notes.push(...(outcome.notes ?? []));
       if (outcome.metrics !== undefined) metrics[stage.name] = outcome.metrics;
       run.writeJson('metrics.json', { experiment: experiment.name, stages: metrics });

@@ -1,3 +1,4 @@
+import { CacheError } from '../llm/cache.js';
 import { setMaxListeners } from 'node:events';
 import { GameError, playGame, PlayerError, type GameSpec, type Players } from '../game/engine.js';
 import type { Trajectory } from '../game/types.js';
@@ -93,7 +94,8 @@ export async function playWaiting(specs: readonly GameSpec[], options: WaitingGa
     } catch (error) {
       // aborted by Ctrl-C or by another game's failure: not finished, not written
       if (inFlight.signal.aborted) return;
-      if (!(error instanceof PlayerError) || !options.tolerate[error.role]) return fail(error);
+      // a failing response cache fails every game alike: the stage stops at once, saying how to go on
+      if (!(error instanceof PlayerError) || !options.tolerate[error.role] || error.cause instanceof CacheError) return fail(error);
       trajectory = { ...error.partial, outcome: 'error', error: `${options.stage}: ${error.message}` };
     } finally {
       inFlight.signal.removeEventListener('abort', relay);

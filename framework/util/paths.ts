@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { homedir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The package root (the folder with package.json), found from this module whether it runs from source or dist/. */
@@ -17,3 +18,8 @@ export const packagePath = (...parts: string[]): string => join(PACKAGE_ROOT, ..
 
 /** True when this code runs from TypeScript sources (tests, tsx) rather than the compiled dist/. */
 export const RUNNING_FROM_SOURCE = import.meta.url.endsWith('.ts');
+
+/** twentyq's own folder for what it builds and caches (models, environments): $TWENTYQ_HOME, else ~/.cache/twentyq. */
+export function twentyqHome(): string {
+  return resolve(process.env.TWENTYQ_HOME || join(homedir(), '.cache', 'twentyq'));
+}

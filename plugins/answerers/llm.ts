@@ -1,28 +1,20 @@
-import { readAnswer, renderAnswererPrompt, DEFAULT_PERSONA } from '../../framework/game/chat.js';
-import type { AnswerReply } from '../../framework/game/types.js';
-import { callOptions, chatRequest } from '../../framework/llm/client.js';
-import { modelEndpoint, modelStage, replyText, usageOf } from '../../framework/llm/layer.js';
-import { LAUNCH_OPTIONS, type LaunchOption } from '../../framework/llm/launches.js';
-import { ENDPOINT_OPTIONS, type EndpointOptions } from '../../framework/llm/options.js';
-import { definePlugin } from '../../framework/plugins/types.js';
+import { type AnswerReply, callOptions, chatRequest, DEFAULT_PERSONA, defaulted, definePlugin, ENDPOINT_OPTIONS, LAUNCH_OPTIONS, modelEndpoint, modelStage, readAnswer, renderAnswererPrompt, replyText, Type, usageOf, withDefault } from '../../framework/plugin.js';
 
-export default definePlugin<'answerer', EndpointOptions & { persona: string; launch?: LaunchOption }>({
+export default definePlugin({
   kind: 'answerer',
   name: 'llm',
   description:
     'A chat model playing the child who knows the secret (GPT-4.1-mini in the original study), behind any OpenAI-compatible endpoint. Its reply is read as yes, no or unknown (a reply that is none of them counts as unknown, and is counted); every stage reports its agreement with the truth table.',
   runs: 'waiting',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    required: [...ENDPOINT_OPTIONS.required],
-    properties: {
+  options: Type.Object(
+    {
       ...ENDPOINT_OPTIONS.properties,
       ...LAUNCH_OPTIONS.properties,
-      temperature: { ...ENDPOINT_OPTIONS.properties.temperature, default: 0 },
-      persona: { type: 'string', minLength: 1, default: DEFAULT_PERSONA, description: 'Who the answerer is told it is: the first line of its system prompt.' },
+      temperature: withDefault(ENDPOINT_OPTIONS.properties.temperature, 0),
+      persona: defaulted(Type.String({ minLength: 1, default: DEFAULT_PERSONA, description: 'Who the answerer is told it is: the first line of its system prompt.' })),
     },
-  },
+    { additionalProperties: false },
+  ),
   async create(options, { domain, label, runDir }) {
     const endpoint = await modelEndpoint(options, runDir, label ?? 'llm');
     return {

@@ -1,30 +1,23 @@
-import { DEFAULT_RENDER, readMove, renderPrompt } from '../../framework/game/chat.js';
-import type { Domain } from '../../framework/game/domain.js';
-import { gameTools, moveFromToolCall, renderToolPrompt } from '../../framework/game/tools.js';
-import type { GameView, Move, Rules } from '../../framework/game/types.js';
-import { callOptions, chatRequest, type ChatMessage, type ChatReply } from '../../framework/llm/client.js';
-import { LAUNCH_OPTIONS, type LaunchOption } from '../../framework/llm/launches.js';
-import { modelEndpoint, modelStage, replyText, usageOf, type ModelEndpoint } from '../../framework/llm/layer.js';
-import { ENDPOINT_OPTIONS, type EndpointOptions } from '../../framework/llm/options.js';
-import { definePlugin, type Policy } from '../../framework/plugins/types.js';
+import { callOptions, type ChatReply, chatRequest, choice, DEFAULT_RENDER, defaulted, definePlugin, type Domain, ENDPOINT_OPTIONS, type EndpointOptions, gameTools, type GameView, LAUNCH_OPTIONS, modelEndpoint, type ModelEndpoint, modelStage, type Move, moveFromToolCall, type Policy, readMove, renderPrompt, renderToolPrompt, replyText, type RequestMessage, type Rules, type Static, type TObject, Type, usageOf } from '../../framework/plugin.js';
 
 /** How a questioner model is asked: as text read by the reply parser, or through the ask and guess tools. */
-export type QuestionerOptions = EndpointOptions & { format: 'text' | 'tools'; show_candidates: boolean };
-
 export const QUESTIONER_OPTIONS = {
-  format: {
-    enum: ['text', 'tools'],
-    default: 'text',
-    description: 'text: the move is the reply, read by the reply parser; tools: the model calls ask(question) or guess(animal).',
-  },
-  show_candidates: { type: 'boolean', default: true, description: 'List the candidates in the system prompt (the closed-set game).' },
-} as const;
+  format: defaulted(
+    choice(['text', 'tools'], {
+      default: 'text',
+      description: 'text: the move is the reply, read by the reply parser; tools: the model calls ask(question) or guess(animal).',
+    }),
+  ),
+  show_candidates: defaulted(Type.Boolean({ default: true, description: 'List the candidates in the system prompt (the closed-set game).' })),
+};
+
+export type QuestionerOptions = EndpointOptions & Static<TObject<typeof QUESTIONER_OPTIONS>>;
 
 /** A chat model as the questioner, through an endpoint: the part the `api` and `vllm` policies share. */
 export function questioner(options: QuestionerOptions, { domain, rules, label }: { domain: Domain; rules: Rules; label: string }, endpoint: ModelEndpoint): Policy {
   const render = { ...DEFAULT_RENDER, show_candidates: options.show_candidates };
   const tools = options.format === 'tools' ? gameTools(domain) : undefined;
-  const prompt = (view: GameView): ChatMessage[] => (tools ? (renderToolPrompt(domain, rules, view.turns, render) as ChatMessage[]) : renderPrompt(domain, rules, view.turns, render));
+  const prompt = (view: GameView): RequestMessage[] => (tools ? (renderToolPrompt(domain, rules, view.turns, render) as RequestMessage[]) : renderPrompt(domain, rules, view.turns, render));
   const move = (reply: ChatReply): Move => {
     const call = reply.tool_calls[0];
     return call ? moveFromToolCall(call, domain) : readMove(replyText(reply), domain);
@@ -44,18 +37,13 @@ export function questioner(options: QuestionerOptions, { domain, rules, label }:
   };
 }
 
-export default definePlugin<'policy', QuestionerOptions & { launch?: LaunchOption }>({
+export default definePlugin({
   kind: 'policy',
   name: 'api',
   description:
     'A chat model behind any OpenAI-compatible endpoint (OpenAI, vLLM, `transformers serve`, `twentyq serve`) as the questioner: it reads the game as a chat and replies with a question or a guess, as text or through the ask and guess tools.',
   runs: 'waiting',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    required: [...ENDPOINT_OPTIONS.required],
-    properties: { ...ENDPOINT_OPTIONS.properties, ...LAUNCH_OPTIONS.properties, ...QUESTIONER_OPTIONS },
-  },
+  options: Type.Object({ ...ENDPOINT_OPTIONS.properties, ...LAUNCH_OPTIONS.properties, ...QUESTIONER_OPTIONS }, { additionalProperties: false }),
   async create(options, { domain, rules, label = 'api', runDir }) {
     return questioner(options, { domain, rules, label }, await modelEndpoint(options, runDir, label));
   },

@@ -1,25 +1,19 @@
-import { Belief, countWhere, members, truthMasks } from '../../framework/game/belief.js';
-import { guessQuestion } from '../../framework/game/domain.js';
-import type { GameView, Move } from '../../framework/game/types.js';
-import { definePlugin } from '../../framework/plugins/types.js';
+import { Belief, choice, countWhere, defaulted, definePlugin, type GameView, guessQuestion, members, type Move, truthMasks, Type } from '../../framework/plugin.js';
 
 /**
  * A child's habit: go down the list of questions in the domain's order, skipping those whose answer
  * is already known, and guess once one candidate is left. Consistent, knows the animals, but wastes
  * questions: a teacher whose games are correct and long.
  */
-export default definePlugin<'policy', { order: 'domain' | 'reverse' }>({
+export default definePlugin({
   kind: 'policy',
   name: 'checklist',
   description:
     'Asks the attributes in the order the domain lists them, skipping those that cannot split the candidates still in play, and guesses when one is left: consistent but slow (a habit, not a strategy).',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      order: { enum: ['domain', 'reverse'], default: 'domain', description: 'Go down the list of attributes from the top, or from the bottom.' },
-    },
-  },
+  options: Type.Object(
+    { order: defaulted(choice(['domain', 'reverse'], { default: 'domain', description: 'Go down the list of attributes from the top, or from the bottom.' })) },
+    { additionalProperties: false },
+  ),
   create({ order }, { domain }) {
     const masks = truthMasks(domain);
     const list = domain.attributes.map((_, a) => a);

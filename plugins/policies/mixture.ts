@@ -1,24 +1,21 @@
-import type { GameView, Move } from '../../framework/game/types.js';
-import { definePlugin, type Policy } from '../../framework/plugins/types.js';
+import { definePlugin, type GameView, type Move, type Policy, type RawRef, Type } from '../../framework/plugin.js';
 
 /**
  * A population of questioners: each game is played from start to end by one of them, drawn with the
  * given weights from the game's own random stream. A teacher with good days and bad days.
  */
-export default definePlugin<'policy', { policies: unknown[]; weights?: number[] }>({
+export default definePlugin({
   kind: 'policy',
   name: 'mixture',
   description: 'Plays each game with one of several policies, drawn per game with the given weights (default: equal).',
   wraps: 'policies',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    required: ['policies'],
-    properties: {
-      policies: { type: 'array', minItems: 1, items: { type: ['string', 'object'] }, description: 'The policies (names, paths or { use, with }).' },
-      weights: { type: 'array', items: { type: 'number', minimum: 0, maximum: 1000000 }, description: 'Relative weight of each policy; equal when absent.' },
+  options: Type.Object(
+    {
+      policies: Type.Array(Type.Unsafe<RawRef>({ type: ['string', 'object'] }), { minItems: 1, description: 'The policies (names, paths or { use, with }).' }),
+      weights: Type.Optional(Type.Array(Type.Number({ minimum: 0, maximum: 1000000 }), { description: 'Relative weight of each policy; equal when absent.' })),
     },
-  },
+    { additionalProperties: false },
+  ),
   async create({ policies, weights }, context) {
     if (weights && weights.length !== policies.length) throw new Error(`mixture: ${weights.length} weights for ${policies.length} policies`);
     const members: Policy[] = await Promise.all(policies.map((p) => context.create('policy', p as string)));
@@ -41,6 +38,11 @@ export default definePlugin<'policy', { policies: unknown[]; weights?: number[] 
           ks.forEach((k, j) => (moves[k] = out[j]!));
         }
         return moves;
+      },
+      // what its members do before a stage (the optimal policy's search) is done once for them all
+      async prepare(setting, signal) {
+        const notes = await Promise.all(members.map((m) => m.prepare?.(setting, signal) ?? []));
+        return notes.flat();
       },
     };
   },

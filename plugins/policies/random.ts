@@ -1,12 +1,10 @@
-import { guessQuestion } from '../../framework/game/domain.js';
-import type { GameView, Move } from '../../framework/game/types.js';
-import { definePlugin } from '../../framework/plugins/types.js';
+import { definePlugin, type GameView, guessQuestion, type Move, Type } from '../../framework/plugin.js';
 
-export default definePlugin<'policy'>({
+export default definePlugin({
   kind: 'policy',
   name: 'random',
   description: 'A naive questioner: each move is drawn uniformly from the attribute questions not asked yet and the guesses not made yet.',
-  options: { type: 'object', additionalProperties: false, properties: {} },
+  options: Type.Object({}, { additionalProperties: false }),
   create(_options, { domain }) {
     const act = (game: GameView): Move => {
       const asked = new Set<string>();

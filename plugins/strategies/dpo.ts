@@ -1,30 +1,11 @@
-import { median, type DataStats, type PreferencePair } from '../../framework/data/dataset.js';
-import { collect, type GameSource } from '../../framework/data/games.js';
-import { Belief, countWhere, informationGain, informationGain3, truthMasks } from '../../framework/game/belief.js';
-import { UNKNOWN, YES, type Domain } from '../../framework/game/domain.js';
-import type { Move, Rules, Trajectory, Turn } from '../../framework/game/types.js';
-import { definePlugin, stageTraining } from '../../framework/plugins/types.js';
-import { Rng, deriveSeed } from '../../framework/util/rng.js';
+import { Belief, choice, collect, countWhere, type DataStats, defaulted, definePlugin, deriveSeed, type Domain, type GameSource, informationGain, informationGain3, median, type Move, type PreferencePair, Rng, type Rules, stageTraining, type Static, type Trajectory, truthMasks, type Turn, Type, UNKNOWN, YES, type DpoJob } from '../../framework/plugin.js';
 
 export type PairKind = PreferencePair['kind'];
 
-/** Which pairs to make. */
-export interface PairOptions {
-  kinds: PairKind[];
-  margin: number;
-  max_pairs_per_target: number;
-  information_per_game: number;
-  min_gain_gap: number;
-  /** How information pairs read "unknown" (see Belief); auto: as the games show the answerer answering. */
-  unknown: 'auto' | 'three-way' | 'two-way';
-}
+export type DpoOptions = Static<typeof OPTIONS>;
 
-export interface DpoOptions extends PairOptions {
-  beta: number;
-  epochs: number;
-  lr: number;
-  batch_size: number;
-}
+/** Which pairs to make; `unknown`: how information pairs read "unknown" (see Belief), auto: as the games show the answerer answering. */
+export type PairOptions = Omit<DpoOptions, 'beta' | 'epochs' | 'lr' | 'batch_size'>;
 
 /** How good a game was: questions to a win; a loss ranks after every win. */
 export function gameScore(game: Trajectory, rules: Rules): number {
@@ -196,31 +177,36 @@ export function buildPairs(games: readonly Trajectory[], domain: Domain, rules: 
   return { pairs, stats };
 }
 
-export default definePlugin<'strategy', DpoOptions>({
+const OPTIONS = Type.Object(
+  {
+    kinds: defaulted(
+      Type.Array(choice(['divergence', 'information']), { minItems: 1, uniqueItems: true, default: ['divergence', 'information'], description: 'Which pairs to make.' }),
+    ),
+    margin: defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 1, description: 'Divergence: the chosen side won in at least this many fewer questions (a loss is worse than any win).' })),
+    max_pairs_per_target: defaulted(Type.Integer({ minimum: 0, maximum: 1000000, default: 200, description: 'Per target and kind, the clearest pairs kept (0: all).' })),
+    information_per_game: defaulted(Type.Integer({ minimum: 0, maximum: 1000, default: 2, description: 'Information: states drawn per game (0: every state).' })),
+    min_gain_gap: defaulted(Type.Number({ minimum: 0, default: 0.5, description: 'Information: the rejected question gains at least this many bits less.' })),
+    unknown: defaulted(
+      choice(['auto', 'three-way', 'two-way'], {
+        default: 'auto',
+        description:
+          'Information: how "unknown" is read when gains are computed: three-way (it means the table\'s fact is unknown), two-way (it tells nothing), or auto: three-way when every answer in the games is the table\'s own fact, unknown included (kb with unknown: say), as infogain reads it.',
+      }),
+    ),
+    beta: defaulted(Type.Number({ exclusiveMinimum: 0, default: 0.1, description: 'Training: strength of the pull to the reference (the policy before DPO).' })),
+    epochs: defaulted(Type.Integer({ minimum: 1, maximum: 100000, default: 2, description: 'Training: passes over the pairs.' })),
+    lr: defaulted(Type.Number({ exclusiveMinimum: 0, default: 0.0003, description: 'Training: Adam learning rate.' })),
+    batch_size: defaulted(Type.Integer({ minimum: 1, maximum: 1000000, default: 128, description: 'Training: pairs per gradient update.' })),
+  },
+  { additionalProperties: false },
+);
+
+export default definePlugin({
   kind: 'strategy',
   name: 'dpo',
   description:
     'Preference pairs for the same target. divergence: two games share a history, then move differently; the move whose game won in at least margin fewer questions is chosen. information: at a state of a game, the question with the highest expected information gain is chosen over one gaining min_gain_gap bits less.',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      kinds: { type: 'array', items: { enum: ['divergence', 'information'] }, minItems: 1, uniqueItems: true, default: ['divergence', 'information'], description: 'Which pairs to make.' },
-      margin: { type: 'integer', minimum: 1, maximum: 1000, default: 1, description: 'Divergence: the chosen side won in at least this many fewer questions (a loss is worse than any win).' },
-      max_pairs_per_target: { type: 'integer', minimum: 0, maximum: 1000000, default: 200, description: 'Per target and kind, the clearest pairs kept (0: all).' },
-      information_per_game: { type: 'integer', minimum: 0, maximum: 1000, default: 2, description: 'Information: states drawn per game (0: every state).' },
-      min_gain_gap: { type: 'number', minimum: 0, default: 0.5, description: 'Information: the rejected question gains at least this many bits less.' },
-      unknown: {
-        enum: ['auto', 'three-way', 'two-way'],
-        default: 'auto',
-        description: 'Information: how "unknown" is read when gains are computed: three-way (it means the table\'s fact is unknown), two-way (it tells nothing), or auto: three-way when every answer in the games is the table\'s own fact, unknown included (kb with unknown: say), as infogain reads it.',
-      },
-      beta: { type: 'number', exclusiveMinimum: 0, default: 0.1, description: 'Training: strength of the pull to the reference (the policy before DPO).' },
-      epochs: { type: 'integer', minimum: 1, maximum: 100000, default: 2, description: 'Training: passes over the pairs.' },
-      lr: { type: 'number', exclusiveMinimum: 0, default: 0.0003, description: 'Training: Adam learning rate.' },
-      batch_size: { type: 'integer', minimum: 1, maximum: 1000000, default: 128, description: 'Training: pairs per gradient update.' },
-    },
-  },
+  options: OPTIONS,
   create(options, { domain, rules }) {
     // pairs compare games of one target, so the games are kept (parsed, never as the file's text)
     // a failed game (outcome error) stopped part way: it is neither a good nor a bad example
@@ -245,7 +231,7 @@ export default definePlugin<'strategy', DpoOptions>({
               env.progress(figures.epoch!, options.epochs, 'epochs');
             },
           },
-        });
+        } satisfies DpoJob);
       },
     };
   },

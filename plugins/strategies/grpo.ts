@@ -1,17 +1,9 @@
-import type { GameSpec } from '../../framework/game/engine.js';
-import type { Trajectory } from '../../framework/game/types.js';
-import { definePlugin, stageTraining, type GrpoTraining } from '../../framework/plugins/types.js';
-import { Rng, deriveSeed } from '../../framework/util/rng.js';
+import { choice, defaulted, definePlugin, deriveSeed, type GameSpec, type GrpoJob, type OnlineGrpoJob, Rng, stageTraining, type Static, type Trajectory, Type } from '../../framework/plugin.js';
 
-export interface GrpoOptions extends Omit<GrpoTraining, 'seed' | 'session' | 'stop'> {
-  iterations: number;
-  group_size: number;
-  targets_per_iteration: number;
-  scale_rewards: RewardScale;
-}
+export type GrpoOptions = Static<typeof OPTIONS>;
 
 /** How advantages are scaled, as TRL's `scale_rewards`: by the group's standard deviation, the whole iteration's, or not at all. */
-export type RewardScale = 'group' | 'batch' | 'none';
+export type RewardScale = GrpoOptions['scale_rewards'];
 
 function std(values: ArrayLike<number>, from: number, to: number): number {
   const n = to - from;
@@ -80,39 +72,42 @@ function outcome(games: readonly Trajectory[], maxQuestions: number): { success:
   return { success: wins / games.length, avg_questions: questions / games.length, mean_reward: reward / games.length, invalid_rate: moves > 0 ? invalid / moves : 0 };
 }
 
-export default definePlugin<'strategy', GrpoOptions>({
+const OPTIONS = Type.Object(
+  {
+    iterations: defaulted(Type.Integer({ minimum: 1, maximum: 1000000, default: 100, description: 'Rounds of play-then-update.' })),
+    group_size: defaulted(Type.Integer({ minimum: 2, maximum: 256, default: 8, description: 'Games per target per iteration (the group rewards are normalised in).' })),
+    targets_per_iteration: defaulted(Type.Integer({ minimum: 0, maximum: 1000, default: 0, description: 'Targets drawn per iteration (0: every candidate once).' })),
+    lr: defaulted(Type.Number({ exclusiveMinimum: 0, default: 0.0003, description: 'Adam learning rate.' })),
+    epsilon: defaulted(Type.Number({ exclusiveMinimum: 0, default: 0.2, description: 'Clip range of the probability ratio.' })),
+    beta: defaulted(Type.Number({ minimum: 0, default: 0.02, description: 'Weight of the KL penalty to the reference policy (0: none).' })),
+    temperature: defaulted(Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Sampling temperature of the games played for training.' })),
+    epochs: defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 1, description: 'Passes over the steps of each iteration.' })),
+    batch_size: defaulted(Type.Integer({ minimum: 1, maximum: 1000000, default: 512, description: 'Steps per gradient update.' })),
+    scale_rewards: defaulted(
+      choice(['group', 'batch', 'none'], {
+        default: 'group',
+        description:
+          "What a game's reward less its group's mean is divided by (as TRL's scale_rewards): the group's standard deviation, the iteration's, or nothing. group weighs a group whose games differ a little as much as one that tells wins from losses; batch keeps each group's own spread.",
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export default definePlugin({
   kind: 'strategy',
   name: 'grpo',
   description:
     'Online reinforcement learning (GRPO). Each iteration draws targets, plays group_size games per target with the current policy in the worker pool, scores them with the reward plugin, normalises rewards within each group, and takes clipped-surrogate steps (epsilon) with a KL penalty (beta) to the policy the stage started from. A backend with its own trainer (trl) plays the games itself against the engine served on loopback: an iteration is one optimiser step.',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      iterations: { type: 'integer', minimum: 1, maximum: 1000000, default: 100, description: 'Rounds of play-then-update.' },
-      group_size: { type: 'integer', minimum: 2, maximum: 256, default: 8, description: 'Games per target per iteration (the group rewards are normalised in).' },
-      targets_per_iteration: { type: 'integer', minimum: 0, maximum: 1000, default: 0, description: 'Targets drawn per iteration (0: every candidate once).' },
-      lr: { type: 'number', exclusiveMinimum: 0, default: 0.0003, description: 'Adam learning rate.' },
-      epsilon: { type: 'number', exclusiveMinimum: 0, default: 0.2, description: 'Clip range of the probability ratio.' },
-      beta: { type: 'number', minimum: 0, default: 0.02, description: 'Weight of the KL penalty to the reference policy (0: none).' },
-      temperature: { type: 'number', exclusiveMinimum: 0, default: 1, description: 'Sampling temperature of the games played for training.' },
-      epochs: { type: 'integer', minimum: 1, maximum: 1000, default: 1, description: 'Passes over the steps of each iteration.' },
-      batch_size: { type: 'integer', minimum: 1, maximum: 1000000, default: 512, description: 'Steps per gradient update.' },
-      scale_rewards: {
-        enum: ['group', 'batch', 'none'],
-        default: 'group',
-        description: 'What a game\'s reward less its group\'s mean is divided by (as TRL\'s scale_rewards): the group\'s standard deviation, the iteration\'s, or nothing. group weighs a group whose games differ a little as much as one that tells wins from losses; batch keeps each group\'s own spread.',
-      },
-    },
-  },
+  options: OPTIONS,
   create(options, { domain, rules }) {
     return {
       build: async () => ({ kind: 'grpo', targets: domain.candidates.map((c) => c.id), stats: { prompts: domain.size } }),
       async train(policy, env) {
-        if (policy.trainOnline) {
+        if (policy.jobs.includes('online-grpo')) {
           // the backend's own trainer plays the games, against the engine the stage serves
-          await policy.trainOnline({
-            kind: 'grpo',
+          const job: OnlineGrpoJob = {
+            kind: 'online-grpo',
             targets: domain.candidates.map((c) => c.id),
             serve: (render) => env.serve(render),
             options: {
@@ -127,7 +122,8 @@ export default definePlugin<'strategy', GrpoOptions>({
               scale_rewards: options.scale_rewards,
               ...stageTraining(env),
             },
-          });
+          };
+          await policy.train(job);
           return;
         }
         const reference = policy.exportState();
@@ -146,7 +142,7 @@ export default definePlugin<'strategy', GrpoOptions>({
           const seconds = (performance.now() - started) / 1000;
           const rewards = games.map((g) => g.reward ?? 0);
           const advantages = groupAdvantages(rewards, options.group_size, options.scale_rewards);
-          const figures = await policy.train({
+          const job: GrpoJob = {
             kind: 'grpo',
             games,
             advantages,
@@ -162,7 +158,8 @@ export default definePlugin<'strategy', GrpoOptions>({
               session: env.stage,
               stop: env.stop,
             },
-          });
+          };
+          const figures = await policy.train(job);
           if (env.stop.aborted) break; // the update stopped part way: not a point of the curve
           // the figures that tell whether the iteration could teach anything first, for the progress line (a move of the local network is never cut: no `clipped`)
           const { success, invalid_rate, ...played } = outcome(games, rules.max_questions);

@@ -1,22 +1,9 @@
-import { median, type DataStats, type SftRow } from '../../framework/data/dataset.js';
-import { collect, type GameSource } from '../../framework/data/games.js';
-import type { Trajectory } from '../../framework/game/types.js';
-import { definePlugin, stageTraining } from '../../framework/plugins/types.js';
+import { collect, type DataStats, defaulted, definePlugin, type GameSource, median, type SftRow, stageTraining, type Static, type Trajectory, Type, type SftJob } from '../../framework/plugin.js';
+
+export type WeightedSftOptions = Static<typeof OPTIONS>;
 
 /** Which games go into the data, and how often. */
-export interface SftSelection {
-  win_within: number;
-  factor: number;
-  include_losses: boolean;
-  min_per_animal: number;
-}
-
-export interface WeightedSftOptions extends SftSelection {
-  epochs: number;
-  lr: number;
-  batch_size: number;
-  target_weight: number;
-}
+export type SftSelection = Pick<WeightedSftOptions, 'win_within' | 'factor' | 'include_losses' | 'min_per_animal'>;
 
 /** Copies of a game before any topping up; a failed game (outcome error) is no example of anything. */
 function baseCopies(game: Trajectory, o: SftSelection): number {
@@ -97,30 +84,28 @@ function score(game: Trajectory): number {
   return game.outcome === 'win' ? game.questions : Number.MAX_SAFE_INTEGER;
 }
 
-export default definePlugin<'strategy', WeightedSftOptions>({
+const OPTIONS = Type.Object(
+  {
+    win_within: defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 8, description: 'A win in at most this many questions is efficient.' })),
+    factor: defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 5, description: 'Copies of an efficient win (1: plain SFT).' })),
+    include_losses: defaulted(Type.Boolean({ default: false, description: 'Keep lost games (once each).' })),
+    min_per_animal: defaulted(Type.Integer({ minimum: 0, maximum: 100000, default: 0, description: 'Copy an animal\'s best games until it has at least this many rows.' })),
+    epochs: defaulted(Type.Integer({ minimum: 1, maximum: 100000, default: 15, description: 'Training: passes over the data.' })),
+    lr: defaulted(Type.Number({ exclusiveMinimum: 0, default: 0.003, description: 'Training: Adam learning rate.' })),
+    batch_size: defaulted(Type.Integer({ minimum: 1, maximum: 1000000, default: 64, description: 'Training: steps per gradient update.' })),
+    target_weight: defaulted(
+      Type.Number({ minimum: 0, default: 0.5, description: "Training: weight of the auxiliary loss that makes the guesses point at the game's target at every step (0: off)." }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export default definePlugin({
   kind: 'strategy',
   name: 'weighted-sft',
   description:
     'Supervised fine-tuning data where efficient games count more: a win in at most win_within questions is copied factor times, other wins once, losses only with include_losses; min_per_animal tops up thin animals. Plain SFT is factor: 1.',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      win_within: { type: 'integer', minimum: 1, maximum: 1000, default: 8, description: 'A win in at most this many questions is efficient.' },
-      factor: { type: 'integer', minimum: 1, maximum: 1000, default: 5, description: 'Copies of an efficient win (1: plain SFT).' },
-      include_losses: { type: 'boolean', default: false, description: 'Keep lost games (once each).' },
-      min_per_animal: { type: 'integer', minimum: 0, maximum: 100000, default: 0, description: 'Copy an animal\'s best games until it has at least this many rows.' },
-      epochs: { type: 'integer', minimum: 1, maximum: 100000, default: 15, description: 'Training: passes over the data.' },
-      lr: { type: 'number', exclusiveMinimum: 0, default: 0.003, description: 'Training: Adam learning rate.' },
-      batch_size: { type: 'integer', minimum: 1, maximum: 1000000, default: 64, description: 'Training: steps per gradient update.' },
-      target_weight: {
-        type: 'number',
-        minimum: 0,
-        default: 0.5,
-        description: 'Training: weight of the auxiliary loss that makes the guesses point at the game\'s target at every step (0: off).',
-      },
-    },
-  },
+  options: OPTIONS,
   create(options) {
     const build = async (games: GameSource) => ({ kind: 'sft' as const, ...(await weightGames(games, options)) });
     return {
@@ -142,7 +127,7 @@ export default definePlugin<'strategy', WeightedSftOptions>({
               env.progress(figures.epoch!, options.epochs, 'epochs');
             },
           },
-        });
+        } satisfies SftJob);
       },
     };
   },

@@ -3,7 +3,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { startServer, type RunningServer } from '../../framework/llm/serve.js';
+import { startServer, type RunningServer } from '../../framework/llm/serve/index.js';
 
 // An API stage as a user runs it: the CLI in a child process, `twentyq serve` on 127.0.0.1 as the endpoint.
 const BIN = resolve('bin/run.js');
@@ -103,8 +103,13 @@ describe('an API stage from the command line', () => {
     const out = join(dir, 'local');
     const cache = join(dir, 'local-cache.sqlite');
     const args = ['run', 'experiments/api-local.yaml', '--out', out, '--cache', cache, '--set', 'stages.0.evaluate.games_per_animal=1', '--progress', 'none'];
-    const first = await cli(args);
+    const first = await cli([...args.slice(0, -2), '--progress', 'lines']);
     expect(first.status, first.stderr).toBe(0);
+    // the last progress line of the stage says what its summary says of the model calls
+    const summary = /01-evaluate model calls: (.*)/.exec(first.stdout)![1]!;
+    const lastLine = first.stderr.split('\n').filter((l) => l.startsWith('01-evaluate ')).at(-1)!;
+    const counts = (text: string) => text.replace(/, p50 \d+ ms/g, '');
+    expect(counts(lastLine)).toContain(counts(summary));
     const runs = readdirSync(join(out, 'api-local')).map((id) => join(out, 'api-local', id));
     const games = readFileSync(join(runs[0]!, '01-evaluate.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { policy: string; target: string; outcome: string; turns: { move: { text: string }; answer?: string }[] });
     const by = (label: string) => games.filter((g) => g.policy === label).map((g) => [g.target, g.outcome, g.turns.map((t) => [t.move.text, t.answer])]);
@@ -116,5 +121,23 @@ describe('an API stage from the command line', () => {
     const again = await cli(args);
     expect(again.status, again.stderr).toBe(0);
     expect(again.stdout).toMatch(/model calls: api-text: 0 req, \d+ hits, 0 tok; api-tools: 0 req, \d+ hits, 0 tok/);
+  });
+
+  it('a response cache with damaged pages stops the stage at once, naming the file and --no-cache', async () => {
+    const cache = join(dir, 'damaged.sqlite');
+    const out = join(dir, 'damaged');
+    const first = await cli(['run', join(dir, 'api.yaml'), '--out', out, '--cache', cache, '--progress', 'none']);
+    expect(first.status, first.stderr).toBe(0);
+    const bytes = readFileSync(cache);
+    for (let at = 4096; at < bytes.length; at++) bytes[at] = (at * 7919) & 0xff;
+    writeFileSync(cache, bytes);
+    const again = await cli(['run', join(dir, 'api.yaml'), '--out', out, '--cache', cache, '--progress', 'none']);
+    expect(again.status).toBe(1);
+    expect(again.stderr).toContain(`response cache ${cache}: `);
+    expect(again.stderr).toContain('or run with --no-cache');
+    // not a game failure counted against max_error_rate: no game of the stage was written as failed
+    const [, second] = runDirs(out).sort();
+    const failed = readFileSync(join(second!, '01-evaluate.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"outcome":"error"'));
+    expect(failed).toEqual([]);
   });
 });

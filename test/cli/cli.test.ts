@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { animals90 } from '../helpers.js';
@@ -74,6 +74,15 @@ describe('twentyq CLI', () => {
     const wrong = cli(['plugins', 'polcy']);
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toMatch(/Expected polcy to be one of: domain, answerer, policy, reward,[\s›]+strategy/);
+    // one plugin: a built-in by name, one of your own by its path (a TypeScript one too)
+    const one = cli(['plugins', 'policy', 'infogain']);
+    expect(one.stdout.split('\n').filter((l) => /^ {2}\S/.test(l))).toEqual([expect.stringMatching(/^ {2}infogain {2}The expert/)]);
+    const own = cli(['plugins', 'answerer', 'test/fixtures/plugins/always-no.ts']);
+    expect(own.stdout).toContain('  test/fixtures/plugins/always-no.ts  Says no to every question');
+    expect(own.stdout).toContain('word: "yes" | "no" | "unknown" = "no"');
+    const missing = cli(['plugins', 'answerer', './nope.js']);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('answerer plugin file not found');
   });
 
   it('bounds: the exact optimal tree over animals90\'s questions, for both rules and both semantics', () => {
@@ -186,6 +195,14 @@ describe('twentyq CLI', () => {
     expect(resumed.stdout).toContain(`run completed: ${dir}`);
     expect(readFileSync(file!, 'utf8').split('\n').filter(Boolean)).toHaveLength(3 * 3600);
     expect(cli(['run', '--resume', dir]).stderr).toContain('this run is complete; there is nothing to resume');
+    // a kill between run.json's "completed" and report.html: --resume writes the report, and only that
+    const before = readFileSync(join(dir, 'run.json'), 'utf8');
+    rmSync(join(dir, 'report.html'));
+    const reported = cli(['run', '--resume', dir]);
+    expect(reported.code, reported.stderr).toBe(0);
+    expect(reported.stdout).toContain(`${dir}: this run is complete, but its report.html was not written: wrote it now.`);
+    expect(readFileSync(join(dir, 'report.html'), 'utf8')).toContain('<html');
+    expect(readFileSync(join(dir, 'run.json'), 'utf8')).toBe(before);
   });
 
   it('run: needs a file or --resume, not both', () => {

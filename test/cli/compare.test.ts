@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -35,5 +35,31 @@ describe('twentyq compare', () => {
     const refused = cli(['compare', `${thirty}@infogain`, `${full}@infogain`]);
     expect(refused.code).toBe(1);
     expect(refused.stderr).toMatch(/cannot compare: .* did not play the same targets, so their games cannot be paired: \w+: 1 games in .*, 2 in/);
+  });
+
+  it('takes every form its help shows: FILE, RUN/STAGE, @LABEL, @LABEL@ANSWERER, with .jsonl or without, an @ in a folder', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'twentyq-compare-'));
+    const stage = '{games_per_animal: 1, policies: [infogain, optimal], answerers: [kb, {use: kb, with: {unknown: coin}, label: coin-kb}]}';
+    expect(cli(['run', resolve('experiments/quickstart.yaml'), '--set', `stages.0.evaluate=${stage}`, '-w', '1'], dir).code).toBe(0);
+    const [run] = readdirSync(join(dir, 'runs/quickstart')).map((r) => join(dir, 'runs/quickstart', r));
+    const at = join(dir, 'copy@home');
+    cpSync(run!, at, { recursive: true });
+    const pairs = (a: string, b: string) => {
+      const r = cli(['compare', a, b, '--json']);
+      expect(r.code, r.stderr).toBe(0);
+      return JSON.parse(r.stdout) as { pairs: number; questions_diff: number; baseline_avg_questions: number };
+    };
+    // the same policy against two answerers: coin-kb costs questions that kb's "unknown" saves
+    const transfer = pairs(`${run}/01-evaluate@infogain@coin-kb`, `${run}/01-evaluate@infogain@kb`);
+    expect(transfer.pairs).toBe(90);
+    expect(transfer.baseline_avg_questions).toBeCloseTo(5.2, 10);
+    expect(transfer.questions_diff).toBeGreaterThan(1);
+    for (const [a, b] of [
+      [`${run}/01-evaluate.jsonl@optimal@kb`, `${run}/01-evaluate@infogain@kb`],
+      [`${at}/01-evaluate@optimal@kb`, `${at}/01-evaluate.jsonl@infogain@kb`],
+    ]) expect(pairs(a!, b!)).toMatchObject({ pairs: 90, questions_diff: 0 });
+    // a label alone is not enough when the policy played several answerers; a path that is no file says the forms
+    expect(cli(['compare', `${run}/01-evaluate@infogain`, `${run}/01-evaluate@optimal@kb`]).stderr).toMatch(/no games of "infogain" in .*; it holds infogain@kb, optimal@kb, infogain@coin-kb, optimal@coin-kb/);
+    expect(cli(['compare', `${run}/nothing@infogain@kb`, `${run}/01-evaluate@optimal@kb`]).stderr).toMatch(/no games file .*nothing \(nor a stage of that name with games in its run directory\).*@LABEL@ANSWERER/);
   });
 });

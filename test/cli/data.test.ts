@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { appendFileSync, cpSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { checkTrl } from '../../framework/data/trl.js';
+import { checkTrl } from '../../plugins/policies/trl/rows.js';
 
 const BIN = resolve('bin/run.js');
 const env = { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' };
@@ -71,6 +71,14 @@ describe('the data pipeline from the command line', () => {
     expect(bad.stderr).toContain('unknown field "factr"; did you mean "factor"?');
   });
 
+  it('export into a reader that stops early (| head -1) ends quietly: one row out, no EPIPE error', () => {
+    const r = spawnSync('bash', ['-o', 'pipefail', '-c', `"${process.execPath}" "${BIN}" export "${join(dir, 'games.jsonl')}" --format dpo | head -n 1`], { env, encoding: 'utf8', timeout: 120_000 });
+    expect(r.stdout.trim().split('\n')).toHaveLength(1);
+    expect(JSON.parse(r.stdout)).toHaveProperty('chosen');
+    expect(r.stderr).not.toMatch(/EPIPE|Error/);
+    expect(r.status).toBe(0);
+  });
+
   it('export --out replaces a file only once every row is written: a bad row leaves it untouched', () => {
     const folder = tmp();
     const lines = readFileSync(join(dir, 'games.jsonl'), 'utf8').trim().split('\n');
@@ -113,6 +121,39 @@ describe('the data pipeline from the command line', () => {
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split('\n').at(-1)).toBe(`${noQuestions}:7: questions is missing, expected the number of questions asked`);
     }
+  });
+
+  it('audit, export and report refuse games that cannot be: the same games twice, a target that is no animal, a win with no turns', () => {
+    const lines = readFileSync(join(dir, 'games.jsonl'), 'utf8').trim().split('\n');
+    const fileOf = (all: readonly string[]) => {
+      const file = join(tmp(), 'games.jsonl');
+      writeFileSync(file, all.join('\n') + '\n');
+      return file;
+    };
+    const edited = (line: number, change: (g: Record<string, unknown>) => void) => {
+      const g = JSON.parse(lines[line - 1]!) as Record<string, unknown>;
+      change(g);
+      return fileOf([...lines.slice(0, line - 1), JSON.stringify(g), ...lines.slice(line)]);
+    };
+    const cases: [string, RegExp][] = [
+      [fileOf([...lines.slice(0, 100), ...lines.slice(0, 100)]), /:101: game 0 of noisy-expert is in the file twice \(first at line 1\); a file holds each game once$/],
+      [edited(5, (g) => (g.target = 'dragon')), /:5: target "dragon" is not one of the 90 candidates of animals90$/],
+      [edited(9, (g) => Object.assign(g, { turns: [], questions: 0, invalid: 0, outcome: 'win' })), /:9: a win whose last turn is not the right guess$/],
+    ];
+    for (const [file, problem] of cases) {
+      for (const command of [['audit', file], ['export', file, '--format', 'sft'], ['export', file, '--format', 'grpo']]) {
+        const r = cli(command);
+        expect(r.code, `${command.join(' ')}: ${r.stdout}`).toBe(1);
+        expect(r.stderr.trim().split('\n').at(-1)).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${problem.source}`));
+      }
+    }
+    // the report of a run whose games file holds a game twice
+    const copy = join(tmp(), 'run');
+    cpSync(dir, copy, { recursive: true });
+    appendFileSync(join(copy, 'games.jsonl'), lines[3] + '\n');
+    const report = cli(['report', copy, '--out', join(tmp(), 'r.html')]);
+    expect(report.code).toBe(1);
+    expect(report.stderr).toMatch(new RegExp(`games\\.jsonl:${lines.length + 1}: game 3 of noisy-expert is in the file twice \\(first at line 4\\)`));
   });
 });
 

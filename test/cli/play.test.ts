@@ -34,6 +34,13 @@ describe('twentyq play', () => {
     expect(r.stdout).toContain('Type "list" for the animals, "questions" for the questions I understand, "quit" to give up.\nQ1/20>');
   });
 
+  it('as the answerer: "maybe" is taken as unknown, and the player is told so; "u" needs no word', () => {
+    const r = play(['--as', 'answerer', '--policy', 'infogain'], 'maybe\nu\nquit\n');
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout.match(/\("maybe" taken as unknown\)/g)).toHaveLength(1);
+    expect(r.stdout).not.toContain('"u" taken');
+  });
+
   it('Ctrl-C stops the game with exit code 130, without a verdict', async () => {
     const child = spawn(process.execPath, [BIN, 'play', '--target', 'zebra'], { env });
     let stdout = '';

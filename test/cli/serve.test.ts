@@ -88,3 +88,44 @@ describe('twentyq serve', () => {
     expect(taken.stderr).toContain(`cannot listen on 127.0.0.1:${port}`);
   });
 });
+
+describe('twentyq serve: an API key and the address', () => {
+  it('reads the key from the environment, requires it, and says so when it starts', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--api-key-env', 'MY_SERVE_KEY'], { env: { ...env, MY_SERVE_KEY: 'k-123' } });
+    started.push(child);
+    let stdout = '';
+    child.stdout!.on('data', (d: Buffer) => (stdout += d.toString()));
+    const url = await new Promise<string>((resolve, reject) => {
+      child.stdout!.on('data', () => {
+        const m = /listening on (\S+) \(models: .*\); API key required$/m.exec(stdout);
+        if (m) resolve(m[1]!);
+      });
+      child.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
+    });
+    expect((await fetch(`${url}/models`)).status).toBe(401);
+    expect((await fetch(`${url}/models`, { headers: { authorization: 'Bearer k-123' } })).status).toBe(200);
+    // the key is never printed
+    expect(stdout).not.toContain('k-123');
+  });
+
+  it('refuses --api-key-env naming a variable that is not set', () => {
+    const env2: NodeJS.ProcessEnv = { ...env };
+    delete env2.NOT_SET_KEY;
+    const r = spawnSync(process.execPath, [BIN, 'serve', '--port', '0', '--api-key-env', 'NOT_SET_KEY'], { env: env2, encoding: 'utf8' });
+    // a usage error, as for every bad option of serve (exit code 1)
+    expect(r.status).toBe(1);
+    expect(r.stderr).toContain('--api-key-env NOT_SET_KEY: the environment variable NOT_SET_KEY is not set');
+  });
+
+  it('warns when it listens beyond 127.0.0.1 without a key, and not on 127.0.0.1', async () => {
+    const child = spawn(process.execPath, [BIN, 'serve', '--port', '0', '--host', '0.0.0.0'], { env });
+    started.push(child);
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
+    await new Promise<void>((resolve) => child.stdout!.on('data', (d: Buffer) => d.toString().includes('listening on') && resolve()));
+    expect(stderr).toContain('warning: listening on 0.0.0.0 without an API key');
+    expect(stderr).toContain('TWENTYQ_SERVE_API_KEY');
+    const local = await serve([]);
+    expect(local.output().stderr).not.toContain('warning');
+  });
+});

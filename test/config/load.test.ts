@@ -73,8 +73,8 @@ describe('broken experiment files', () => {
       'stage-names.yaml',
       [
         `${dir}/stage-names.yaml:5:20: stages[1].train.name: a train stage named "t" would write t.curve.jsonl, which stage "t.curve" (stages[0]) writes too; choose another name`,
-        `${dir}/stage-names.yaml:6:20: stages[2].audit.name: a stage named "metrics" would write metrics.json, one of the run's own files (config.yaml, run.json, metrics.json, summary.txt, run.lock, report.html); choose another name`,
-        `${dir}/stage-names.yaml:7:20: stages[3].audit.name: a stage named "Run" would write Run.json, one of the run's own files (config.yaml, run.json, metrics.json, summary.txt, run.lock, report.html); choose another name`,
+        `${dir}/stage-names.yaml:6:20: stages[2].audit.name: a stage named "metrics" would write metrics.json, one of the run's own files (config.yaml, run.json, metrics.json, summary.txt, run.lock, report.html, usage.jsonl); choose another name`,
+        `${dir}/stage-names.yaml:7:20: stages[3].audit.name: a stage named "Run" would write Run.json, one of the run's own files (config.yaml, run.json, metrics.json, summary.txt, run.lock, report.html, usage.jsonl); choose another name`,
         `${dir}/stage-names.yaml:8:23: stages[4].evaluate.name: "T.CURVE" differs from the name of stage "t.curve" (stages[0]) only in case, which some file systems ignore; choose another name`,
       ],
     ],
@@ -116,6 +116,16 @@ describe('broken experiment files', () => {
 
   it.each(table)('%s', async (file, expected) => {
     expect(await problems(`${dir}/${file}`)).toEqual(expected);
+  });
+
+  it('reports every problem in one pass, in file order: fields, plugin names, plugin options', async () => {
+    expect(await problems(`${dir}/one-pass.yaml`)).toEqual([
+      `${dir}/one-pass.yaml:4:1: colour: unknown field "colour". Expected fields: name, description, seed, domain, game, answerer, policy, reward, stages, report`,
+      `${dir}/one-pass.yaml:5:9: policy: unknown policy "infogian"; did you mean "infogain"? Known policies: api, checklist, infogain, local, mixture, optimal, random, trl, vllm. A plugin of your own is named by its file path, e.g. ./my-policy.js`,
+      `${dir}/one-pass.yaml:8:14: stages[0].evaluate.games: expected integer, got "ten"`,
+      `${dir}/one-pass.yaml:9:52: stages[0].evaluate.policies[0].with.epsilon: expected a number <= 1, got 2 (options of policy "infogain"; see twentyq plugins policy)`,
+      `${dir}/one-pass.yaml:10:63: stages[1].generate.policy.with.temperature: expected a number >= 0, got -1 (options of policy "infogain"; see twentyq plugins policy)`,
+    ]);
   });
 
   it('refuses a file over the size limit before parsing it', async () => {

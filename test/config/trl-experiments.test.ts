@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../framework/config/errors.js';
 import { loadExperiment } from '../../framework/config/load.js';
-import type { EvaluateStage, TrainStage } from '../../framework/config/types.js';
+import type { EvaluateStage } from '../../framework/stages/evaluate.js';
+import type { TrainStage } from '../../framework/stages/train.js';
 
 describe('the trl experiments validate', () => {
   it('tiny-lm: the tiny model through SFT, DPO and GRPO, the local network trained beside it', async () => {

@@ -34,7 +34,7 @@ describe('the streaming games reader', () => {
   it('reads a file many times its chunk size, lines and multi-byte characters split across chunks, with their byte places', async () => {
     const games = Array.from({ length: 200 }, (_, i) => game(i, i % 2 === 0 ? 'zebra' : 'lion'));
     const file = fileOf(games);
-    for (const chunk of [7, 64, 333, 1 << 20]) expect(await collect(readGames(file, chunk)), `chunk ${chunk}`).toEqual(games);
+    for (const chunk of [7, 64, 333, 1 << 20]) expect(await collect(readGames(file, {}, chunk)), `chunk ${chunk}`).toEqual(games);
     const lines = await collect(jsonlLines(file, 50));
     expect(lines).toHaveLength(200);
     const size = (g: Trajectory) => Buffer.byteLength(JSON.stringify(g) + '\n');
@@ -43,10 +43,10 @@ describe('the streaming games reader', () => {
 
   it('streams: a game arrives before the lines below it are read', async () => {
     const file = fileOf([game(0), ...Array.from({ length: 2000 }, (_, i) => game(i + 1)), 'not json']);
-    const reader = readGames(file, 4096)[Symbol.asyncIterator]();
+    const reader = readGames(file, {}, 4096)[Symbol.asyncIterator]();
     expect((await reader.next()).value).toEqual(game(0));
     await reader.return?.(undefined);
-    await expect(collect(readGames(file, 4096))).rejects.toThrow(/games\.jsonl:2002: not JSON/);
+    await expect(collect(readGames(file, {}, 4096))).rejects.toThrow(/games\.jsonl:2002: not JSON/);
   });
 
   it('marks a last line without a newline, and reads it when it is a whole game', async () => {
@@ -64,7 +64,10 @@ describe('the streaming games reader', () => {
       turns: [
         { move: { kind: 'question', text: 'Is it a mammal?', raw: '<think>hm</think>Is it a mammal?', usage }, answer: 'yes', answer_raw: 'Yes!', answer_usage: { ...usage, cached: false } },
         { move: { kind: 'invalid', text: 'uh', reason: 'no question', raw: 'uh', usage } },
+        { move: { kind: 'guess', text: 'Is it a zebra?', candidate: 'zebra', raw: 'Is it a zebra?', usage }, answer: 'yes' },
       ],
+      questions: 3,
+      invalid: 1,
     };
     const failed: Trajectory = { game: 1, seed: 1, policy: 'test', target: 'zebra', turns: [], outcome: 'error', questions: 0, invalid: 0, error: '01-evaluate: policy api failed in game 1: 503' };
     expect(await collect(readGames(fileOf([said, failed])))).toEqual([said, failed]);
@@ -100,5 +103,47 @@ describe('the streaming games reader', () => {
 
   it('names a file it cannot open', async () => {
     await expect(collect(readGames(join(tmp(), 'missing.jsonl')))).rejects.toThrow(/cannot read games file .*missing\.jsonl \(ENOENT\)/);
+  });
+});
+
+describe('games that cannot be', () => {
+  const domain = { candidateIndexOf: (id: string) => ['zebra', 'lion', 'horse'].indexOf(id) === -1 ? undefined : ['zebra', 'lion', 'horse'].indexOf(id), size: 3, name: 'tiny' };
+  const checks = { domain, max_questions: 3 };
+  const refused = (lines: readonly unknown[]) => collect(readGames(fileOf(lines), checks));
+
+  it('refuses a game that is in the file twice, naming both lines; the same index of another policy is another game', async () => {
+    await expect(collect(readGames(fileOf([game(0), game(1), { ...game(0), policy: 'other' }]), checks))).resolves.toHaveLength(3);
+    await expect(refused([game(0), game(1), game(2), game(1)])).rejects.toThrow(/games\.jsonl:4: game 1 of test is in the file twice \(first at line 2\); a file holds each game once$/);
+    // against several answerers, a game is its policy's and its answerer's
+    await expect(refused([{ ...game(0), answerer: 'kb' }, { ...game(0), answerer: 'coin' }, { ...game(0), answerer: 'kb' }])).rejects.toThrow(/:3: game 0 of test against kb is in the file twice \(first at line 1\)/);
+  });
+
+  it('refuses a target or a guess that is no candidate of the domain', async () => {
+    await expect(refused([game(0), game(1, 'dragon')])).rejects.toThrow(/games\.jsonl:2: target "dragon" is not one of the 3 candidates of tiny$/);
+    const guess = game(0);
+    guess.turns.unshift({ move: { kind: 'guess', text: 'Is it a unicorn?', candidate: 'unicorn' }, answer: 'no' });
+    guess.questions = 3;
+    await expect(refused([guess])).rejects.toThrow(/:1: turns\[0\] guesses "unicorn", which is not one of the candidates$/);
+  });
+
+  it('refuses impossible games: a win without the right guess last, a game on after it, turns past the budget, counts that do not match', async () => {
+    const empty = { ...game(0), turns: [], questions: 0 };
+    await expect(refused([empty])).rejects.toThrow(/:1: a win whose last turn is not the right guess$/);
+    const on = game(0);
+    on.turns.push({ move: { kind: 'question', text: 'Is it big?' }, answer: 'yes' });
+    on.questions = 3;
+    await expect(refused([on])).rejects.toThrow(/:1: the game goes on after the right guess at turns\[1\]$/);
+    const long = game(0);
+    long.turns.unshift(...Array.from({ length: 2 }, () => ({ move: { kind: 'question' as const, text: 'Is it big?' }, answer: 'no' as const })));
+    long.questions = 4;
+    await expect(refused([long])).rejects.toThrow(/:1: 4 turns, past the budget of 3 questions$/);
+    await expect(refused([{ ...game(0), questions: 5 }])).rejects.toThrow(/:1: questions is 5 but the game has 2 turns$/);
+    await expect(refused([{ ...game(0), invalid: 1 }])).rejects.toThrow(/:1: invalid is 1 but 0 of its turns are invalid moves$/);
+    const wrong = game(0);
+    wrong.turns[1]!.answer = 'no';
+    await expect(refused([{ ...wrong, outcome: 'loss' }])).rejects.toThrow(/:1: turns\[1\] guesses zebra and is answered no, but the target is zebra$/);
+    // without a domain or a budget, what can be checked without them still is
+    await expect(collect(readGames(fileOf([{ ...game(0), questions: 5 }])))).rejects.toThrow(/questions is 5/);
+    await expect(collect(readGames(fileOf([game(0, 'dragon')])))).resolves.toHaveLength(1);
   });
 });

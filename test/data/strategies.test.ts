@@ -5,6 +5,7 @@ import { PluginFactory } from '../../framework/plugins/factory.js';
 import { answeredThreeWay, buildPairs, divergencePairs, gameScore } from '../../plugins/strategies/dpo.js';
 import { weightGames } from '../../plugins/strategies/weighted-sft.js';
 import { collect } from '../../framework/data/games.js';
+import { isSet, type SftSet } from '../../framework/data/dataset.js';
 import { auditGames, auditSummary } from '../../framework/metrics/audit.js';
 import { animals90 } from '../helpers.js';
 
@@ -77,7 +78,7 @@ describe('weighted-sft', () => {
     const strategy = await factory.create('strategy', { use: 'weighted-sft', with: { win_within: 8, factor: 3 } });
     const set = await strategy.build(() => games);
     expect(set.kind).toBe('sft');
-    if (set.kind === 'sft') expect((await collect(set.rows)).reduce((s, r) => s + r.copies, 0)).toBe(3 + 1 + 3);
+    if (isSet<SftSet>(set, 'sft')) expect((await collect(set.rows)).reduce((s, r) => s + r.copies, 0)).toBe(3 + 1 + 3);
   });
 });
 

@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { renderGame, renderPrompt, systemPrompt } from '../../framework/game/chat.js';
 import { parseMove } from '../../framework/game/parse.js';
 import type { Move, Trajectory, Turn } from '../../framework/game/types.js';
-import { checkTrl, toTrl, trlJsonl } from '../../framework/data/trl.js';
+import { checkTrl, toTrl, trlJsonl } from '../../plugins/policies/trl/rows.js';
 import { PluginFactory } from '../../framework/plugins/factory.js';
 import { animals90 } from '../helpers.js';
 
@@ -34,7 +34,7 @@ async function exportAs(format: 'sft' | 'dpo' | 'grpo'): Promise<string> {
   if (format === 'grpo') return trlJsonl('grpo', toTrl({ kind: 'grpo', targets: ['zebra', 'lion'], stats: {} }, domain, rules, { show_candidates: false }));
   const strategy = await factory.create('strategy', format === 'sft' ? { use: 'weighted-sft', with: { win_within: 3, factor: 2 } } : { use: 'dpo', with: { kinds: ['divergence'], margin: 2 } });
   const set = await strategy.build(() => GAMES);
-  return trlJsonl(set.kind, toTrl(set, domain, rules, { show_candidates: false }));
+  return trlJsonl(format, toTrl(set, domain, rules, { show_candidates: false }));
 }
 
 describe('chat rendering', () => {

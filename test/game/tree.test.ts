@@ -1,53 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { Domain, NO, UNKNOWN, YES } from '../../framework/game/domain.js';
-import { optimalTree, type Semantics, type TreeNode } from '../../framework/game/tree.js';
+import { optimalTree, searchTree, TreeValues, type Semantics, type TreeNode } from '../../framework/game/tree.js';
 import type { WrongGuessRule } from '../../framework/game/types.js';
 import { Rng } from '../../framework/util/rng.js';
 import { animals90, tinyDomain } from '../helpers.js';
-
-/**
- * The same game searched the plain way: every action from every state, no bounds, memo by the full
- * state (members, weights and the questions asked). Independent of the search under test.
- */
-function exhaustive(domain: Domain, rule: WrongGuessRule, semantics: Semantics, targets: readonly number[]): number {
-  const A = domain.attributes.length;
-  const truth = domain.truth!;
-  const memo = new Map<string, number>();
-  const f = (members: readonly [number, number][], asked: readonly number[]): number => {
-    if (members.length === 1) return members[0]![1];
-    const key = JSON.stringify([members, [...asked].sort((a, b) => a - b)]);
-    const known = memo.get(key);
-    if (known !== undefined) return known;
-    const total = members.reduce((t, [, w]) => t + w, 0);
-    let best = Infinity;
-    for (let a = 0; a < A; a++) {
-      if (asked.includes(a)) continue;
-      const sides: [number, number][][] = semantics === 'say' ? [[], [], []] : [[], []];
-      for (const [c, w] of members) {
-        const v = truth[c * A + a]!;
-        if (v === UNKNOWN && semantics === 'coin') {
-          sides[0]!.push([c, w / 2]);
-          sides[1]!.push([c, w / 2]);
-        } else sides[semantics === 'say' ? v : v === YES ? 0 : 1]!.push([c, w]);
-      }
-      const parts = sides.filter((s) => s.length > 0);
-      // a question that leaves everything where it was is never part of a best tree
-      if (parts.some((p) => p.length === members.length && p.every(([c, w], i) => c === members[i]![0] && w === members[i]![1]))) continue;
-      // nor one whose answer is a coin for every candidate (both sides keep everyone)
-      if (parts.every((p) => p.length === members.length)) continue;
-      if (parts.length < 2 && semantics === 'say') continue;
-      best = Math.min(best, total + parts.reduce((t, p) => t + f(p, [...asked, a]), 0));
-    }
-    if (rule === 'continue' || best === Infinity) {
-      for (let i = 0; i < members.length; i++) best = Math.min(best, total + f(members.filter((_, j) => j !== i), asked));
-    }
-    memo.set(key, best);
-    return best;
-  };
-  const weights = new Map<number, number>();
-  for (const t of targets) weights.set(t, (weights.get(t) ?? 0) + 1);
-  return f([...weights].sort((a, b) => a[0] - b[0]), []);
-}
+import { exhaustive, exhaustiveFrom, winnable } from './exhaustive.js';
+import { loadTable } from '../../plugins/domains/table/index.js';
 
 function randomDomain(rng: Rng, n: number, attributes: number, unknown: number): Domain {
   const ids = Array.from({ length: n }, (_, i) => `c${i}`);
@@ -142,5 +100,93 @@ describe('optimal tree over a domain\'s questions', () => {
     expect(b.games).toBe(5);
     expect(b.mean * 5).toBeCloseTo(exhaustive(domain, 'continue', 'say', five), 9);
     expect(b.mean).toBeLessThan(5.2);
+  });
+});
+
+/** A set a game can reach: a few questions answered at random, with the weights and questions asked under the semantics. */
+function reached(domain: Domain, semantics: Semantics, rng: Rng, steps: number): { members: [number, number][]; asked: number[] } {
+  const A = domain.attributes.length;
+  let members: [number, number][] = domain.candidates.map((_, c) => [c, 1]);
+  const asked: number[] = [];
+  for (let i = 0; i < steps && members.length > 1; i++) {
+    const a = rng.int(A);
+    if (asked.includes(a)) continue;
+    const answer = rng.int(semantics === 'say' ? 3 : 2);
+    const next: [number, number][] = [];
+    for (const [c, w] of members) {
+      const v = domain.truth![c * A + a]!;
+      if (semantics === 'say' && v === answer) next.push([c, w]);
+      if (semantics === 'coin' && v === UNKNOWN) next.push([c, w / 2]);
+      else if (semantics === 'coin' && v === (answer === 0 ? YES : NO)) next.push([c, w]);
+    }
+    if (next.length === 0) continue;
+    members = next;
+    asked.push(a);
+  }
+  return { members, asked };
+}
+
+describe('V(S): the exact value of the sets a game passes through', () => {
+  it('agrees with exhaustive search on sets reached by random answers, both rules and semantics', () => {
+    const rng = new Rng(17);
+    for (let i = 0; i < 120; i++) {
+      const domain = randomDomain(rng, 4 + (i % 6), 3 + (i % 3), 0.25);
+      const rule: WrongGuessRule = i % 2 === 0 ? 'continue' : 'lose';
+      const semantics: Semantics = i % 4 < 2 ? 'say' : 'coin';
+      const values = new TreeValues(domain, { rule, semantics });
+      for (let k = 0; k < 4; k++) {
+        const { members: all, asked } = reached(domain, semantics, rng, k);
+        const members = winnable(domain, rule, all).kept;
+        const weight = members.reduce((t, [, w]) => t + w, 0);
+        const v = values.value(all.map(([c]) => c), asked);
+        expect(v * weight, `instance ${i}, set ${k}: ${rule} ${semantics}`).toBeCloseTo(exhaustiveFrom(domain, rule, semantics, members, asked), 9);
+        // the best move's value is V(S); no move does better
+        const moves = [
+          ...domain.attributes.map((_, a) => values.valueOfAsk(members.map(([c]) => c), asked, a)),
+          // under lose a guess is a move only of a lone candidate (or where no question tells the rest apart)
+          ...(rule === 'continue' || members.length === 1 ? members.map(([c]) => values.valueOfGuess(members.map(([m]) => m), asked, c)) : []),
+        ];
+        expect(Math.min(...moves)).toBeGreaterThanOrEqual(v - 1e-9);
+        if (rule === 'continue' || members.length === 1) expect(Math.min(...moves)).toBeCloseTo(v, 9);
+      }
+    }
+  });
+
+  it('is 0 for no candidate and 1 for one', () => {
+    const values = new TreeValues(tinyDomain(), { rule: 'continue', semantics: 'say' });
+    expect(values.value([])).toBe(0);
+    expect(values.value([2])).toBe(1);
+    expect(values.value([0, 1, 2, 3])).toBe(9 / 4);
+  });
+});
+
+describe('the search as a caller runs it', () => {
+  it('never returns a tree worse than the expert\'s, even with no time to search', () => {
+    const rng = new Rng(5);
+    for (let i = 0; i < 40; i++) {
+      const domain = randomDomain(rng, 8 + (i % 8), 4 + (i % 5), 0.2);
+      for (const rule of ['continue', 'lose'] as const) {
+        for (const semantics of ['say', 'coin'] as const) {
+          const rushed = optimalTree(domain, { rule, semantics, timeLimitMs: 0 });
+          expect(rushed.mean).toBeLessThanOrEqual(rushed.greedy + 1e-12);
+          expect(rushed.lower).toBeLessThanOrEqual(rushed.mean + 1e-12);
+          const exact = optimalTree(domain, { rule, semantics });
+          expect(exact.mean).toBeLessThanOrEqual(exact.greedy + 1e-12);
+          expect(rushed.lower).toBeLessThanOrEqual(exact.mean + 1e-9);
+        }
+      }
+    }
+  });
+
+  it('yields between slices: a signal stops it, and progress is told', async () => {
+    const domain = loadTable('bench/tables/unknown-50x30.csv');
+    const stop = new AbortController();
+    const progress: number[] = [];
+    const started = performance.now();
+    setTimeout(() => stop.abort(new Error('stopped')), 300);
+    await expect(searchTree(domain, { rule: 'lose', semantics: 'coin', signal: stop.signal, onProgress: (p) => progress.push(p.ms) })).rejects.toThrow('stopped');
+    // loosely: the machine may be shared, but a search that never yields would run for minutes
+    expect(performance.now() - started).toBeLessThan(3000);
+    expect(progress.length).toBeGreaterThan(0);
   });
 });

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { parseExperiment } from '../../framework/config/load.js';
 import type { Trajectory } from '../../framework/game/types.js';
 import { closeModels, configureModels } from '../../framework/llm/layer.js';
-import { startServer, type RunningServer } from '../../framework/llm/serve.js';
+import { startServer, type RunningServer } from '../../framework/llm/serve/index.js';
 import { createProgress } from '../../framework/run/progress.js';
 import { runExperiment } from '../../framework/run/runner.js';
 

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cacheKey, canonicalJson, defaultCachePath, ResponseCache } from '../../framework/llm/cache.js';
+import { CacheError, cacheKey, canonicalJson, defaultCachePath, ResponseCache } from '../../framework/llm/cache.js';
 import { packagePath } from '../../framework/util/paths.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'twentyq-cache-'));
@@ -58,6 +58,28 @@ describe('response cache', () => {
     const path = join(file, 'responses.sqlite');
     expect(() => new ResponseCache(path)).toThrow(`response cache ${path}: cannot open it (E`);
     expect(() => new ResponseCache(path)).toThrow(/give another file with --cache PATH, or run with --no-cache$/);
+  });
+
+  it('a file whose inner pages are damaged fails a lookup with an error naming it and the ways around it', () => {
+    const file = join(dir, 'damaged.sqlite');
+    const cache = new ResponseCache(file);
+    const response = { text: 'Is it big? '.repeat(40), tool_calls: [], finish_reason: 'stop', model: 'm', usage: { prompt_tokens: 1, completion_tokens: 1 } };
+    for (let i = 0; i < 400; i++) cache.set(`key-${i}`, response);
+    cache.close();
+    // the header page stays, the pages after it become noise
+    const bytes = readFileSync(file);
+    for (let at = 4096; at < bytes.length; at++) bytes[at] = (at * 7919) & 0xff;
+    writeFileSync(file, bytes);
+    const damaged = new ResponseCache(file);
+    let error: unknown;
+    try {
+      for (let i = 0; i < 400; i++) damaged.get(`key-${i}`);
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CacheError);
+    expect((error as Error).message).toMatch(new RegExp(`^response cache ${file}: .*malformed.*; remove the file .*, give another with --cache PATH, or run with --no-cache$`));
+    damaged.close();
   });
 
   it('two processes writing one cache at once stay consistent', async () => {

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { parseExperiment } from '../../framework/config/load.js';
 import type { Trajectory } from '../../framework/game/types.js';
 import { closeModels, configureModels } from '../../framework/llm/layer.js';
-import { startServer, type RunningServer } from '../../framework/llm/serve.js';
+import { startServer, type RunningServer } from '../../framework/llm/serve/index.js';
 import type { FaultOptions } from '../../framework/llm/faults.js';
 import { createProgress } from '../../framework/run/progress.js';
 import type { RunRecord } from '../../framework/run/rundir.js';

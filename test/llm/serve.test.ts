@@ -11,7 +11,7 @@ import { gameTools, moveFromToolCall, renderToolPrompt } from '../../framework/g
 import type { Answer, Move, Rules, Trajectory, Turn } from '../../framework/game/types.js';
 import { GARBLED_TEXT } from '../../framework/llm/faults.js';
 import { cosine, hashEmbedding } from '../../framework/llm/embed.js';
-import { startServer, type RunningServer, type ServeOptions } from '../../framework/llm/serve.js';
+import { startServer, type RunningServer, type ServeOptions } from '../../framework/llm/serve/index.js';
 import { PluginFactory } from '../../framework/plugins/factory.js';
 import type { Answerer, Policy, TrainablePolicy } from '../../framework/plugins/types.js';
 
@@ -98,7 +98,8 @@ describe('twentyq serve: the questioner', () => {
       ['embedding', 1, 256],
       ['embedding', 2, 256],
     ]);
-    expect(a.usage).toEqual({ prompt_tokens: 13, total_tokens: 13 });
+    // usage: characters / 4 of each input, rounded up, as for chat completions (39 and 21 characters)
+    expect(a.usage).toEqual({ prompt_tokens: 10 + 6, total_tokens: 10 + 6 });
     const norm = (v: number[]) => Math.sqrt(v.reduce((s, x) => s + x * x, 0));
     expect(norm(a.data[0]!.embedding)).toBeCloseTo(1, 12);
     expect(norm(a.data[2]!.embedding)).toBe(0);

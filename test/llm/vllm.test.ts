@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import OpenAI from 'openai';
 import { renderPrompt } from '../../framework/game/chat.js';
 import { launchServer, type LaunchedServer } from '../../framework/llm/launch.js';
-import { adapterName, loadAdapter, modelExtraBody, swapAdapter, unloadAdapter, vllmLaunch, type VllmServe } from '../../framework/llm/vllm.js';
+import { adapterName, loadAdapter, modelExtraBody, swapAdapter, unloadAdapter, vllmLaunch, type VllmServe } from '../../plugins/policies/vllm/serve.js';
 import { animals90 } from '../helpers.js';
 
 // No GPU here: vLLM's lifecycle, flags and adapter calls are checked against a stand-in executable

@@ -4,20 +4,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
 import { NO, UNKNOWN, YES } from '../../framework/game/domain.js';
-import { ANIMALS90_FILE, loadDomainTable } from '../../plugins/domains/animals90/index.js';
+import { ANIMALS90_FILE } from '../../plugins/domains/animals90/index.js';
+import { loadTable } from '../../plugins/domains/table/index.js';
 import { animals90 } from '../helpers.js';
 
 const domain = animals90();
 const A = domain.attributes.length;
-const raw = parse(readFileSync(ANIMALS90_FILE, 'utf8')) as { animals: { id: string; class: string }[] };
+const raw = parse(readFileSync(ANIMALS90_FILE, 'utf8')) as { candidates: { id: string; class: string }[] };
 
 describe('animals90', () => {
   it('has 90 animals over mammals, birds, reptiles, amphibians, fish, insects and other invertebrates', () => {
     expect(domain.size).toBe(90);
     const classes = new Map<string, number>();
-    for (const a of raw.animals) classes.set(a.class, (classes.get(a.class) ?? 0) + 1);
+    for (const a of raw.candidates) classes.set(a.class, (classes.get(a.class) ?? 0) + 1);
     for (const c of ['mammal', 'bird', 'reptile', 'amphibian', 'fish', 'insect']) expect(classes.get(c), c).toBeGreaterThanOrEqual(3);
-    const invertebrates = raw.animals.filter((a) => !['mammal', 'bird', 'reptile', 'amphibian', 'fish', 'insect'].includes(a.class));
+    const invertebrates = raw.candidates.filter((a) => !['mammal', 'bird', 'reptile', 'amphibian', 'fish', 'insect'].includes(a.class));
     expect(invertebrates.length).toBeGreaterThanOrEqual(5);
   });
 
@@ -94,13 +95,13 @@ describe('animals90', () => {
     const dir = mkdtempSync(join(tmpdir(), 'twentyq-'));
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, readFileSync(ANIMALS90_FILE, 'utf8').replace('yes: [mammal, vertebrate, africa, australia, americas, bigger_than_cat, fur,', 'yes: [mammal, vertebrate, africa, australia, americas, bigger_than_cat, furr,'));
-    expect(() => loadDomainTable(file, 'bad')).toThrow(/animal "dog" lists unknown attribute "furr" under yes/);
+    expect(() => loadTable(file)).toThrow(/bad\.yaml:\d+:\d+: dog: no question "furr" \(listed under yes\)/);
   });
 
   it('rejects a table that breaks its schema', () => {
     const dir = mkdtempSync(join(tmpdir(), 'twentyq-'));
     const file = join(dir, 'bad.yaml');
     writeFileSync(file, 'attributes:\n  - { id: big, question: Is it big?, paraphrases: [Is it large?] }\nanimals: []\n');
-    expect(() => loadDomainTable(file, 'bad')).toThrow(/not a valid domain table[\s\S]*paraphrases: expected at least 3 items[\s\S]*animals: expected at least 2 items/);
+    expect(() => loadTable(file)).toThrow(/bad\.yaml:1:1: the file: missing required field "candidates"[\s\S]*bad\.yaml:3:1: the file: unknown field "animals"/);
   });
 });

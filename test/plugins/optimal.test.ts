@@ -9,6 +9,7 @@ import type { WrongGuessRule } from '../../framework/game/types.js';
 import { PluginFactory } from '../../framework/plugins/factory.js';
 import { deriveSeed } from '../../framework/util/rng.js';
 import { animals90 } from '../helpers.js';
+import { loadTable } from '../../plugins/domains/table/index.js';
 
 const trees = mkdtempSync(join(tmpdir(), 'twentyq-trees-'));
 process.env.TWENTYQ_TREES = trees;
@@ -68,5 +69,25 @@ describe('infogain reads unknown three ways when the answerer says it means an u
     const noisy = await play('infogain', { use: 'noisy', with: { p: 0.1 } }, 'continue');
     expect(noisy.success).toBeGreaterThan(0.97);
     expect(noisy.mean).toBeLessThan(8);
+  });
+});
+
+describe('optimal on a table too hard to prove in its time limit', () => {
+  it('plays the best tree found, never worse than infogain, and says how far from the optimum it may be', async () => {
+    const table = loadTable('bench/tables/unknown-50x30.csv');
+    const rules = { max_questions: 20, wrong_guess: 'continue' as const };
+    const factory = new PluginFactory(table, rules, process.cwd());
+    const policy = await factory.create('policy', { use: 'optimal', with: { time_limit: 0.5 } });
+    const notes = await policy.prepare!({ unknowns: 'coin' }, new AbortController().signal);
+    expect(notes).toHaveLength(1);
+    const [, mean, gap, lower, greedy] = /not proved optimal within 0\.5 s: (\d+\.\d+) questions on average, at most (\d+\.\d+) above the optimum \(proved lower bound (\d+\.\d+); the information-gain expert's tree: (\d+\.\d+)\)/.exec(notes[0]!)!;
+    expect(Number(mean)).toBeLessThanOrEqual(Number(greedy));
+    expect(Number(mean) - Number(lower)).toBeCloseTo(Number(gap), 2);
+    // the games play that tree (kept in the cache under its limit), whatever the coins
+    const coin = await factory.create('answerer', { use: 'kb', with: { unknown: 'coin' } });
+    const specs = table.candidates.map((c, i) => ({ game: i, seed: deriveSeed(9, i), target: c.id }));
+    const games = await playGames(specs, { domain: table, rules, policy, answerer: coin, policyLabel: 'optimal' });
+    expect(games.every((g) => g.outcome === 'win')).toBe(true);
+    expect(readdirSync(trees).some((f) => f.startsWith('unknown-50x30-continue-coin-') && f.endsWith('-500ms.json'))).toBe(true);
   });
 });

@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Trajectory } from '../../framework/game/types.js';
-import { startServer, type RunningServer } from '../../framework/llm/serve.js';
+import { startServer, type RunningServer } from '../../framework/llm/serve/index.js';
 
 /**
  * The evaluation gap's embedding cosine, end to end: the real `twentyq serve` answers /v1/embeddings on

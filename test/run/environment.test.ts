@@ -1,4 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import { findPython, PYTHON_PACKAGE_DIR } from '../../plugins/policies/trl/environment.js';
 import { renderPrompt } from '../../framework/game/chat.js';
 import { playGame } from '../../framework/game/engine.js';
 import { DEFAULT_RULES, type Trajectory } from '../../framework/game/types.js';
@@ -118,5 +121,42 @@ describe('the environment served for a trainer that plays its own games (trl GRP
     expect(await post(`${served.url}/step`, { id: 'g99', reply: 'Is it big?' })).toMatchObject({ status: 404, body: { error: expect.stringContaining('POST /reset') } });
     const res = await fetch(`${served.url}/reset`, { method: 'POST', body: 'not json' });
     expect(res.status).toBe(400);
+  });
+});
+
+describe('the environment in batches (one request a turn for every live game)', () => {
+  it('answers each item as its own request would, in order, an item\'s failure as its error; the Python client reads them', async () => {
+    const { domain, answerer, reward } = await setup();
+    const recorded: Trajectory[] = [];
+    served = await serveEnvironment({ players: { domain, rules: DEFAULT_RULES, answerer, policyLabel: 'trl' }, reward, render, seed: 3, onGame: (g) => recorded.push(g) });
+    const started = await post(`${served.url}/reset`, { games: [{ key: 'zebra', step: 0 }, { key: 'owl', step: 0 }] });
+    expect(started.status).toBe(200);
+    const [zebra, owl] = started.body.results as { id: string; messages: unknown[] }[];
+    expect(zebra!.messages).toEqual(renderPrompt(domain, DEFAULT_RULES, [], render));
+    const moved = await post(`${served.url}/step`, { steps: [{ id: zebra!.id, reply: 'Is it a zebra?' }, { id: 'g999', reply: 'Is it big?' }, { id: owl!.id, reply: 'Does it have stripes?' }] });
+    const [won, missing, goesOn] = moved.body.results as Record<string, unknown>[];
+    expect(won).toMatchObject({ done: true, outcome: 'win', questions: 1 });
+    expect(missing).toEqual({ error: 'no game "g999" is open: start one with POST /reset', status: 404 });
+    expect(goesOn).toMatchObject({ done: false, message: { role: 'user', content: 'No.' } });
+    expect(recorded.map((g) => g.target)).toEqual(['zebra']);
+    expect((await post(`${served.url}/step`, { steps: [] })).body).toEqual({ error: 'steps must be a non-empty list' });
+
+    // the trainer's client, for real: two games in one request, then their moves in one
+    const script = [
+      'import sys',
+      'from twentyq_trl.envclient import EnvClient, EnvError',
+      'env = EnvClient(sys.argv[1])',
+      'games = env.reset_many([("lion", 1), ("bee", 1)])',
+      'answers = env.step_many([(games[0][0], "Is it a lion?"), (games[1][0], "Is it a lion?")])',
+      'print([a["done"] for a in answers], answers[0]["outcome"], answers[1]["message"]["content"])',
+      'try:',
+      '    env.step_many([("g999", "Is it big?")])',
+      'except EnvError as e:',
+      '    print(e)',
+    ].join('\n');
+    // not spawnSync: the server answering the client lives in this process
+    const r = await promisify(execFile)(findPython(), ['-c', script, served.url], { env: { ...process.env, PYTHONPATH: PYTHON_PACKAGE_DIR }, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout.trim().split('\n')).toEqual(['[True, False] win No.', 'environment /step: item 0 of the batch: HTTP 404: no game "g999" is open: start one with POST /reset']);
   });
 });

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Trajectory } from '../../framework/game/types.js';
-import { playedGames, sortPlayed } from '../../framework/run/stages/play.js';
+import { playedGames, sortPlayed } from '../../framework/stages/play.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'twentyq-played-'));
 
@@ -14,7 +14,8 @@ function game(i: number, policy = 'a'): Trajectory {
     seed: i,
     policy,
     target: 'zebra',
-    turns: [{ move: { kind: 'guess', text: 'Is it a zebra?', candidate: 'zebra' }, answer: win ? 'yes' : 'no' }],
+    // a lost game guessed wrong (a game cannot lose on the right guess)
+    turns: [win ? { move: { kind: 'guess', text: 'Is it a zebra?', candidate: 'zebra' }, answer: 'yes' } : { move: { kind: 'guess', text: 'Is it a lion?', candidate: 'lion' }, answer: 'no' }],
     outcome: win ? 'win' : 'loss',
     questions: 1,
     invalid: 0,
@@ -29,7 +30,7 @@ describe('the games a resumed stage keeps', () => {
     const whole = [game(0), game(1), game(0, 'b'), game(2)].map(line).join('');
     writeFileSync(file, whole + line(game(3)).slice(0, 25));
     const inode = statSync(file).ino;
-    const played = await playedGames(file);
+    const played = await playedGames(file, {});
     expect(readFileSync(file, 'utf8')).toBe(whole);
     expect(statSync(file).ino).toBe(inode);
     expect(played.get('a')).toEqual([
@@ -44,9 +45,9 @@ describe('the games a resumed stage keeps', () => {
     const file = join(tmp(), 'stage.jsonl');
     const text = line(game(0)) + '{"game": 1, "pol\n' + line(game(2));
     writeFileSync(file, text);
-    await expect(playedGames(file)).rejects.toThrow(/stage\.jsonl:2: not JSON .*damaged before its last line .*delete that line \(its game is played again\) and resume again/);
+    await expect(playedGames(file, {})).rejects.toThrow(/stage\.jsonl:2: not JSON .*damaged before its last line .*delete that line \(its game is played again\) and resume again/);
     writeFileSync(file, line(game(0)) + JSON.stringify({ ...game(1), turns: [{ move: null }] }) + '\n');
-    await expect(playedGames(file)).rejects.toThrow(/stage\.jsonl:2: turns\[0\]\.move is null/);
+    await expect(playedGames(file, {})).rejects.toThrow(/stage\.jsonl:2: turns\[0\]\.move is null/);
     expect(readFileSync(file, 'utf8')).not.toBe('');
   });
 
@@ -71,7 +72,7 @@ describe('the games a resumed stage keeps', () => {
     const time = async (n: number) => {
       writeFileSync(file, Array.from({ length: n }, (_, i) => line(game(i))).join(''));
       const start = performance.now();
-      await playedGames(file);
+      await playedGames(file, {});
       return performance.now() - start;
     };
     await time(5_000);

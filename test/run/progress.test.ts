@@ -1,6 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { Writable } from 'node:stream';
-import { createProgress } from '../../framework/run/progress.js';
+import { createProgress, eta } from '../../framework/run/progress.js';
 
 /**
  * A terminal screen, enough for what cli-progress writes: line feed, carriage return, cursor to a
@@ -61,5 +61,44 @@ describe('the progress bar on a terminal', () => {
     // the bar goes on below the message and ends showing the games kept
     const message = screen.lines.findIndex((l) => l.startsWith('interrupting'));
     expect(screen.lines.slice(message + 1).join('\n')).toMatch(/01-evaluate random \[.*\] 900\/3600 games/);
+  });
+});
+
+/** A stream that keeps what is written to it, as a log file or a pipe would. */
+class Log extends Writable {
+  text = '';
+  override _write(chunk: Buffer, _: BufferEncoding, done: () => void): void {
+    this.text += chunk.toString('utf8');
+    done();
+  }
+}
+
+describe('progress as plain lines (not a terminal)', () => {
+  afterEach(() => void vi.useRealTimers());
+
+  it('prints the closing line once, even when the last update printed it', async () => {
+    vi.useFakeTimers({ toFake: ['Date'] });
+    const log = new Log();
+    const progress = createProgress('lines', log as unknown as NodeJS.WriteStream);
+    progress.start('plain-sft weighted-sft', 8, 'epochs');
+    // a line every 5 s: both updates come 6 s after the one before, so both print
+    vi.advanceTimersByTime(6000);
+    progress.update(4, { note: 'loss 0.741' });
+    vi.advanceTimersByTime(6000);
+    progress.update(8, { note: 'loss 0.473' });
+    progress.stop();
+    expect(log.text.split('\n').filter((l) => l.startsWith('plain-sft weighted-sft: 4/8 epochs, loss 0.741, ETA 6s'))).toHaveLength(1);
+    const closing = log.text.split('\n').filter((l) => l.startsWith('plain-sft weighted-sft: 8/8 epochs'));
+    expect(closing).toHaveLength(1);
+    expect(closing[0]).toBe('plain-sft weighted-sft: 8/8 epochs, loss 0.473 in 12.0s');
+    // a stage stopped half way says where it stopped, once
+    progress.start('eval', 10);
+    progress.update(3, { success: 0.5 });
+    progress.stop();
+    expect(log.text.split('\n').filter((l) => l.startsWith('eval: 3/10 games, success 50.0%, ETA'))).toHaveLength(1);
+  });
+
+  it('writes an ETA in whole minutes and seconds: never "1m60s"', () => {
+    expect([eta(0.2), eta(59), eta(59.5), eta(60), eta(119.5), eta(3599.2), eta(3600), eta(7380), eta(Infinity)]).toEqual(['1s', '59s', '1m00s', '1m00s', '2m00s', '1h00m', '1h00m', '2h03m', '?']);
   });
 });

@@ -112,4 +112,30 @@ describe('resuming an interrupted run', () => {
     await expect(failure).rejects.toThrow(new RegExp(`^${file}:3: questions is missing, .*delete that line \\(its game is played again\\) and resume again`));
     expect((JSON.parse(read(cut.dir, 'run.json')) as RunRecord).status).toBe('failed');
   });
+
+  it('refuses to go on when a finished stage\'s file changed since it finished, or an interrupted one holds a game twice', async () => {
+    const experiment = await loadExperiment('test/fixtures/mini-pipeline.yaml');
+    const stop = new AbortController();
+    const cut = await runExperiment(experiment, { workers: 2, runsDir: tmp(), progress: stopAt('grpo', 1, stop), stop: stop.signal });
+    const record = JSON.parse(read(cut.dir, 'run.json')) as RunRecord;
+    expect(Object.keys(record.stages[0]!.digests!)).toEqual(['games.jsonl']);
+    const games = read(cut.dir, 'games.jsonl');
+    // a line added to the finished generate stage's games
+    appendFileSync(join(cut.dir, 'games.jsonl'), games.split('\n')[0] + '\n');
+    await expect(RunDir.resume(cut.dir, 2)).rejects.toThrow(new RegExp(`^${join(cut.dir, 'games.jsonl')}: changed since stage games finished \\(run\\.json keeps the sha256 it had then\\); restore it, or run the experiment again in a new run directory$`));
+    writeFileSync(join(cut.dir, 'games.jsonl'), games);
+    const { run, experiment: again } = await RunDir.resume(cut.dir, 2);
+    expect((await runExperiment(again, { workers: 2, resume: run, progress: quiet })).status).toBe('completed');
+
+    // an evaluate stage cut short, its file with a game twice: the resume names the line
+    const quick = await loadExperiment('experiments/quickstart.yaml', { set: ['stages.0.evaluate.games_per_animal=4'] });
+    const stop2 = new AbortController();
+    const cut2 = await runExperiment(quick, { workers: 1, runsDir: tmp(), progress: stopAt('01-evaluate', 30, stop2), stop: stop2.signal });
+    const lines = read(cut2.dir, '01-evaluate.jsonl').split('\n').filter(Boolean);
+    writeFileSync(join(cut2.dir, '01-evaluate.jsonl'), [...lines, lines[1]].join('\n') + '\n');
+    const resumed = await RunDir.resume(cut2.dir, 1);
+    await expect(runExperiment(resumed.experiment, { workers: 1, resume: resumed.run, progress: quiet })).rejects.toThrow(
+      new RegExp(`^${join(cut2.dir, '01-evaluate.jsonl')}:${lines.length + 1}: game \\d+ of \\S+ is in the file twice \\(first at line 2\\)`),
+    );
+  });
 });

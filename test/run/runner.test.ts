@@ -56,6 +56,7 @@ describe('runner', () => {
         kind: 'evaluate',
         status: 'done',
         files: ['01-evaluate.jsonl'],
+        digests: { '01-evaluate.jsonl': expect.stringMatching(/^[0-9a-f]{64}$/) },
         seconds: expect.any(Number),
         outcome: { rows: result.rows, notes: [], policy: experiment.policy },
       },

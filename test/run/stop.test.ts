@@ -40,4 +40,18 @@ describe('the runner and the stop signal', () => {
     expect(shown[0]).toBe(kept);
     expect(shown.at(-1)).toBe(180);
   });
+
+  it('a training stage stopped half way says it was interrupted, not that it trained', async () => {
+    const experiment = await loadExperiment('test/fixtures/long-train.yaml');
+    const stop = new AbortController();
+    const lines: string[] = [];
+    let unit = '';
+    // Ctrl-C after two epochs of training
+    const stopping: Progress = { start: (_label, _total, u = 'games') => void (unit = u), update: (done) => void (unit === 'epochs' && done >= 2 && stop.abort()), stop() {}, log: (line) => void lines.push(line) };
+    const cut = await runExperiment(experiment, { workers: 1, runsDir: mkdtempSync(join(tmpdir(), 'twentyq-stop-')), progress: stopping, stop: stop.signal });
+    expect(cut.status).toBe('interrupted');
+    expect(lines).toContainEqual(expect.stringMatching(/^sft: interrupted; weighted-sft\(.*\) so far -> sft\.ckpt\.json \(loss/));
+    expect(cut.summary).toMatch(/sft: interrupted while training sft with weighted-sft\(.*\) \(loss .*\); twentyq run --resume finishes it/);
+    expect(cut.summary).not.toMatch(/sft: trained sft/);
+  });
 });

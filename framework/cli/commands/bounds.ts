@@ -1,9 +1,10 @@
 import { Flags } from '@oclif/core';
 import { boundEfficiency, optimalBound } from '../../game/bounds.js';
 import type { Domain } from '../../game/domain.js';
-import { optimalTree, type Semantics, type TreeBound } from '../../game/tree.js';
+import { searchTree, type Semantics, type TreeBound, type TreeProgress } from '../../game/tree.js';
 import { DEFAULT_RULES } from '../../game/types.js';
 import { fixed, formatTable } from '../../metrics/table.js';
+import { DEFAULT_PLUGINS } from '../../plugins/builtins.js';
 import { PluginFactory } from '../../plugins/factory.js';
 import { gameSpecs } from '../../run/games.js';
 import { refFromFlag } from '../interactive.js';
@@ -17,28 +18,43 @@ function histogramText(histogram: readonly number[]): string {
     .join(' ');
 }
 
+/**
+ * Progress of a search on stderr once it has run a second, then every second: on a terminal one line
+ * rewritten in place, elsewhere a line each time.
+ */
+function searchProgress(label: string): (p: TreeProgress) => void {
+  let next = 1000;
+  return (p) => {
+    if (p.ms < next) return;
+    next = p.ms + 1000;
+    const line = `searching ${label}: ${(p.ms / 1000).toFixed(0)} s, ${p.states.toLocaleString('en-US')} sets of candidates, best tree so far ${p.best.toFixed(4)} questions`;
+    process.stderr.write(process.stderr.isTTY ? `\r${line}\x1b[K` : `${line}\n`);
+  };
+}
+
 export default class Bounds extends TwentyqCommand {
   static override summary = 'The best any questioner can do: the exact optimal tree over a domain\'s own questions, beside the bound for arbitrary yes/no questions.';
-  static override description = `For a domain (a built-in or your own table), the rules and what the answerer does where the table's fact is unknown, the optimal decision tree over the domain's attribute questions and guesses: its mean questions (every target equally likely, the final guess counted), worst case and histogram. It is found by branch and bound with memoisation over sets of candidates: "exact" when the search proved it, otherwise (past --time-limit) the best tree found and the best lower bound proved, labelled as such.
+  static override description = `For a domain (a built-in, a table file of your own, or a plugin), the rules and what the answerer does where the table's fact is unknown, the optimal decision tree over the domain's attribute questions and guesses: its mean questions (every target equally likely, the final guess counted), worst case and histogram. It is found by branch and bound with memoisation over sets of candidates, starting from the information-gain expert's tree: "exact" when the search proved it, otherwise (past --time-limit) the best tree found and the best lower bound proved, labelled as such. A search that runs past a second shows its progress on stderr.
 
-Semantics: with "say" (the kb answerer's default) an unknown fact is answered "unknown", so a question splits the candidates three ways and the game can be won in fewer questions than any yes/no strategy; with "coin" it is answered yes or no at random, and such a candidate stays on both sides with half its weight. Under wrong_guess: continue a wrong guess is answered no; under lose it ends the game, so a perfect player guesses only a lone candidate.
+Semantics: with "say" (the kb answerer's default) an unknown fact is answered "unknown", so a question splits the candidates three ways and the game can be won in fewer questions than any yes/no strategy; with "coin" it is answered yes or no at random, and such a candidate stays on both sides with half its weight. Under wrong_guess: continue a wrong guess is answered no; under lose it ends the game, so a perfect player guesses only a lone candidate, and of candidates that share every answer wins only one: the others' games are lost, counted as --max-questions each (as a run's average counts them).
 
 Beside it: the bound for arbitrary yes/no questions (any subset of the candidates, by dynamic programming over their number) and the entropy floor. A policy's measured mean below the exact bound of the game it played (its targets, rules and answerer) is a bug.`;
   static override examples = [
     '<%= config.bin %> bounds',
     '<%= config.bin %> bounds --unknown coin --rule lose',
     '<%= config.bin %> bounds --games 5',
-    '<%= config.bin %> bounds --domain \'{use: animals90, with: {file: ./my-table.yaml}}\'',
+    '<%= config.bin %> bounds --domain ./my-table.csv',
+    '<%= config.bin %> bounds --domain \'{use: table, with: {file: ./diseases.yaml, noun: disease}}\' --time-limit 300',
     '<%= config.bin %> bounds --candidates 128 --max-questions 10',
   ];
   static override flags = {
-    domain: Flags.string({ default: 'animals90', description: 'Domain plugin (name, path, or YAML such as \'{use: animals90, with: {file: t.yaml}}\').' }),
+    domain: Flags.string({ default: DEFAULT_PLUGINS.domain, description: 'Domain: a table file (.csv, .yaml), a plugin name or path, or YAML such as \'{use: table, with: {file: t.csv, noun: fruit}}\'.' }),
     unknown: Flags.option({ options: ['say', 'coin', 'both'] as const, default: 'both', description: 'What the answerer does where a fact is unknown (the kb answerer\'s unknown option).' })(),
     rule: Flags.option({ options: ['continue', 'lose', 'both'] as const, default: 'both', description: 'The wrong_guess rule.' })(),
     targets: Flags.string({ description: 'Only these targets (comma-separated names or ids): the bound of a stage that plays them.' }),
     games: Flags.integer({ min: 1, description: 'The targets of a stage with games: N (the candidates in turn; repeats weigh as many).' }),
     'time-limit': Flags.integer({ min: 0, default: 60, description: 'Seconds per search before it reports bounds instead of a proof.' }),
-    'max-questions': Flags.integer({ min: 1, default: DEFAULT_RULES.max_questions, description: 'Question budget, for the efficiency.' }),
+    'max-questions': Flags.integer({ min: 1, default: DEFAULT_RULES.max_questions, description: 'Question budget: for the efficiency, and what a game lost among candidates that share every answer counts under lose.' }),
     candidates: Flags.integer({ char: 'n', min: 1, max: 1_000_000, description: 'Only the bound for arbitrary yes/no questions over N equally likely candidates (no domain).' }),
     json: Flags.boolean({ description: 'Print the figures as JSON.' }),
   };
@@ -54,7 +70,9 @@ Beside it: the bound for arbitrary yes/no questions (any subset of the candidate
     const targets = this.targets(domain, flags.targets, flags.games);
     const semantics: Semantics[] = flags.unknown === 'both' ? ['say', 'coin'] : [flags.unknown];
     const trees: TreeBound[] = [];
-    for (const s of semantics) for (const rule of rules) trees.push(optimalTree(domain, { rule, semantics: s, targets, timeLimitMs: flags['time-limit'] * 1000 }));
+    for (const s of semantics) {
+      for (const rule of rules) trees.push(await searchTree(domain, { rule, semantics: s, targets, maxQuestions: max, timeLimitMs: flags['time-limit'] * 1000, onProgress: searchProgress(`${rule}/${s}`) }));
+    }
     const distinct = trees[0]!.candidates;
     if (flags.json) {
       this.log(

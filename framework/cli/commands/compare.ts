@@ -1,9 +1,13 @@
 import { existsSync, statSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { readGames } from '../../data/games.js';
+import type { GameChecks } from '../../data/checks.js';
 import { compare, largestDifferences, PairingError, recordOf, type GameRecord } from '../../metrics/paired.js';
 import { fixed, formatTable, pct } from '../../metrics/table.js';
-import { playKey } from '../../run/stages/play.js';
+import { readRun } from '../../report/runs.js';
+import { stageFiles } from '../../stages/index.js';
+import { playKey } from '../../stages/play.js';
 import { configFlag, factoryForGames } from '../games-context.js';
 import { TwentyqCommand, UsageError } from '../shared.js';
 
@@ -14,18 +18,38 @@ interface Side {
   key?: string;
 }
 
+/** The games file a path names: the file itself, or RUN_DIR/STAGE (the stage's games file, as its run.json knows it). */
+function gamesFile(path: string): string | undefined {
+  return [path, stageGamesFile(path)].find((f) => f !== undefined && existsSync(f) && statSync(f).isFile());
+}
+
+/**
+ * PATH, PATH@LABEL or PATH@LABEL@ANSWERER: the path ends at the first @ after which what comes before
+ * names a games file (a folder of the path may hold an @ too), and the rest names the policy.
+ */
 function sideOf(arg: string): Side {
-  const at = arg.lastIndexOf('@');
-  const [path, key] = at > 0 ? [arg.slice(0, at), arg.slice(at + 1)] : [arg, undefined];
-  const file = [path, `${path}.jsonl`].find((f) => existsSync(f) && statSync(f).isFile());
-  if (!file) throw new UsageError(`${arg}: no games file ${path} (nor ${path}.jsonl): give a stage's games file, or RUN_DIR/STAGE`);
-  return { name: arg, file, ...(key !== undefined ? { key } : {}) };
+  for (let at = arg.indexOf('@'); at > 0; at = arg.indexOf('@', at + 1)) {
+    const file = gamesFile(arg.slice(0, at));
+    if (file) return { name: arg, file, key: arg.slice(at + 1) };
+  }
+  const file = gamesFile(arg);
+  if (file) return { name: arg, file };
+  const path = arg.includes('@') ? arg.slice(0, arg.indexOf('@')) : arg;
+  throw new UsageError(`${arg}: no games file ${path} (nor a stage of that name with games in its run directory): give a stage's games file or RUN_DIR/STAGE, then @LABEL for one policy of several and @LABEL@ANSWERER for one answerer of several`);
+}
+
+/** RUN_DIR/STAGE: the games file of the run's stage of that name, as its run.json knows it. */
+function stageGamesFile(path: string): string | undefined {
+  const stage = readRun(dirname(path)).record?.stages.find((s) => s.name === basename(path));
+  const games = stage ? stageFiles(stage).games : undefined;
+  return games ? join(dirname(path), games) : undefined;
 }
 
 /** The side's games, of its policy: named after @, or the only one in the file. */
-async function gamesOf(side: Side, maxQuestions: number): Promise<GameRecord[]> {
+async function gamesOf(side: Side, checks: GameChecks & { max_questions: number }): Promise<GameRecord[]> {
+  const maxQuestions = checks.max_questions;
   const byKey = new Map<string, GameRecord[]>();
-  for await (const t of readGames(side.file)) {
+  for await (const t of readGames(side.file, checks)) {
     if (t.outcome === 'error') continue;
     const key = playKey(t);
     const list = byKey.get(key) ?? [];
@@ -47,6 +71,8 @@ export default class Compare extends TwentyqCommand {
   static override examples = [
     '<%= config.bin %> compare runs/pipeline/20261127-181805/expert@infogain runs/pipeline/20261127-181805/eval-grpo',
     '<%= config.bin %> compare runs/a/x/01-evaluate@random runs/a/x/01-evaluate@infogain --json',
+    '<%= config.bin %> compare runs/pipeline/20261127-181805/transfer@grpo@coin-kb runs/pipeline/20261127-181805/transfer@grpo@kb',
+    '<%= config.bin %> compare runs/pipeline/20261127-181805/eval-grpo.jsonl runs/pipeline/20261127-181805/expert.jsonl@optimal',
   ];
   static override args = {
     a: Args.string({ required: true, description: 'The policy compared (A - B).' }),
@@ -66,7 +92,8 @@ export default class Compare extends TwentyqCommand {
     const [a, b] = [sideOf(args.a), sideOf(args.b)];
     const factory = await factoryForGames(a.file, flags);
     const max = factory.rules.max_questions;
-    const [ga, gb] = [await gamesOf(a, max), await gamesOf(b, max)];
+    const checks = { domain: factory.domain, max_questions: max };
+    const [ga, gb] = [await gamesOf(a, checks), await gamesOf(b, checks)];
     let c;
     try {
       c = compare(ga, gb, flags.seed, flags.resamples, [args.a, args.b]);

@@ -1,14 +1,12 @@
 import { once } from 'node:events';
 import { Args, Flags } from '@oclif/core';
 import { parse as parseYaml } from 'yaml';
-import type { TrainingSet } from '../../data/dataset.js';
+import type { GrpoSet, TrainingSet } from '../../data/dataset.js';
 import { readGames } from '../../data/games.js';
-import { toTrl, writeTrl } from '../../data/trl.js';
+import { DEFAULT_PLUGINS, rowFormat } from '../../plugins/builtins.js';
 import { AtomicFile } from '../../util/fs.js';
 import { configFlag, factoryForGames } from '../games-context.js';
 import { TwentyqCommand } from '../shared.js';
-
-const DEFAULT_STRATEGY = { sft: 'weighted-sft', dpo: 'dpo' } as const;
 
 export default class Export extends TwentyqCommand {
   static override summary = 'Turn a games file into training data in Hugging Face TRL\'s conversational formats.';
@@ -33,7 +31,7 @@ export default class Export extends TwentyqCommand {
 
   async run(): Promise<void> {
     const { args, flags } = await this.parse(Export);
-    const games = () => readGames(args.file);
+    const games = () => readGames(args.file, { domain: factory.domain, max_questions: factory.rules.max_questions });
     const factory = await factoryForGames(args.file, flags);
     const options: Record<string, unknown> = {};
     for (const assignment of flags.with ?? []) {
@@ -51,30 +49,31 @@ export default class Export extends TwentyqCommand {
         count++;
       }
       const targets = factory.domain.candidates.filter((c) => present.has(c.id)).map((c) => c.id);
-      set = { kind: 'grpo', targets, stats: { games: count, prompts: targets.length } };
+      set = { kind: 'grpo', targets, stats: { games: count, prompts: targets.length } } satisfies GrpoSet;
     } else {
-      const strategy = await factory.create('strategy', { use: flags.strategy ?? DEFAULT_STRATEGY[flags.format], with: options });
+      const strategy = await factory.create('strategy', { use: flags.strategy ?? DEFAULT_PLUGINS.strategy[flags.format], with: options });
       set = await strategy.build(games);
       if (set.kind !== flags.format) this.error(`strategy ${flags.strategy} makes ${set.kind} data, not ${flags.format}`, { exit: 2 });
     }
-    const records = toTrl(set, factory.domain, factory.rules, { show_candidates: flags.candidates });
+    const format = await rowFormat();
+    const game = { domain: factory.domain, rules: factory.rules, render: { show_candidates: flags.candidates } };
     let rows: number;
     if (flags.out) {
       // all or nothing: an existing file is replaced only once every row is written and checked
       const out = new AtomicFile(flags.out);
       try {
-        rows = await writeTrl(set.kind, records, (chunk) => out.write(chunk));
+        rows = await format.write(set, game, (chunk) => out.write(chunk));
         out.commit();
       } catch (error) {
         out.abort();
         throw error;
       }
     } else {
-      rows = await writeTrl(set.kind, records, async (chunk) => {
+      rows = await format.write(set, game, async (chunk) => {
         if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
       });
     }
     const figures = Object.entries(set.stats).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(2)}`).join(', ');
-    process.stderr.write(`${rows} TRL ${set.kind} rows${flags.out ? ` -> ${flags.out}` : ''} (${figures})\n`);
+    process.stderr.write(`${rows} ${format.title} ${set.kind} rows${flags.out ? ` -> ${flags.out}` : ''} (${figures})\n`);
   }
 }

@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
 import { Flags } from '@oclif/core';
+import { DEFAULT_PLUGINS } from '../../plugins/builtins.js';
 import { PluginFactory } from '../../plugins/factory.js';
 import { Interrupted, playAsAnswerer, playAsQuestioner, refFromFlag, type Io } from '../interactive.js';
 import { TwentyqCommand } from '../shared.js';
@@ -37,7 +38,7 @@ function terminalIo(): Io & { close(): void } {
 
 export default class Play extends TwentyqCommand {
   static override summary = 'Play a game in the terminal: as the questioner against an answerer, or as the answerer for a policy.';
-  static override description = `As the questioner (default) you ask questions in plain words ("Does it have stripes?") and guess ("Is it a zebra?"); the answerer plugin answers. A question the answerer does not understand is said so and not counted, as is a guess of a name that is none of the animals ("Is it a piran?"); "questions" lists the ones it knows, "list" the animals. Ctrl-C stops (exit code 130). As the answerer you think of an animal and answer the policy's questions with y, n or u. Plugins are given by name or path, or as YAML: --policy '{use: infogain, with: {temperature: 0.5}}'.`;
+  static override description = `As the questioner (default) you ask questions in plain words ("Does it have stripes?") and guess ("Is it a zebra?"); the answerer plugin answers. A question the answerer does not understand is said so and not counted, as is a guess of a name that is none of the candidates ("Is it a piran?"); "questions" lists the ones it knows, "list" the candidates (the domain's animals, fruit, ...). Ctrl-C stops (exit code 130). As the answerer you think of a candidate and answer the policy's questions with y, n or u. Plugins are given by name or path, or as YAML: --policy '{use: infogain, with: {temperature: 0.5}}'.`;
   static override examples = [
     '<%= config.bin %> play',
     '<%= config.bin %> play --target zebra',
@@ -46,10 +47,10 @@ export default class Play extends TwentyqCommand {
   ];
   static override flags = {
     as: Flags.option({ options: ['questioner', 'answerer'] as const, default: 'questioner', description: 'Your role.' })(),
-    answerer: Flags.string({ default: 'kb', description: 'Answerer plugin, when you ask.' }),
-    policy: Flags.string({ default: 'infogain', description: 'Policy plugin, when you answer.' }),
-    domain: Flags.string({ default: 'animals90', description: 'Domain plugin.' }),
-    target: Flags.string({ description: 'The animal the answerer thinks of (name or alias); random when absent.' }),
+    answerer: Flags.string({ default: DEFAULT_PLUGINS.answerer, description: 'Answerer plugin, when you ask.' }),
+    policy: Flags.string({ default: DEFAULT_PLUGINS.policy, description: 'Policy plugin, when you answer.' }),
+    domain: Flags.string({ default: DEFAULT_PLUGINS.domain, description: 'Domain: a table file (.csv, .yaml), a plugin name or path, or YAML.' }),
+    target: Flags.string({ description: 'The candidate the answerer thinks of (name or alias); random when absent.' }),
     seed: Flags.integer({ description: 'Seed for the random target and the policy (default: from the clock).' }),
     'max-questions': Flags.integer({ min: 1, default: 20, description: 'Question budget.' }),
     'wrong-guess': Flags.option({ options: ['continue', 'lose'] as const, default: 'continue', description: 'What a wrong guess does.' })(),

@@ -8,7 +8,8 @@ import { createProgress } from '../../run/progress.js';
 import { runExperiment } from '../../run/runner.js';
 import { makeFolders } from '../../run/folders.js';
 import { DEFAULT_WORKER_MEMORY_MB, defaultWorkers } from '../../run/pool.js';
-import { RunDir } from '../../run/rundir.js';
+import { CompleteWithoutReport, RunDir } from '../../run/rundir.js';
+import { writeReport } from '../../report/index.js';
 import { cacheFlags, isUserFacing, setFlag, TwentyqCommand, UsageError, workersFlag } from '../shared.js';
 
 export default class Run extends TwentyqCommand {
@@ -55,7 +56,14 @@ Ctrl-C (or SIGTERM) stops at the next batch boundary in any stage: running batch
     const notice = (line: string) => (flags.progress === 'none' ? void process.stderr.write(line + '\n') : progress.log(line));
     // the folder first: a bad --out fails at once, not after the experiment is loaded
     if (!flags.resume) makeFolders(flags.out, `--out ${flags.out}`);
-    const resumed = flags.resume ? await RunDir.resume(flags.resume, workers) : undefined;
+    let resumed;
+    try {
+      resumed = flags.resume ? await RunDir.resume(flags.resume, workers) : undefined;
+    } catch (error) {
+      if (!(error instanceof CompleteWithoutReport)) throw error;
+      await writeReport([error.path], join(error.path, 'report.html'));
+      return this.log(`${error.message}: wrote it now.\nreport: ${join(error.path, 'report.html')}`);
+    }
     if (resumed?.run.takeover) process.stderr.write(resumed.run.takeover + '\n');
     const experiment = resumed?.experiment ?? (await loadExperiment(args.file!, { set: flags.set ?? [] }));
     const stop = new AbortController();

@@ -29,7 +29,7 @@ export default class Runs extends TwentyqCommand {
           return [
             id,
             rec?.experiment ?? r.metrics?.experiment ?? r.dir.split(/[\\/]/).at(-2)!,
-            rec?.status ?? (r.problems.length > 0 ? 'damaged' : 'no run.json'),
+            rec?.status ?? (r.unreadable ? `format ${r.unreadable.format ?? '?'}` : r.problems.length > 0 ? 'damaged' : 'no run.json'),
             rec ? rec.started.replace('T', ' ').replace(/\.\d+Z$/, 'Z') : '-',
             formatDuration(duration(rec)),
             rec ? `${rec.stages.filter((s) => s.status === 'done').length}/${rec.stages.length}` : '-',

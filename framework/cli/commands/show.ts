@@ -14,6 +14,7 @@ export default class Show extends TwentyqCommand {
     const { args, flags } = await this.parse(Show);
     if (!existsSync(args.dir)) throw new UsageError(`${args.dir}: no such run directory`);
     const run = readRun(args.dir);
+    if (run.unreadable) throw new UsageError(run.unreadable.problem);
     if (!run.record && !run.metrics && run.summary === undefined) throw new UsageError(`${args.dir} is not a run directory: it has none of run.json, metrics.json, summary.txt`);
     if (flags.json) return this.log(JSON.stringify({ dir: run.dir, run: run.record ?? null, metrics: run.metrics ?? null, summary: run.summary ?? null, problems: run.problems }, null, 2));
     const rec = run.record;

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Domain } from '../../../framework/game/domain.js';
-import { writeFileAtomic } from '../../../framework/util/fs.js';
+import { type Domain, writeFileAtomic } from '../../../framework/plugin.js';
 import type { Shape } from './network.js';
 
 const FORMAT = 'twentyq-local-policy';

@@ -1,5 +1,4 @@
-import { guessQuestion, type Domain } from '../../../framework/game/domain.js';
-import type { Move, Rules, Turn } from '../../../framework/game/types.js';
+import { type Domain, guessQuestion, type Move, type Rules, type Turn } from '../../../framework/plugin.js';
 import type { SparseInput } from './network.js';
 
 /**

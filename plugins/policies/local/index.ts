@@ -1,19 +1,10 @@
 import { resolve } from 'node:path';
-import type { Domain } from '../../../framework/game/domain.js';
-import type { GameView, Move, Rules } from '../../../framework/game/types.js';
-import { definePlugin, type TrainablePolicy, type TrainJob } from '../../../framework/plugins/types.js';
+import { defaulted, definePlugin, type Domain, type DpoJob, type GameView, type GrpoJob, isJob, type Move, type Rules, type SftJob, type TrainablePolicy, type TrainJob, Type } from '../../../framework/plugin.js';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { StateEncoder } from './encode.js';
 import { Adam, Network, type Shape } from './network.js';
 import { logSoftmax } from './objectives.js';
 import { trainDpo, trainGrpo, trainSft } from './train.js';
-
-export interface LocalOptions {
-  hidden: number[];
-  temperature: number;
-  checkpoint?: string;
-  init_seed: number;
-}
 
 /**
  * A small neural questioner that trains in-process on a CPU: the state of a game (see StateEncoder)
@@ -21,6 +12,7 @@ export interface LocalOptions {
  * sampled otherwise (training), each game from its own random stream.
  */
 export class LocalPolicy implements TrainablePolicy {
+  readonly jobs = ['sft', 'dpo', 'grpo'] as const;
   readonly encoder: StateEncoder;
   readonly net: Network;
   params: Float64Array;
@@ -59,16 +51,13 @@ export class LocalPolicy implements TrainablePolicy {
   }
 
   async train(job: TrainJob): Promise<Record<string, number>> {
-    switch (job.kind) {
-      case 'sft':
-        return trainSft(this.net, this.params, this.encoder, this.rules, job.rows, job.options);
-      case 'dpo':
-        return trainDpo(this.net, this.params, job.reference as Float64Array, this.encoder, this.rules, job.pairs, job.options);
-      case 'grpo': {
-        if (this.session?.key !== job.options.session) this.session = { key: job.options.session, adam: new Adam(this.net.size, job.options.lr) };
-        return trainGrpo(this.net, this.params, job.reference as Float64Array, this.session.adam, this.encoder, this.rules, job.games, job.advantages, job.options);
-      }
+    if (isJob<SftJob>(job, 'sft')) return trainSft(this.net, this.params, this.encoder, this.rules, job.rows, job.options);
+    if (isJob<DpoJob>(job, 'dpo')) return trainDpo(this.net, this.params, job.reference as Float64Array, this.encoder, this.rules, job.pairs, job.options);
+    if (isJob<GrpoJob>(job, 'grpo')) {
+      if (this.session?.key !== job.options.session) this.session = { key: job.options.session, adam: new Adam(this.net.size, job.options.lr) };
+      return trainGrpo(this.net, this.params, job.reference as Float64Array, this.session.adam, this.encoder, this.rules, job.games, job.advantages, job.options);
     }
+    throw new Error(`the local policy trains ${this.jobs.join(', ')} jobs, not ${job.kind}`);
   }
 
   exportState(): Float64Array {
@@ -85,21 +74,27 @@ export class LocalPolicy implements TrainablePolicy {
   }
 }
 
-export default definePlugin<'policy', LocalOptions>({
+export default definePlugin({
   kind: 'policy',
   name: 'local',
   description:
     'A small neural policy trained in-process on the CPU (no GPU, no native code): game state -> MLP -> masked softmax over the questions not asked and the guesses not made. Trained by the weighted-sft, dpo and grpo strategies; greedy at temperature 0.',
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      hidden: { type: 'array', maxItems: 8, items: { type: 'integer', minimum: 1, maximum: 8192 }, default: [256], description: 'Sizes of the hidden layers (ignored when a checkpoint is loaded).' },
-      temperature: { type: 'number', minimum: 0, default: 0, description: 'Sampling temperature; 0 plays the most likely move.' },
-      checkpoint: { type: 'string', 'x-file': true, description: 'A saved policy to start from, relative to the experiment file, or to the current directory when given with --set (train stages write <stage>.ckpt.json).' },
-      init_seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the initial weights when no checkpoint is given.' },
+  options: Type.Object(
+    {
+      hidden: defaulted(
+        Type.Array(Type.Integer({ minimum: 1, maximum: 8192 }), { maxItems: 8, default: [256], description: 'Sizes of the hidden layers (ignored when a checkpoint is loaded).' }),
+      ),
+      temperature: defaulted(Type.Number({ minimum: 0, default: 0, description: 'Sampling temperature; 0 plays the most likely move.' })),
+      checkpoint: Type.Optional(
+        Type.String({
+          'x-file': true,
+          description: 'A saved policy to start from, relative to the experiment file, or to the current directory when given with --set (train stages write <stage>.ckpt.json).',
+        }),
+      ),
+      init_seed: defaulted(Type.Integer({ minimum: 0, default: 0, description: 'Seed of the initial weights when no checkpoint is given.' })),
     },
-  },
+    { additionalProperties: false },
+  ),
   trainable: true,
   create(options, { domain, rules, baseDir }) {
     const encoder = new StateEncoder(domain);

@@ -1,4 +1,4 @@
-import { Rng } from '../../../framework/util/rng.js';
+import { Rng } from '../../../framework/plugin.js';
 
 /**
  * A small MLP on typed arrays: a sparse input (the few features a game state turns on) through ReLU

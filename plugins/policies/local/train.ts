@@ -1,8 +1,5 @@
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { PreferencePair, SftRow } from '../../../framework/data/dataset.js';
-import type { Rules, Trajectory } from '../../../framework/game/types.js';
-import type { DpoTraining, GrpoTraining, SftTraining } from '../../../framework/plugins/types.js';
-import { Rng } from '../../../framework/util/rng.js';
+import { type DpoTraining, type GrpoTraining, type PreferencePair, Rng, type Rules, type SftRow, type SftTraining, type Trajectory } from '../../../framework/plugin.js';
 import type { StateEncoder } from './encode.js';
 import { Adam, type Network, type SparseInput } from './network.js';
 import { crossEntropy, dpo, grpo, logSoftmax, type GrpoStep } from './objectives.js';

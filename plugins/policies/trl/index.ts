@@ -1,45 +1,30 @@
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import type { PreferencePair, SftRow } from '../../../framework/data/dataset.js';
-import { toTrl, writeTrl } from '../../../framework/data/trl.js';
-import type { RenderOptions } from '../../../framework/game/chat.js';
-import type { Domain } from '../../../framework/game/domain.js';
-import type { GameView, Move, Rules } from '../../../framework/game/types.js';
-import { stopLaunch, type LaunchOption } from '../../../framework/llm/launches.js';
-import { modelEndpoint } from '../../../framework/llm/layer.js';
-import { ENDPOINT_OPTIONS, type EndpointOptions } from '../../../framework/llm/options.js';
-import { LORA_RANKS, vllmLaunch } from '../../../framework/llm/vllm.js';
-import { definePlugin, type OnlineGrpoJob, type Policy, type PluginContext, type StageTraining, type TrainablePolicy, type TrainJob } from '../../../framework/plugins/types.js';
-import { findPython, twentyqHome } from '../../../framework/python.js';
+import { choice, defaulted, definePlugin, type Domain, type DpoJob, ENDPOINT_OPTIONS, type GameView, isJob, type LaunchOption, modelEndpoint, type Move, type OnlineGrpoJob, type PluginContext, type Policy, PROCESSES_DIR, type RenderOptions, type Rules, type SftJob, type SftRow, type StageTraining, type Static, stopLaunch, type TrainablePolicy, type TrainJob, twentyqHome, Type, withDefault } from '../../../framework/plugin.js';
 import { questioner } from '../api.js';
+import { LORA_RANKS, vllmLaunch } from '../vllm/serve.js';
+import { findPython } from './environment.js';
+import type { TrainingFields, TrlCommand } from './job.js';
 import { runPython, type TrlEvent } from './process.js';
+import { toTrl, writeTrl } from './rows.js';
 import { buildTiny, TINY_CONFIG, type TinyConfig } from './tiny.js';
 
-export interface Lora {
-  r: number;
-  alpha: number;
-  dropout: number;
-  target_modules: string[] | 'all-linear';
-}
+const LORA = Type.Object(
+  {
+    r: Type.Integer({ minimum: 1, maximum: 512, description: 'Rank of the adapter.' }),
+    alpha: defaulted(Type.Number({ exclusiveMinimum: 0, default: 32, description: 'Scaling of the adapter (alpha / r).' })),
+    dropout: defaulted(Type.Number({ minimum: 0, maximum: 1, default: 0.05, description: "Dropout on the adapter's input." })),
+    target_modules: defaulted(
+      Type.Unsafe<string[] | 'all-linear'>({ type: ['array', 'string'], items: { type: 'string' }, default: 'all-linear', description: 'Modules adapted: a list of names, or "all-linear".' }),
+    ),
+  },
+  { additionalProperties: false },
+);
 
-export type TrlOptions = Omit<EndpointOptions, 'base_url' | 'api_key_env' | 'model'> & {
-  model?: string;
-  lora: Lora | null;
-  precision: 'auto' | 'fp32' | 'bf16' | 'fp16';
-  device: 'auto' | 'cpu' | 'cuda';
-  max_length: number;
-  python?: string;
-  threads: number | null;
-  checkpoint?: string;
-  serve: 'auto' | 'transformers' | 'vllm';
-  serve_timeout_s: number;
-  show_candidates: boolean;
-  tiny_seed: number;
-  tiny: Partial<TinyConfig>;
-  save_steps: number;
-  max_new_tokens: number;
-};
+export type Lora = Static<typeof LORA>;
+
+export type TrlOptions = Static<typeof OPTIONS>;
 
 /** The weights a trl policy plays and trains from: a model folder (or hub id), or a LoRA adapter on its base. */
 export interface TrlState {
@@ -78,6 +63,8 @@ function figuresOf(event: TrlEvent & { event: 'log' }): Record<string, number> {
  */
 export class TrlPolicy implements TrainablePolicy {
   readonly concurrency: number;
+  /** GRPO is trained by playing: TRL's GRPOTrainer plays its own games against the engine the stage serves. */
+  readonly jobs = ['sft', 'dpo', 'online-grpo'] as const;
   private state: TrlState | undefined;
   private player: { model: string; policy: Promise<Policy>; launch: LaunchOption } | undefined;
   private readonly render: RenderOptions;
@@ -186,7 +173,7 @@ export class TrlPolicy implements TrainablePolicy {
   }
 
   /** Runs a training command of the Python package on the stage's folder and takes its model as the new weights. */
-  private async run(command: 'sft' | 'dpo' | 'grpo', options: StageTraining & { seed: number }, fields: Record<string, unknown>, write?: (file: string) => Promise<void>): Promise<Record<string, number>> {
+  private async run(options: StageTraining & { seed: number }, command: (common: TrainingFields) => TrlCommand, write?: (file: string) => Promise<void>): Promise<Record<string, number>> {
     const start = await this.weights();
     const workdir = options.workdir ?? mkdtempSync(join(tmpdir(), 'twentyq-trl-'));
     mkdirSync(workdir, { recursive: true });
@@ -194,27 +181,27 @@ export class TrlPolicy implements TrainablePolicy {
     if (write) await write(data);
     let steps = 0;
     let last: Record<string, number> = {};
+    const job = command({
+      model: start.model,
+      output_dir: workdir,
+      resume: options.resume ?? false,
+      data,
+      lora: this.options.lora,
+      precision: this.options.precision,
+      device: this.options.device,
+      threads: this.options.threads,
+      seed: options.seed,
+      max_length: this.options.max_length,
+      save_steps: this.options.save_steps,
+    });
     const done = await runPython({
+      ...job,
       python: this.python,
-      command,
-      jobFile: join(workdir, `${command}.job.json`),
+      jobFile: join(workdir, `${job.command}.job.json`),
       log: join(workdir, 'python.log'),
       stop: options.stop,
       threads: this.options.threads,
-      job: {
-        model: start.model,
-        output_dir: workdir,
-        resume: options.resume ?? false,
-        data,
-        lora: this.options.lora,
-        precision: this.options.precision,
-        device: this.options.device,
-        threads: this.options.threads,
-        seed: options.seed,
-        max_length: this.options.max_length,
-        save_steps: this.options.save_steps,
-        ...fields,
-      },
+      ...(this.context.runDir === undefined ? {} : { processes: join(this.context.runDir, PROCESSES_DIR) }),
       onEvent: (event) => {
         if (event.event === 'start') steps = event.steps;
         else if (event.event === 'log') {
@@ -233,44 +220,44 @@ export class TrlPolicy implements TrainablePolicy {
       writeFileSync(file, '');
       await writeTrl(kind, records, (chunk) => appendFileSync(file, chunk));
     };
-    switch (job.kind) {
-      case 'sft': {
-        const rows = (async function* (): AsyncGenerator<SftRow> {
-          yield* job.rows;
-        })();
-        const o = job.options;
-        return this.run('sft', o, { learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs }, writeRows('sft', toTrl({ kind: 'sft', rows, stats: {} }, domain, rules, render)));
-      }
-      case 'dpo': {
-        const o = job.options;
-        const pairs: readonly PreferencePair[] = job.pairs;
-        return this.run('dpo', o, { learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs, beta: o.beta }, writeRows('dpo', toTrl({ kind: 'dpo', pairs: [...pairs], stats: {} }, domain, rules, render)));
-      }
-      case 'grpo':
-        throw new Error('the trl policy trains GRPO by playing its own games (trainOnline): the grpo strategy hands it the stage');
+    if (isJob<SftJob>(job, 'sft')) {
+      const rows = (async function* (): AsyncGenerator<SftRow> {
+        yield* job.rows;
+      })();
+      const o = job.options;
+      return this.run(o, (common) => ({ command: 'sft', job: { ...common, learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs } }), writeRows('sft', toTrl({ kind: 'sft', rows, stats: {} }, domain, rules, render)));
     }
+    if (isJob<DpoJob>(job, 'dpo')) {
+      const o = job.options;
+      return this.run(o, (common) => ({ command: 'dpo', job: { ...common, learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs, beta: o.beta } }), writeRows('dpo', toTrl({ kind: 'dpo', pairs: [...job.pairs], stats: {} }, domain, rules, render)));
+    }
+    if (isJob<OnlineGrpoJob>(job, 'online-grpo')) return this.trainOnline(job);
+    throw new Error(`the trl policy trains ${this.jobs.join(', ')} jobs, not ${job.kind}${job.kind === 'grpo' ? ' (it plays its own GRPO games: online-grpo)' : ''}`);
   }
 
-  async trainOnline(job: OnlineGrpoJob): Promise<Record<string, number>> {
+  private async trainOnline(job: OnlineGrpoJob): Promise<Record<string, number>> {
     const o = job.options;
     const environment = await job.serve(this.render);
     try {
       return await this.run(
-        'grpo',
         o,
-        {
-          env_url: environment.url,
-          steps: o.steps,
-          num_generations: o.group_size,
-          targets_per_step: o.targets_per_step > 0 ? o.targets_per_step : job.targets.length,
-          temperature: o.temperature,
-          beta: o.beta,
-          epsilon: o.epsilon,
-          learning_rate: o.lr,
-          batch_size: o.batch_size,
-          scale_rewards: o.scale_rewards,
-          max_new_tokens: this.options.max_new_tokens,
-        },
+        (common) => ({
+          command: 'grpo',
+          job: {
+            ...common,
+            env_url: environment.url,
+            steps: o.steps,
+            num_generations: o.group_size,
+            targets_per_step: o.targets_per_step > 0 ? o.targets_per_step : job.targets.length,
+            temperature: o.temperature,
+            beta: o.beta,
+            epsilon: o.epsilon,
+            learning_rate: o.lr,
+            batch_size: o.batch_size,
+            scale_rewards: o.scale_rewards,
+            max_new_tokens: this.options.max_new_tokens,
+          },
+        }),
         async (file) => writeFileSync(file, job.targets.map((key) => JSON.stringify({ prompt: key }) + '\n').join('')),
       );
     } finally {
@@ -298,58 +285,81 @@ export class TrlPolicy implements TrainablePolicy {
   }
 }
 
+/** The endpoint options that make sense for a server the policy launches itself. */
 const { base_url: _url, api_key_env: _key, model: _model, ...endpoint } = ENDPOINT_OPTIONS.properties;
 
-export default definePlugin<'policy', TrlOptions>({
+const OPTIONS = Type.Object(
+  {
+    model: Type.Optional(
+      Type.String({ minLength: 1, description: 'A Hugging Face id or a model folder to start from (default: the tiny model, `twentyq model tiny`, built on first use).' }),
+    ),
+    lora: defaulted(
+      Type.Unsafe<Lora | null>({
+        ...LORA,
+        type: ['object', 'null'],
+        default: null,
+        description: "Train a LoRA adapter instead of every weight (null: full fine-tuning, the tiny model's default).",
+      }),
+    ),
+    precision: defaulted(choice(['auto', 'fp32', 'bf16', 'fp16'], { default: 'auto', description: 'auto: bf16 on a GPU that has it, else fp32.' })),
+    device: defaulted(choice(['auto', 'cpu', 'cuda'], { default: 'auto', description: 'Where training and serving run.' })),
+    max_length: defaulted(Type.Integer({ minimum: 16, default: 1024, description: 'Most tokens of a training row (longer rows are cut).' })),
+    python: Type.Optional(
+      Type.String({ minLength: 1, description: 'The Python to run (default: TWENTYQ_PYTHON, else the environment of `twentyq setup python`).' }),
+    ),
+    threads: defaulted(
+      Type.Unsafe<number | null>({
+        type: ['integer', 'null'],
+        minimum: 1,
+        default: null,
+        description: "Torch threads of training and serving (null: torch's default; set it to the cores actually free).",
+      }),
+    ),
+    checkpoint: Type.Optional(
+      Type.String({ 'x-file': true, description: 'Weights to start from: a <stage>.ckpt.json a trl train stage wrote, or a model or adapter folder.' }),
+    ),
+    serve: defaulted(
+      choice(['auto', 'transformers', 'vllm'], {
+        default: 'auto',
+        description: 'The server that plays the weights: transformers serve (a LoRA adapter merged first) or vllm serve with the adapter; auto is vllm when device is cuda.',
+      }),
+    ),
+    serve_timeout_s: defaulted(Type.Number({ exclusiveMinimum: 0, default: 600, description: 'Seconds the server has to load the weights.' })),
+    show_candidates: defaulted(
+      Type.Boolean({
+        default: false,
+        description: 'List the candidates in the system prompt (in training and in play alike). Off: a model with random weights learns far faster without the list.',
+      }),
+    ),
+    tiny_seed: defaulted(Type.Integer({ minimum: 0, default: 0, description: 'Seed of the tiny model, when no model is given.' })),
+    tiny: defaulted(
+      Type.Unsafe<Partial<TinyConfig>>({
+        type: 'object',
+        additionalProperties: false,
+        default: {},
+        properties: Object.fromEntries(Object.entries(TINY_CONFIG).map(([k, v]) => [k, { type: 'integer', minimum: 1, description: `Default ${v}.` }])),
+        description:
+          "Changes to the tiny model's architecture, when no model is given (e.g. { hidden_size: 256 }): vocab_size, hidden_size, layers, heads, kv_heads, intermediate_size, max_position_embeddings.",
+      }),
+    ),
+    save_steps: defaulted(Type.Integer({ minimum: 1, default: 50, description: 'Trainer checkpoint every so many optimiser steps (what --resume continues from).' })),
+    max_new_tokens: defaulted(Type.Integer({ minimum: 1, default: 48, description: 'GRPO: most tokens of a move the trainer generates.' })),
+    ...endpoint,
+    temperature: withDefault(endpoint.temperature, 0),
+    max_tokens: withDefault(endpoint.max_tokens, 48),
+    concurrency: withDefault(endpoint.concurrency, 8),
+  },
+  { additionalProperties: false },
+);
+
+export default definePlugin({
   kind: 'policy',
   name: 'trl',
   description:
     'A language model post-trained with Hugging Face TRL in a Python process (SFTTrainer, DPOTrainer, and GRPOTrainer playing whole games against the TypeScript engine served on loopback), played through an OpenAI-compatible server of its weights (transformers serve on the CPU, vLLM with the adapter on a GPU). Default model: the tiny model twentyq builds for the domain.',
   runs: 'waiting',
   trainable: true,
-  options: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      model: { type: 'string', minLength: 1, description: 'A Hugging Face id or a model folder to start from (default: the tiny model, `twentyq model tiny`, built on first use).' },
-      lora: {
-        type: ['object', 'null'],
-        default: null,
-        additionalProperties: false,
-        required: ['r'],
-        properties: {
-          r: { type: 'integer', minimum: 1, maximum: 512, description: 'Rank of the adapter.' },
-          alpha: { type: 'number', exclusiveMinimum: 0, default: 32, description: 'Scaling of the adapter (alpha / r).' },
-          dropout: { type: 'number', minimum: 0, maximum: 1, default: 0.05, description: 'Dropout on the adapter\'s input.' },
-          target_modules: { type: ['array', 'string'], items: { type: 'string' }, default: 'all-linear', description: 'Modules adapted: a list of names, or "all-linear".' },
-        },
-        description: 'Train a LoRA adapter instead of every weight (null: full fine-tuning, the tiny model\'s default).',
-      },
-      precision: { enum: ['auto', 'fp32', 'bf16', 'fp16'], default: 'auto', description: 'auto: bf16 on a GPU that has it, else fp32.' },
-      device: { enum: ['auto', 'cpu', 'cuda'], default: 'auto', description: 'Where training and serving run.' },
-      max_length: { type: 'integer', minimum: 16, default: 1024, description: 'Most tokens of a training row (longer rows are cut).' },
-      python: { type: 'string', minLength: 1, description: 'The Python to run (default: TWENTYQ_PYTHON, else the environment of `twentyq setup python`).' },
-      threads: { type: ['integer', 'null'], minimum: 1, default: null, description: 'Torch threads of training and serving (null: torch\'s default; set it to the cores actually free).' },
-      checkpoint: { type: 'string', 'x-file': true, description: 'Weights to start from: a <stage>.ckpt.json a trl train stage wrote, or a model or adapter folder.' },
-      serve: { enum: ['auto', 'transformers', 'vllm'], default: 'auto', description: 'The server that plays the weights: transformers serve (a LoRA adapter merged first) or vllm serve with the adapter; auto is vllm when device is cuda.' },
-      serve_timeout_s: { type: 'number', exclusiveMinimum: 0, default: 600, description: 'Seconds the server has to load the weights.' },
-      show_candidates: { type: 'boolean', default: false, description: 'List the candidates in the system prompt (in training and in play alike). Off: a model with random weights learns far faster without the list.' },
-      tiny_seed: { type: 'integer', minimum: 0, default: 0, description: 'Seed of the tiny model, when no model is given.' },
-      tiny: {
-        type: 'object',
-        additionalProperties: false,
-        default: {},
-        properties: Object.fromEntries(Object.entries(TINY_CONFIG).map(([k, v]) => [k, { type: 'integer', minimum: 1, description: `Default ${v}.` }])),
-        description: 'Changes to the tiny model\'s architecture, when no model is given (e.g. { hidden_size: 256 }): vocab_size, hidden_size, layers, heads, kv_heads, intermediate_size, max_position_embeddings.',
-      },
-      save_steps: { type: 'integer', minimum: 1, default: 50, description: 'Trainer checkpoint every so many optimiser steps (what --resume continues from).' },
-      max_new_tokens: { type: 'integer', minimum: 1, default: 48, description: 'GRPO: most tokens of a move the trainer generates.' },
-      ...endpoint,
-      temperature: { ...endpoint.temperature, default: 0 },
-      max_tokens: { ...endpoint.max_tokens, default: 48 },
-      concurrency: { ...endpoint.concurrency, default: 8 },
-    },
-  },
+  options: OPTIONS,
   create(options, context) {
     const state = options.checkpoint ? loadTrlCheckpoint(resolve(context.baseDir, options.checkpoint)) : undefined;
     return new TrlPolicy(options, context, state);

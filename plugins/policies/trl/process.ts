@@ -2,7 +2,9 @@ import { spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
-import { PYTHON_PACKAGE_DIR, PythonProcessError } from '../../../framework/python.js';
+import { compileSchema, formatAjvErrors, recordProcess } from '../../../framework/plugin.js';
+import { PYTHON_PACKAGE_DIR, PythonProcessError } from './environment.js';
+import { TRL_JOBS, type TrlCommand } from './job.js';
 
 /** The events a command of the Python package writes on stdout, one JSON object a line (README: Commands). */
 export type TrlEvent =
@@ -11,11 +13,8 @@ export type TrlEvent =
   | { event: 'checkpoint'; step: number; path: string }
   | { event: 'done'; model: string; stopped: boolean; step: number };
 
-export interface PythonRun {
+export type PythonRun = TrlCommand & {
   python: string;
-  /** sft, dpo, grpo, tiny, merge. */
-  command: string;
-  job: Record<string, unknown>;
   /** Where the job's JSON is written. */
   jobFile: string;
   /** Where the process's stderr goes (appended), beside being kept for the error message. */
@@ -24,7 +23,9 @@ export interface PythonRun {
   /** Fired by Ctrl-C: the process gets SIGINT, saves a checkpoint, reports done and exits 0. */
   stop?: AbortSignal;
   threads?: number | null;
-}
+  /** The run directory's processes/ folder: the trainer is recorded there while it runs (a --resume after kill -9 stops it). */
+  processes?: string;
+};
 
 const TAIL_LINES = 20;
 
@@ -53,6 +54,9 @@ function watchExit(): void {
  * exit, or an exit without `done`, rejects with the last lines of its stderr.
  */
 export function runPython(run: PythonRun): Promise<Extract<TrlEvent, { event: 'done' }>> {
+  // what the Python side reads is checked against its declaration first: a mistake here names the field, not a traceback
+  const validate = compileSchema(TRL_JOBS[run.command]);
+  if (!validate(run.job)) return Promise.reject(new Error(`the ${run.command} job for the Python package does not fit its schema:\n${formatAjvErrors(validate.errors)}`));
   mkdirSync(dirname(run.jobFile), { recursive: true });
   writeFileSync(run.jobFile, JSON.stringify(run.job, null, 2) + '\n');
   const env: Record<string, string | undefined> = {
@@ -61,12 +65,15 @@ export function runPython(run: PythonRun): Promise<Extract<TrlEvent, { event: 'd
     PYTHONUNBUFFERED: '1',
     HF_HUB_OFFLINE: process.env.HF_HUB_OFFLINE ?? '1',
     TOKENIZERS_PARALLELISM: 'false',
+    // stdin stays open and unused: its end tells the trainer that twentyq died (kill -9), and it exits
+    TWENTYQ_EXIT_WITH_PARENT: '1',
   };
   if (run.threads) env.OMP_NUM_THREADS = String(run.threads);
   const argv = ['-m', 'twentyq_trl', run.command, run.jobFile];
   const display = `${run.python} ${argv.join(' ')}`;
   return new Promise((resolve, reject) => {
-    const child = spawn(run.python, argv, { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    const child = spawn(run.python, argv, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
+    const forget = child.pid === undefined ? () => {} : recordProcess(run.processes, `python-${run.command}`, child.pid, display);
     const log = createWriteStream(run.log, { flags: 'a' });
     log.write(`[twentyq] ${new Date().toISOString()} ${display}\n`);
     const tail: string[] = [];
@@ -105,6 +112,7 @@ export function runPython(run: PythonRun): Promise<Extract<TrlEvent, { event: 'd
     child.once('error', (error) => reject(new PythonProcessError(`${display} could not be started: ${error.message}`)));
     child.once('close', (code, signal) => {
       if (child.pid !== undefined) children.delete(child.pid);
+      forget();
       run.stop?.removeEventListener('abort', interrupt);
       log.end();
       if (failure) return reject(failure);

@@ -1,13 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { answerWord, answerText, OPENING, renderGame, systemPrompt } from '../../../framework/game/chat.js';
-import { guessQuestion, type Domain } from '../../../framework/game/domain.js';
-import { playGames } from '../../../framework/game/engine.js';
-import type { Rules } from '../../../framework/game/types.js';
-import type { Answerer, Policy } from '../../../framework/plugins/types.js';
-import { twentyqHome } from '../../../framework/python.js';
-import { deriveSeed } from '../../../framework/util/rng.js';
+import { type Answerer, answerText, answerWord, deriveSeed, type Domain, guessQuestion, OPENING, playGames, type Policy, renderGame, type Rules, systemPrompt, twentyqHome } from '../../../framework/plugin.js';
 import { runPython } from './process.js';
 
 /**

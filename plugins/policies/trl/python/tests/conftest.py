@@ -40,7 +40,6 @@ TINY_SIZE: dict[str, Any] = {
     "layers": 2,
     "heads": 2,
     "kv_heads": 1,
-    "head_dim": 32,
     "intermediate_size": 128,
     "max_position_embeddings": 512,
 }
@@ -92,11 +91,11 @@ def logs(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 def build_tiny(folder: Path, seed: int = 0) -> Path:
     from twentyq_trl import tiny
-    from twentyq_trl.job import Job
+    from twentyq_trl.job import TinyJob, parse, typed
 
     corpus = folder.parent / f"{folder.name}-corpus.txt"
     corpus.write_text("\n".join(CORPUS) + "\n", encoding="utf-8")
-    tiny.run(Job({"corpus": str(corpus), "output_dir": str(folder), "seed": seed, **TINY_SIZE}))
+    tiny.run(typed(parse("tiny", {"corpus": str(corpus), "output_dir": str(folder), "seed": seed, **TINY_SIZE}), TinyJob))
     return folder
 
 

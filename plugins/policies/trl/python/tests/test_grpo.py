@@ -4,6 +4,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import base_job, logs, run_cli, write_jsonl
 from envserver import ScriptedEnv, serve
 
@@ -18,6 +19,7 @@ def test_grpo_reports_the_environment_rewards(sft_run: tuple[Path, list[dict[str
             env_url=url, steps=2, num_generations=2, targets_per_step=2, temperature=1.0,
             beta=0.04, epsilon=0.2, max_new_tokens=12, learning_rate=1e-4, save_steps=1, scale_rewards="batch",
         )
+        del job["epochs"]  # grpo takes steps
         rc, events, err = run_cli("grpo", job, tmp_path)
     finally:
         server.shutdown()
@@ -71,7 +73,7 @@ def test_rollout_masks_the_answers_with_the_real_model(sft_run: tuple[Path, list
     for g in games:
         assert not g.abandoned and g.questions == 3
         runs: list[tuple[int, list[int]]] = []
-        for token, m in zip(g.completion, g.env_mask):
+        for token, m in zip(g.completion, g.env_mask, strict=True):
             if runs and runs[-1][0] == m:
                 runs[-1][1].append(token)
             else:
@@ -81,9 +83,9 @@ def test_rollout_masks_the_answers_with_the_real_model(sft_run: tuple[Path, list
         assert "<|im_start|>user\nYes.<|im_end|>" in answers[0]
         assert "<|im_start|>user\nNo.<|im_end|>" in answers[1]
         assert all(a.endswith("<|im_start|>assistant\n<think>\n\n</think>\n\n") for a in answers)
-        sampled = [lp for lp, m in zip(g.logprobs, g.env_mask) if m == 1]
+        sampled = [lp for lp, m in zip(g.logprobs, g.env_mask, strict=True) if m == 1]
         assert all(lp <= 0.0 for lp in sampled) and any(lp < 0.0 for lp in sampled)
-        assert all(lp == 0.0 for lp, m in zip(g.logprobs, g.env_mask) if m == 0)
+        assert all(lp == 0.0 for lp, m in zip(g.logprobs, g.env_mask, strict=True) if m == 0)
 
 
 def _play(env: ScriptedEnv, run: Path, keys: list[str], group: int, **limits: int) -> dict[str, float]:

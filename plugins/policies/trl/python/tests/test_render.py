@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from conftest import CONVERSATION
 
 
@@ -72,13 +73,13 @@ def test_rollout_assembles_the_sft_ids(tok: Any, monkeypatch: pytest.MonkeyPatch
     assert game.prompt + game.completion + encode(tok, "\n") == full
     assert len(game.env_mask) == len(game.completion) == len(game.logprobs)
     # env_mask: 1 exactly on the replies' tokens, 0 on the answers' template text
-    ones = [t for t, m in zip(game.completion, game.env_mask) if m == 1]
+    ones = [t for t, m in zip(game.completion, game.env_mask, strict=True) if m == 1]
     replies = [t for m in CONVERSATION if m["role"] == "assistant" for t in encode(tok, m["content"]) + [tok.eos_token_id]]
     assert ones == replies
-    masked = tok.decode([t for t, m in zip(game.completion, game.env_mask) if m == 0])
+    masked = tok.decode([t for t, m in zip(game.completion, game.env_mask, strict=True) if m == 0])
     assert "<|im_start|>user\nYes.<|im_end|>" in masked and "No.\n\nIt is big." in masked
     assert "mammal" not in masked
-    assert all(lp == 0.0 for lp, m in zip(game.logprobs, game.env_mask) if m == 0)
+    assert all(lp == 0.0 for lp, m in zip(game.logprobs, game.env_mask, strict=True) if m == 0)
 
 
 def test_game_past_max_completion_length_is_abandoned(tok: Any, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import base_job, cli_env, logs, parse_events, run_cli, write_json
+from conftest import base_job, cli_env, logs, parse_events, write_json
 
 
 def start(job: dict[str, Any], folder: Path) -> subprocess.Popen[str]:
@@ -35,7 +35,8 @@ def test_sigint_stops_at_a_step_with_checkpoint_and_resume_continues(
     tiny_model: Path, sft_data: Path, tmp_path: Path
 ) -> None:
     out = tmp_path / "sft.model"
-    job = base_job(tiny_model, out, sft_data, batch_size=4, max_steps=400, save_steps=1000)
+    # 32 rows, 4 a batch, 50 epochs: 400 steps, far more than the test waits for
+    job = base_job(tiny_model, out, sft_data, batch_size=4, epochs=50, save_steps=1000)
     p = start(job, tmp_path)
     seen = read_until(p, lambda e: e["event"] == "log" and e["step"] >= 3)
     p.send_signal(signal.SIGINT)
@@ -51,16 +52,21 @@ def test_sigint_stops_at_a_step_with_checkpoint_and_resume_continues(
     assert (out / "checkpoints" / f"checkpoint-{stop_step}" / "optimizer.pt").is_file()
     assert (out / "final" / "model.safetensors").is_file()
 
-    job.update(resume=True, max_steps=stop_step + 3)
-    rc, events, err = run_cli("sft", job, tmp_path)
-    assert rc == 0, err[-3000:]
+    job.update(resume=True)
+    p = start(job, tmp_path)
+    events = read_until(p, lambda e: e["event"] == "log" and e["step"] >= stop_step + 3)
+    p.send_signal(signal.SIGINT)
+    stdout, err = p.communicate(timeout=120)
+    assert p.returncode == 0, err[-3000:]
     assert "resuming from" in err
-    assert [e["step"] for e in logs(events)] == [stop_step + 1, stop_step + 2, stop_step + 3]
-    assert events[-1]["event"] == "done" and events[-1]["stopped"] is False and events[-1]["step"] == stop_step + 3
+    events += parse_events(stdout)
+    steps = [e["step"] for e in logs(events)]
+    assert steps[:3] == [stop_step + 1, stop_step + 2, stop_step + 3]
+    assert events[-1]["event"] == "done" and events[-1]["stopped"] is True and events[-1]["step"] == steps[-1]
 
 
 def test_second_signal_exits_130(tiny_model: Path, sft_data: Path, tmp_path: Path) -> None:
-    job = base_job(tiny_model, tmp_path / "sft.model", sft_data, batch_size=4, max_steps=400)
+    job = base_job(tiny_model, tmp_path / "sft.model", sft_data, batch_size=4, epochs=50)
     p = start(job, tmp_path)
     read_until(p, lambda e: e["event"] == "log")
     # two SIGINTs sent back to back may merge into one delivery: a SIGINT then a SIGTERM do not
@@ -69,3 +75,36 @@ def test_second_signal_exits_130(tiny_model: Path, sft_data: Path, tmp_path: Pat
     stdout, _ = p.communicate(timeout=60)
     assert '"done"' not in stdout
     assert p.returncode == 130
+
+
+def test_a_trainer_whose_parent_died_exits_at_once(tiny_model: Path, sft_data: Path, tmp_path: Path) -> None:
+    """twentyq holds stdin open: when it dies (kill -9), stdin ends and the trainer exits."""
+    out = tmp_path / "sft.model"
+    job = base_job(tiny_model, out, sft_data, batch_size=4, epochs=50, save_steps=1000)
+    path = write_json(tmp_path / "sft-job.json", job)
+    p = subprocess.Popen(
+        [sys.executable, "-m", "twentyq_trl", "sft", str(path)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**cli_env(), "TWENTYQ_EXIT_WITH_PARENT": "1"},
+    )
+    read_until(p, lambda e: e["event"] == "log" and e["step"] >= 2)
+    assert p.poll() is None
+    assert p.stdin is not None
+    p.stdin.close()  # what the parent's death does to the pipe
+    assert p.wait(timeout=30) == 1
+    # without the variable (the module run by hand), stdin's end means nothing
+    q = subprocess.Popen(
+        [sys.executable, "-m", "twentyq_trl", "sft", str(path)],
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=cli_env(),
+    )
+    read_until(q, lambda e: e["event"] == "log" and e["step"] >= 2)
+    assert q.poll() is None
+    q.send_signal(signal.SIGINT)
+    assert q.wait(timeout=60) == 0

@@ -6,9 +6,10 @@ import os
 import sys
 
 from .events import claim_stdout
-from .job import Job
+from .job import JOBS, JobError, load
+from .signals import exit_with_parent
 
-COMMANDS = ("tiny", "sft", "dpo", "grpo", "merge")
+COMMANDS = tuple(JOBS)
 
 
 def main(argv: list[str]) -> int:
@@ -17,8 +18,13 @@ def main(argv: list[str]) -> int:
         return 2
     command, path = argv
     os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")  # rollout_func is experimental in TRL 1.13
+    exit_with_parent()
     claim_stdout()
-    job = Job.load(path)
+    try:
+        job = load(command, path)
+    except JobError as error:
+        sys.stderr.write(f"{error}\n")
+        return 2
     if command == "tiny":
         from . import tiny
 

@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-from .job import Hardware, Job, read_jsonl
+from .job import DpoJob, Hardware, TrainingJob, read_jsonl, typed
 from .models import adapter_base, load_model, load_tokenizer, lora_config
 from .render import TEMPLATE_KWARGS, use_training_template
 from .train import Stage, common_args
 
 
-def build(job: Job, hw: Hardware) -> Stage:
+def build(training: TrainingJob, hw: Hardware) -> Stage:
     from datasets import Dataset
     from trl import DPOConfig, DPOTrainer
 
-    model_path = job.str("model")
+    job = typed(training, DpoJob)
+    model_path = job.model
     tok = use_training_template(load_tokenizer(model_path))
     rows = []
-    for n, row in enumerate(read_jsonl(job.str("data")), 1):
+    for n, row in enumerate(read_jsonl(job.data), 1):
         for key in ("prompt", "chosen", "rejected"):
             if not isinstance(row.get(key), list):
                 raise ValueError(f"dpo row {n}: '{key}' must be a list of messages")
@@ -28,9 +29,10 @@ def build(job: Job, hw: Hardware) -> Stage:
             }
         )
     config = DPOConfig(
-        **common_args(job, hw, 1e-4 if job.get("lora") is None else 5e-4),
-        beta=job.float("beta", 0.1),
-        max_length=job.int("max_length", 1024),
+        **common_args(job, hw),
+        num_train_epochs=job.epochs,
+        beta=job.beta,
+        max_length=job.max_length,
         dataset_num_proc=None,
     )
     trainer = DPOTrainer(
@@ -38,6 +40,6 @@ def build(job: Job, hw: Hardware) -> Stage:
         processing_class=tok,
         train_dataset=Dataset.from_list(rows),
         args=config,
-        peft_config=lora_config(job, adapter_base(model_path) is not None),
+        peft_config=lora_config(job.lora, adapter_base(model_path) is not None),
     )
     return Stage(trainer, tok)

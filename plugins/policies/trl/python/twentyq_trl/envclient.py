@@ -48,3 +48,36 @@ class EnvClient:
         if "done" not in answer:
             raise EnvError("environment /step: expected {done, ...}")
         return answer
+
+    def reset_many(self, games: list[tuple[str, int | None]]) -> list[tuple[Any, list[dict[str, Any]]]]:
+        """Starts several games in one request (the batch form): their (id, messages), in order."""
+        items = [{"key": key} if step is None else {"key": key, "step": step} for key, step in games]
+        results = self._batch("/reset", {"games": items}, len(items))
+        out = []
+        for k, answer in enumerate(results):
+            messages = answer.get("messages")
+            if "id" not in answer or not isinstance(messages, list):
+                raise EnvError(f"environment /reset, game {k} of the batch: expected {{id, messages}}")
+            out.append((answer["id"], messages))
+        return out
+
+    def step_many(self, moves: list[tuple[Any, str]]) -> list[dict[str, Any]]:
+        """Posts a reply to each of several games in one request: their answers, in order."""
+        steps = [{"id": game_id, "reply": reply} for game_id, reply in moves]
+        results = self._batch("/step", {"steps": steps}, len(moves))
+        for k, answer in enumerate(results):
+            if "done" not in answer:
+                raise EnvError(f"environment /step, move {k} of the batch: expected {{done, ...}}")
+        return results
+
+    def _batch(self, path: str, body: dict[str, Any], n: int) -> list[dict[str, Any]]:
+        results = self._post(path, body).get("results")
+        if not isinstance(results, list) or len(results) != n:
+            raise EnvError(f"environment {path}: expected {{results: [...]}} with {n} answers")
+        for k, answer in enumerate(results):
+            if not isinstance(answer, dict):
+                raise EnvError(f"environment {path}: answer {k} of the batch is not a JSON object")
+            if "error" in answer:
+                status = answer.get("status")
+                raise EnvError(f"environment {path}: item {k} of the batch: HTTP {status}: {answer['error']}")
+        return results

@@ -14,7 +14,7 @@ from typing import Any
 
 from .envclient import EnvClient
 from .events import log
-from .job import Hardware, Job, read_jsonl
+from .job import GrpoJob, Hardware, TrainingJob, read_jsonl, typed
 from .models import adapter_base, load_model, load_tokenizer, lora_config
 from .render import answer_suffix_ids, prompt_ids
 from .train import Stage, common_args
@@ -115,7 +115,7 @@ def sample(
     scores = torch.stack(out.scores, dim=1).float()  # [batch, new tokens, vocab], after temperature
     logps = torch.log_softmax(scores, dim=-1).gather(-1, new.unsqueeze(-1)).squeeze(-1)
     results = []
-    for row, row_logps in zip(new.tolist(), logps.tolist()):
+    for row, row_logps in zip(new.tolist(), logps.tolist(), strict=True):
         end = row.index(eos_id) + 1 if eos_id in row else len(row)
         results.append((row[:end], row_logps[:end]))
     return results
@@ -152,7 +152,7 @@ class Rollout:
                 break
             budget = min(self.max_new_tokens, min(self.max_completion_length - len(g.completion) for g in live))
             replies = sample(model, tok, [g.context for g in live], budget, self.temperature)
-            for g, (tokens, logps) in zip(live, replies):
+            for g, (tokens, logps) in zip(live, replies, strict=True):
                 g.completion += tokens
                 g.env_mask += [1] * len(tokens)
                 g.logprobs += logps
@@ -214,42 +214,37 @@ def env_reward(completions: list[Any], env_reward: list[float], **kwargs: Any) -
     return [float(r) for r in env_reward]
 
 
-def build(job: Job, hw: Hardware) -> Stage:
+def build(training: TrainingJob, hw: Hardware) -> Stage:
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
 
-    model_path = job.str("model")
+    job = typed(training, GrpoJob)
+    model_path = job.model
     tok = load_tokenizer(model_path, padding_side="left")
-    keys = [row.get("prompt") for row in read_jsonl(job.str("data"))]
+    keys = [row.get("prompt") for row in read_jsonl(job.data)]
     if not all(isinstance(k, str) for k in keys):
         raise ValueError("grpo rows are {\"prompt\": TARGET_KEY} with a string key")
-    num_generations = job.int("num_generations", 4)
-    targets = job.int("targets_per_step", 2)
-    if num_generations < 2:
-        raise ValueError("num_generations must be at least 2 (GRPO compares games within a group)")
-    if job.float("temperature", 1.0) <= 0:
-        raise ValueError("grpo samples its games: temperature must be above 0")
-    batch = targets * num_generations
-    max_completion = job.int("max_completion_length", job.int("max_length", 1024))
+    # the schema holds num_generations >= 2 (GRPO compares games within a group) and temperature > 0 (it samples)
+    batch = job.targets_per_step * job.num_generations
     rollout = Rollout(
-        EnvClient(job.str("env_url")),
-        max_new_tokens=job.int("max_new_tokens", 32),
-        max_completion_length=max_completion,
-        temperature=job.float("temperature", 1.0),
-        group_size=num_generations,
+        EnvClient(job.env_url),
+        max_new_tokens=job.max_new_tokens,
+        max_completion_length=job.max_length,
+        temperature=job.temperature,
+        group_size=job.num_generations,
     )
-    args = common_args(job, hw, 1e-5 if job.get("lora") is None else 1e-4)
+    args = common_args(job, hw)
     args.update(
         per_device_train_batch_size=batch,
         gradient_accumulation_steps=1,
         generation_batch_size=batch,
-        num_generations=num_generations,
-        max_steps=job.int("steps"),
-        max_completion_length=max_completion,
-        temperature=job.float("temperature", 1.0),
-        beta=job.float("beta", 0.0),
-        epsilon=job.float("epsilon", 0.2),
-        scale_rewards=job.str("scale_rewards", "group"),
+        num_generations=job.num_generations,
+        max_steps=job.steps,
+        max_completion_length=job.max_length,
+        temperature=job.temperature,
+        beta=job.beta,
+        epsilon=job.epsilon,
+        scale_rewards=job.scale_rewards,
         remove_unused_columns=False,
     )
     config = GRPOConfig(**args)
@@ -259,7 +254,7 @@ def build(job: Job, hw: Hardware) -> Stage:
         args=config,
         train_dataset=Dataset.from_list([{"prompt": k} for k in keys]),
         processing_class=tok,
-        peft_config=lora_config(job, adapter_base(model_path) is not None),
+        peft_config=lora_config(job.lora, adapter_base(model_path) is not None),
         rollout_func=rollout,
     )
     return Stage(trainer, tok, rollout.stats.figures)

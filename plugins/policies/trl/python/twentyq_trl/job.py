@@ -1,55 +1,146 @@
-"""The job file: typed access to its fields, and the device/precision it resolves to."""
+"""The job files the TypeScript side writes, as dataclasses checked against their JSON Schemas.
+
+The one declaration of each job is TypeScript's (plugins/policies/trl/job.ts, written out as
+schemas/trl-job-<command>.schema.json). A job is validated against that schema with jsonschema before
+it becomes a dataclass, and the dataclasses have no defaults: TypeScript writes every field, so there is
+no second place where a default could drift. tests/test_job.py checks that the fields here are the
+schema's fields.
+"""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal, TypeVar
+
+# parents: twentyq_trl, python, trl, policies, plugins, the package root
+SCHEMAS = Path(__file__).resolve().parents[5] / "schemas"
+
+Precision = Literal["auto", "fp32", "bf16", "fp16"]
+Device = Literal["auto", "cpu", "cuda"]
+ScaleRewards = Literal["group", "batch", "none"]
 
 
-class Job:
-    def __init__(self, fields: dict[str, Any]) -> None:
-        self.fields = fields
+@dataclass(frozen=True)
+class Lora:
+    r: int
+    alpha: float
+    dropout: float
+    target_modules: list[str] | str
 
-    @classmethod
-    def load(cls, path: str | Path) -> Job:
-        with open(path, encoding="utf-8") as f:
-            data = json.load(f)
-        if not isinstance(data, dict):
-            raise ValueError(f"{path}: a job is a JSON object")
-        return cls(data)
 
-    def get(self, name: str, default: Any = None) -> Any:
-        value = self.fields.get(name)
-        return default if value is None else value
+@dataclass(frozen=True)
+class TrainingJob:
+    """What every training command (sft, dpo, grpo) takes."""
 
-    def require(self, name: str) -> Any:
-        value = self.fields.get(name)
-        if value is None:
-            raise ValueError(f"job field '{name}' is required")
-        return value
+    model: str
+    output_dir: str
+    resume: bool
+    data: str
+    lora: Lora | None
+    precision: Precision
+    device: Device
+    threads: int | None
+    seed: int
+    max_length: int
+    save_steps: int
+    learning_rate: float
+    batch_size: int
 
-    def str(self, name: str, default: str | None = None) -> str:
-        value = self.get(name, default)
-        if value is None:
-            raise ValueError(f"job field '{name}' is required")
-        return str(value)
 
-    def int(self, name: str, default: int | None = None) -> int:
-        value = self.get(name, default)
-        if value is None:
-            raise ValueError(f"job field '{name}' is required")
-        return int(value)
+@dataclass(frozen=True)
+class SftJob(TrainingJob):
+    epochs: float
 
-    def float(self, name: str, default: float | None = None) -> float:
-        value = self.get(name, default)
-        if value is None:
-            raise ValueError(f"job field '{name}' is required")
-        return float(value)
 
-    def bool(self, name: str, default: bool = False) -> bool:
-        return bool(self.get(name, default))
+@dataclass(frozen=True)
+class DpoJob(TrainingJob):
+    epochs: float
+    beta: float
+
+
+@dataclass(frozen=True)
+class GrpoJob(TrainingJob):
+    env_url: str
+    steps: int
+    num_generations: int
+    targets_per_step: int
+    temperature: float
+    beta: float
+    epsilon: float
+    scale_rewards: ScaleRewards
+    max_new_tokens: int
+
+
+@dataclass(frozen=True)
+class MergeJob:
+    adapter: str
+    output_dir: str
+
+
+@dataclass(frozen=True)
+class TinyJob:
+    corpus: str
+    output_dir: str
+    seed: int
+    vocab_size: int
+    hidden_size: int
+    layers: int
+    heads: int
+    kv_heads: int
+    intermediate_size: int
+    max_position_embeddings: int
+
+
+JOBS: dict[str, type[Any]] = {"sft": SftJob, "dpo": DpoJob, "grpo": GrpoJob, "merge": MergeJob, "tiny": TinyJob}
+
+J = TypeVar("J")
+
+
+class JobError(ValueError):
+    """A job file that does not fit its schema: the message names the file and each field that is wrong."""
+
+
+def schema(command: str) -> dict[str, Any]:
+    path = SCHEMAS / f"trl-job-{command}.schema.json"
+    with open(path, encoding="utf-8") as f:
+        value: dict[str, Any] = json.load(f)
+    return value
+
+
+def check(command: str, data: Any, where: str) -> None:
+    """Raises JobError listing every place where `data` breaks the command's schema."""
+    from jsonschema import Draft7Validator
+
+    errors = sorted(Draft7Validator(schema(command)).iter_errors(data), key=lambda e: list(e.absolute_path))
+    if errors:
+        lines = [f"  {'/'.join(str(p) for p in e.absolute_path) or '(the job)'}: {e.message}" for e in errors]
+        raise JobError(f"{where}: not a valid {command} job (schemas/trl-job-{command}.schema.json):\n" + "\n".join(lines))
+
+
+def parse(command: str, data: Any, where: str = "the job") -> Any:
+    """The command's job from its JSON value, checked against its schema."""
+    if command not in JOBS:
+        raise JobError(f"unknown command {command!r}: one of {', '.join(JOBS)}")
+    check(command, data, where)
+    fields = dict(data)
+    if "lora" in fields and fields["lora"] is not None:
+        fields["lora"] = Lora(**fields["lora"])
+    return JOBS[command](**fields)
+
+
+def load(command: str, path: str | Path) -> Any:
+    with open(path, encoding="utf-8") as f:
+        data = json.load(f)
+    return parse(command, data, str(path))
+
+
+def typed(job: Any, kind: type[J]) -> J:
+    """The job as the dataclass a command expects (a wrong one is a bug of the caller)."""
+    if not isinstance(job, kind):
+        raise TypeError(f"expected a {kind.__name__}, got {type(job).__name__}")
+    return job
 
 
 @dataclass(frozen=True)
@@ -65,24 +156,19 @@ class Hardware:
         return {"use_cpu": self.use_cpu, "bf16": self.precision == "bf16", "fp16": self.precision == "fp16"}
 
 
-def resolve_hardware(job: Job) -> Hardware:
+def resolve_hardware(job: TrainingJob) -> Hardware:
     import torch
 
-    threads = job.get("threads")
-    if threads is not None:
-        torch.set_num_threads(int(threads))
-    device = job.str("device", "auto")
+    if job.threads is not None:
+        torch.set_num_threads(job.threads)
+    device: str = job.device
     if device == "auto":
         device = "cuda" if torch.cuda.is_available() else "cpu"
-    if device not in ("cpu", "cuda"):
-        raise ValueError(f"device must be auto, cpu or cuda, not {device!r}")
     if device == "cuda" and not torch.cuda.is_available():
         raise ValueError("device cuda asked for, but torch sees no CUDA device")
-    precision = job.str("precision", "auto")
+    precision: str = job.precision
     if precision == "auto":
         precision = "bf16" if device == "cuda" and torch.cuda.is_bf16_supported() else "fp32"
-    if precision not in ("fp32", "bf16", "fp16"):
-        raise ValueError(f"precision must be auto, fp32, bf16 or fp16, not {precision!r}")
     return Hardware(device, precision)
 
 

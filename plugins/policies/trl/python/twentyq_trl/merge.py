@@ -5,13 +5,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from .events import emit
-from .job import Job
+from .job import MergeJob
 from .models import adapter_base, load_model, load_tokenizer, save_tokenizer
 
 
-def run(job: Job) -> None:
-    adapter = job.str("adapter")
-    out = Path(job.str("output_dir"))
+def run(job: MergeJob) -> None:
+    adapter = job.adapter
+    out = Path(job.output_dir)
     if adapter_base(adapter) is None:
         raise ValueError(f"{adapter}: not a LoRA adapter folder (no adapter_config.json)")
     emit("start", steps=0)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .job import Job
+from .job import Lora
 from .render import use_training_template
 
 
@@ -49,19 +49,17 @@ def load_model(path: str) -> Any:
     return PeftModel.from_pretrained(model, path, is_trainable=True)
 
 
-def lora_config(job: Job, starting_from_adapter: bool) -> Any:
+def lora_config(lora: Lora | None, starting_from_adapter: bool) -> Any:
     """A new LoRA config from the job's `lora` field; None for full fine-tuning or an adapter already loaded."""
-    spec = job.get("lora")
-    if spec is None or starting_from_adapter:
+    if lora is None or starting_from_adapter:
         return None
     from peft import LoraConfig
 
-    targets = spec.get("target_modules", "all-linear")
     return LoraConfig(
-        r=int(spec.get("r", 8)),
-        lora_alpha=int(spec.get("alpha", 16)),
-        lora_dropout=float(spec.get("dropout", 0.0)),
-        target_modules=targets,
+        r=lora.r,
+        lora_alpha=int(lora.alpha),
+        lora_dropout=lora.dropout,
+        target_modules=lora.target_modules,
         task_type="CAUSAL_LM",
     )
 

@@ -6,20 +6,21 @@ false) and passed as input_ids + assistant_masks, so GRPO's rollout uses the ver
 
 from __future__ import annotations
 
-from .job import Hardware, Job, read_jsonl
+from .job import Hardware, SftJob, TrainingJob, read_jsonl, typed
 from .models import adapter_base, load_model, load_tokenizer, lora_config
 from .render import conversation_ids
 from .train import Stage, common_args
 
 
-def build(job: Job, hw: Hardware) -> Stage:
+def build(training: TrainingJob, hw: Hardware) -> Stage:
     from datasets import Dataset
     from trl import SFTConfig, SFTTrainer
 
-    model_path = job.str("model")
+    job = typed(training, SftJob)
+    model_path = job.model
     tok = load_tokenizer(model_path)
     rows = []
-    for n, row in enumerate(read_jsonl(job.str("data")), 1):
+    for n, row in enumerate(read_jsonl(job.data), 1):
         messages = row.get("messages")
         if not isinstance(messages, list):
             raise ValueError(f"sft row {n}: no messages")
@@ -29,8 +30,9 @@ def build(job: Job, hw: Hardware) -> Stage:
         rows.append({"input_ids": ids, "assistant_masks": mask})
     dataset = Dataset.from_list(rows)
     config = SFTConfig(
-        **common_args(job, hw, 2e-3 if job.get("lora") is None else 2e-4),
-        max_length=job.int("max_length", 1024),
+        **common_args(job, hw),
+        num_train_epochs=job.epochs,
+        max_length=job.max_length,
         assistant_only_loss=False,  # the assistant_masks column already restricts the loss
         dataset_num_proc=None,
     )
@@ -39,6 +41,6 @@ def build(job: Job, hw: Hardware) -> Stage:
         processing_class=tok,
         train_dataset=dataset,
         args=config,
-        peft_config=lora_config(job, adapter_base(model_path) is not None),
+        peft_config=lora_config(job.lora, adapter_base(model_path) is not None),
     )
     return Stage(trainer, tok)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from .events import emit
-from .job import Job
+from .job import TinyJob
 
 # Qwen2's split pattern: a run of newlines is one pre-token wherever it appears.
 QWEN2_PATTERN = (
@@ -17,7 +18,7 @@ EXTRA_TOKENS = ["<tool_call>", "</tool_call>", "<tool_response>", "</tool_respon
 SKELETON = ["\n", "\n\n", ">\n\n", "system\n", "user\n", "assistant\n"]
 
 
-def build_tokenizer(lines: list[str], vocab_size: int):  # -> PreTrainedTokenizerFast
+def build_tokenizer(lines: list[str], vocab_size: int) -> Any:  # a PreTrainedTokenizerFast
     from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
     from transformers import PreTrainedTokenizerFast
     from trl.chat_template_utils import qwen3_chat_template
@@ -31,7 +32,7 @@ def build_tokenizer(lines: list[str], vocab_size: int):  # -> PreTrainedTokenize
         ]
     )
     tok.decoder = decoders.ByteLevel()
-    trainer = trainers.BpeTrainer(
+    trainer = trainers.BpeTrainer(  # type: ignore[no-untyped-call]  # tokenizers ships no types for its trainers
         vocab_size=vocab_size,
         special_tokens=SPECIAL_TOKENS,
         initial_alphabet=pre_tokenizers.ByteLevel.alphabet(),
@@ -50,40 +51,34 @@ def build_tokenizer(lines: list[str], vocab_size: int):  # -> PreTrainedTokenize
     return hf
 
 
-def run(job: Job) -> None:
+def run(job: TinyJob) -> None:
     import torch
     from transformers import GenerationConfig, Qwen3Config, Qwen3ForCausalLM
 
-    corpus = Path(job.str("corpus"))
-    out = Path(job.str("output_dir"))
-    seed = job.int("seed", 0)
-    threads = job.get("threads")
-    if threads is not None:
-        torch.set_num_threads(int(threads))
+    corpus = Path(job.corpus)
+    out = Path(job.output_dir)
     lines = [line.rstrip("\r\n") for line in corpus.read_text(encoding="utf-8").splitlines()]
     lines = [line for line in lines if line]
     emit("start", steps=0)
-    tok = build_tokenizer(lines, job.int("vocab_size", 2048))
+    tok = build_tokenizer(lines, job.vocab_size)
     out.mkdir(parents=True, exist_ok=True)
     tok.save_pretrained(out)
     eos = tok.convert_tokens_to_ids("<|im_end|>")
-    hidden = job.int("hidden_size", 128)
-    heads = job.int("heads", 4)
     cfg = Qwen3Config(
         vocab_size=len(tok),
-        hidden_size=hidden,
-        intermediate_size=job.int("intermediate_size", 512),
-        num_hidden_layers=job.int("layers", 4),
-        num_attention_heads=heads,
-        num_key_value_heads=job.int("kv_heads", 2),
-        head_dim=job.int("head_dim", hidden // heads),
-        max_position_embeddings=job.int("max_position_embeddings", 2048),
+        hidden_size=job.hidden_size,
+        intermediate_size=job.intermediate_size,
+        num_hidden_layers=job.layers,
+        num_attention_heads=job.heads,
+        num_key_value_heads=job.kv_heads,
+        head_dim=job.hidden_size // job.heads,
+        max_position_embeddings=job.max_position_embeddings,
         tie_word_embeddings=True,
         eos_token_id=eos,
         pad_token_id=tok.pad_token_id,
         bos_token_id=None,
     )
-    torch.manual_seed(seed)
+    torch.manual_seed(job.seed)
     model = Qwen3ForCausalLM(cfg)
     model.save_pretrained(out)
     GenerationConfig(eos_token_id=eos, pad_token_id=tok.pad_token_id, do_sample=True).save_pretrained(out)

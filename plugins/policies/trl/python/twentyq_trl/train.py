@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from .events import emit, log
-from .job import Hardware, Job, resolve_hardware
+from .job import Hardware, TrainingJob, resolve_hardware
 from .models import save_tokenizer
 from .progress import Progress
 from .signals import StopFlag
@@ -23,26 +23,22 @@ class Stage:
     extra_figures: Callable[[], dict[str, float]] | None = None
 
 
-def common_args(job: Job, hw: Hardware, default_lr: float) -> dict[str, Any]:
-    """TrainingArguments shared by the three trainers."""
-    args: dict[str, Any] = {
-        "output_dir": str(Path(job.str("output_dir")) / "checkpoints"),
-        "seed": job.int("seed", 0),
-        "learning_rate": job.float("learning_rate", default_lr),
-        "per_device_train_batch_size": job.int("batch_size", 8),
-        "num_train_epochs": job.float("epochs", 1),
-        "logging_steps": job.int("logging_steps", 1),
+def common_args(job: TrainingJob, hw: Hardware) -> dict[str, Any]:
+    """TrainingArguments shared by the three trainers (sft and dpo add their epochs, grpo its steps)."""
+    return {
+        "output_dir": str(Path(job.output_dir) / "checkpoints"),
+        "seed": job.seed,
+        "learning_rate": job.learning_rate,
+        "per_device_train_batch_size": job.batch_size,
+        "logging_steps": 1,
         "save_strategy": "steps",
-        "save_steps": job.int("save_steps", 500),
+        "save_steps": job.save_steps,
         "report_to": "none",
         "gradient_checkpointing": False,
         "lr_scheduler_type": "cosine",
         "disable_tqdm": True,
         **hw.trainer_kwargs(),
     }
-    if job.get("max_steps") is not None:
-        args["max_steps"] = job.int("max_steps")
-    return args
 
 
 def latest_checkpoint(folder: Path) -> str | None:
@@ -55,14 +51,14 @@ def latest_checkpoint(folder: Path) -> str | None:
     return None if best is None else str(best[1])
 
 
-def run(command: str, job: Job) -> None:
+def run(command: str, job: TrainingJob) -> None:
     from transformers import set_seed
 
     stop = StopFlag()
     stop.install()
     hw = resolve_hardware(job)
     log(f"twentyq_trl {command}: device {hw.device}, precision {hw.precision}")
-    set_seed(job.int("seed", 0))
+    set_seed(job.seed)
     if command == "sft":
         from . import sft
 
@@ -79,9 +75,9 @@ def run(command: str, job: Job) -> None:
         raise ValueError(f"unknown command {command!r}")
     trainer = stage.trainer
     trainer.add_callback(Progress(stop, stage.extra_figures))
-    out = Path(job.str("output_dir"))
+    out = Path(job.output_dir)
     checkpoints = out / "checkpoints"
-    resume = latest_checkpoint(checkpoints) if job.bool("resume") else None
+    resume = latest_checkpoint(checkpoints) if job.resume else None
     if resume:
         log(f"resuming from {resume}")
     elif checkpoints.is_dir():

@@ -1,0 +1,9 @@
+import type { CommandTable } from '../framework/plugin.js';
+import modelTiny from './policies/trl/commands/model-tiny.js';
+import setupPython from './policies/trl/commands/setup-python.js';
+
+/** The CLI commands the built-in plugins contribute, by oclif id (`setup:python` is `twentyq setup python`). */
+export const COMMANDS: CommandTable = {
+  'setup:python': setupPython,
+  'model:tiny': modelTiny,
+};
