@@ -12,6 +12,7 @@ import type { PlayResult } from '../run/worker.js';
 import { deriveSeed } from '../util/rng.js';
 import type { TrainStage } from './train.js';
 import type { CurveWriter } from '../run/curve.js';
+import type { TrainingAlarms } from './alarms.js';
 
 /** Thrown out of TrainEnv.play when Ctrl-C stops a round of games half way. */
 export class Stopped extends Error {}
@@ -25,10 +26,13 @@ export function showFigures(figures: Record<string, number>): string {
     .join(', ');
 }
 
-/** What a training stage keeps while its strategy trains: the last figures logged, and the engines it served. */
+/** What a training stage keeps while its strategy trains: the last figures logged, the engines it served, its alarms. */
 export interface TrainRecord {
   last: Record<string, number>;
   environments: GameEnvironment[];
+  alarms: TrainingAlarms;
+  /** Aborted when an alarm stops the stage (alarms: stop). */
+  alarmStop: AbortController;
 }
 
 /**
@@ -52,12 +56,16 @@ export function trainEnv(stage: TrainStage, ctx: StageContext, base: PluginRef, 
     log(figures) {
       curve.write({ stage: stage.name, ...figures });
       record.last = figures;
+      const alarm = record.alarms.observe(figures);
+      if (!alarm) return;
+      progress.log(`warning: ${alarm.message}`);
+      if (stage.alarms === 'stop') record.alarmStop.abort();
     },
     progress(done, of, unit) {
       if (of !== total) progress.start(`${stage.name} ${stage.strategy.label}`, (total = of), unit);
       progress.update(done, { note: showFigures(record.last) });
     },
-    stop: signals.stop,
+    stop: AbortSignal.any([signals.stop, record.alarmStop.signal]),
     workdir,
     resume: ctx.resuming,
     async serve(render) {

@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox';
-import { defaulted } from '../util/typebox.js';
+import { choice, defaulted } from '../util/typebox.js';
+import { showAlarmFigures, TrainingAlarms, type AlarmMode } from './alarms.js';
 import { nearest } from '../util/text.js';
 import { registry } from '../plugins/builtins.js';
 import { pluginField } from '../plugins/ref.js';
@@ -25,6 +26,8 @@ export interface TrainStage {
   policy?: PluginRef;
   /** The reward of the games the stage plays (online strategies), instead of the experiment's. */
   reward?: PluginRef;
+  /** What an alarm for training that learns nothing does: warn once, or stop the stage. */
+  alarms: AlarmMode;
   /** How the trained policy is called in tables; the stage name unless set. */
   label: string;
 }
@@ -50,6 +53,13 @@ const settings = Type.Object(
       }),
     ),
     reward: Type.Optional(pluginField({ description: "The reward of the games an online strategy (grpo) plays in this stage, instead of the experiment's (twentyq plugins reward)." })),
+    alarms: defaulted(
+      choice(['warn', 'stop'], {
+        default: 'warn',
+        description:
+          'What the alarms for training that learns nothing do (GRPO: 90% or more of the groups scoring alike for 5 steps running, or 5% or more of the games cut at a token limit): warn once, or stop the stage (what it trained so far is saved) and fail the run.',
+      }),
+    ),
     label: Type.Optional(Type.String({ minLength: 1, description: 'Name of the trained policy in tables; defaults to the stage name.' })),
   },
   {
@@ -99,7 +109,7 @@ export default defineStage({
     checkStart(s.start, at);
     const from = s.from !== undefined || earlierWithGames(at).length > 0 ? gamesSource(s.from, at) : undefined;
     if (!strategy) return undefined;
-    return { kind: 'train', name: at.name, strategy, ...(from ? { from } : {}), start: s.start, ...(own ? { policy: own } : {}), ...(reward ? { reward } : {}), label: s.label ?? at.name };
+    return { kind: 'train', name: at.name, strategy, ...(from ? { from } : {}), start: s.start, ...(own ? { policy: own } : {}), ...(reward ? { reward } : {}), alarms: s.alarms, label: s.label ?? at.name };
   },
   run: train,
   write: (stage) => ({
@@ -109,6 +119,7 @@ export default defineStage({
     start: stage.start,
     ...(stage.policy ? { policy: pluginEntry(stage.policy) } : {}),
     ...(stage.reward ? { reward: pluginEntry(stage.reward) } : {}),
+    alarms: stage.alarms,
     label: stage.label,
   }),
 });
@@ -129,7 +140,7 @@ async function train(stage: TrainStage, ctx: StageContext): Promise<StageOutcome
   const { curve: curveFile, checkpoint: file, model: modelDir } = files(stage.name);
   const curve = new CurveWriter(run.file(curveFile), ctx.resuming);
   run.setStage(stage.name, 'running', curveFile);
-  const record: TrainRecord = { last: {}, environments: [] };
+  const record: TrainRecord = { last: {}, environments: [], alarms: new TrainingAlarms(stage.name, stage.alarms), alarmStop: new AbortController() };
   let stopped = false;
   try {
     await strategy.train(policy, trainEnv(stage, ctx, base, curve, run.file(modelDir), record));
@@ -143,8 +154,11 @@ async function train(stage: TrainStage, ctx: StageContext): Promise<StageOutcome
     curve.close();
     await Promise.all(record.environments.map((e) => e.close()));
   }
-  stopped ||= signals.stop.aborted;
+  stopped ||= signals.stop.aborted || record.alarmStop.signal.aborted;
   policy.save(run.file(file), { experiment: experiment.name, stage: stage.name, strategy: stage.strategy, seed: experiment.seed, complete: !stopped });
+  const alarm = record.alarmStop.signal.aborted ? record.alarms.fired.at(-1) : undefined;
+  if (alarm) throw new StageError(`${alarm.message} What it trained until then is in ${file}.`);
+  const grpo = record.alarms.figures();
   run.setStage(stage.name, 'running', file);
   ctx.current.policy = { use: base.use, with: { ...base.with, checkpoint: run.file(file) }, label: stage.label };
   const figures = Object.keys(record.last).length > 0 ? showFigures(record.last) : undefined;
@@ -154,7 +168,10 @@ async function train(stage: TrainStage, ctx: StageContext): Promise<StageOutcome
   return {
     completed: !stopped,
     rows: [],
-    notes: [stopped ? `${stage.name}: interrupted while training ${stage.label} with ${stage.strategy.label}${shown}; twentyq run --resume finishes it` : `${stage.name}: trained ${stage.label} with ${stage.strategy.label}${figures ? `: ${figures}` : ''}`],
-    metrics: { strategy: stage.strategy.label, start: stage.start, checkpoint: file, curve: curveFile, ...record.last },
+    notes: [
+      stopped ? `${stage.name}: interrupted while training ${stage.label} with ${stage.strategy.label}${shown}; twentyq run --resume finishes it` : `${stage.name}: trained ${stage.label} with ${stage.strategy.label}${figures ? `: ${figures}` : ''}`,
+      ...(grpo ? [`${stage.name}: ${showAlarmFigures(grpo)}`, ...grpo.alarms.map((a) => `warning: ${a.message}`)] : []),
+    ],
+    metrics: { strategy: stage.strategy.label, start: stage.start, checkpoint: file, curve: curveFile, ...record.last, ...(grpo ? { grpo } : {}) },
   };
 }

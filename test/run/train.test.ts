@@ -70,6 +70,37 @@ describe('train stages', () => {
     expect(first.zero_spread).toBeLessThan(0.5);
   });
 
+  it('GRPO at a temperature that makes every group score alike: the alarm fires once, at the fifth such step, and says what to change; alarms: stop stops the stage', async () => {
+    // near 0, a trained network plays its argmax: a group's games (one target, kb) are the same game
+    const stages = (alarms: string) => `stages=[{generate: {name: games, policy: infogain, games_per_animal: 1}}, {train: {name: sft, strategy: {use: weighted-sft, with: {epochs: 2}}}}, {train: {name: grpo, ${alarms} strategy: {use: grpo, with: {iterations: 7, group_size: 2, targets_per_iteration: 4, temperature: 0.0001}}}}]`;
+    const result = await runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: [stages('')] }), { workers: 1, runsDir: tmp(), progress: quiet });
+    expect(result.status).toBe('completed');
+    expect(lines(join(result.dir, 'grpo.curve.jsonl')).map((p) => p.zero_spread)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    const grpo = JSON.parse(readFileSync(join(result.dir, 'metrics.json'), 'utf8')).stages.grpo.grpo;
+    expect(grpo).toMatchObject({ steps: 7, zero_spread_mean: 1, zero_spread_max: 1, clipped_max: 0 });
+    expect(grpo.alarms).toEqual([{ kind: 'zero-spread', step: 5, message: expect.stringMatching(/^grpo: 90% or more of the groups scored alike for 5 steps running .*Raise the grpo strategy's temperature or group_size.*set alarms: stop on the train stage/) }]);
+    expect(result.summary).toContain("warning: grpo: 90% or more of the groups scored alike for 5 steps running");
+    expect(result.summary).toContain('grpo: 7 steps: groups scored alike 100% on average (most 100%), games cut 0% (most 0%)');
+
+    const runs = tmp();
+    await expect(runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: [stages('alarms: stop,')] }), { workers: 1, runsDir: runs, progress: quiet })).rejects.toThrow(/^grpo: 90% or more of the groups scored alike for 5 steps running.*the stage stops \(alarms: stop\)\. What it trained until then is in grpo\.ckpt\.json\.$/);
+    expect(readdirSync(join(runs, 'mini-pipeline'))).toHaveLength(1);
+    const dir = join(runs, 'mini-pipeline', readdirSync(join(runs, 'mini-pipeline'))[0]!);
+    // stopped where it fired: five iterations, the training so far saved
+    expect(lines(join(dir, 'grpo.curve.jsonl'))).toHaveLength(5);
+    expect(JSON.parse(readFileSync(join(dir, 'grpo.ckpt.json'), 'utf8')).note.complete).toBe(false);
+    expect(JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')).status).toBe('failed');
+  });
+
+  it('GRPO whose groups differ stays quiet', async () => {
+    const stages = 'stages=[{train: {name: grpo, strategy: {use: grpo, with: {iterations: 5, group_size: 4, targets_per_iteration: 4}}}}]';
+    const result = await runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: [stages] }), { workers: 1, runsDir: tmp(), progress: quiet });
+    const grpo = JSON.parse(readFileSync(join(result.dir, 'metrics.json'), 'utf8')).stages.grpo.grpo;
+    expect(grpo.alarms).toEqual([]);
+    expect(grpo.zero_spread_max).toBeLessThan(0.9);
+    expect(result.summary).not.toContain('warning');
+  });
+
   it('give the same checkpoints for the same experiment and seed, with 2 workers and with 1', async () => {
     const experiment = await loadExperiment('test/fixtures/mini-pipeline.yaml');
     const a = await runExperiment(experiment, { workers: 2, runsDir: tmp(), progress: quiet });
