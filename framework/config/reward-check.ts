@@ -1,4 +1,5 @@
 import { playGame, type Players } from '../game/engine.js';
+import type { Domain } from '../game/domain.js';
 import type { Move, Trajectory } from '../game/types.js';
 import { PluginFactory } from '../plugins/factory.js';
 import type { PluginRef, Policy } from '../plugins/types.js';
@@ -8,7 +9,7 @@ import type { Experiment } from './types.js';
  * Reward hacking the seed's setting invites, found before a run: a reward that pays a lost game more
  * than a won one teaches losing, and one that pays a game ending without a guess more than one ending
  * with a wrong guess teaches never to guess. Each reward the experiment uses is scored on games played
- * by script against `kb` at the edges: a win at the first question and at the last, a loss by the
+ * by script, answered from the truth table, at the edges: a win at the first question and at the last, a loss by the
  * budget with questions only and with invalid moves only, and losses by wrong guesses (at the first
  * question under `lose`, at the last under `continue`).
  */
@@ -26,8 +27,7 @@ export async function rewardWarnings(experiment: Experiment): Promise<string[]> 
   if (!domain.truth || domain.size < 2 || domain.attributes.length === 0) return [];
   const rewards = new Map<string, PluginRef>();
   for (const ref of [experiment.reward, ...experiment.stages.flatMap((s) => (s.kind === 'train' && s.reward ? [s.reward] : []))]) rewards.set(ref.label, ref);
-  const answerer = await factory.create('answerer', { use: 'kb', with: {}, label: 'kb' });
-  const games = await edgeGames(experiment, factory, answerer);
+  const games = await edgeGames(experiment, factory, truthful(domain));
   const warnings: string[] = [];
   for (const ref of rewards.values()) {
     const reward = await factory.create('reward', ref);
@@ -39,6 +39,11 @@ export async function rewardWarnings(experiment: Experiment): Promise<string[]> 
     }
   }
   return warnings;
+}
+
+/** Answers the script's attribute questions from the truth table (the scripts ask nothing else). */
+function truthful(domain: Domain): Players['answerer'] {
+  return { answer: (question, target) => domain.fact(domain.candidateIndexOf(target.id)!, domain.attributeIndexOf(question.attribute!)!) };
 }
 
 async function edgeGames(experiment: Experiment, factory: PluginFactory, answerer: Players['answerer']): Promise<{ name: string; guesses: boolean; game: Trajectory }[]> {

@@ -60,7 +60,7 @@ const settings = orNothing(
       choice(['auto', 'always', 'never'], {
         default: 'auto',
         description:
-          "The exact regret of every move (expected questions lost to the best move, from the exact tree), in <name>.regret.jsonl and metrics.json: auto for games against kb with unknown: say; always also with unknown: coin (slower: about 1.5 s a game of a random policy on animals90); never. Other answerers' games have none.",
+          "The exact regret of every move (expected questions lost to the best move, from the exact tree), in <name>.regret.jsonl and metrics.json, for games against an answerer that answers from the truth table alone (kb): auto with unknown: say; always also with unknown: coin (slower: about 1.5 s a game of a random policy on animals90); never. Other answerers' games (noisy, a language model) have none.",
       }),
     ),
   },
@@ -177,12 +177,13 @@ async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise<StageO
  * in metrics.json; one note per answerer for the summary.
  */
 async function regretOf(stage: EvaluateStage, ctx: StageContext, answerers: readonly PluginRef[], byAnswerer: Map<string, AnswererMetrics>): Promise<string[]> {
-  if (!answerers.some((a) => regretSemantics(a, stage.regret)) || !ctx.domain.truth) return [];
+  const instances = await Promise.all(answerers.map(async (a) => ({ label: a.label, answerer: await ctx.plugins.create('answerer', a) })));
+  if (!instances.some((a) => regretSemantics(a.answerer, stage.regret)) || !ctx.domain.truth) return [];
   const { games, regret: file } = files(stage.name);
   const out = ctx.run.openJsonl(file, 'w');
   let result: Awaited<ReturnType<typeof stageRegret>>;
   try {
-    result = await stageRegret(ctx.run.file(games), { domain: ctx.domain, rules: ctx.experiment.game, answerers, several: answerers.length > 1, mode: stage.regret }, out);
+    result = await stageRegret(ctx.run.file(games), { domain: ctx.domain, rules: ctx.experiment.game, answerers: instances, several: answerers.length > 1, mode: stage.regret }, out);
   } finally {
     out.close();
   }

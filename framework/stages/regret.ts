@@ -1,18 +1,17 @@
 import { readGames } from '../data/games.js';
 import type { Domain } from '../game/domain.js';
-import { questionReader } from '../game/meaning.js';
 import { Regret, RegretError } from '../game/regret.js';
 import type { Semantics } from '../game/tree.js';
 import type { Rules, Trajectory } from '../game/types.js';
-import type { PluginRef } from '../plugins/types.js';
+import type { Answerer } from '../plugins/types.js';
 import type { JsonlWriter } from '../run/jsonl.js';
 import { playKey } from '../data/games.js';
 
 /**
  * The exact regret of every question of an evaluate stage's games (framework/game/regret.ts), where the
- * answerer is deterministic: the `kb` answerer, whose `unknown` option (say or coin) is the semantics
- * the regret is computed under. Other answerers (noisy, a language model) answer differently from the
- * truth table, and their games get none.
+ * answerer answers from the truth table alone (it declares how it `reads` a question, as `kb` does):
+ * its `unknowns` (say or coin) are the semantics the regret is computed under. Other answerers (noisy,
+ * a language model) answer differently from the truth table, and their games get none.
  */
 
 /** What a policy's games cost beyond the best moves, per game, per turn and per question. */
@@ -37,11 +36,11 @@ export interface RegretStats {
 export type RegretMode = 'auto' | 'always' | 'never';
 
 /** The semantics regret is computed under for a stage's answerer, or undefined when its games have none. */
-export function regretSemantics(answerer: PluginRef, mode: RegretMode): { semantics: Semantics; threshold: number } | undefined {
-  if (answerer.use !== 'kb' || mode === 'never') return undefined;
-  const unknown = answerer.with.unknown ?? 'say';
-  if (unknown !== 'say' && !(unknown === 'coin' && mode === 'always')) return undefined;
-  return { semantics: unknown, threshold: typeof answerer.with.threshold === 'number' ? answerer.with.threshold : 0.6 };
+export function regretSemantics(answerer: Answerer, mode: RegretMode): { semantics: Semantics; reads: NonNullable<Answerer['reads']> } | undefined {
+  const { reads, unknowns } = answerer;
+  if (!reads || mode === 'never') return undefined;
+  if (unknowns === 'say' || (unknowns === 'coin' && mode === 'always')) return { semantics: unknowns, reads };
+  return undefined;
 }
 
 /** The name a move goes by in the table of costly moves: its attribute, the candidate it names, or what kind of move it is. */
@@ -95,15 +94,15 @@ class Accumulator {
  */
 export async function stageRegret(
   file: string,
-  setup: { domain: Domain; rules: Rules; answerers: readonly PluginRef[]; several: boolean; mode: RegretMode },
+  setup: { domain: Domain; rules: Rules; answerers: readonly { label: string; answerer: Answerer }[]; several: boolean; mode: RegretMode },
   out: JsonlWriter,
 ): Promise<{ stats: Map<string, RegretStats>; notes: string[]; seconds: number }> {
   const started = performance.now();
   const { domain, rules } = setup;
   const regrets = new Map<string, Regret | null>();
   for (const a of setup.answerers) {
-    const s = regretSemantics(a, setup.mode);
-    regrets.set(a.label, s && domain.truth ? new Regret(domain, { rules, semantics: s.semantics, meaning: questionReader(domain, s.threshold) }) : null);
+    const s = regretSemantics(a.answerer, setup.mode);
+    regrets.set(a.label, s && domain.truth ? new Regret(domain, { rules, semantics: s.semantics, meaning: s.reads }) : null);
   }
   const first = setup.answerers[0]!.label;
   const acc = new Map<string, Accumulator>();

@@ -40,6 +40,7 @@ export default definePlugin({
       },
       understands: (question) => meaning(question) !== undefined,
       unknowns: unknown,
+      reads: meaning,
     };
   },
 });
