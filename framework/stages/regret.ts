@@ -87,6 +87,21 @@ class Accumulator {
 }
 
 /**
+ * One Regret (its memo of solved candidate sets) per answerer instance and semantics, kept as long as
+ * the answerer: the run's stages that play against the same kb share what earlier stages solved.
+ */
+const shared = new WeakMap<Answerer, Map<string, Regret>>();
+
+function regretFor(answerer: Answerer, domain: Domain, rules: Rules, s: { semantics: Semantics; reads: NonNullable<Answerer['reads']> }): Regret {
+  let bySemantics = shared.get(answerer);
+  if (!bySemantics) shared.set(answerer, (bySemantics = new Map()));
+  const key = `${s.semantics}/${rules.wrong_guess}/${rules.max_questions}`;
+  let regret = bySemantics.get(key);
+  if (!regret) bySemantics.set(key, (regret = new Regret(domain, { rules, semantics: s.semantics, meaning: s.reads })));
+  return regret;
+}
+
+/**
  * Reads a stage's games once, computes each move's regret for the games against a deterministic
  * answerer, writes them a line a game to `out` ({game, policy, answerer?, regret: [per turn]}) and
  * returns the stats by play key (see playKey). A game the table cannot give (a contradiction)
@@ -102,8 +117,10 @@ export async function stageRegret(
   const regrets = new Map<string, Regret | null>();
   for (const a of setup.answerers) {
     const s = regretSemantics(a.answerer, setup.mode);
-    regrets.set(a.label, s && domain.truth ? new Regret(domain, { rules, semantics: s.semantics, meaning: s.reads }) : null);
+    regrets.set(a.label, s && domain.truth ? regretFor(a.answerer, domain, rules, s) : null);
   }
+  // a deterministic policy against a deterministic answerer plays each target's game the same way every time
+  const seen = new Map<string, number[]>();
   const first = setup.answerers[0]!.label;
   const acc = new Map<string, Accumulator>();
   const notes: string[] = [];
@@ -113,8 +130,10 @@ export async function stageRegret(
     const regret = regrets.get(answerer);
     if (!regret) continue;
     let turns: number[];
+    const same = `${answerer}\n${game.turns.map((t) => `${t.move.kind === 'guess' ? `=${t.move.candidate}` : t.move.kind === 'question' ? (t.move.attribute ?? t.move.text) : '!'}:${t.answer ?? ''}`).join('|')}`;
     try {
-      turns = regret.turns(game.turns).map((t) => Math.round(t.regret * 1e6) / 1e6);
+      turns = seen.get(same) ?? regret.turns(game.turns).map((t) => Math.round(t.regret * 1e6) / 1e6);
+      seen.set(same, turns);
     } catch (error) {
       if (!(error instanceof RegretError)) throw error;
       notes.push(`no regret for the games against ${answerer}: game ${game.game} of ${game.policy}, ${error.message}`);
