@@ -36,6 +36,8 @@ export type { GameSpec, Players } from './game/engine.js';
 export { playGames } from './game/engine.js';
 export { parseMove } from './game/parse.js';
 export { AttributeMatcher } from './game/matcher.js';
+export { questionReader, type Meaning } from './game/meaning.js';
+export { Regret, RegretError, type RegretSetup, type TurnRegret } from './game/regret.js';
 export type { AttributeMatch } from './game/matcher.js';
 
 // What experts compute with: beliefs over the candidates, information gain, exact bounds and trees

@@ -1,5 +1,6 @@
 import { Rng } from '../util/rng.js';
 import type { Candidate, Domain } from './domain.js';
+import { notACandidate, unknownName } from './parse.js';
 import type { Answerer, Policy } from '../plugins/types.js';
 import type { Answer, AnswerReply, GameView, Move, Rules, Said, Trajectory, Turn } from './types.js';
 
@@ -83,8 +84,11 @@ function checkMove(move: unknown, domain: Domain): Move {
     return { kind: 'invalid', text: String(move), reason: 'the policy returned something that is not a move' };
   }
   if (m.kind === 'guess' && domain.candidateIndexOf(m.candidate) === undefined) {
-    return { kind: 'invalid', text: m.text, reason: `guessed "${m.candidate}", which is not a candidate`, ...saidOf(m) };
+    return { kind: 'invalid', text: m.text, reason: notACandidate(m.candidate, domain), ...saidOf(m) };
   }
+  // a guess of a name outside the closed set, whoever wrote the move: a policy that knows the attribute it asks never does
+  const unknown = m.kind === 'question' && m.attribute === undefined ? unknownName(m.text, domain) : undefined;
+  if (unknown !== undefined) return { kind: 'invalid', text: m.text, reason: notACandidate(unknown, domain), ...saidOf(m) };
   const kind: string = m.kind;
   if (kind !== 'guess' && kind !== 'question' && kind !== 'invalid') {
     return { kind: 'invalid', text: m.text, reason: `unknown move kind "${kind}"`, ...saidOf(m) };

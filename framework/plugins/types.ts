@@ -1,3 +1,4 @@
+import type { Meaning } from '../game/meaning.js';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { RenderOptions } from '../game/chat.js';
 import type { Candidate, Domain } from '../game/domain.js';
@@ -61,6 +62,13 @@ export interface Answerer extends WaitingInstance {
   understands?(question: QuestionMove): boolean;
   /** What its "unknown" tells about the truth table (policies may read it in GameView); absent: `vague`. */
   unknowns?: UnknownAnswers;
+  /**
+   * How it reads a question when it answers from the truth table alone, the same answer every time
+   * (`kb`): the attribute a question stands for or the candidate it names. Present only on such an
+   * answerer, with `unknowns` say or coin: evaluate stages then compute the exact regret of each move
+   * of its games. Absent for one that errs or varies (noisy, a language model).
+   */
+  reads?(question: QuestionMove): Meaning;
 }
 
 /**
@@ -228,6 +236,8 @@ export interface OnlineGrpoTraining extends StageTraining {
   temperature: number;
   batch_size: number;
   seed: number;
+  /** What a reward less its group's mean is divided by: the group's standard deviation, the batch's, or nothing (TRL's scale_rewards). */
+  scale_rewards: 'group' | 'batch' | 'none';
 }
 
 /**

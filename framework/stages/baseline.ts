@@ -1,3 +1,4 @@
+import type { RegretStats } from './regret.js';
 import { readGames } from '../data/games.js';
 import type { GameChecks } from '../data/checks.js';
 import type { OutcomeMetrics } from '../metrics/outcome.js';
@@ -13,7 +14,8 @@ import { playKey } from './play.js';
 
 /** What metrics.json holds for one answerer of an evaluate stage. */
 export interface AnswererMetrics {
-  policies: Record<string, OutcomeMetrics>;
+  /** Each policy's outcome, and where its answerer is deterministic, the regret of its moves. */
+  policies: Record<string, OutcomeMetrics & { regret?: RegretStats }>;
   bound?: StageBound;
   baseline?: string;
   comparisons?: Record<string, Comparison | { error: string }>;

@@ -158,6 +158,23 @@ describe('the trl policy on the tiny model', () => {
     curve.forEach((point, s) => {
       const step = games.slice(4 * s, 4 * s + 4);
       expect(point.reward).toBeCloseTo(step.reduce((n, g) => n + g.reward, 0) / 4, 5);
+      // whether the step could teach: the groups (2 games of a target) whose rewards are equal, games cut, invalid moves
+      const groups = [step.filter((g) => g.target === step[0]!.target), step.filter((g) => g.target !== step[0]!.target)];
+      expect(point.zero_spread).toBe(groups.filter((g) => g[0]!.reward === g[1]!.reward).length / 2);
+      expect(point.invalid_rate).toBeCloseTo(step.reduce((n, g) => n + g.invalid, 0) / step.reduce((n, g) => n + g.questions, 0), 9);
+      expect(point.clipped).toEqual(expect.any(Number));
     });
+  });
+  it('GRPO whose moves are cut at the token limit: the alarm names max_new_tokens, in the log, the summary and metrics.json', () => {
+    const out = tmp();
+    const r = cli(['run', 'test/fixtures/trl-grpo-cut.yaml', '--out', out, '--workers', '1', '--no-cache']);
+    expect(r.code, r.stderr).toBe(0);
+    const dir = runDir(out, 'trl-grpo-cut');
+    const [point] = lines(join(dir, 'grpo.curve.jsonl')).filter((p) => p.step !== undefined);
+    expect(point!.clipped).toBe(1);
+    const { grpo } = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')).stages.grpo;
+    expect(grpo.alarms).toEqual([{ kind: 'clipped', step: 1, message: expect.stringContaining("100% of the games of step 1 were cut at a token limit") }]);
+    expect(r.stderr + r.stdout).toContain("warning: grpo: 100% of the games of step 1 were cut at a token limit (5.0% is the limit): they are scored as the model did not finish them. Raise the policy's max_new_tokens (a move) or max_length (a whole game)");
+    expect(readFileSync(join(dir, 'summary.txt'), 'utf8')).toContain('games cut 100% (most 100%)');
   });
 });

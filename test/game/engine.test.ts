@@ -68,8 +68,23 @@ describe('game engine', () => {
 
   it('turns a guess of something that is not a candidate into an invalid move', async () => {
     const [t] = await playGames(one('zebra'), players(scripted([guess('unicorn'), guess('zebra')])));
-    expect(t!.turns[0]!.move).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('not a candidate') });
+    expect(t!.turns[0]!.move).toMatchObject({ kind: 'invalid', reason: '"unicorn" is not one of the 4 things' });
     expect(t).toMatchObject({ invalid: 1, outcome: 'win', questions: 2 });
+  });
+
+  it('makes a question in the guess form that names no candidate an invalid move that costs a question, whoever wrote it', async () => {
+    let asked = 0;
+    const counting: Answerer = { answer: (q, target) => (asked++, truthful.answer(q, target, [], undefined as never)) };
+    const piran: Move = { kind: 'question', text: 'Is it a piran?' };
+    const [t] = await playGames(one('zebra'), { ...players(scripted([piran, guess('zebra')])), answerer: counting });
+    expect(t!.turns[0]).toEqual({ move: { kind: 'invalid', text: 'Is it a piran?', reason: '"piran" is not one of the 4 things' } });
+    expect(t).toMatchObject({ invalid: 1, outcome: 'win', questions: 2 });
+    expect(asked).toBe(0);
+    // one of the domain's questions in the same form is a question: the answerer gets it
+    const big: Move = { kind: 'question', text: 'Is it a big animal?' };
+    const [u] = await playGames(one('zebra'), { ...players(scripted([big, guess('zebra')])), answerer: { answer: () => 'yes' } });
+    expect(u!.turns[0]).toEqual({ move: big, answer: 'yes' });
+    expect(u!.invalid).toBe(0);
   });
 
   it('settles guesses itself, so an answerer that says yes to everything cannot fake a win', async () => {

@@ -254,6 +254,7 @@ export class TrlPolicy implements TrainablePolicy {
             epsilon: o.epsilon,
             learning_rate: o.lr,
             batch_size: o.batch_size,
+            scale_rewards: o.scale_rewards,
             max_new_tokens: this.options.max_new_tokens,
           },
         }),

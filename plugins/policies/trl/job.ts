@@ -66,6 +66,7 @@ export const GRPO_JOB = job('grpo', 'GRPOTrainer playing whole games against the
   temperature: Type.Number({ exclusiveMinimum: 0 }),
   beta: Type.Number({ minimum: 0 }),
   epsilon: Type.Number({ exclusiveMinimum: 0 }),
+  scale_rewards: choice(['group', 'batch', 'none'], { description: "What a reward less its group's mean is divided by (TRL's scale_rewards)." }),
   max_new_tokens: Type.Integer({ minimum: 1, description: 'Most tokens of a move.' }),
 });
 

@@ -33,7 +33,10 @@ class Game:
     reward: float = 0.0
     outcome: str = "loss"
     questions: int = 0
+    invalid: int = 0
     abandoned: bool = False
+    # a move ran out of max_new_tokens before its end token (its text is cut)
+    cut: bool = False
 
     @property
     def context(self) -> list[int]:
@@ -42,28 +45,41 @@ class Game:
 
 @dataclass
 class RolloutStats:
-    """Games finished since the last log, for the success/avg_questions figures."""
+    """The games of the steps since the last log, for the step's figures: how the games went (success,
+    avg_questions) and whether they can teach anything (GRPO's silent failures: groups whose rewards are
+    all equal have no advantage; games cut at a token limit score as losses whatever the model did)."""
 
-    games: int = 0
-    wins: int = 0
-    questions: int = 0
-    abandoned: int = 0
-    last_games: list[Game] = field(default_factory=list)
+    group_size: int = 1
+    games: list[Game] = field(default_factory=list)
 
     def add(self, games: list[Game]) -> None:
-        self.last_games = games
-        for g in games:
-            self.games += 1
-            self.wins += g.outcome == "win"
-            self.questions += g.questions
-            self.abandoned += g.abandoned
+        self.games.extend(games)
 
     def figures(self) -> dict[str, float]:
-        if self.games == 0:
+        games, self.games = self.games, []
+        if not games:
             return {}
-        out = {"success": self.wins / self.games, "avg_questions": self.questions / self.games}
-        self.games = self.wins = self.questions = self.abandoned = 0
-        return out
+        moves = sum(g.questions for g in games if not g.abandoned)
+        groups = [games[i : i + self.group_size] for i in range(0, len(games), self.group_size)]
+        spreads = [_std([g.reward for g in group]) for group in groups]
+        return {
+            "success": sum(g.outcome == "win" for g in games) / len(games),
+            "avg_questions": sum(g.questions for g in games) / len(games),
+            # share of groups whose games all scored alike (no advantage, no gradient)
+            "zero_spread": sum(s < 1e-9 for s in spreads) / len(groups),
+            # share of games cut at a token limit: the game's (max_completion_length) or a move's (max_new_tokens)
+            "clipped": sum(g.abandoned or g.cut for g in games) / len(games),
+            "invalid_rate": sum(g.invalid for g in games if not g.abandoned) / moves if moves else 0.0,
+            # the reward's spread within a group, on average: what the advantages are made of
+            "reward_spread": sum(spreads) / len(spreads),
+        }
+
+
+def _std(values: list[float]) -> float:
+    if len(values) < 2:
+        return 0.0
+    mean = sum(values) / len(values)
+    return (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5
 
 
 def sample(
@@ -107,13 +123,18 @@ def sample(
 
 class Rollout:
     def __init__(
-        self, env: EnvClient, max_new_tokens: int, max_completion_length: int, temperature: float
+        self,
+        env: EnvClient,
+        max_new_tokens: int,
+        max_completion_length: int,
+        temperature: float,
+        group_size: int = 1,
     ) -> None:
         self.env = env
         self.max_new_tokens = max_new_tokens
         self.max_completion_length = max_completion_length
         self.temperature = temperature
-        self.stats = RolloutStats()
+        self.stats = RolloutStats(group_size)
 
     def play(self, keys: list[str], model: Any, tok: Any, step: int | None = None) -> list[Game]:
         end_token = tok.eos_token
@@ -135,6 +156,7 @@ class Rollout:
                 g.completion += tokens
                 g.env_mask += [1] * len(tokens)
                 g.logprobs += logps
+                g.cut = g.cut or not tokens or tokens[-1] != tok.eos_token_id
                 text_ids = tokens[:-1] if tokens and tokens[-1] == tok.eos_token_id else tokens
                 reply = tok.decode(text_ids, skip_special_tokens=True)
                 answer = self.env.step(g.id, reply)
@@ -143,6 +165,7 @@ class Rollout:
                     g.reward = float(answer.get("reward", 0.0))
                     g.outcome = str(answer.get("outcome", "loss"))
                     g.questions = int(answer.get("questions", 0))
+                    g.invalid = int(answer.get("invalid", 0))
                     continue
                 message = answer.get("message")
                 if not isinstance(message, dict):
@@ -208,6 +231,7 @@ def build(training: TrainingJob, hw: Hardware) -> Stage:
         max_new_tokens=job.max_new_tokens,
         max_completion_length=job.max_length,
         temperature=job.temperature,
+        group_size=job.num_generations,
     )
     args = common_args(job, hw)
     args.update(
@@ -220,6 +244,7 @@ def build(training: TrainingJob, hw: Hardware) -> Stage:
         temperature=job.temperature,
         beta=job.beta,
         epsilon=job.epsilon,
+        scale_rewards=job.scale_rewards,
         remove_unused_columns=False,
     )
     config = GRPOConfig(**args)

@@ -19,6 +19,7 @@ SCHEMAS = Path(__file__).resolve().parents[5] / "schemas"
 
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
 Device = Literal["auto", "cpu", "cuda"]
+ScaleRewards = Literal["group", "batch", "none"]
 
 
 @dataclass(frozen=True)
@@ -68,6 +69,7 @@ class GrpoJob(TrainingJob):
     temperature: float
     beta: float
     epsilon: float
+    scale_rewards: ScaleRewards
     max_new_tokens: int
 
 

@@ -27,6 +27,9 @@ RENAMES = {
     "entropy": "entropy",
 }
 
+# GRPO's figures in the order the progress line shows them (reference/rl-practice-and-scale.md)
+FIRST = ("success", "zero_spread", "clipped", "invalid_rate", "kl", "reward_spread")
+
 
 class Progress(TrainerCallback):
     def __init__(self, stop: StopFlag, extra: Callable[[], dict[str, float]] | None = None) -> None:
@@ -66,7 +69,9 @@ class Progress(TrainerCallback):
             self._last = (now, float(tokens))
         if self.extra is not None:
             figures.update(self.extra())
-        emit("log", step=int(state.global_step), **figures)
+        # what tells whether a GRPO step can teach anything comes first: the progress line shows the first few
+        first = {k: figures.pop(k) for k in FIRST if k in figures}
+        emit("log", step=int(state.global_step), **first, **figures)
 
     def on_save(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kw: Any) -> None:
         path = Path(args.output_dir) / f"checkpoint-{state.global_step}"
