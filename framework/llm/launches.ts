@@ -234,25 +234,3 @@ export class Launches {
 function displayCommand(command: string | readonly string[]): string {
   return typeof command === 'string' ? command : command.join(' ');
 }
-
-export interface Endpoint {
-  /** The base URL to send requests to, ending in /v1 for a launched server. */
-  base_url: string;
-  /**
-   * What names the endpoint in response-cache keys: base_url, or for a launched server `launch: <command>`,
-   * since its port changes from run to run and a rerun must still find its answers.
-   */
-  cache_id: string;
-  /** The launched server behind it, when `launch` is set: race requests against its `died`. */
-  server?: LaunchedServer;
-}
-
-/**
- * The endpoint a plugin talks to: its launched server's when `launch` is set (started now, or shared),
- * else `base_url` as given. `label`, the plugin's label, names the log; `holder`, the plugin instance.
- */
-export async function endpointFor(launches: Launches, options: { base_url: string; launch?: LaunchOption }, label: string, holder?: string): Promise<Endpoint> {
-  if (options.launch === undefined) return { base_url: options.base_url, cache_id: options.base_url };
-  const server = await launches.acquire(options.launch, label, holder);
-  return { base_url: server.base_url, cache_id: `launch: ${server.command}`, server };
-}

@@ -7,7 +7,9 @@ import OpenAI from 'openai';
 import { renderPrompt, readMove } from '../../framework/game/chat.js';
 import { compileSchema } from '../../framework/config/schema.js';
 import { LaunchError, launchServer, type LaunchedServer, type LaunchSpec } from '../../framework/llm/launch.js';
-import { endpointFor, LAUNCH_OPTIONS, Launches } from '../../framework/llm/launches.js';
+import type { ChatRequest } from '../../framework/llm/client.js';
+import { LAUNCH_OPTIONS, Launches } from '../../framework/llm/launches.js';
+import { ModelLayer } from '../../framework/llm/layer.js';
 import { animals90 } from '../helpers.js';
 
 // Real processes, real HTTP on 127.0.0.1 and the real openai client: `twentyq serve` (the built CLI)
@@ -163,18 +165,25 @@ describe('the registry of launched servers', () => {
     expect(groupAlive(o.pid)).toBe(false);
   });
 
-  it('endpointFor: base_url as given without launch; the launched server, logging to servers/<label>.log in the run directory, with it', async () => {
+  it('a launched server logs to servers/<label>.log in the run directory; a later run on the same cache finds its answers, whatever its port', async () => {
     const runDir = tmp();
-    const launches = new Launches({ runDir });
-    expect(await endpointFor(launches, { base_url: 'https://api.example.com/v1' }, 'api')).toEqual({ base_url: 'https://api.example.com/v1', cache_id: 'https://api.example.com/v1' });
-    const { base_url, cache_id, server } = await endpointFor(launches, { base_url: 'https://api.example.com/v1', launch: SERVE.join(' ') }, 'api(model=Qwen/Qwen3-4B)');
-    expect(base_url).toBe(server!.base_url);
-    // the port changes from run to run; what the cache knows the endpoint by does not
-    expect(cache_id).toBe('launch: node bin/run.js serve --port {PORT}');
-    expect(server!.log).toBe(join(runDir, 'servers', 'api_model_Qwen_Qwen3-4B_.log'));
-    expect(readFileSync(server!.log, 'utf8')).toContain('launching: node bin/run.js serve --port {PORT}');
-    await launches.close();
-    expect(groupAlive(server!.pid)).toBe(false);
+    const cache = join(tmp(), 'responses.sqlite');
+    const ask = async (layer: ModelLayer) => {
+      const endpoint = await layer.models().endpoint({ base_url: 'unused', model: 'infogain', api_key_env: null, timeout: 60, max_retries: 0, concurrency: 4, launch: SERVE.join(' ') }, 'api(model=Qwen/Qwen3-4B)');
+      const reply = await endpoint.chat({ model: 'infogain', temperature: 0, messages: renderPrompt(animals90(), { max_questions: 20, wrong_guess: 'continue' }, []) as ChatRequest['messages'] }, { timeout: 60, max_retries: 0 });
+      return { reply, server: await layer.launches.acquire(SERVE.join(' '), 'again') };
+    };
+    const first = new ModelLayer({ cache, runDir });
+    const { reply, server } = await ask(first);
+    expect(reply.cached).toBe(false);
+    expect(server.log).toBe(join(runDir, 'servers', 'api_model_Qwen_Qwen3-4B_.log'));
+    expect(readFileSync(server.log, 'utf8')).toContain('launching: node bin/run.js serve --port {PORT}');
+    await first.close();
+    expect(groupAlive(server.pid)).toBe(false);
+    const second = new ModelLayer({ cache, runDir: tmp() });
+    const again = await ask(second);
+    expect(again.reply).toMatchObject({ cached: true, text: reply.text });
+    await second.close();
   });
 
   it('the launch option: a command, a list, or an object with timeout_s filled in; anything else refused', () => {
