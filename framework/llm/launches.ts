@@ -226,7 +226,7 @@ export class Launches {
   }
 
   /** Where a server's log goes: servers/<label>.log in the run directory, or a temporary folder outside a run. */
-  serverLog(label: string): string {
+  private serverLog(label: string): string {
     return join(this.folder(), `${label.replace(/[^\w.-]+/g, '_')}.log`);
   }
 }

@@ -303,7 +303,12 @@ const OPTIONS = Type.Object(
       }),
     ),
     precision: defaulted(choice(['auto', 'fp32', 'bf16', 'fp16'], { default: 'auto', description: 'auto: bf16 on a GPU that has it, else fp32.' })),
-    device: defaulted(choice(['auto', 'cpu', 'cuda'], { default: 'auto', description: 'Where training and serving run.' })),
+    device: defaulted(
+      choice(['auto', 'cpu', 'cuda'], {
+        default: 'auto',
+        description: 'Where training and serving run. Its evaluation server is stopped before a training stage on the same device and started again after; auto counts as cuda:0 there, cpu never clashes (docs/servers.md).',
+      }),
+    ),
     max_length: defaulted(Type.Integer({ minimum: 16, default: 1024, description: 'Most tokens of a training row (longer rows are cut).' })),
     python: Type.Optional(
       Type.String({ minLength: 1, description: 'The Python to run (default: TWENTYQ_PYTHON, else the environment of `twentyq setup python`).' }),
