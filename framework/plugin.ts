@@ -55,15 +55,15 @@ export { answerText, answerWord, DEFAULT_PERSONA, DEFAULT_RENDER, OPENING, readA
 export type { ChatTool, ToolCall, ToolChatMessage } from './game/tools.js';
 export { gameTools, moveFromToolCall, renderToolPrompt } from './game/tools.js';
 
-// Models behind OpenAI-compatible endpoints: one client, rate limiter, retry budget and response cache per process
+// Models behind OpenAI-compatible endpoints: the run's layer (PluginContext.models), one client, rate limiter, retry budget and response cache per run
 export type { CallOptions, ChatReply, ChatRequest, ChatMessage as RequestMessage } from './llm/client.js';
 export { callOptions, chatRequest } from './llm/client.js';
-export type { ModelEndpoint } from './llm/layer.js';
-export { modelEndpoint, modelStage, replyText, usageOf } from './llm/layer.js';
+export type { ModelEndpoint, Models } from './llm/layer.js';
+export { replyText, usageOf } from './llm/layer.js';
 export type { EndpointOptions } from './llm/options.js';
 export { ENDPOINT_OPTIONS } from './llm/options.js';
-export type { Endpoint, LaunchOption } from './llm/launches.js';
-export { endpointFor, LAUNCH_OPTIONS, stopLaunch } from './llm/launches.js';
+export type { LaunchOption } from './llm/launches.js';
+export { LAUNCH_OPTIONS } from './llm/launches.js';
 
 // Training data
 export type { DataStats, DpoSet, GrpoSet, PreferencePair, SftRow, SftSet, TrainingSet } from './data/dataset.js';

@@ -7,6 +7,8 @@ import type { PreferencePair, SftRow, TrainingSet } from '../data/dataset.js';
 import type { GameSource } from '../data/games.js';
 import type { GameSpec } from '../game/engine.js';
 import type { Rng } from '../util/rng.js';
+import type { LaunchOption } from '../llm/launches.js';
+import type { Models } from '../llm/layer.js';
 import type { RawRef } from './ref.js';
 
 export const KINDS = ['domain', 'answerer', 'policy', 'reward', 'strategy'] as const;
@@ -248,6 +250,11 @@ export interface OnlineGrpoTraining extends StageTraining {
 export interface TrainablePolicy extends Policy {
   /** The kinds of TrainJob it trains (e.g. sft, dpo, grpo): a strategy hands it only those. */
   readonly jobs: readonly string[];
+  /**
+   * The device its training takes (cuda:0; cuda and auto count as cuda:0; see the `device` of launch
+   * options): the run stops the servers it launched there before the policy trains. Absent or cpu: none.
+   */
+  readonly device?: string;
   train(job: TrainJob): Promise<Record<string, number>>;
   exportState(): unknown;
   importState(state: unknown): void;
@@ -309,6 +316,8 @@ export interface PluginContext {
   runDir?: string;
   /** How the experiment names this plugin (tables, accounting of model calls); its name unless labelled. */
   label?: string;
+  /** The run's model layer (outside a run, the command's): endpoints, their cache and accounting, launched servers. */
+  models: Models;
   /** Creates another plugin from a reference (how wrappers such as `noisy` build what they wrap). */
   create<K extends Kind>(kind: K, ref: PluginRef | RawRef): Promise<Instances[K]>;
 }
@@ -337,6 +346,12 @@ export interface PluginDef<K extends Kind = Kind, O = any> {
    * list of them: it runs as they do, waiting when any of them waits (a noisy `llm` child).
    */
   wraps?: string;
+  /**
+   * The servers its instances launch with these options, when the options tell (the `launch` option of
+   * the api policy): a run keeps such a server up, rather than stopping it between stages, while a
+   * stage still to run will play this plugin.
+   */
+  launches?(options: O): LaunchOption[];
   create(options: O, context: K extends 'domain' ? DomainContext : PluginContext): Awaitable<Instances[K]>;
 }
 

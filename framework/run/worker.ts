@@ -50,6 +50,8 @@ export interface PlayResult {
   error?: string;
 }
 
+// A worker thread's own: every thread belongs to one run's GamePool, so its factories are that run's. Its
+// plugins compute and never wait on a model: their factories' model layers make no endpoint.
 const factories = new Map<string, Promise<PluginFactory>>();
 const encoder = new TextEncoder();
 const inWorker = !isMainThread;

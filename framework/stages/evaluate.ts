@@ -117,6 +117,11 @@ export default defineStage({
     ...countEntry(stage),
   }),
   answerers: (stage) => [stage.answerer, ...(stage.answerers ?? [])],
+  uses: (stage, { current, reward }) => [
+    ...(stage.policies ?? (current ? [current] : [])).map((p) => ['policy', p] as const),
+    ...[stage.answerer, ...(stage.answerers ?? [])].map((a) => ['answerer', a] as const),
+    ['reward', reward],
+  ],
 });
 
 /**

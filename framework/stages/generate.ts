@@ -84,6 +84,11 @@ export default defineStage({
     ...countEntry(stage),
   }),
   answerers: (stage) => [stage.answerer],
+  uses: (stage, { reward }) => [
+    ['policy', stage.policy],
+    ['answerer', stage.answerer],
+    ['reward', reward],
+  ],
 });
 
 /** Plays games with the teacher and keeps every trajectory: the data set later stages read. */

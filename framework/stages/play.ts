@@ -2,7 +2,6 @@ import { closeSync, existsSync, openSync, readSync, truncateSync } from 'node:fs
 import { GamesChecker, GamesFileError, jsonlLines, parseGame, playKey, readGames } from '../data/games.js';
 import type { GameChecks } from '../data/checks.js';
 import { answererAgreement, type Agreement } from '../metrics/agreement.js';
-import { modelUsage } from '../llm/layer.js';
 import type { GameSpec } from '../game/engine.js';
 import { OutcomeAccumulator, summaryOf, type GameSummary, type OutcomeMetrics } from '../metrics/outcome.js';
 import type { Policy, PluginRef } from '../plugins/types.js';
@@ -176,7 +175,7 @@ export async function playInto(
   let usage: { at: number; line?: string } = { at: 0 };
   const note = () => {
     if (!(waiting.policy || waiting.answerer)) return undefined;
-    if (performance.now() - usage.at > 1000) usage = { at: performance.now(), line: modelUsage(stage.name)?.line };
+    if (performance.now() - usage.at > 1000) usage = { at: performance.now(), line: ctx.models.usage(stage.name)?.line };
     return usage.line;
   };
   const onResult = (result: PlayResult) => {

@@ -122,6 +122,13 @@ export default defineStage({
     alarms: stage.alarms,
     label: stage.label,
   }),
+  // the policy it trains is an instance of its own; what its games are played against is the experiment's
+  uses: (stage, { answerer, reward }) => [
+    ['strategy', stage.strategy],
+    ['answerer', answerer],
+    ['reward', reward],
+  ],
+  trains: true,
 });
 
 /**
@@ -136,6 +143,8 @@ async function train(stage: TrainStage, ctx: StageContext): Promise<StageOutcome
   if (!isTrainable(policy)) {
     throw new StageError(`${stage.name}: policy ${base.label} cannot be trained; use a trainable backend such as { use: local } as the experiment's policy`);
   }
+  // a server the run launched on the device it trains on gives it back first (started again when a later stage asks)
+  await ctx.models.launches.release(policy.device, stage.name);
   const strategy = await ctx.plugins.create('strategy', stage.strategy);
   const { curve: curveFile, checkpoint: file, model: modelDir } = files(stage.name);
   const curve = new CurveWriter(run.file(curveFile), ctx.resuming);

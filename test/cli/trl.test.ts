@@ -103,6 +103,32 @@ describe('the trl policy on the tiny model', () => {
     expect(readFileSync(join(dir, 'servers', 'sft.log'), 'utf8')).toMatch(/launching: \S*transformers serve \S*sft\.model\/final/);
   }, 300_000); // a training run, then a model server started and played: minutes on a busy machine
 
+  it('its transformers serve is stopped before a training stage on its device and started again for the next evaluation; no two at once', () => {
+    const out = tmp();
+    const r = cli(['run', 'test/fixtures/trl-servers.yaml', '--out', out, '--workers', '1', '--no-cache']);
+    expect(r.code, r.stderr).toBe(0);
+    const dir = runDir(out, 'trl-servers');
+    const events = lines(join(dir, 'servers', 'events.jsonl'));
+    expect(events.map((e) => [e.event, e.server, e.stage, e.why])).toEqual([
+      ['start', 'base', 'base', 'asked for'],
+      // device auto is planned as cuda:0: the server gives the device back before the policy trains there
+      ['stop', 'base', 'sft', 'stage sft trains on cuda:0'],
+      ['start', 'base', 'again', 'asked for again'],
+      ['stop', 'base', 'eval-sft', 'no later stage uses it'],
+      ['start', 'sft', 'eval-sft', 'asked for'],
+      ['stop', 'sft', 'eval-sft', 'the run ended'],
+    ]);
+    expect(events.every((e) => e.devices.join() === 'cuda:0' && /transformers serve/.test(e.command))).toBe(true);
+    // one server up at a time: every start follows the stop of the one before
+    expect(events.map((e) => e.event).join(' ')).toBe('start stop start stop start stop');
+    // the trainer ran in stage sft, after the stop it waited for and before the start of the stage after it
+    const trained = lines(join(dir, 'sft.curve.jsonl'));
+    expect(trained.length).toBeGreaterThan(0);
+    expect(r.stderr).toContain('servers: stopping base on cuda:0 in stage sft: stage sft trains on cuda:0');
+    expect(r.stderr).toContain('servers: starting base on cuda:0 in stage again: asked for again');
+    expect(readFileSync(join(dir, 'servers', 'base.log'), 'utf8').match(/launching: \S*transformers serve/g)).toHaveLength(2);
+  }, 600_000); // three model servers started and a training run: minutes on a busy machine
+
   it('Ctrl-C during a trl training stage keeps its checkpoint; --resume finishes the stage from it', async () => {
     const out = tmp();
     const child = spawn(process.execPath, [BIN, 'run', 'test/fixtures/trl-resume.yaml', '--out', out, '--workers', '1', '--progress', 'lines', '--no-cache'], { env });

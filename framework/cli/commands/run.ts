@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { defaultCachePath } from '../../llm/cache.js';
-import { closeModels, configureModels } from '../../llm/layer.js';
 import { loadExperiment } from '../../config/load.js';
 import { createProgress } from '../../run/progress.js';
 import { runExperiment } from '../../run/runner.js';
@@ -85,9 +84,9 @@ Ctrl-C (or SIGTERM) stops at the next batch boundary in any stage: running batch
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     let result;
-    configureModels({ cache: flags['no-cache'] ? null : resolve(flags.cache ?? defaultCachePath()) });
     try {
       result = await runExperiment(experiment, {
+        cache: flags['no-cache'] ? null : resolve(flags.cache ?? defaultCachePath()),
         workers,
         resume: resumed?.run,
         runsDir: flags.out,
@@ -109,7 +108,6 @@ Ctrl-C (or SIGTERM) stops at the next batch boundary in any stage: running batch
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      closeModels();
     }
     this.log(result.summary);
     this.log(`\nrun ${result.status}: ${result.dir}`);

@@ -1,7 +1,7 @@
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { choice, defaulted, definePlugin, type Domain, type DpoJob, ENDPOINT_OPTIONS, type GameView, isJob, type LaunchOption, modelEndpoint, type Move, type OnlineGrpoJob, type PluginContext, type Policy, PROCESSES_DIR, type RenderOptions, type Rules, type SftJob, type SftRow, type StageTraining, type Static, stopLaunch, type TrainablePolicy, type TrainJob, twentyqHome, Type, withDefault } from '../../../framework/plugin.js';
+import { choice, defaulted, definePlugin, type Domain, type DpoJob, ENDPOINT_OPTIONS, type GameView, isJob, type LaunchOption, type Move, type OnlineGrpoJob, type PluginContext, type Policy, PROCESSES_DIR, type RenderOptions, type Rules, type SftJob, type SftRow, type StageTraining, type Static, type TrainablePolicy, type TrainJob, twentyqHome, Type, withDefault } from '../../../framework/plugin.js';
 import { questioner } from '../api.js';
 import { LORA_RANKS, vllmLaunch } from '../vllm/serve.js';
 import { findPython } from './environment.js';
@@ -72,7 +72,7 @@ export class TrlPolicy implements TrainablePolicy {
 
   constructor(
     readonly options: TrlOptions,
-    readonly context: Pick<PluginContext, 'domain' | 'rules' | 'runDir' | 'label' | 'create'>,
+    readonly context: Pick<PluginContext, 'domain' | 'rules' | 'runDir' | 'label' | 'create' | 'models'>,
     state?: TrlState,
   ) {
     this.state = state;
@@ -116,7 +116,8 @@ export class TrlPolicy implements TrainablePolicy {
     return (this.state ??= built);
   }
 
-  private device(): 'cpu' | 'cuda' | 'auto' {
+  /** Where it trains and serves: the run stops its servers on this device before it trains (auto counts as cuda:0). */
+  get device(): 'cpu' | 'cuda' | 'auto' {
     return this.options.device;
   }
 
@@ -124,8 +125,8 @@ export class TrlPolicy implements TrainablePolicy {
   private async serving(): Promise<Policy> {
     const state = await this.weights();
     if (this.player?.model === state.model) return this.player.policy;
-    if (this.player) await stopLaunch(this.player.launch);
-    const mode = this.options.serve === 'auto' ? (this.device() === 'cuda' ? 'vllm' : 'transformers') : this.options.serve;
+    if (this.player) await this.context.models.stop(this.player.launch);
+    const mode = this.options.serve === 'auto' ? (this.device === 'cuda' ? 'vllm' : 'transformers') : this.options.serve;
     const label = this.context.label ?? 'trl';
     let launch: LaunchOption;
     let model: string;
@@ -137,24 +138,25 @@ export class TrlPolicy implements TrainablePolicy {
         const template = join(state.model, 'chat_template.jinja');
         const args = existsSync(template) ? ['--chat-template', template] : [];
         launch = state.adapter
-          ? vllmLaunch({ model: state.base, executable, adapters: { [`${label.replace(/[^\w.-]+/g, '_')}-adapter`]: state.model }, max_lora_rank: rank, timeout_s: this.options.serve_timeout_s, args })
-          : vllmLaunch({ model: state.model, executable, timeout_s: this.options.serve_timeout_s, args });
+          ? vllmLaunch({ model: state.base, executable, adapters: { [`${label.replace(/[^\w.-]+/g, '_')}-adapter`]: state.model }, max_lora_rank: rank, timeout_s: this.options.serve_timeout_s, args, device: this.device })
+          : vllmLaunch({ model: state.model, executable, timeout_s: this.options.serve_timeout_s, args, device: this.device });
         model = state.adapter ? `${label.replace(/[^\w.-]+/g, '_')}-adapter` : state.model;
       } else {
         const folder = state.adapter ? await this.merged(state.model) : state.model;
         const hubCache = join(twentyqHome(), 'hf-hub');
         mkdirSync(hubCache, { recursive: true });
         launch = {
-          command: [join(dirname(this.python), 'transformers'), 'serve', folder, '--host', '127.0.0.1', '--port', '{PORT}', ...(this.device() === 'auto' ? [] : ['--device', this.device()])],
+          command: [join(dirname(this.python), 'transformers'), 'serve', folder, '--host', '127.0.0.1', '--port', '{PORT}', ...(this.device === 'auto' ? [] : ['--device', this.device])],
           env: { HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: '1', ...(this.options.threads ? { OMP_NUM_THREADS: String(this.options.threads) } : {}) },
           timeout_s: this.options.serve_timeout_s,
+          device: this.device,
         };
         model = folder;
       }
       // Qwen3's template thinks unless told not to; the tiny model was trained without thinking
       const extra_body = { ...this.options.extra_body, chat_template_kwargs: { enable_thinking: false, ...((this.options.extra_body?.chat_template_kwargs as object) ?? {}) } };
       const settings = { ...this.options, model, base_url: '', api_key_env: null, launch, extra_body, format: 'text' as const };
-      return questioner(settings, { domain: this.domain, rules: this.rules, label }, await modelEndpoint(settings, this.context.runDir, label));
+      return questioner(settings, { domain: this.domain, rules: this.rules, label }, await this.context.models.endpoint(settings, label));
     })();
     this.player = { model: state.model, policy: starting, get launch() { return launch; } };
     return starting;
@@ -302,7 +304,12 @@ const OPTIONS = Type.Object(
       }),
     ),
     precision: defaulted(choice(['auto', 'fp32', 'bf16', 'fp16'], { default: 'auto', description: 'auto: bf16 on a GPU that has it, else fp32.' })),
-    device: defaulted(choice(['auto', 'cpu', 'cuda'], { default: 'auto', description: 'Where training and serving run.' })),
+    device: defaulted(
+      choice(['auto', 'cpu', 'cuda'], {
+        default: 'auto',
+        description: 'Where training and serving run. Its evaluation server is stopped before a training stage on the same device and started again after; auto counts as cuda:0 there, cpu never clashes (docs/servers.md).',
+      }),
+    ),
     max_length: defaulted(Type.Integer({ minimum: 16, default: 1024, description: 'Most tokens of a training row (longer rows are cut).' })),
     python: Type.Optional(
       Type.String({ minLength: 1, description: 'The Python to run (default: TWENTYQ_PYTHON, else the environment of `twentyq setup python`).' }),

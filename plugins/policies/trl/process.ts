@@ -29,24 +29,6 @@ export type PythonRun = TrlCommand & {
 
 const TAIL_LINES = 20;
 
-/** Processes started and not yet exited: killed if this process exits first (they are in their own group). */
-const children = new Set<number>();
-let watching = false;
-
-function watchExit(): void {
-  if (watching) return;
-  watching = true;
-  process.on('exit', () => {
-    for (const pid of children) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-  });
-}
-
 /**
  * Runs `python -m twentyq_trl COMMAND JOB.json` with the package on PYTHONPATH and resolves with its
  * `done` event. The process has its own process group, so that the terminal's Ctrl-C reaches twentyq
@@ -79,10 +61,9 @@ export function runPython(run: PythonRun): Promise<Extract<TrlEvent, { event: 'd
     const tail: string[] = [];
     let done: Extract<TrlEvent, { event: 'done' }> | undefined;
     let failure: Error | undefined;
-    if (child.pid !== undefined) {
-      children.add(child.pid);
-      watchExit();
-    }
+    // killed if this process exits first (it is in its own group, so nothing else would end it)
+    const onExit = () => void (child.exitCode === null && child.signalCode === null && child.kill('SIGKILL'));
+    process.on('exit', onExit);
     const interrupt = () => child.kill('SIGINT');
     run.stop?.addEventListener('abort', interrupt, { once: true });
     if (run.stop?.aborted) interrupt();
@@ -111,7 +92,7 @@ export function runPython(run: PythonRun): Promise<Extract<TrlEvent, { event: 'd
     });
     child.once('error', (error) => reject(new PythonProcessError(`${display} could not be started: ${error.message}`)));
     child.once('close', (code, signal) => {
-      if (child.pid !== undefined) children.delete(child.pid);
+      process.off('exit', onExit);
       forget();
       run.stop?.removeEventListener('abort', interrupt);
       log.end();
