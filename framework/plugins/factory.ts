@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import type { Domain } from '../game/domain.js';
 import type { Rules } from '../game/types.js';
 import type { ErrorObject } from 'ajv';
@@ -19,6 +20,16 @@ function shortValue(value: unknown): string {
 export function defaultLabel(name: string, options: Record<string, unknown> | undefined): string {
   const set = Object.entries(options ?? {});
   return set.length === 0 ? name : `${name}(${set.map(([k, v]) => `${k}=${shortValue(v)}`).join(',')})`;
+}
+
+/**
+ * How errors name a plugin: its kind and label, and what the label stands for when it does not say
+ * (a plugin file, shown from the current folder: `policy mine (plugins/mine.js)`; a labelled built-in).
+ */
+export function pluginName(kind: Kind, ref: PluginRef): string {
+  if (ref.use === ref.label) return `${kind} ${ref.label}`;
+  const where = isAbsolute(ref.use) ? relative(process.cwd(), ref.use) : ref.use;
+  return `${kind} ${ref.label} (${where.startsWith('..') ? ref.use : where})`;
 }
 
 /** Validates a plugin's options against its schema, filling in defaults; returns ajv's errors. */
