@@ -62,6 +62,7 @@ export type { EndpointOptions } from './llm/options.js';
 export { ENDPOINT_OPTIONS } from './llm/options.js';
 export type { Endpoint, LaunchOption } from './llm/launches.js';
 export { endpointFor, LAUNCH_OPTIONS, stopLaunch } from './llm/launches.js';
+export { endpointPreflight } from './llm/preflight.js';
 
 // Training data
 export type { DataStats, DpoSet, GrpoSet, PreferencePair, SftRow, SftSet, TrainingSet } from './data/dataset.js';
@@ -75,5 +76,6 @@ export { deriveSeed, Rng } from './util/rng.js';
 export { writeFileAtomic } from './util/fs.js';
 export { PROCESSES_DIR, recordProcess } from './util/processes.js';
 export { packagePath, twentyqHome } from './util/paths.js';
+export { findCommand } from './util/commands.js';
 export type { CommandDef, CommandIO, CommandTable } from './plugins/command.js';
 export { defineCommand } from './plugins/command.js';

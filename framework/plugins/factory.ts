@@ -23,13 +23,18 @@ export function defaultLabel(name: string, options: Record<string, unknown> | un
 }
 
 /**
- * How errors name a plugin: its kind and label, and what the label stands for when it does not say
- * (a plugin file, shown from the current folder: `policy mine (plugins/mine.js)`; a labelled built-in).
+ * A plugin's label, and what it stands for when the label does not say (a plugin file, shown from the
+ * current folder: `mine (plugins/mine.js)`; a labelled built-in: `fast (infogain)`).
  */
-export function pluginName(kind: Kind, ref: PluginRef): string {
-  if (ref.use === ref.label) return `${kind} ${ref.label}`;
+export function refName(ref: PluginRef): string {
+  if (ref.use === ref.label) return ref.label;
   const where = isAbsolute(ref.use) ? relative(process.cwd(), ref.use) : ref.use;
-  return `${kind} ${ref.label} (${where.startsWith('..') ? ref.use : where})`;
+  return `${ref.label} (${where.startsWith('..') ? ref.use : where})`;
+}
+
+/** How errors name a plugin: its kind and refName (`policy mine (plugins/mine.js)`). */
+export function pluginName(kind: Kind, ref: PluginRef): string {
+  return `${kind} ${refName(ref)}`;
 }
 
 /** Validates a plugin's options against its schema, filling in defaults; returns ajv's errors. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { defaulted, definePlugin, ENDPOINT_OPTIONS, endpointFor, modelEndpoint, Type } from '../../../framework/plugin.js';
+import { defaulted, definePlugin, ENDPOINT_OPTIONS, endpointFor, findCommand, modelEndpoint, Type } from '../../../framework/plugin.js';
 import { LORA_RANKS, modelExtraBody, swapAdapter, vllmLaunch } from './serve.js';
 import { QUESTIONER_OPTIONS, questioner } from '../api.js';
 
@@ -31,6 +31,12 @@ export default definePlugin({
     },
     { additionalProperties: false },
   ),
+  preflight: (options) =>
+    findCommand(options.executable) === undefined
+      ? [
+          `executable: ${options.executable} is ${options.executable.includes('/') ? 'not an executable file' : 'not on the PATH'}: install the GPU set (twentyq setup python --gpu: CUDA torch and vLLM, for a machine with an NVIDIA GPU and its driver) and set executable to that environment's bin/vllm, or install vLLM on the PATH`,
+        ]
+      : [],
   async create(options, { domain, rules, label = 'vllm', runDir }) {
     const launch = vllmLaunch({
       model: options.model,
