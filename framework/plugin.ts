@@ -64,6 +64,7 @@ export type { EndpointOptions } from './llm/options.js';
 export { ENDPOINT_OPTIONS } from './llm/options.js';
 export type { LaunchOption } from './llm/launches.js';
 export { LAUNCH_OPTIONS } from './llm/launches.js';
+export { endpointPreflight } from './llm/preflight.js';
 
 // Training data
 export type { DataStats, DpoSet, GrpoSet, PreferencePair, SftRow, SftSet, TrainingSet } from './data/dataset.js';
@@ -77,5 +78,6 @@ export { deriveSeed, Rng } from './util/rng.js';
 export { writeFileAtomic } from './util/fs.js';
 export { PROCESSES_DIR, recordProcess } from './util/processes.js';
 export { packagePath, twentyqHome } from './util/paths.js';
+export { findCommand } from './util/commands.js';
 export type { CommandDef, CommandIO, CommandTable } from './plugins/command.js';
 export { defineCommand } from './plugins/command.js';

@@ -1,3 +1,4 @@
+import { isAbsolute, relative } from 'node:path';
 import type { Domain } from '../game/domain.js';
 import type { Rules } from '../game/types.js';
 import type { ErrorObject } from 'ajv';
@@ -21,6 +22,21 @@ function shortValue(value: unknown): string {
 export function defaultLabel(name: string, options: Record<string, unknown> | undefined): string {
   const set = Object.entries(options ?? {});
   return set.length === 0 ? name : `${name}(${set.map(([k, v]) => `${k}=${shortValue(v)}`).join(',')})`;
+}
+
+/**
+ * A plugin's label, and what it stands for when the label does not say (a plugin file, shown from the
+ * current folder: `mine (plugins/mine.js)`; a labelled built-in: `fast (infogain)`).
+ */
+export function refName(ref: PluginRef): string {
+  if (ref.use === ref.label) return ref.label;
+  const where = isAbsolute(ref.use) ? relative(process.cwd(), ref.use) : ref.use;
+  return `${ref.label} (${where.startsWith('..') ? ref.use : where})`;
+}
+
+/** How errors name a plugin: its kind and refName (`policy mine (plugins/mine.js)`). */
+export function pluginName(kind: Kind, ref: PluginRef): string {
+  return `${kind} ${refName(ref)}`;
 }
 
 /** Validates a plugin's options against its schema, filling in defaults; returns ajv's errors. */

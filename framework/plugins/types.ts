@@ -325,6 +325,9 @@ export interface PluginContext {
 /** The context of a domain plugin, created before any domain exists. */
 export type DomainContext = Pick<PluginContext, 'baseDir'>;
 
+/** What a plugin's preflight check gets: the folder relative paths in options resolve against. */
+export type PreflightContext = Pick<PluginContext, 'baseDir'>;
+
 /**
  * A plugin: one module exporting a plain object. Its options are validated against `options` (a JSON
  * Schema) before `create` is called, with defaults filled in.
@@ -353,6 +356,13 @@ export interface PluginDef<K extends Kind = Kind, O = any> {
    */
   launches?(options: O): LaunchOption[];
   create(options: O, context: K extends 'domain' ? DomainContext : PluginContext): Awaitable<Instances[K]>;
+  /**
+   * What a run with these options needs from the machine, checked before the run makes its directory
+   * (and by `twentyq validate --preflight`): keys in the environment, commands it launches, a GPU.
+   * Returns one line per problem, saying what is missing and how to get it; none when all is there.
+   * Cheap: no model is loaded and no request is sent. The options have their defaults filled in.
+   */
+  preflight?(options: O, context: PreflightContext): Awaitable<readonly string[]>;
 }
 
 /**

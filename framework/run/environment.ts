@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { answerText, readMove, renderPrompt, type ChatMessage, type RenderOptions } from '../game/chat.js';
-import { playGame, type Players } from '../game/engine.js';
+import { playGame, scoreGame, type Players } from '../game/engine.js';
 import type { Move, Trajectory } from '../game/types.js';
 import type { GameEnvironment, Policy, Reward } from '../plugins/types.js';
 import { deriveSeed } from '../util/rng.js';
@@ -17,6 +17,8 @@ export interface EnvironmentSetup {
   /** The players but the policy: the trainer is the policy. */
   players: Omit<Players, 'policy'>;
   reward: Reward;
+  /** How errors name the reward ("reward efficiency"). */
+  rewardName?: string;
   render: RenderOptions;
   /** Seed of the stage: a game's seed is derived from it, its key and how many games that key started. */
   seed: number;
@@ -103,9 +105,9 @@ export async function serveEnvironment(setup: EnvironmentSetup): Promise<GameEnv
       },
     };
     const seed = step === undefined ? deriveSeed(setup.seed, 'environment', key, n) : deriveSeed(setup.seed, 'environment', key, step as number, n);
-    playGame({ game, seed, target: key }, { ...players, policy }).then(
-      (trajectory) => {
-        trajectory.reward = reward.score(trajectory);
+    playGame({ game, seed, target: key }, { ...players, policy })
+      .then((trajectory) => {
+        scoreGame(trajectory, reward, setup.rewardName ?? 'the reward');
         games.delete(id);
         finished++;
         setup.onGame?.(trajectory);
@@ -113,12 +115,11 @@ export async function serveEnvironment(setup: EnvironmentSetup): Promise<GameEnv
         const message: ChatMessage = { role: 'user', content: answerText(last.move, last.answer, domain) };
         const { outcome, questions, invalid } = trajectory;
         remote.outbox.resolve({ status: 200, body: { done: true, message, reward: trajectory.reward, outcome, questions, invalid } });
-      },
-      (error: Error) => {
+      })
+      .catch((error: Error) => {
         games.delete(id);
         remote.outbox.resolve({ status: 500, body: { error: `game ${id}: ${error.message}` } });
-      },
-    );
+      });
     return remote.outbox.promise;
   }
 

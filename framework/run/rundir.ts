@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadExperiment } from '../config/load.js';
+import { loadExperiment, type LoadOptions } from '../config/load.js';
 import type { Experiment } from '../config/types.js';
 import { toExperimentYaml } from '../config/write.js';
 import type { PluginRef } from '../plugins/types.js';
@@ -45,8 +45,8 @@ export interface RunRecord {
 }
 
 /** The resolved experiment a run directory was made from: its config.yaml, through the experiment loader. */
-export function readRunConfig(dir: string): Promise<Experiment> {
-  return loadExperiment(join(dir, 'config.yaml'));
+export function readRunConfig(dir: string, options: LoadOptions = {}): Promise<Experiment> {
+  return loadExperiment(join(dir, 'config.yaml'), options);
 }
 
 /** A file of a run that is there but cannot be read: says which, and what to do. */
@@ -117,17 +117,17 @@ export class RunDir {
    * that fails gives the lock back at once. Every file a resume reads is checked before run.json is
    * written: a damaged one leaves the run as it was.
    */
-  static async resume(path: string, workers: number): Promise<{ run: RunDir; experiment: Experiment }> {
+  static async resume(path: string, workers: number, load: LoadOptions = {}): Promise<{ run: RunDir; experiment: Experiment }> {
     const lock = RunLock.acquire(path);
     try {
-      return await RunDir.reopen(path, workers, lock);
+      return await RunDir.reopen(path, workers, lock, load);
     } catch (error) {
       lock.unlock();
       throw error;
     }
   }
 
-  private static async reopen(path: string, workers: number, lock: RunLock): Promise<{ run: RunDir; experiment: Experiment }> {
+  private static async reopen(path: string, workers: number, lock: RunLock, load: LoadOptions): Promise<{ run: RunDir; experiment: Experiment }> {
     for (const file of ['run.json', 'config.yaml']) {
       if (!existsSync(join(path, file))) throw new ResumeError(`${path} is not a run directory to resume (ENOENT): it needs run.json and config.yaml`);
     }
@@ -136,12 +136,13 @@ export class RunDir {
     const unreadable = formatProblem(path, record);
     if (unreadable) throw new ResumeError(unreadable);
     if (!Array.isArray(record.stages)) throw damaged(join(path, 'run.json'), 'not a run record: it has no list of stages');
-    const experiment = await readRunConfig(path);
     if (record.status === 'completed') {
       // a kill between run.json's "completed" and the report: the report is all there is left to do
       if (!existsSync(join(path, 'report.html'))) throw new CompleteWithoutReport(path);
       throw new ResumeError(`${path}: this run is complete; there is nothing to resume (its report: ${join(path, 'report.html')})`);
     }
+    // a run that is complete but for its report needs nothing of the machine: checked only once there is more to do
+    const experiment = await readRunConfig(path, load);
     if (experiment.stages.length !== record.stages.length) {
       throw new ResumeError(`${path}: config.yaml and run.json do not describe the same stages`);
     }

@@ -11,7 +11,8 @@ import { pct } from '../metrics/table.js';
 import { playInBatches } from '../run/batches.js';
 import { StageError, type StageContext } from '../run/context.js';
 import type { JsonlWriter } from '../run/jsonl.js';
-import { concurrencyOf, playWaiting, waitingPlayers } from '../run/waiting.js';
+import { concurrencyOf, playerNames, playWaiting, waitingPlayers } from '../run/waiting.js';
+import { pluginName } from '../plugins/factory.js';
 import type { PlayResult } from '../run/worker.js';
 
 /** Who played a game: its policy, and its answerer in a stage that plays against several. */
@@ -192,15 +193,14 @@ export async function playInto(
       rules: experiment.game,
       policy,
       answerer,
-      policyLabel: players.policy.label,
-      answererLabel: players.answerer.label,
+      ...playerNames(players.policy, players.answerer),
       ...(players.answererTag !== undefined ? { answererTag: players.answererTag } : {}),
     };
     completed = await playWaiting(todo, {
       stage: stage.name,
       players: playing,
       reward: await ctx.plugins.create('reward', experiment.reward),
-      rewardLabel: experiment.reward.label,
+      rewardName: pluginName('reward', experiment.reward),
       concurrency: concurrencyOf(stage.name, waiting, playing),
       tolerate: waiting,
       onResult,

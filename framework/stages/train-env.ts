@@ -7,7 +7,8 @@ import { playInBatches } from '../run/batches.js';
 import { StageError, type StageContext } from '../run/context.js';
 import { serveEnvironment } from '../run/environment.js';
 import { JsonlWriter } from '../run/jsonl.js';
-import { concurrencyOf, playWaiting, waitingPlayers } from '../run/waiting.js';
+import { concurrencyOf, playerNames, playWaiting, waitingPlayers } from '../run/waiting.js';
+import { pluginName } from '../plugins/factory.js';
 import type { PlayResult } from '../run/worker.js';
 import { deriveSeed } from '../util/rng.js';
 import type { TrainStage } from './train.js';
@@ -93,12 +94,12 @@ function roundPlayer(stage: string, ctx: StageContext, base: PluginRef, reward: 
       player ??= ctx.plugins.fresh('policy', ref);
       const [policy, answerer] = await Promise.all([player, ctx.plugins.create('answerer', experiment.answerer)]);
       (policy as TrainablePolicy).importState(state);
-      const playing = { domain: ctx.domain, rules: experiment.game, policy, answerer, policyLabel: ref.label, answererLabel: experiment.answerer.label };
+      const playing = { domain: ctx.domain, rules: experiment.game, policy, answerer, ...playerNames(ref, experiment.answerer) };
       completed = await playWaiting(specs, {
         stage,
         players: playing,
         reward: await ctx.plugins.create('reward', reward),
-        rewardLabel: reward.label,
+        rewardName: pluginName('reward', reward),
         concurrency: concurrencyOf(stage, waiting, playing),
         // a failed game has no reward to learn from: training fails instead of guessing one
         tolerate: { policy: false, answerer: false },
@@ -125,8 +126,9 @@ async function serveGames(ctx: StageContext, base: PluginRef, rewardRef: PluginR
   mkdirSync(workdir, { recursive: true });
   const games = new JsonlWriter(join(workdir, 'games.jsonl'), ctx.resuming ? 'a' : 'w');
   const served = await serveEnvironment({
-    players: { domain: ctx.domain, rules: experiment.game, answerer, policyLabel: base.label, answererLabel: experiment.answerer.label },
+    players: { domain: ctx.domain, rules: experiment.game, answerer, ...playerNames(base, experiment.answerer) },
     reward,
+    rewardName: pluginName('reward', rewardRef),
     render,
     seed,
     onGame: (game) => games.write(JSON.stringify(game) + '\n'),

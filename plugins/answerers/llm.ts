@@ -1,4 +1,4 @@
-import { type AnswerReply, callOptions, chatRequest, DEFAULT_PERSONA, defaulted, definePlugin, ENDPOINT_OPTIONS, LAUNCH_OPTIONS, readAnswer, renderAnswererPrompt, replyText, Type, usageOf, withDefault } from '../../framework/plugin.js';
+import { type AnswerReply, callOptions, chatRequest, DEFAULT_PERSONA, defaulted, definePlugin, ENDPOINT_OPTIONS, endpointPreflight, LAUNCH_OPTIONS, readAnswer, renderAnswererPrompt, replyText, Type, usageOf, withDefault } from '../../framework/plugin.js';
 
 export default definePlugin({
   kind: 'answerer',
@@ -15,6 +15,7 @@ export default definePlugin({
     },
     { additionalProperties: false },
   ),
+  preflight: (options) => endpointPreflight(options),
   launches: (options) => (options.launch === undefined ? [] : [options.launch]),
   async create(options, { domain, label = 'llm', models }) {
     const endpoint = await models.endpoint(options, label);

@@ -1,4 +1,4 @@
-import { callOptions, type ChatReply, chatRequest, choice, DEFAULT_RENDER, defaulted, definePlugin, type Domain, ENDPOINT_OPTIONS, type EndpointOptions, gameTools, type GameView, LAUNCH_OPTIONS, type ModelEndpoint, type Move, moveFromToolCall, type Policy, readMove, renderPrompt, renderToolPrompt, replyText, type RequestMessage, type Rules, type Static, type TObject, Type, usageOf } from '../../framework/plugin.js';
+import { callOptions, type ChatReply, chatRequest, choice, DEFAULT_RENDER, defaulted, definePlugin, type Domain, ENDPOINT_OPTIONS, endpointPreflight, type EndpointOptions, gameTools, type GameView, LAUNCH_OPTIONS, type ModelEndpoint, type Move, moveFromToolCall, type Policy, readMove, renderPrompt, renderToolPrompt, replyText, type RequestMessage, type Rules, type Static, type TObject, Type, usageOf } from '../../framework/plugin.js';
 
 /** How a questioner model is asked: as text read by the reply parser, or through the ask and guess tools. */
 export const QUESTIONER_OPTIONS = {
@@ -44,6 +44,7 @@ export default definePlugin({
     'A chat model behind any OpenAI-compatible endpoint (OpenAI, vLLM, `transformers serve`, `twentyq serve`) as the questioner: it reads the game as a chat and replies with a question or a guess, as text or through the ask and guess tools.',
   runs: 'waiting',
   options: Type.Object({ ...ENDPOINT_OPTIONS.properties, ...LAUNCH_OPTIONS.properties, ...QUESTIONER_OPTIONS }, { additionalProperties: false }),
+  preflight: (options) => endpointPreflight(options),
   launches: (options) => (options.launch === undefined ? [] : [options.launch]),
   async create(options, { domain, rules, label = 'api', models }) {
     return questioner(options, { domain, rules, label }, await models.endpoint(options, label));

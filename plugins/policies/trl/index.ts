@@ -5,6 +5,7 @@ import { choice, defaulted, definePlugin, type Domain, type DpoJob, ENDPOINT_OPT
 import { questioner } from '../api.js';
 import { LORA_RANKS, vllmLaunch } from '../vllm/serve.js';
 import { findPython } from './environment.js';
+import { trlPreflight } from './preflight.js';
 import type { TrainingFields, TrlCommand } from './job.js';
 import { runPython, type TrlEvent } from './process.js';
 import { toTrl, writeTrl } from './rows.js';
@@ -367,6 +368,7 @@ export default definePlugin({
   runs: 'waiting',
   trainable: true,
   options: OPTIONS,
+  preflight: (options) => trlPreflight(options),
   create(options, context) {
     const state = options.checkpoint ? loadTrlCheckpoint(resolve(context.baseDir, options.checkpoint)) : undefined;
     return new TrlPolicy(options, context, state);

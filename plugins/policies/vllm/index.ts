@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { defaulted, definePlugin, ENDPOINT_OPTIONS, type LaunchOption, Type } from '../../../framework/plugin.js';
+import { defaulted, definePlugin, ENDPOINT_OPTIONS, findCommand, type LaunchOption, Type } from '../../../framework/plugin.js';
 import { LORA_RANKS, modelExtraBody, swapAdapter, vllmLaunch } from './serve.js';
 import { QUESTIONER_OPTIONS, questioner } from '../api.js';
 
@@ -53,6 +53,12 @@ export default definePlugin({
     },
     { additionalProperties: false },
   ),
+  preflight: (options) =>
+    findCommand(options.executable) === undefined
+      ? [
+          `executable: ${options.executable} is ${options.executable.includes('/') ? 'not an executable file' : 'not on the PATH'}: install the GPU set (twentyq setup python --gpu: CUDA torch and vLLM, for a machine with an NVIDIA GPU and its driver) and set executable to that environment's bin/vllm, or install vLLM on the PATH`,
+        ]
+      : [],
   // known from the options: a later stage on the same base model keeps the server up between stages
   launches: (options) => [launchOf(options)],
   async create(options, { domain, rules, label = 'vllm', models }) {
