@@ -14,6 +14,7 @@ import type { StageBound } from './bound.js';
 import { GamePool, WorkerError, defaultWorkers } from './pool.js';
 import { createProgress, type Progress } from './progress.js';
 import { RunDir, type RunStatus } from './rundir.js';
+import { writeDomainFile } from './domain-file.js';
 
 export interface RunOptions {
   workers?: number;
@@ -170,6 +171,7 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<StageOutcome> 
 async function runStages(experiment: Experiment, run: RunDir, workers: number, progress: Progress, options: RunOptions): Promise<RunResult> {
   const factory = await PluginFactory.forDomain(experiment.domain, experiment.game, experiment.baseDir);
   factory.context.runDir = run.path;
+  writeDomainFile(run, factory.domain);
   const pool = new GamePool(workers, options.workerMemoryMb);
   const never = new AbortController().signal;
   let current: Stage | undefined;

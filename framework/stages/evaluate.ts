@@ -8,7 +8,7 @@ import { gameSpecs, type GameCount } from '../run/games.js';
 import { checkBaseline, comparisons, recordsOf, type AnswererMetrics } from './baseline.js';
 import { checkSize, gameCount, orNothing, pluginOr, SETTINGS } from './common.js';
 import { defineStage, type SettingsPath, type StageResolver } from './define.js';
-import { agreementOf, playedGames, playInto, playKey, sortPlayed } from './play.js';
+import { agreementOf, playedGames, playInto, playKey, sortPlayed, unknownsOf } from './play.js';
 import { countEntry, pluginEntry } from './write.js';
 
 export type EvaluateStage = {
@@ -129,7 +129,7 @@ async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise<StageO
   try {
     for (const answerer of answerers) {
       const bound = await stageBound(ctx, answerer, specs);
-      const entry: AnswererMetrics = { policies: {}, ...(bound ? { bound } : {}) };
+      const entry: AnswererMetrics = { answerer: answerer.label, unknowns: await unknownsOf(ctx, answerer), policies: {}, ...(bound ? { bound } : {}) };
       byAnswerer.set(answerer.label, entry);
       for (const policy of policies) {
         const answererTag = tag(answerer);
