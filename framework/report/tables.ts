@@ -25,7 +25,7 @@ export interface Column {
 /** A sortable table; each cell tagged with its column's key. */
 export function table(columns: readonly Column[], rows: readonly { cells: Value[]; attrs?: Record<string, string> }[], id: string, cls = ''): Markup {
   const head = columns.map((c) => html`<th data-col="${c.key}" title="${c.title ?? ''}">${c.head}</th>`);
-  const body = rows.map((r) => html`<tr ${attributes(r.attrs)}>${r.cells.map((cell, i) => html`<td data-col="${columns[i]!.key}">${cell}</td>`)}</tr>`);
+  const body = rows.map((r) => html`<tr${attributes(r.attrs)}>${r.cells.map((cell, i) => html`<td data-col="${columns[i]!.key}">${cell}</td>`)}</tr>`);
   return html`<table class="sortable ${cls}" id="${id}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
