@@ -113,7 +113,7 @@ describe('the report of a real pipeline run, in Chromium', () => {
     await expect.poll(() => page.locator('[data-curve="plain-sft"] + .facts .fact[data-field="steps"]').textContent()).toBe(`steps ${curve[0]!.steps} (every one of ${curve.length} lines)`);
     // ranges read "a to b", never "a-b"
     const cis = await page.locator('#run0-summary td[data-col$="-ci"]').allTextContents();
-    for (const c of cis) expect(c).toMatch(/^(-|-?[\d.]+%? to -?[\d.]+%?)$/);
+    for (const c of cis) expect(c).toMatch(/^(|-|-?[\d.]+%? to -?[\d.]+%?)$/);
   });
 
   it('fits the summary in a narrow page: it scrolls sideways with its first column fixed', async () => {
