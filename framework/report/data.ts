@@ -264,7 +264,6 @@ interface Gathering {
 
 /** What gathering the stages shares: the run's domain and budget, the style references, the viewer's sample. */
 interface GatherContext {
-  dir: string;
   domain: Domain | undefined;
   maxQuestions: number;
   checks: GameChecks;
@@ -336,7 +335,7 @@ export async function gatherRun(dir: string, options: ReportOptions = {}): Promi
   // the reference games for the style score, by target (the first key of the reference stage)
   const reference = referenceOf(recorded.stages, dir, metrics);
   const { refs, refTexts, referenceKey } = reference ? await readReference(reference, options.references ?? 20, checks) : { refs: new Map<string, Bag[]>(), refTexts: new Map<string, string[]>(), referenceKey: undefined };
-  const ctx: GatherContext = { dir, domain, maxQuestions: rules.max_questions, checks, refs, sampled };
+  const ctx: GatherContext = { domain, maxQuestions: rules.max_questions, checks, refs, sampled };
   const stages: StageReport[] = [];
   const toEmbed: Gathering[] = [];
   for (const rs of recorded.stages) {

@@ -42,20 +42,21 @@ describe('runner', () => {
     const experiment = await loadExperiment('experiments/quickstart.yaml', { set: ['stages.0.evaluate.games_per_animal=2'] });
     const result = await runExperiment(experiment, { workers: 2, runsDir: tmp(), progress: quiet });
     expect(result.status).toBe('completed');
-    expect(readdirSync(result.dir).sort()).toEqual(['01-evaluate.jsonl', 'config.yaml', 'metrics.json', 'report.html', 'run.json', 'summary.txt']);
+    expect(readdirSync(result.dir).sort()).toEqual(['01-evaluate.jsonl', 'config.yaml', 'domain.json', 'metrics.json', 'report.html', 'run.json', 'summary.txt']);
 
     const config = parse(readFileSync(join(result.dir, 'config.yaml'), 'utf8'));
     expect(config).toMatchObject({ name: 'quickstart', seed: 1, game: { max_questions: 20, wrong_guess: 'continue' } });
     expect(config.stages[0].evaluate.games_per_animal).toBe(2);
 
     const run = JSON.parse(readFileSync(join(result.dir, 'run.json'), 'utf8')) as RunRecord;
-    expect(run).toMatchObject({ experiment: 'quickstart', status: 'completed', workers: 2 });
+    expect(run).toMatchObject({ experiment: 'quickstart', status: 'completed', workers: 2, game: experiment.game });
     expect(run.stages).toEqual([
       {
         name: '01-evaluate',
         kind: 'evaluate',
         status: 'done',
         files: ['01-evaluate.jsonl'],
+        outputs: { games: '01-evaluate.jsonl' },
         digests: { '01-evaluate.jsonl': expect.stringMatching(/^[0-9a-f]{64}$/) },
         seconds: expect.any(Number),
         outcome: { rows: result.rows, notes: [], policy: experiment.policy },
