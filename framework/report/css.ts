@@ -1,7 +1,7 @@
 /** The report page's style sheet, inline in the page. */
 export const STYLE = `body{font:14px/1.4 system-ui,sans-serif;margin:20px;color:#111;max-width:1500px}h2{font-size:18px}h3{margin-top:28px;border-bottom:1px solid #ddd}
 table{border-collapse:separate;border-spacing:0;font-size:12px}th,td{padding:2px 6px;border-bottom:1px solid #eee;text-align:right;white-space:nowrap}th{cursor:pointer;background:#f6f6f6;position:sticky;top:0;z-index:2}td:first-child,th:first-child{text-align:left}
-table.summary th{white-space:normal;vertical-align:bottom;min-width:3.2em;max-width:6.5em}table.summary td[data-col=bound-game]{white-space:normal;min-width:9em}
+table.summary th{white-space:normal;vertical-align:bottom;min-width:3.2em;max-width:6.5em}
 .fixed-first td:first-child{position:sticky;left:0;background:#fff;z-index:1}.fixed-first th:first-child{left:0;z-index:3}
 .scroll{overflow:auto;max-height:520px;max-width:100%}.scroll.short{max-height:300px}.charts{display:flex;flex-wrap:wrap;gap:12px;align-items:flex-start}svg{font-size:10px}.title{font-weight:600;font-size:12px}.tick{fill:#555}
 .heatmap td{padding:0}.heat{display:block;padding:2px 6px}

@@ -69,8 +69,9 @@ export function barChart(spec: BarChartSpec): Markup {
   const bars = spec.groups.flatMap((g) => g.bars);
   const fmt = spec.format ?? num;
   const [barW, gap, left, top, plotH, labelsH] = [22, 14, 52, 28, 200, 90];
-  // room on the right for the last group's label, drawn at a slant
-  const width = Math.max(320, left + spec.groups.reduce((w, g) => w + g.bars.length * barW + gap, 0) + 90);
+  // room on the right for the last group's label, drawn at a slant, and for the title and reference labels (about 7 px a character of the bold title)
+  const labels = Math.max(spec.title.length, ...(spec.references ?? []).map((r) => r.label.length + 8)) * 7;
+  const width = Math.round(Math.max(320, left + labels, left + spec.groups.reduce((w, g) => w + g.bars.length * barW + gap, 0) + 90));
   const height = top + plotH + labelsH;
   const hi = spec.yMax ?? barTop(spec.groups, spec.references);
   const y = (v: number) => top + plotH - (Math.max(0, Math.min(v, hi)) / hi) * plotH;
