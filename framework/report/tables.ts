@@ -35,7 +35,7 @@ function attributes(attrs: Record<string, string> | undefined): Markup {
 
 const boundText = (b: StageBound) => (b.proved ? fixed(b.mean, 3) : range(fixed(b.lower, 3), fixed(b.mean, 3)));
 /** The game a bound is of: the answerer's semantics, the rule, the targets. */
-export const boundGame = (b: StageBound): string => `unknown: ${b.semantics}, ${b.rule}, ${b.targets} targets${b.games !== b.targets ? ` (${b.games} games)` : ''}`;
+export const boundGame = (b: StageBound): string => `${b.semantics}, ${b.rule}, ${b.targets} targets${b.games !== b.targets ? ` (${b.games} games)` : ''}`;
 
 function comparisonCells(p: PlayReport): Value[] {
   const c = p.comparison;
@@ -65,7 +65,7 @@ const COLUMNS: Column[] = [
   { key: 'efficiency', head: 'efficiency', title: 'success × (1 − avg q / budget)' },
   { key: 'invalid', head: 'invalid' },
   { key: 'bound', head: 'bound', title: "the exact optimal tree of the game this row played: its answerer's semantics, the rules, its targets (twentyq bounds)" },
-  { key: 'bound-game', head: "bound's game" },
+  { key: 'bound-game', head: "bound's game (unknown, rule, targets)", title: "what the answerer's unknown means (say: where the table does; coin: a coin toss), the wrong_guess rule, the distinct targets" },
   { key: 'baseline', head: 'baseline', title: 'compared game by game with this policy' },
   { key: 'pairs', head: 'pairs' },
   { key: 'success-diff', head: 'success diff' },
@@ -106,7 +106,7 @@ export function summaryRows(run: RunReport, columns: readonly Column[]): { cells
         n(m.efficiency, fixed(m.efficiency, 3)),
         n(m.invalid_rate, pct(m.invalid_rate)),
         p.bound ? n(p.bound.mean, boundText(p.bound)) : '-',
-        p.bound ? boundGame(p.bound) : p.unknowns === 'vague' ? 'none: unknown is vague' : '-',
+        p.bound ? boundGame(p.bound) : p.unknowns === 'vague' ? 'none (vague)' : '-',
         ...comparisonCells(p),
       ];
       return [{ cells, attrs: { stage: s.name, policy: p.policy, ...(p.answerer !== undefined ? { answerer: p.answerer } : {}) } }];
