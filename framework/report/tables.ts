@@ -35,7 +35,7 @@ function attributes(attrs: Record<string, string> | undefined): Markup {
 
 const boundText = (b: StageBound) => (b.proved ? fixed(b.mean, 3) : range(fixed(b.lower, 3), fixed(b.mean, 3)));
 /** The game a bound is of: the answerer's semantics, the rule, the targets. */
-export const boundGame = (b: StageBound): string => `${b.semantics}, ${b.rule}, ${b.targets} targets${b.games !== b.targets ? ` (${b.games} games)` : ''}`;
+export const boundGame = (b: StageBound): string => `${b.semantics}, ${b.rule}, ${b.targets} targets`;
 
 function comparisonCells(p: PlayReport): Value[] {
   const c = p.comparison;
