@@ -26,7 +26,7 @@ export interface Column {
 export function table(columns: readonly Column[], rows: readonly { cells: Value[]; attrs?: Record<string, string> }[], id: string, cls = ''): Markup {
   const head = columns.map((c) => html`<th data-col="${c.key}" title="${c.title ?? ''}">${c.head}</th>`);
   const body = rows.map((r) => html`<tr${attributes(r.attrs)}>${r.cells.map((cell, i) => html`<td data-col="${columns[i]!.key}">${cell}</td>`)}</tr>`);
-  return html`<table class="sortable ${cls}" id="${id}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
+  return html`<table class="${['sortable', cls].filter(Boolean).join(' ')}" id="${id}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
 function attributes(attrs: Record<string, string> | undefined): Markup {

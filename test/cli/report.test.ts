@@ -37,7 +37,7 @@ describe('twentyq runs, show and report on real runs', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[2]).toMatch(/pipeline\s+completed\s+\S+ \S+Z\s+\d+(\.\d)?s\s+12\/12\s+eval-grpo\/grpo \d+\.\d% \d+\.\d\dq/);
+    expect(lines[2]).toMatch(/pipeline\s+completed\s+\S+ \S+Z\s+(\d+m)?\d+(\.\d)?s\s+12\/12\s+eval-grpo\/grpo \d+\.\d% \d+\.\d\dq/);
     expect(lines[3]).toMatch(/pipeline\s+failed\s+.*\s1\/12\s/);
     const json = JSON.parse(cli(['runs', '--json', '--experiment', 'pipeline'], cwd).stdout);
     expect(json.map((x: { status: string }) => x.status)).toEqual(['completed', 'failed']);
