@@ -3,7 +3,7 @@ import { defineConfig } from 'vitest/config';
 // End-to-end tests run whole experiments: the built CLI in child processes (test/cli), games over real
 // HTTP (test/llm/serve), a report in Chromium (test/report/browser), launched servers (test/llm/launch, vllm), or the runner with its worker pool in-process. Everything else is a fast unit
 // test. `npm test` runs both projects; `npm run test:unit` only the fast one.
-const E2E = ['test/cli/**/*.test.ts', 'test/llm/serve.test.ts', 'test/llm/serve-limits.test.ts', 'test/llm/api.test.ts', 'test/llm/faults.test.ts', 'test/llm/vllm-policy.test.ts', 'test/llm/launch.test.ts', 'test/llm/vllm.test.ts', 'test/cli/api.test.ts', 'test/run/resume.test.ts', 'test/run/runner.test.ts', 'test/run/evaluate.test.ts', 'test/run/train.test.ts', 'test/run/stop.test.ts', 'test/report/browser.test.ts', 'test/report/embeddings.test.ts', 'test/run/environment-load.test.ts', 'test/run/servers.test.ts', 'test/run/concurrent.test.ts'];
+const E2E = ['test/cli/**/*.test.ts', 'test/report/recorded.test.ts', 'test/run/regret-stage.test.ts', 'test/llm/serve.test.ts', 'test/llm/serve-limits.test.ts', 'test/llm/api.test.ts', 'test/llm/faults.test.ts', 'test/llm/vllm-policy.test.ts', 'test/llm/launch.test.ts', 'test/llm/vllm.test.ts', 'test/cli/api.test.ts', 'test/run/resume.test.ts', 'test/run/runner.test.ts', 'test/run/evaluate.test.ts', 'test/run/train.test.ts', 'test/run/stop.test.ts', 'test/report/browser.test.ts', 'test/report/embeddings.test.ts', 'test/run/environment-load.test.ts', 'test/run/servers.test.ts', 'test/run/concurrent.test.ts'];
 
 export default defineConfig({
   test: {

@@ -5,6 +5,10 @@ import { loadExperiment, type LoadOptions } from '../config/load.js';
 import type { Experiment } from '../config/types.js';
 import { toExperimentYaml } from '../config/write.js';
 import type { PluginRef } from '../plugins/types.js';
+import type { ReportSettings } from '../config/types.js';
+import type { Rules } from '../game/types.js';
+import { stageFiles } from '../stages/index.js';
+import type { StageFiles } from '../stages/define.js';
 import { removeLeftoverTemporaries, writeFileAtomic } from '../util/fs.js';
 import { JsonlWriter } from './jsonl.js';
 import type { SummaryRow } from './context.js';
@@ -21,6 +25,8 @@ export interface StageRecord {
   status: StageStatus;
   /** Files the stage wrote, relative to the run directory. */
   files: string[];
+  /** The files its kind writes, by what they hold (format 2 on): what readers of the run open, without the stage's definition. */
+  outputs?: StageFiles;
   /** Wall-clock seconds the stage took, once it ended. */
   seconds?: number;
   /** What a finished stage added to the summary, and the current policy after it: what a resumed run needs. */
@@ -38,6 +44,9 @@ export interface RunRecord {
   started: string;
   finished: string | null;
   workers: number;
+  /** The rules its games were played by, and what its report computes beyond the files (format 2 on). */
+  game?: Rules;
+  report?: ReportSettings;
   error?: string;
   /** When the run was resumed after an interruption. */
   resumed?: string[];
@@ -104,7 +113,8 @@ export class RunDir {
       started: started.toISOString(),
       finished: null,
       workers,
-      stages: experiment.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [] })),
+      ...recorded(experiment),
+      stages: experiment.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [], outputs: stageFiles(s) })),
     }, RunLock.acquire(path));
     writeFileAtomic(join(path, 'config.yaml'), `# resolved experiment: every default filled in; rerun with twentyq run ${join(path, 'config.yaml')}\n` + toExperimentYaml(experiment));
     run.save();
@@ -154,6 +164,7 @@ export class RunDir {
     record.finished = null;
     delete record.error;
     record.workers = workers;
+    upgrade(record, experiment);
     record.resumed = [...(record.resumed ?? []), new Date().toISOString()];
     run.save();
     return { run, experiment };
@@ -232,6 +243,18 @@ export class RunDir {
   save(): void {
     writeFileAtomic(this.file('run.json'), JSON.stringify(this.record, null, 2) + '\n');
   }
+}
+
+/** What a run records of its experiment for the readers of its directory, beyond config.yaml (which needs the plugins to load). */
+function recorded(experiment: Experiment): Pick<RunRecord, 'game' | 'report'> {
+  return { game: experiment.game, ...(experiment.report ? { report: experiment.report } : {}) };
+}
+
+/** A run of an older format resumed: recorded from now on in this format, with what the older one left out. */
+function upgrade(record: RunRecord, experiment: Experiment): void {
+  if (record.format_version === RUN_FORMAT) return;
+  Object.assign(record, { format_version: RUN_FORMAT, ...recorded(experiment) });
+  for (const stage of record.stages) stage.outputs ??= stageFiles(stage);
 }
 
 /** sha256 of each of a stage's files that is a file (a model folder is not), in hex. */

@@ -15,6 +15,7 @@ import { GamePool, WorkerError, defaultWorkers } from './pool.js';
 import { createProgress, type Progress } from './progress.js';
 import { stillUsed } from './servers.js';
 import { RunDir, type RunStatus } from './rundir.js';
+import { writeDomainFile } from './domain-file.js';
 
 export interface RunOptions {
   workers?: number;
@@ -176,6 +177,7 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<StageOutcome> 
 
 async function runStages(experiment: Experiment, run: RunDir, workers: number, progress: Progress, models: ModelLayer, options: RunOptions): Promise<RunResult> {
   const factory = await PluginFactory.forDomain(experiment.domain, experiment.game, experiment.baseDir, { models, runDir: run.path });
+  writeDomainFile(run, factory.domain);
   const pool = new GamePool(workers, options.workerMemoryMb);
   const never = new AbortController().signal;
   let current: Stage | undefined;

@@ -5,6 +5,7 @@ import type { OutcomeMetrics } from '../metrics/outcome.js';
 import { compare, PairingError, recordOf, type Comparison, type GameRecord } from '../metrics/paired.js';
 import { fixed, formatTable, pct } from '../metrics/table.js';
 import type { PluginRef } from '../plugins/types.js';
+import type { UnknownAnswers } from '../game/types.js';
 import type { StageBound } from '../run/bound.js';
 import type { StageContext } from '../run/context.js';
 import { deriveSeed } from '../util/rng.js';
@@ -14,6 +15,9 @@ import { playKey } from './play.js';
 
 /** What metrics.json holds for one answerer of an evaluate stage. */
 export interface AnswererMetrics {
+  /** The answerer's label, and what its "unknown" means (the viewer's candidates left read it so). */
+  answerer: string;
+  unknowns: UnknownAnswers;
   /** Each policy's outcome, and where its answerer is deterministic, the regret of its moves. */
   policies: Record<string, OutcomeMetrics & { regret?: RegretStats }>;
   bound?: StageBound;

@@ -10,7 +10,7 @@ import { checkSize, gameCount, orNothing, pluginOr, SETTINGS } from './common.js
 import { defineStage, type SettingsPath, type StageResolver } from './define.js';
 import { regretSemantics, stageRegret, type RegretMode } from './regret.js';
 import { choice, defaulted } from '../util/typebox.js';
-import { agreementOf, playedGames, playInto, playKey, sortPlayed } from './play.js';
+import { agreementOf, playedGames, playInto, playKey, sortPlayed, unknownsOf } from './play.js';
 import { countEntry, pluginEntry } from './write.js';
 
 export type EvaluateStage = {
@@ -147,7 +147,7 @@ async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise<StageO
   try {
     for (const answerer of answerers) {
       const bound = await stageBound(ctx, answerer, specs);
-      const entry: AnswererMetrics = { policies: {}, ...(bound ? { bound } : {}) };
+      const entry: AnswererMetrics = { answerer: answerer.label, unknowns: await unknownsOf(ctx, answerer), policies: {}, ...(bound ? { bound } : {}) };
       byAnswerer.set(answerer.label, entry);
       for (const policy of policies) {
         const answererTag = tag(answerer);
@@ -203,7 +203,7 @@ async function regretOf(stage: EvaluateStage, ctx: StageContext, answerers: read
       entry.policies[policy] = { ...metrics, regret: stats };
       shown.push(`${policy} ${stats.mean_regret.toFixed(3)}`);
     }
-    if (shown.length > 0) notes.push(`${stage.name}: regret per game${answerers.length > 1 ? ` against ${a.label}` : ''} (expected questions lost to the best moves; ${result.seconds.toFixed(2)} s): ${shown.join(', ')}`);
+    if (shown.length > 0) notes.push(`${stage.name}: regret per game${answerers.length > 1 ? ` against ${a.label}` : ''} (expected questions lost to the best moves): ${shown.join(', ')}`);
   }
   return notes;
 }

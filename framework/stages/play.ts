@@ -216,6 +216,11 @@ export async function playInto(
   return { completed, metrics: acc.metrics(), notes };
 }
 
+/** What an answerer's "unknown" means, as metrics.json records it beside its games (absent in the contract: vague). */
+export async function unknownsOf(ctx: StageContext, answerer: PluginRef): Promise<UnknownAnswers> {
+  return (await ctx.plugins.create('answerer', answerer)).unknowns ?? 'vague';
+}
+
 /** The policy's work before the games (see Policy.prepare) and its notes; undefined when Ctrl-C stopped it. */
 async function prepared(policy: Policy, unknowns: UnknownAnswers | undefined, stop: AbortSignal): Promise<string[] | undefined> {
   if (!policy.prepare) return [];

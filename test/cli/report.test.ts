@@ -75,6 +75,10 @@ describe('twentyq runs, show and report on real runs', () => {
     const html = readFileSync(out, 'utf8');
     expect(html).toContain('Runs side by side');
     expect(html.match(/<section class="run"/g)).toHaveLength(2);
+    // the runs' charts side by side share their axes
+    const tops = [...html.matchAll(/id="side\d-questions" data-bars="\d+" data-ymax="([^"]*)"/g)].map((m) => Number(m[1]));
+    expect(tops).toHaveLength(2);
+    expect(tops[0]).toBe(tops[1]);
     expect(statSync(out).size).toBeLessThan(5_000_000);
   });
 });
