@@ -30,6 +30,23 @@ describe('the trl experiments validate', () => {
     expect(trains[0]!.strategy.with).toMatchObject({ win_within: 8, factor: 5 });
   });
 
+  it('tiny-lm-ddp: the same weighted SFT and GRPO in one process and in two, evaluated pair by pair', async () => {
+    const e = await loadExperiment('experiments/tiny-lm-ddp.yaml');
+    const trains = e.stages.filter((s): s is TrainStage => s.kind === 'train');
+    expect(trains.map((s) => [s.name, s.strategy.use, s.policy?.with.processes])).toEqual([
+      ['sft-1', 'weighted-sft', undefined],
+      ['grpo-1', 'grpo', undefined],
+      ['sft-2', 'weighted-sft', 2],
+      ['grpo-2', 'grpo', undefined],
+    ]);
+    expect(e.policy.with.processes).toBe(1);
+    // the two chains train with the same settings
+    expect(trains[2]!.strategy.with).toEqual(trains[0]!.strategy.with);
+    expect(trains[3]!.strategy.with).toEqual(trains[1]!.strategy.with);
+    const baselines = e.stages.filter((s) => s.kind === 'evaluate').map((s) => (s as { baseline?: string }).baseline);
+    expect(baselines).toEqual([undefined, undefined, 'eval-sft-1/one-process', 'eval-grpo-1/one-process']);
+  });
+
   it('a train stage\'s own policy must be trainable', async () => {
     const error = await loadExperiment('experiments/tiny-lm.yaml', { set: ['stages.3.train.policy=infogain'] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);

@@ -20,7 +20,7 @@ from .envclient import EnvClient
 from .events import log
 from .job import GrpoJob, Hardware, TrainingJob, read_jsonl, typed
 from .models import adapter_base, load_model, load_tokenizer, lora_config
-from .ranks import gather
+from .ranks import gather, is_main
 from .render import answer_suffix_ids, prompt_ids
 from .train import Stage, common_args
 
@@ -243,7 +243,10 @@ class Rollout:
         # the step numbers the games: a stage resumed from a checkpoint plays new games, not the first ones again
         games = self.play([str(p) for p in prompts], generator(trainer, self.temperature), tok, int(trainer.state.global_step))
         # the step's figures are of every process's games (each plays its share of the batch)
-        self.stats.add([g for share in gather(games) for g in share])
+        shares = gather(games)
+        self.stats.add([g for share in shares for g in share])
+        if len(shares) > 1 and is_main():
+            log(f"grpo: step {trainer.state.global_step}: games played by each process: {[len(share) for share in shares]}")
         abandoned = sum(g.abandoned for g in games)
         if abandoned:
             log(f"grpo: {abandoned} of {len(games)} games passed max_completion_length and were abandoned")
