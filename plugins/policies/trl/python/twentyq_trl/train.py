@@ -70,6 +70,33 @@ def latest_checkpoint(folder: Path) -> str | None:
     return None if best is None else str(best[1])
 
 
+def map_resumed_state_to_cpu(trainer: Any) -> None:
+    """transformers 5.17 loads a resumed optimizer state onto `args.device` when several processes train
+    (Trainer._load_optimizer_and_scheduler); on the CPU that device is `cpu:RANK`, which torch.load cannot
+    restore to ("don't know how to restore data location ... cpu:0"). The state goes to "cpu" instead."""
+    import torch
+
+    if world_size() == 1 or trainer.args.device.type != "cpu":
+        return
+    load_state = trainer._load_optimizer_and_scheduler
+
+    def load_on_cpu(checkpoint: str | None) -> None:
+        torch_load = torch.load
+
+        def cpu_load(*args: Any, **kwargs: Any) -> Any:
+            if "map_location" in kwargs:
+                kwargs["map_location"] = "cpu"
+            return torch_load(*args, **kwargs)
+
+        torch.load = cpu_load
+        try:
+            load_state(checkpoint)
+        finally:
+            torch.load = torch_load
+
+    trainer._load_optimizer_and_scheduler = load_on_cpu
+
+
 def run(command: str, job: TrainingJob) -> None:
     from transformers import set_seed
 
@@ -100,6 +127,7 @@ def run(command: str, job: TrainingJob) -> None:
     resume = latest_checkpoint(checkpoints) if job.resume else None
     if resume:
         log(f"resuming from {resume}")
+        map_resumed_state_to_cpu(trainer)
     elif checkpoints.is_dir() and is_main():
         # a fresh run: an earlier attempt's checkpoints would be mistaken for this run's by a later resume
         log(f"removing the earlier checkpoints in {checkpoints}")
