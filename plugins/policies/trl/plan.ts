@@ -66,7 +66,7 @@ function zero3(processes: number): Record<string, unknown> {
   };
 }
 
-const GIB = (x: number) => `${x.toFixed(0)} GB`;
+const gb = (x: number) => `${x.toFixed(0)} GB`;
 
 /** The study's policy on every plan: LoRA r 16 in bf16, thinking off; rollouts through vLLM. */
 const BASE_POLICY = { lora: { r: 16, alpha: 32, dropout: 0.05, target_modules: 'all-linear' }, device: 'cuda', precision: 'bf16', serve: 'vllm', gradient_checkpointing: true, micro_batch_size: 8, use_vllm: true };
@@ -74,7 +74,7 @@ const BASE_POLICY = { lora: { r: 16, alpha: 32, dropout: 0.05, target_modules: '
 /** Memory of training with LoRA: bf16 base weights (sharded by ZeRO-3 over `shards`), the adapter with its optimiser state, activations. */
 function trainingMemory(b: number, shards: number): string {
   const weights = Math.max((2 * b) / shards, 1);
-  return `training, per GPU: base weights ${GIB(weights)} (${b}B x 2 bytes${shards > 1 ? ` / ${shards} ZeRO-3 shards` : ''}), the r 16 adapter with its fp32 gradients and Adam moments under 1 GB (about 33M parameters x 16 bytes for Qwen3-4B), activations of ${BASE_POLICY.micro_batch_size} sequences of up to 2,048 tokens with gradient checkpointing a few GB (estimate: arithmetic, not measured)`;
+  return `training, per GPU: base weights ${gb(weights)} (${b}B x 2 bytes${shards > 1 ? ` / ${shards} ZeRO-3 shards` : ''}), the r 16 adapter with its fp32 gradients and Adam moments under 1 GB (about 33M parameters x 16 bytes for Qwen3-4B), activations of ${BASE_POLICY.micro_batch_size} sequences of up to 2,048 tokens with gradient checkpointing a few GB (estimate: arithmetic, not measured)`;
 }
 
 /** The plan for the hardware: one GPU (colocated vLLM), one node of several (server on some GPUs), or several nodes (a vLLM node). */
@@ -83,7 +83,7 @@ export function launchPlan(hw: Hardware): Plan {
   if (!(Number.isInteger(nodes) && nodes >= 1)) throw new Error(`--nodes ${nodes}: a whole number of machines, 1 or more`);
   if (!(Number.isInteger(g) && g >= 1)) throw new Error(`--gpus ${g}: a whole number of GPUs per machine, 1 or more`);
   const b = paramsB(model);
-  if (2 * b > mem * 0.6) throw new Error(`${model} (${b}B parameters, ${GIB(2 * b)} in bf16) leaves too little of a ${mem} GB GPU for training and rollouts: name more GPU memory (--gpu-memory) or a smaller model`);
+  if (2 * b > mem * 0.6) throw new Error(`${model} (${b}B parameters, ${gb(2 * b)} in bf16) leaves too little of a ${mem} GB GPU for training and rollouts: name more GPU memory (--gpu-memory) or a smaller model`);
   const setup = { where: 'every node', commands: ['npx twentyq setup python --gpu', `hf download ${model}`] };
   const serveArgs = (dp: number, host: string) => `trl vllm-serve --model ${model} --data-parallel-size ${dp} --host ${host} --port 8000 --gpu-memory-utilization 0.9 --max-model-len 4096`;
   const genEstimate = 'time per GRPO step: 64 games of about 12 moves, each move a batched generation of up to 48 tokens, then a training pass over about 100k tokens: on the order of 15-30 s on one H100 for a 4B model (estimate from arithmetic: 6 x params x tokens FLOPs at 40% of bf16 peak, plus one generation call per move; nothing measured on a GPU yet, bench/gpu.sh measures the tiny model)';
@@ -96,7 +96,7 @@ export function launchPlan(hw: Hardware): Plan {
       steps: [setup, { where: 'the GPU machine', commands: ['npx twentyq run experiments/qwen3-4b.yaml'] }],
       estimates: [
         trainingMemory(b, 1),
-        `vLLM colocated: 0.3 x ${mem} GB = ${GIB(0.3 * mem)} (its own copy of the weights, ${GIB(2 * b)}, and the KV cache); TRL's default share`,
+        `vLLM colocated: 0.3 x ${mem} GB = ${gb(0.3 * mem)} (its own copy of the weights, ${gb(2 * b)}, and the KV cache); TRL's default share`,
         `the total must fit ${mem} GB: 24 GB is the least this plan was sized for (estimate)`,
         genEstimate,
       ],
@@ -122,7 +122,7 @@ export function launchPlan(hw: Hardware): Plan {
       ],
       estimates: [
         trainingMemory(b, training),
-        `vLLM server: 90% of each serving GPU (a full copy of the weights, ${GIB(2 * b)}, per data-parallel rank; the rest KV cache)`,
+        `vLLM server: 90% of each serving GPU (a full copy of the weights, ${gb(2 * b)}, per data-parallel rank; the rest KV cache)`,
         `evaluation (vllm serve with the adapter) runs on the training GPUs between training stages, with the trainer stopped`,
         genEstimate.replace('on one H100', `on ${training} training GPUs with ${serving} serving`) + `; the training pass divides by ${training}`,
       ],
@@ -145,7 +145,7 @@ export function launchPlan(hw: Hardware): Plan {
     estimates: [
       trainingMemory(b, g),
       `vLLM node: 90% of each GPU (a full copy of the weights per data-parallel rank)`,
-      genEstimate.replace('on one H100', `on ${g} training GPUs with ${g} serving`) + `; the training pass divides by ${g}, the weight sync crosses the network once a step (${GIB(2 * b)} merged weights in bf16)`,
+      genEstimate.replace('on one H100', `on ${g} training GPUs with ${g} serving`) + `; the training pass divides by ${g}, the weight sync crosses the network once a step (${gb(2 * b)} merged weights in bf16)`,
     ],
   };
 }
