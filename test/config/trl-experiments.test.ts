@@ -44,7 +44,7 @@ describe('the trl experiments validate', () => {
     expect(trains[2]!.strategy.with).toEqual(trains[0]!.strategy.with);
     expect(trains[3]!.strategy.with).toEqual(trains[1]!.strategy.with);
     const baselines = e.stages.filter((s) => s.kind === 'evaluate').map((s) => (s as { baseline?: string }).baseline);
-    expect(baselines).toEqual([undefined, undefined, 'eval-sft-1/one-process', 'eval-grpo-1/one-process']);
+    expect(baselines).toEqual([undefined, undefined, 'eval-sft-1/sft-1', 'eval-grpo-1/grpo-1']);
   });
 
   it('a train stage\'s own policy must be trainable', async () => {
