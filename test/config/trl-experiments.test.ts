@@ -75,4 +75,20 @@ describe('the trl experiments validate', () => {
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain("stages[3].train.policy: the stage's policy infogain cannot be trained");
   });
+  it('tiny-lm-ddp: the same weighted SFT and GRPO in one process and in two, evaluated pair by pair', async () => {
+    const e = await loadExperiment('experiments/tiny-lm-ddp.yaml');
+    const trains = e.stages.filter((s): s is TrainStage => s.kind === 'train');
+    expect(trains.map((s) => [s.name, s.strategy.use, s.policy?.with.processes])).toEqual([
+      ['sft-1', 'weighted-sft', undefined],
+      ['grpo-1', 'grpo', undefined],
+      ['sft-2', 'weighted-sft', 2],
+      ['grpo-2', 'grpo', undefined],
+    ]);
+    expect(e.policy.with.processes).toBe(1);
+    // the two chains train with the same settings
+    expect(trains[2]!.strategy.with).toEqual(trains[0]!.strategy.with);
+    expect(trains[3]!.strategy.with).toEqual(trains[1]!.strategy.with);
+    const baselines = e.stages.filter((s) => s.kind === 'evaluate').map((s) => (s as { baseline?: string }).baseline);
+    expect(baselines).toEqual([undefined, undefined, 'eval-sft-1/sft-1', 'eval-grpo-1/grpo-1']);
+  });
 });

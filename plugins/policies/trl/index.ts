@@ -196,6 +196,9 @@ export class TrlPolicy implements TrainablePolicy {
       seed: options.seed,
       max_length: this.options.max_length,
       save_steps: this.options.save_steps,
+      processes: this.options.processes,
+      micro_batch_size: this.options.micro_batch_size,
+      gradient_checkpointing: this.options.gradient_checkpointing,
     });
     const done = await runPython({
       ...job,
@@ -204,6 +207,7 @@ export class TrlPolicy implements TrainablePolicy {
       log: join(workdir, 'python.log'),
       stop: options.stop,
       threads: this.options.threads,
+      launcher: { processes: this.options.processes, device: this.options.device, accelerate_config: this.options.accelerate_config ?? null },
       ...(this.context.runDir === undefined ? {} : { processes: join(this.context.runDir, PROCESSES_DIR) }),
       onEvent: (event) => {
         if (event.event === 'start') steps = event.steps;
@@ -259,6 +263,11 @@ export class TrlPolicy implements TrainablePolicy {
             batch_size: o.batch_size,
             scale_rewards: o.scale_rewards,
             max_new_tokens: this.options.max_new_tokens,
+            use_vllm: this.options.use_vllm,
+            vllm_mode: this.options.vllm_mode,
+            vllm_server_url: this.options.vllm_server_url,
+            vllm_gpu_memory_utilization: this.options.vllm_gpu_memory_utilization,
+            vllm_tensor_parallel_size: this.options.vllm_tensor_parallel_size,
           },
         }),
         async (file) => writeFileSync(file, job.targets.map((key) => JSON.stringify({ prompt: key }) + '\n').join('')),
@@ -352,6 +361,31 @@ const OPTIONS = Type.Object(
     ),
     save_steps: defaulted(Type.Integer({ minimum: 1, default: 50, description: 'Trainer checkpoint every so many optimiser steps (what --resume continues from).' })),
     max_new_tokens: defaulted(Type.Integer({ minimum: 1, default: 48, description: 'GRPO: most tokens of a move the trainer generates.' })),
+    processes: defaulted(
+      Type.Integer({
+        minimum: 1,
+        default: 1,
+        description:
+          "Training processes: more than 1 starts them with accelerate launch on a GPU (device cuda, or an accelerate_config) and with torchrun on the CPU (gloo); a stage's batch_size stays the global batch.",
+      }),
+    ),
+    accelerate_config: Type.Optional(
+      Type.String({ 'x-file': true, description: 'An accelerate config file (DeepSpeed ZeRO-3, FSDP2: `twentyq trl plan` writes them): training starts under `accelerate launch --config_file`.' }),
+    ),
+    micro_batch_size: defaulted(
+      Type.Unsafe<number | null>({
+        type: ['integer', 'null'],
+        minimum: 1,
+        default: null,
+        description: "Rows a process computes at once; the rest of its share of the batch is gradient accumulation (null: the whole share at once).",
+      }),
+    ),
+    gradient_checkpointing: defaulted(Type.Boolean({ default: false, description: 'Recompute activations in the backward pass: less memory for about a third more compute (a large model on a GPU).' })),
+    use_vllm: defaulted(Type.Boolean({ default: false, description: "GRPO: generate the moves with TRL's vLLM integration (a GPU with vLLM installed) instead of model.generate." })),
+    vllm_mode: defaulted(choice(['colocate', 'server'], { default: 'colocate', description: 'GRPO with use_vllm: colocate (vLLM inside each training process) or server (`trl vllm-serve` on other GPUs, at vllm_server_url).' })),
+    vllm_server_url: defaulted(Type.String({ minLength: 1, default: 'http://127.0.0.1:8000', description: 'GRPO with use_vllm in server mode: where `trl vllm-serve` listens.' })),
+    vllm_gpu_memory_utilization: defaulted(Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.3, description: 'GRPO with use_vllm in colocate mode: the share of the GPU vLLM takes.' })),
+    vllm_tensor_parallel_size: defaulted(Type.Integer({ minimum: 1, default: 1, description: 'GRPO with use_vllm in colocate mode: GPUs one vLLM spans.' })),
     ...endpoint,
     temperature: withDefault(endpoint.temperature, 0),
     max_tokens: withDefault(endpoint.max_tokens, 48),

@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from conftest import base_job, logs, run_cli, write_jsonl
+from conftest import GRPO_ROLLOUT, base_job, logs, run_cli, write_jsonl
 from envserver import ScriptedEnv, serve
 
 
@@ -17,7 +17,7 @@ def test_grpo_reports_the_environment_rewards(sft_run: tuple[Path, list[dict[str
         job = base_job(
             sft_run[0], tmp_path / "grpo.model", data,
             env_url=url, steps=2, num_generations=2, targets_per_step=2, temperature=1.0,
-            beta=0.04, epsilon=0.2, max_new_tokens=12, learning_rate=1e-4, save_steps=1, scale_rewards="batch",
+            beta=0.04, epsilon=0.2, max_new_tokens=12, learning_rate=1e-4, save_steps=1, scale_rewards="batch", **GRPO_ROLLOUT,
         )
         del job["epochs"]  # grpo takes steps
         rc, events, err = run_cli("grpo", job, tmp_path)
@@ -58,7 +58,7 @@ def test_rollout_masks_the_answers_with_the_real_model(sft_run: tuple[Path, list
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from twentyq_trl.envclient import EnvClient
-    from twentyq_trl.grpo import Rollout
+    from twentyq_trl.grpo import ModelGenerate, Rollout
 
     env = ScriptedEnv(moves=3)
     server, url = serve(env)
@@ -66,7 +66,7 @@ def test_rollout_masks_the_answers_with_the_real_model(sft_run: tuple[Path, list
         tok = AutoTokenizer.from_pretrained(sft_run[0], padding_side="left")
         model = AutoModelForCausalLM.from_pretrained(sft_run[0])
         rollout = Rollout(EnvClient(url), max_new_tokens=12, max_completion_length=400, temperature=1.0)
-        games = rollout.play(["a", "a", "b"], model, tok)
+        games = rollout.play(["a", "a", "b"], ModelGenerate(model, tok, 1.0), tok)
     finally:
         server.shutdown()
     assert [g.reward for g in games] == [g["reward"] for g in sorted(env.finished, key=lambda r: r["id"])]

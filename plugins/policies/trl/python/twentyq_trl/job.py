@@ -47,6 +47,9 @@ class TrainingJob:
     save_steps: int
     learning_rate: float
     batch_size: int
+    processes: int
+    micro_batch_size: int | None
+    gradient_checkpointing: bool
 
 
 @dataclass(frozen=True)
@@ -71,6 +74,11 @@ class GrpoJob(TrainingJob):
     epsilon: float
     scale_rewards: ScaleRewards
     max_new_tokens: int
+    use_vllm: bool
+    vllm_mode: Literal["colocate", "server"]
+    vllm_server_url: str
+    vllm_gpu_memory_utilization: float
+    vllm_tensor_parallel_size: int
 
 
 @dataclass(frozen=True)

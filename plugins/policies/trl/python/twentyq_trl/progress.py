@@ -11,6 +11,7 @@ from typing import Any
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
 from .events import emit
+from .ranks import any_rank
 from .signals import StopFlag
 
 # TRL/transformers log names -> the contract's names
@@ -43,7 +44,9 @@ class Progress(TrainerCallback):
         self._last = (time.monotonic(), 0.0) if state.global_step == 0 else None
 
     def on_step_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kw: Any) -> None:
-        if self.stop.requested:
+        # every process stops after the same step, or the others would wait for it forever in the next one
+        if any_rank(self.stop.requested, args.device):
+            self.stop.requested = True
             control.should_save = True
             control.should_training_stop = True
 
