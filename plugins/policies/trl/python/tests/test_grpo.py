@@ -24,7 +24,9 @@ def test_grpo_reports_the_environment_rewards(sft_run: tuple[Path, list[dict[str
     finally:
         server.shutdown()
     assert rc == 0, err[-3000:]
-    assert events[0] == {"event": "start", "steps": 2}
+    # the process says who it is first (one process: rank 0), then the trainer starts
+    assert events[0]["event"] == "process" and events[0]["rank"] == 0 and isinstance(events[0]["pid"], int)
+    assert events[1] == {"event": "start", "steps": 2}
     steps = logs(events)
     assert [e["step"] for e in steps] == [1, 2]
     finished = env.finished
