@@ -30,7 +30,7 @@ describe('the run directory format', () => {
     expect(record.format_version).toBe(RUN_FORMAT);
     // what the report reads instead of the experiment's plugins
     expect(record.game).toEqual({ max_questions: 20, wrong_guess: 'continue' });
-    expect(record.stages[0]!.outputs).toEqual({ games: '01-evaluate.jsonl' });
+    expect(record.stages[0]!.outputs).toEqual({ games: '01-evaluate.jsonl', regret: '01-evaluate.regret.jsonl' });
   });
 
   it('reads a run written before the format was recorded as format 1: listed, reported (saying what it lacks) and resumed in format 2', async () => {
@@ -50,7 +50,7 @@ describe('the run directory format', () => {
     run.release();
     const record = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunRecord;
     expect(record).toMatchObject({ format_version: RUN_FORMAT, game: { max_questions: 20 } });
-    expect(record.stages[0]!.outputs).toEqual({ games: '01-evaluate.jsonl' });
+    expect(record.stages[0]!.outputs).toEqual({ games: '01-evaluate.jsonl', regret: '01-evaluate.regret.jsonl' });
   });
 
   it('refuses a run of a newer format, naming its version, everywhere it is read', async () => {
