@@ -91,12 +91,11 @@ def test_rollout_masks_the_answers_with_the_real_model(sft_run: tuple[Path, list
 
 
 def _play(env: ScriptedEnv, run: Path, keys: list[str], group: int, **limits: int) -> dict[str, float]:
+    import torch
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from twentyq_trl.envclient import EnvClient
-    from twentyq_trl.grpo import Rollout
-
-    import torch
+    from twentyq_trl.grpo import ModelGenerate, Rollout
 
     torch.manual_seed(0)  # the sampled moves, so that the figures are the same every run
     server, url = serve(env)
@@ -104,7 +103,7 @@ def _play(env: ScriptedEnv, run: Path, keys: list[str], group: int, **limits: in
         tok = AutoTokenizer.from_pretrained(run, padding_side="left")
         model = AutoModelForCausalLM.from_pretrained(run)
         rollout = Rollout(EnvClient(url), temperature=1.0, group_size=group, **limits)
-        rollout.stats.add(rollout.play(keys, model, tok))
+        rollout.stats.add(rollout.play(keys, ModelGenerate(model, tok, 1.0), tok))
         return rollout.stats.figures()
     finally:
         server.shutdown()
