@@ -3,6 +3,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { alive } from '../helpers.js';
 
 // The trl backend with 2 training processes on the CPU: torchrun starts two ranks that accelerate and TRL
 // see as MULTI_CPU on gloo (docs/scale.md). Each test runs TRL in two processes: minutes on 2 cores.
@@ -19,14 +20,6 @@ function cli(args: string[]) {
 const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
 const runDir = (out: string, name: string) => join(out, name, readdirSync(join(out, name))[0]!);
 const curve = (dir: string, stage: string) => lines(join(dir, `${stage}.curve.jsonl`)).filter((p) => p.step !== undefined);
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The process records of a run directory now: label -> pid. */
