@@ -29,6 +29,12 @@ export const E2E = [
   'test/report/embeddings.test.ts',
   'test/run/environment-load.test.ts',
   'test/util/processes.test.ts',
+  'test/report/recorded.test.ts',
+  'test/run/regret-stage.test.ts',
+  'test/run/servers.test.ts',
+  'test/run/concurrent.test.ts',
+  'test/config/trl-plans.test.ts',
+  'test/plugins/trl-gpu-set.test.ts',
 ];
 
 export default defineConfig({

@@ -11,7 +11,6 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseExperiment } from '../framework/config/load.js';
-import { closeModels, configureModels } from '../framework/llm/layer.js';
 import { createProgress } from '../framework/run/progress.js';
 import { runExperiment } from '../framework/run/runner.js';
 import { packagePath } from '../framework/util/paths.js';
@@ -20,8 +19,8 @@ const GAMES = Number(process.env.GAMES ?? 900);
 const dir = mkdtempSync(join(tmpdir(), 'twentyq-bench-api-'));
 
 /**
- * `twentyq serve` in a child process; resolves with its URL once it listens. Not launchServer: a run
- * stops every server launched in its process when it ends, and this one outlives the warm-up run.
+ * `twentyq serve` in a child process; resolves with its URL once it listens. Not a launch of the run:
+ * a run stops the servers it launched when it ends, and this one outlives the warm-up run.
  */
 function serve(args: string[]): Promise<{ url: string; stop(): void }> {
   const child = spawn(process.execPath, [packagePath('bin/run.js'), 'serve', '--port', '0', ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -38,18 +37,17 @@ function serve(args: string[]): Promise<{ url: string; stop(): void }> {
 
 async function measure(label: string, serverArgs: string[], concurrency: number): Promise<void> {
   const server = await serve(serverArgs);
-  configureModels({ cache: null });
   const stage = (games: number) =>
     parseExperiment(
       `name: bench-api\nseed: 1\nstages:\n  - evaluate: { games: ${games}, policies: [{ use: api, label: api, with: { base_url: "${server.url}", model: infogain, api_key_env: null, concurrency: ${concurrency} } }] }\n`,
       join(dir, 'bench.yaml'),
     );
   // warm-up: modules loaded, the JIT past the hot loops, connections open; then the steady state is measured
-  await runExperiment(await stage(90), { workers: 1, runsDir: dir, progress: createProgress('silent') });
+  await runExperiment(await stage(90), { workers: 1, runsDir: dir, progress: createProgress('silent'), cache: null });
   const experiment = await stage(GAMES);
   const cpu = process.cpuUsage();
   const start = performance.now();
-  const result = await runExperiment(experiment, { workers: 1, runsDir: dir, progress: createProgress('silent') });
+  const result = await runExperiment(experiment, { workers: 1, runsDir: dir, progress: createProgress('silent'), cache: null });
   const seconds = (performance.now() - start) / 1000;
   const used = process.cpuUsage(cpu);
   server.stop();
@@ -60,7 +58,6 @@ async function measure(label: string, serverArgs: string[], concurrency: number)
     `${label.padEnd(34)} ${requests} requests in ${seconds.toFixed(2)} s: ${(requests / seconds).toFixed(0)} requests/s, ` +
       `CPU ${cpuMs.toFixed(3)} ms per request (this process), success ${(100 * m.success).toFixed(1)}%, ${m.avg_questions.toFixed(2)} questions`,
   );
-  closeModels();
 }
 
 console.log(`twentyq bench:api: ${GAMES} games of the api policy against twentyq serve --policy infogain, no cache`);

@@ -36,6 +36,8 @@ export type { GameSpec, Players } from './game/engine.js';
 export { playGames } from './game/engine.js';
 export { parseMove } from './game/parse.js';
 export { AttributeMatcher } from './game/matcher.js';
+export { questionReader, type Meaning } from './game/meaning.js';
+export { Regret, RegretError, type RegretSetup, type TurnRegret } from './game/regret.js';
 export type { AttributeMatch } from './game/matcher.js';
 
 // What experts compute with: beliefs over the candidates, information gain, exact bounds and trees
@@ -53,15 +55,16 @@ export { answerText, answerWord, DEFAULT_PERSONA, DEFAULT_RENDER, OPENING, readA
 export type { ChatTool, ToolCall, ToolChatMessage } from './game/tools.js';
 export { gameTools, moveFromToolCall, renderToolPrompt } from './game/tools.js';
 
-// Models behind OpenAI-compatible endpoints: one client, rate limiter, retry budget and response cache per process
+// Models behind OpenAI-compatible endpoints: the run's layer (PluginContext.models), one client, rate limiter, retry budget and response cache per run
 export type { CallOptions, ChatReply, ChatRequest, ChatMessage as RequestMessage } from './llm/client.js';
 export { callOptions, chatRequest } from './llm/client.js';
-export type { ModelEndpoint } from './llm/layer.js';
-export { modelEndpoint, modelStage, replyText, usageOf } from './llm/layer.js';
+export type { ModelEndpoint, Models } from './llm/layer.js';
+export { replyText, usageOf } from './llm/layer.js';
 export type { EndpointOptions } from './llm/options.js';
 export { ENDPOINT_OPTIONS } from './llm/options.js';
-export type { Endpoint, LaunchOption } from './llm/launches.js';
-export { endpointFor, LAUNCH_OPTIONS, stopLaunch } from './llm/launches.js';
+export type { LaunchOption } from './llm/launches.js';
+export { LAUNCH_OPTIONS } from './llm/launches.js';
+export { endpointPreflight } from './llm/preflight.js';
 
 // Training data
 export type { DataStats, DpoSet, GrpoSet, PreferencePair, SftRow, SftSet, TrainingSet } from './data/dataset.js';
@@ -75,5 +78,6 @@ export { deriveSeed, Rng } from './util/rng.js';
 export { writeFileAtomic } from './util/fs.js';
 export { PROCESSES_DIR, recordProcess } from './util/processes.js';
 export { packagePath, twentyqHome } from './util/paths.js';
+export { findCommand } from './util/commands.js';
 export type { CommandDef, CommandIO, CommandTable } from './plugins/command.js';
 export { defineCommand } from './plugins/command.js';

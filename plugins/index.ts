@@ -25,6 +25,7 @@ export const BUILTINS: BuiltinTable = {
   reward: {
     efficiency: () => import('./rewards/efficiency.js'),
     binary: () => import('./rewards/binary.js'),
+    regret: () => import('./rewards/regret.js'),
   },
   strategy: {
     'weighted-sft': () => import('./strategies/weighted-sft.js'),

@@ -49,3 +49,13 @@ export function smallAnimals(n: number): Domain {
     truth: full.truth!.slice(0, n * A),
   });
 }
+
+/** Whether a process is still running (signal 0 checks without sending anything). */
+export function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

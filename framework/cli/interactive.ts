@@ -81,8 +81,9 @@ export async function playAsQuestioner(options: PlayOptions, io: Io): Promise<bo
     }
     const move = parseMove(line, domain);
     if (move.kind === 'invalid') {
-      // People are not being measured: a line that is not a move costs nothing; say why and ask again.
-      io.say(`  (not a question: ${move.reason})`);
+      // People are not being measured: a line that is not a move costs nothing (a model's would cost a
+      // question); say why and ask again. A name that is none of the animals is such a line.
+      io.say(`  (not counted: ${move.reason})`);
       continue;
     }
     if (move.kind === 'question' && answerer.understands?.(move) === false) {

@@ -7,7 +7,8 @@ import { experimentSchema, type RawExperiment } from './experiment-schema.js';
 import { schemaProblems, takeOutRefused } from './problems.js';
 import type { Problem } from './errors.js';
 import { readExperimentText } from './read.js';
-import { createDomain, resolvePlugin, type Resolver } from './resolve.js';
+import { preflight } from './preflight.js';
+import { createDomain, problemAt, resolvePlugin, type Resolver } from './resolve.js';
 import { compileSchema } from './schema.js';
 import { applySet, parseSet } from './set.js';
 import { SourceMap, skipIndent, toData } from './source-map.js';
@@ -25,6 +26,11 @@ function experimentValidator() {
 export interface LoadOptions {
   /** `path=value` overrides, applied before validation. */
   set?: readonly string[];
+  /**
+   * Also check what a run needs from this machine (keys, commands, a GPU: see PluginDef.preflight);
+   * its problems come in the same report, at the places that cause them.
+   */
+  preflight?: boolean;
 }
 
 /** Reads, validates and resolves an experiment file; throws ConfigError listing every problem at its place. */
@@ -88,7 +94,7 @@ export async function parseExperiment(text: string, file: string, options: LoadO
   const source = parseText(text, file, options);
   const { raw, problems } = validated(source);
   if (!raw) throw new ConfigError(problems);
-  const r: Resolver = { source, baseDir: dirname(resolve(file)), problems: [...problems] };
+  const r: Resolver = { source, baseDir: dirname(resolve(file)), problems: [...problems], plugins: [] };
   const domain = await resolvePlugin('domain', raw.domain, ['domain'], r);
   const answerer = await resolvePlugin('answerer', raw.answerer, ['answerer'], r);
   const policy = await resolvePlugin('policy', raw.policy, ['policy'], r);
@@ -97,6 +103,7 @@ export async function parseExperiment(text: string, file: string, options: LoadO
   const placeholder: PluginRef = { use: '', with: {}, label: '' };
   const fallbacks = { answerer: answerer ?? placeholder, policy: policy ?? placeholder, domain: domain ? await createDomain(domain, r) : undefined };
   const stages = await resolveStages(raw.stages, fallbacks, r);
+  if (options.preflight) for (const p of await preflight(r.plugins, raw.report, r.baseDir)) problemAt(r, p.path, p.message);
   if (r.problems.length > 0 || !domain || !answerer || !policy || !reward) {
     throw new ConfigError(r.problems.sort((a, b) => a.line - b.line || a.col - b.col));
   }

@@ -8,13 +8,16 @@ import { PluginError } from '../plugins/registry.js';
 import type { Kind, PluginDef, PluginRef } from '../plugins/types.js';
 import { dottedPath, type Problem } from './errors.js';
 import { schemaProblems } from './problems.js';
+import type { NamedPlugin } from './preflight.js';
 import type { Path, SourceMap } from './source-map.js';
 
-/** What resolving an experiment needs throughout: its places, its folder, and the problems found so far. */
+/** What resolving an experiment needs throughout: its places, its folder, the problems found so far and the plugins resolved. */
 export interface Resolver {
   source: SourceMap;
   baseDir: string;
   problems: Problem[];
+  /** Every plugin resolved, where the file names it (for preflight). */
+  plugins: NamedPlugin[];
 }
 
 /** Reports a problem at the value at a path (or its nearest ancestor in the file). */
@@ -61,7 +64,9 @@ export async function resolvePlugin(kind: Kind, raw: RawRef, path: Path, r: Reso
       r.problems.push(...schemaProblems(errors, ref.with, r.source, [...path, 'with'], ` (options of ${kind} "${def.name}"; see twentyq plugins ${kind}${listed})`));
       return undefined;
     }
-    return checkFiles(def, ref, path, r) ? ref : undefined;
+    if (!checkFiles(def, ref, path, r)) return undefined;
+    r.plugins.push({ kind, ref, def, path });
+    return ref;
   } catch (error) {
     if (!(error instanceof PluginError)) throw error;
     problemAt(r, usePath, error.message);

@@ -1,5 +1,6 @@
 import { answerText, ChatError, DEFAULT_RENDER, OPENING, openingEnd, readMove, readTurn, systemPrompt, textOf, type ChatMessage, type RenderOptions } from './chat.js';
 import { guessQuestion, type Domain } from './domain.js';
+import { notACandidate } from './parse.js';
 import type { Move, Rules, Trajectory, Turn } from './types.js';
 
 /**
@@ -85,7 +86,7 @@ export function moveFromToolCall(call: { function: { name: string; arguments: st
     const animal = value(ANIMAL);
     if (typeof animal !== 'string') return { kind: 'invalid', text, reason: `guess needs a string "${ANIMAL}"` };
     const candidate = domain.findCandidate(animal);
-    if (!candidate) return { kind: 'invalid', text, reason: `guessed "${animal}", which is not one of the ${domain.size} candidates` };
+    if (!candidate) return { kind: 'invalid', text, reason: notACandidate(animal, domain) };
     return { kind: 'guess', text: guessQuestion(candidate), candidate: candidate.id };
   }
   if (name === 'ask') {

@@ -51,6 +51,7 @@ export function samples(request: { temperature?: number | null }): boolean {
  * sampled request also the game's seed and turn. Returns undefined for a sampled request without a
  * position: it cannot be told apart from its twins, so it is never cached.
  */
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the shape it reads or keys
 export function cacheKey<R extends { model: string; temperature?: number | null }>(baseUrl: string, request: R, position?: GamePosition): string | undefined {
   const sampled = samples(request);
   if (sampled && position === undefined) return undefined;
@@ -96,6 +97,7 @@ export class ResponseCache {
   }
 
   /** Any JSON value stored under a key (an embeddings response: its vectors). */
+  // eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the shape it reads or keys
   getJson<T>(key: string): T | undefined {
     const row = this.guard(() => this.select.get(key));
     return row === undefined ? undefined : (JSON.parse(row.response) as T);

@@ -90,18 +90,21 @@ export async function launchServer(spec: LaunchSpec): Promise<LaunchedServer> {
   const quote = (what: string) => new LaunchError(`launched server "${command}" ${what}; the last lines of its log ${spec.log}:\n${indent(tail())}`);
   if (pid === undefined) throw quote(await exited);
   note(spec.log, `pid ${pid}, its own process group (kill -- -${pid} stops it)`);
-  watchExit();
+  // The last resort: a process that exits (a second Ctrl-C, an uncaught error) cannot wait for a grace
+  // period, so the server is killed at once; none outlives it. (A kill -9 of the process itself leaves
+  // the server: its log's first lines say how to stop it, and a --resume stops it from its record.)
+  const onExit = () => signalGroup(pid, 'SIGKILL');
+  process.on('exit', onExit);
   const forget = recordProcess(spec.processes, spec.label ?? basename(spec.log, '.log'), pid, command);
 
   let stopping: Promise<void> | undefined;
   const stop = () =>
     (stopping ??= (async () => {
       await endGroup(pid, spec.grace_ms ?? DEFAULT_GRACE_MS);
-      live.delete(pid);
+      process.off('exit', onExit);
       forget();
       note(spec.log, 'stopped');
     })());
-  live.set(pid, stop);
 
   let failure: LaunchError | undefined;
   let ready = false;
@@ -195,29 +198,6 @@ function answers200(url: string): Promise<boolean> {
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(false));
     req.end();
-  });
-}
-
-/** The process groups launched and not yet stopped (starting, running or dead with leftovers), with their stop. */
-const live = new Map<number, () => Promise<void>>();
-
-/** Stops every server this process launched, those still starting included. */
-export async function stopLaunched(): Promise<void> {
-  await Promise.all([...live.values()].map((stop) => stop()));
-}
-
-let watching = false;
-
-/**
- * The last resort: a process that exits (a second Ctrl-C, an uncaught error) cannot wait for a grace
- * period, so whatever it launched is killed at once; no server outlives it. (A kill -9 of the process
- * itself leaves the server: its log's first lines say how to stop it.)
- */
-function watchExit(): void {
-  if (watching) return;
-  watching = true;
-  process.on('exit', () => {
-    for (const pgid of live.keys()) signalGroup(pgid, 'SIGKILL');
   });
 }
 

@@ -71,8 +71,8 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
 
 /** The server's own words for an error: its JSON `error.message`, else what the openai client made of the body. */
 function serverMessage(error: APIError): string {
-  const body = error.error as { message?: unknown } | undefined;
-  if (typeof body?.message === 'string') return body.message;
+  const body: unknown = error.error;
+  if (body && typeof body === 'object' && 'message' in body && typeof body.message === 'string') return body.message;
   return error.message.replace(/^\d{3}\s+/, '');
 }
 
@@ -86,10 +86,11 @@ export function classify(error: unknown): Failure {
     return { retry: true, message: detail ? `${error.message} (${detail})` : error.message };
   }
   if (error instanceof APIError && error.status !== undefined) {
-    const status = error.status;
+    const api = error as APIError<number>; // instanceof narrows to APIError<any, any, any>
+    const status = api.status;
     const transient = status === 408 || status === 409 || status === 429 || status >= 500;
-    const message = serverMessage(error);
-    const after = retryAfterMs(error.headers);
+    const message = serverMessage(api);
+    const after = retryAfterMs(api.headers);
     return transient ? { retry: true, status, message, ...(after !== undefined && { retryAfterMs: after }) } : { retry: false, status, message };
   }
   return { retry: false, message: error instanceof Error ? error.message : String(error) };

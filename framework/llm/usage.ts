@@ -132,7 +132,7 @@ export class UsageLedger {
 
   private add(line: UsageLine): void {
     let labels = this.tallies.get(line.stage);
-    if (!labels) this.tallies.set(line.stage, (labels = new Map()));
+    if (!labels) this.tallies.set(line.stage, (labels = new Map<string, Tally>()));
     let t = labels.get(line.label);
     if (!t) labels.set(line.label, (t = { calls: 0, requests: 0, cache_hits: 0, errors: 0, prompt_tokens: 0, completion_tokens: 0, cost: null, latencies: [] }));
     t.calls++;

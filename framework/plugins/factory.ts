@@ -1,7 +1,10 @@
+import { isAbsolute, relative } from 'node:path';
 import type { Domain } from '../game/domain.js';
 import type { Rules } from '../game/types.js';
 import type { ErrorObject } from 'ajv';
 import { compileSchema, describeError } from '../config/schema.js';
+import { defaultCachePath } from '../llm/cache.js';
+import { ModelLayer } from '../llm/layer.js';
 import { registry } from './builtins.js';
 import { PluginError } from './registry.js';
 import type { Instances, Kind, PluginContext, PluginDef, PluginRef } from './types.js';
@@ -19,6 +22,21 @@ function shortValue(value: unknown): string {
 export function defaultLabel(name: string, options: Record<string, unknown> | undefined): string {
   const set = Object.entries(options ?? {});
   return set.length === 0 ? name : `${name}(${set.map(([k, v]) => `${k}=${shortValue(v)}`).join(',')})`;
+}
+
+/**
+ * A plugin's label, and what it stands for when the label does not say (a plugin file, shown from the
+ * current folder: `mine (plugins/mine.js)`; a labelled built-in: `fast (infogain)`).
+ */
+export function refName(ref: PluginRef): string {
+  if (ref.use === ref.label) return ref.label;
+  const where = isAbsolute(ref.use) ? relative(process.cwd(), ref.use) : ref.use;
+  return `${ref.label} (${where.startsWith('..') ? ref.use : where})`;
+}
+
+/** How errors name a plugin: its kind and refName (`policy mine (plugins/mine.js)`). */
+export function pluginName(kind: Kind, ref: PluginRef): string {
+  return `${kind} ${refName(ref)}`;
 }
 
 /** Validates a plugin's options against its schema, filling in defaults; returns ajv's errors. */
@@ -59,23 +77,46 @@ async function instantiate<K extends Kind>(kind: K, ref: PluginRef, def: PluginD
   }
 }
 
+/** What names a plugin reference across stages (see PluginFactory.holders). */
+export function holderKey(kind: Kind, raw: RawRef | PluginRef): string {
+  return `${kind}:${JSON.stringify(raw)}`;
+}
+
+export interface FactorySettings {
+  /** The model layer the plugins talk through: the run's; a layer of its own (default cache) when not given. */
+  models?: ModelLayer;
+  /** The run's directory (see PluginContext.runDir). */
+  runDir?: string;
+}
+
 /**
  * Builds plugin instances for one domain and one set of rules. Each reference is built once and
  * shared, which is what lets a worker thread build its plugins once and play many batches with them.
+ * Each instance talks to models through the factory's layer as its own holder (see ModelLayer.models),
+ * and the factory remembers which instances a wrapper created, so that the run can tell which servers
+ * the plugins of a later stage still use.
  */
 export class PluginFactory {
   private readonly built = new Map<string, Promise<unknown>>();
+  /** Holder -> the holders it created (a wrapper's inner plugins). */
+  private readonly created = new Map<string, Set<string>>();
+  private fresh_ = 0;
   readonly context: PluginContext;
+  readonly models: ModelLayer;
+  private readonly runDir: string | undefined;
 
   constructor(
     readonly domain: Domain,
     readonly rules: Rules,
     readonly baseDir: string,
+    settings: FactorySettings = {},
   ) {
-    this.context = { domain, rules, baseDir, create: (kind, ref) => this.create(kind, ref) };
+    this.models = settings.models ?? new ModelLayer({ cache: defaultCachePath() });
+    this.runDir = settings.runDir;
+    this.context = this.contextOf('context');
   }
 
-  static async forDomain(ref: RawRef, rules: Rules, baseDir: string): Promise<PluginFactory> {
+  static async forDomain(ref: RawRef, rules: Rules, baseDir: string, settings: FactorySettings = {}): Promise<PluginFactory> {
     const { ref: resolved, def } = await resolveRef('domain', ref, baseDir);
     let domain: Domain;
     try {
@@ -85,29 +126,58 @@ export class PluginFactory {
       if (error instanceof PluginError) throw error;
       throw new PluginError(`domain ${def.name}: ${(error as Error).message}`);
     }
-    return new PluginFactory(domain, rules, baseDir);
+    return new PluginFactory(domain, rules, baseDir, settings);
+  }
+
+  /** The context an instance is created in: its own view of the model layer, and `create` that remembers what it made. */
+  private contextOf(holder: string): PluginContext {
+    return {
+      domain: this.domain,
+      rules: this.rules,
+      baseDir: this.baseDir,
+      ...(this.runDir === undefined ? {} : { runDir: this.runDir }),
+      models: this.models.models(holder),
+      create: (kind, raw) => {
+        const made = this.created.get(holder) ?? new Set();
+        this.created.set(holder, made.add(holderKey(kind, raw)));
+        return this.create(kind, raw);
+      },
+    };
   }
 
   /** A new instance that nothing else shares (a policy about to be trained is changed in place). */
   async fresh<K extends Exclude<Kind, 'domain'>>(kind: K, raw: RawRef | PluginRef): Promise<Instances[K]> {
     const { ref, def } = await resolveRef(kind, raw, this.baseDir);
-    return instantiate(kind, ref, def, this.context);
+    return instantiate(kind, ref, def, this.contextOf(`fresh ${++this.fresh_}: ${holderKey(kind, raw)}`));
   }
 
   create<K extends Kind>(kind: K, raw: RawRef | PluginRef): Promise<Instances[K]> {
-    const key = `${kind}:${JSON.stringify(raw)}`;
+    const key = holderKey(kind, raw);
     let instance = this.built.get(key);
     if (!instance) {
-      instance = resolveRef(kind, raw, this.baseDir).then(({ ref, def }) => instantiate(kind, ref, def, this.context));
+      instance = resolveRef(kind, raw, this.baseDir).then(({ ref, def }) => instantiate(kind, ref, def, this.contextOf(key)));
       this.built.set(key, instance);
     }
     return instance as Promise<Instances[K]>;
+  }
+
+  /** The holders `refs` stand for: their own, and those of every plugin they created, and so on. */
+  holders(refs: readonly (readonly [Kind, RawRef | PluginRef])[]): Set<string> {
+    const all = new Set<string>();
+    const visit = (key: string) => {
+      if (all.has(key)) return;
+      all.add(key);
+      for (const inner of this.created.get(key) ?? []) visit(inner);
+    };
+    for (const [kind, raw] of refs) visit(holderKey(kind, raw));
+    return all;
   }
 }
 
 /**
  * The context plugins are created in, outside a run (a command a plugin contributes): the domain a
- * reference names, the rules, and `create` for the plugins it needs; user plugin paths resolve against baseDir.
+ * reference names, the rules, `create` for the plugins it needs, and a model layer of its own on the
+ * default response cache; user plugin paths resolve against baseDir.
  */
 export async function pluginContext(domain: RawRef, rules: Rules, baseDir: string): Promise<PluginContext> {
   return (await PluginFactory.forDomain(domain, rules, baseDir)).context;

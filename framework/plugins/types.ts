@@ -1,3 +1,4 @@
+import type { Meaning } from '../game/meaning.js';
 import type { Static, TSchema } from '@sinclair/typebox';
 import type { RenderOptions } from '../game/chat.js';
 import type { Candidate, Domain } from '../game/domain.js';
@@ -6,6 +7,8 @@ import type { PreferencePair, SftRow, TrainingSet } from '../data/dataset.js';
 import type { GameSource } from '../data/games.js';
 import type { GameSpec } from '../game/engine.js';
 import type { Rng } from '../util/rng.js';
+import type { LaunchOption } from '../llm/launches.js';
+import type { Models } from '../llm/layer.js';
 import type { RawRef } from './ref.js';
 
 export const KINDS = ['domain', 'answerer', 'policy', 'reward', 'strategy'] as const;
@@ -61,6 +64,13 @@ export interface Answerer extends WaitingInstance {
   understands?(question: QuestionMove): boolean;
   /** What its "unknown" tells about the truth table (policies may read it in GameView); absent: `vague`. */
   unknowns?: UnknownAnswers;
+  /**
+   * How it reads a question when it answers from the truth table alone, the same answer every time
+   * (`kb`): the attribute a question stands for or the candidate it names. Present only on such an
+   * answerer, with `unknowns` say or coin: evaluate stages then compute the exact regret of each move
+   * of its games. Absent for one that errs or varies (noisy, a language model).
+   */
+  reads?(question: QuestionMove): Meaning;
 }
 
 /**
@@ -228,6 +238,8 @@ export interface OnlineGrpoTraining extends StageTraining {
   temperature: number;
   batch_size: number;
   seed: number;
+  /** What a reward less its group's mean is divided by: the group's standard deviation, the batch's, or nothing (TRL's scale_rewards). */
+  scale_rewards: 'group' | 'batch' | 'none';
 }
 
 /**
@@ -238,6 +250,11 @@ export interface OnlineGrpoTraining extends StageTraining {
 export interface TrainablePolicy extends Policy {
   /** The kinds of TrainJob it trains (e.g. sft, dpo, grpo): a strategy hands it only those. */
   readonly jobs: readonly string[];
+  /**
+   * The device its training takes (cuda:0; cuda and auto count as cuda:0; see the `device` of launch
+   * options): the run stops the servers it launched there before the policy trains. Absent or cpu: none.
+   */
+  readonly device?: string;
   train(job: TrainJob): Promise<Record<string, number>>;
   exportState(): unknown;
   importState(state: unknown): void;
@@ -299,12 +316,17 @@ export interface PluginContext {
   runDir?: string;
   /** How the experiment names this plugin (tables, accounting of model calls); its name unless labelled. */
   label?: string;
+  /** The run's model layer (outside a run, the command's): endpoints, their cache and accounting, launched servers. */
+  models: Models;
   /** Creates another plugin from a reference (how wrappers such as `noisy` build what they wrap). */
   create<K extends Kind>(kind: K, ref: PluginRef | RawRef): Promise<Instances[K]>;
 }
 
 /** The context of a domain plugin, created before any domain exists. */
 export type DomainContext = Pick<PluginContext, 'baseDir'>;
+
+/** What a plugin's preflight check gets: the folder relative paths in options resolve against. */
+export type PreflightContext = Pick<PluginContext, 'baseDir'>;
 
 /**
  * A plugin: one module exporting a plain object. Its options are validated against `options` (a JSON
@@ -327,7 +349,20 @@ export interface PluginDef<K extends Kind = Kind, O = any> {
    * list of them: it runs as they do, waiting when any of them waits (a noisy `llm` child).
    */
   wraps?: string;
+  /**
+   * The servers its instances launch with these options, when the options tell (the `launch` option of
+   * the api policy): a run keeps such a server up, rather than stopping it between stages, while a
+   * stage still to run will play this plugin.
+   */
+  launches?(options: O): LaunchOption[];
   create(options: O, context: K extends 'domain' ? DomainContext : PluginContext): Awaitable<Instances[K]>;
+  /**
+   * What a run with these options needs from the machine, checked before the run makes its directory
+   * (and by `twentyq validate --preflight`): keys in the environment, commands it launches, a GPU.
+   * Returns one line per problem, saying what is missing and how to get it; none when all is there.
+   * Cheap: no model is loaded and no request is sent. The options have their defaults filled in.
+   */
+  preflight?(options: O, context: PreflightContext): Awaitable<readonly string[]>;
 }
 
 /**

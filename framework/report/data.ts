@@ -1,24 +1,25 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Experiment } from '../config/types.js';
-import { readGames } from '../data/games.js';
+import type { EmbeddingsSettings } from '../config/types.js';
+import { playKey, readGames } from '../data/games.js';
 import type { GameChecks } from '../data/checks.js';
 import { Belief } from '../game/belief.js';
 import type { Domain } from '../game/domain.js';
 import type { Trajectory, UnknownAnswers } from '../game/types.js';
 import type { OutcomeMetrics } from '../metrics/outcome.js';
 import type { Comparison } from '../metrics/paired.js';
-import { PluginFactory } from '../plugins/factory.js';
-import type { PluginRef } from '../plugins/types.js';
 import type { StageBound } from '../run/bound.js';
-import { readRunConfig, RunFileError } from '../run/rundir.js';
+import { RunFileError } from '../run/rundir.js';
 import type { StageFiles } from '../stages/define.js';
-import { playKey } from '../stages/play.js';
-import { stageAnswerers, stageDef, stageFiles, type Stage } from '../stages/index.js';
+import { stageDef } from '../stages/index.js';
+import { recordedRun, type RecordedStage } from './recorded.js';
 import { readRun, type RunInfo } from './runs.js';
 import { cosine } from '../llm/embed.js';
 import { embedTexts } from '../llm/layer.js';
 import { bagOf, spearman, styleScore, type Bag } from './style.js';
+import type { ViewerGame, ViewerTurn } from './page/games.js';
+
+export type { ViewerGame, ViewerTurn } from './page/games.js';
 
 /** Everything a report shows of one run, aggregated here so that the page carries figures, not games. */
 export interface RunReport {
@@ -28,6 +29,8 @@ export interface RunReport {
   /** What the domain calls a candidate, and its plural ("animal", "animals"). */
   noun: string;
   plural: string;
+  /** What the run did not record (a run of an older format), said on the page. */
+  missing: string[];
   stages: StageReport[];
   gap?: EvaluationGap;
   /** The games the viewer offers of those played: at most perTarget per policy and target, perPolicy per policy. */
@@ -39,7 +42,13 @@ export interface PlayReport {
   key: string;
   policy: string;
   answerer?: string;
+  /** What its answerer's "unknown" meant, as the run recorded it. */
+  unknowns?: UnknownAnswers;
   metrics?: OutcomeMetrics;
+  /** The exact bound of the game it played (its answerer's semantics, the rules, its targets). */
+  bound?: StageBound;
+  /** The policy it was compared with game by game, and the comparison. */
+  baseline?: string;
   comparison?: Comparison | { error: string };
   /** counts[q]: games won with q questions; lost: games lost. */
   counts: number[];
@@ -57,38 +66,12 @@ export interface StageReport {
   kind: string;
   status: string;
   seconds?: number;
-  bound?: StageBound;
-  baseline?: string;
   plays: PlayReport[];
   /** A training stage's curve: its lines, in order. */
   curve?: Record<string, unknown>[];
   /** An audit's per-animal coverage. */
   audit?: { target: string; games: number; wins: number; win_rate: number; fewest: number | null; median: number | null; contradictions: number }[];
   auditSummary?: Record<string, unknown>;
-}
-
-export interface ViewerTurn {
-  kind: string;
-  text: string;
-  answer?: string;
-  /** Candidates consistent with the answers after this turn, and the bits the turn gained. */
-  left?: number;
-  bits?: number;
-  raw?: string;
-  reason?: string;
-  tokens?: number;
-  answer_raw?: string;
-}
-
-export interface ViewerGame {
-  game: number;
-  target: string;
-  outcome: string;
-  questions: number;
-  invalid: number;
-  reward?: number;
-  error?: string;
-  turns: ViewerTurn[];
 }
 
 export interface GapRow {
@@ -135,12 +118,17 @@ export interface ReportOptions {
 
 /** The figures of a stage's metrics.json entry for one answerer (an evaluate stage with several nests them). */
 interface PlayingMetrics {
+  /** What the answerer's "unknown" means (format 2 on). */
+  unknowns?: UnknownAnswers;
   policies?: Record<string, OutcomeMetrics>;
   bound?: StageBound;
   baseline?: string;
   comparisons?: Record<string, Comparison | { error: string }>;
   answerers?: Record<string, PlayingMetrics>;
 }
+
+/** What metrics.json says of one play: its figures, the bound of its game, its comparison. */
+type PlayFacts = Pick<PlayReport, 'metrics' | 'bound' | 'baseline' | 'comparison' | 'unknowns'>;
 
 function questionTexts(t: Trajectory): string[] {
   return t.turns.filter((turn) => turn.move.kind === 'question').map((turn) => turn.move.text);
@@ -169,26 +157,9 @@ export function viewerGame(t: Trajectory, domain: Domain | undefined, threeWay: 
   return { game: t.game, target: t.target, outcome: t.outcome, questions: t.questions, invalid: t.invalid, ...(t.reward !== undefined ? { reward: t.reward } : {}), ...(t.error ? { error: t.error } : {}), turns };
 }
 
-/** The answerers a stage's games were played against, by label. */
-function answerersOf(stage: Stage | undefined): Map<string, PluginRef> {
-  return new Map((stage ? stageAnswerers(stage) : []).map((a) => [a.label, a]));
-}
-
 /** What a stage's games are (see StageDef.plays), from its kind; nothing for a kind this version does not know. */
 function playsOf(kind: string): 'data' | 'evaluation' | undefined {
   return stageDef(kind)?.plays;
-}
-
-async function loadContext(dir: string): Promise<{ experiment?: Experiment; factory?: PluginFactory }> {
-  if (!existsSync(join(dir, 'config.yaml'))) return {};
-  try {
-    const experiment = await readRunConfig(dir);
-    const factory = await PluginFactory.forDomain(experiment.domain, experiment.game, experiment.baseDir);
-    return { experiment, factory };
-  } catch {
-    // a config that no longer loads (a plugin file moved): the report shows what the files hold, without candidates left
-    return {};
-  }
 }
 
 function readJsonLines(file: string): Record<string, unknown>[] {
@@ -209,11 +180,11 @@ function readJsonLines(file: string): Record<string, unknown>[] {
  * The reference of the style score: the first generate stage's games (the demonstrations policies learn
  * from), else the baseline policy of the first evaluate stage that names one of its own; none otherwise.
  */
-function referenceOf(stages: { name: string; kind: string }[], dir: string, metrics: Record<string, { baseline?: unknown } | undefined>): { stage: string; file: string; key?: string } | undefined {
-  const gamesOf = (s: { name: string; kind: string }) => join(dir, stageFiles(s).games ?? '');
-  const gen = stages.find((s) => playsOf(s.kind) === 'data' && existsSync(gamesOf(s)));
+function referenceOf(stages: readonly RecordedStage[], dir: string, metrics: Record<string, { baseline?: unknown } | undefined>): { stage: string; file: string; key?: string } | undefined {
+  const gamesOf = (s: RecordedStage) => join(dir, s.outputs.games ?? '');
+  const gen = stages.find((s) => playsOf(s.kind) === 'data' && s.outputs.games && existsSync(gamesOf(s)));
   if (gen) return { stage: gen.name, file: gamesOf(gen) };
-  const ev = stages.find((s) => playsOf(s.kind) === 'evaluation' && typeof metrics[s.name]?.baseline === 'string' && !(metrics[s.name]!.baseline as string).includes('/'));
+  const ev = stages.find((s) => playsOf(s.kind) === 'evaluation' && s.outputs.games && typeof metrics[s.name]?.baseline === 'string' && !(metrics[s.name]!.baseline as string).includes('/'));
   return ev ? { stage: ev.name, file: gamesOf(ev), key: metrics[ev.name]!.baseline as string } : undefined;
 }
 
@@ -255,123 +226,134 @@ function addTraining(report: StageReport, files: StageFiles, dir: string, m: Pla
   }
 }
 
-/** A playing stage's metrics per play key: an evaluate stage's policies (per answerer when several); a generate stage's single teacher. */
-function metricsByKey(m: PlayingMetrics | undefined, report: StageReport): Map<string, { metrics?: OutcomeMetrics; comparison?: PlayReport['comparison'] }> {
-  const byKey = new Map<string, { metrics?: OutcomeMetrics; comparison?: PlayReport['comparison'] }>();
-  if (m?.answerers) {
-    for (const [a, am] of Object.entries(m.answerers)) for (const [p, pm] of Object.entries(am.policies ?? {})) byKey.set(playKey({ policy: p, answerer: a }), { metrics: pm, ...(am.comparisons?.[p] ? { comparison: am.comparisons[p] } : {}) });
-    report.bound = Object.values(m.answerers)[0]?.bound as StageBound;
-  } else if (m?.policies) {
-    for (const [p, pm] of Object.entries(m.policies)) byKey.set(p, { metrics: pm, ...(m.comparisons?.[p] ? { comparison: m.comparisons[p] } : {}) });
-    if (m.bound) report.bound = m.bound;
-    if (m.baseline) report.baseline = m.baseline;
-  } else if (m && typeof (m as { games?: unknown }).games === 'number') {
-    byKey.set('', { metrics: m as unknown as OutcomeMetrics });
+/** One answerer's entry: each policy's figures with the entry's bound, baseline and semantics. */
+function factsOf(m: PlayingMetrics, answerer: string | undefined, into: Map<string, PlayFacts>): void {
+  // a run of format 1 recorded no semantics: its bound's are the answerer's, where it had one
+  const unknowns = m.unknowns ?? m.bound?.semantics;
+  for (const [p, pm] of Object.entries(m.policies ?? {})) {
+    const comparison = m.comparisons?.[p];
+    into.set(playKey({ policy: p, ...(answerer !== undefined ? { answerer } : {}) }), {
+      metrics: pm,
+      ...(unknowns ? { unknowns } : {}),
+      ...(m.bound ? { bound: m.bound } : {}),
+      ...(comparison && m.baseline !== undefined ? { baseline: m.baseline, comparison } : {}),
+    });
   }
+}
+
+/** A playing stage's facts per play key: an evaluate stage's policies (per answerer when several); a generate stage's teacher (key ''). */
+function factsByKey(m: PlayingMetrics | undefined): Map<string, PlayFacts> {
+  const byKey = new Map<string, PlayFacts>();
+  if (m?.answerers) for (const [a, am] of Object.entries(m.answerers)) factsOf(am, a, byKey);
+  else if (m?.policies) factsOf(m, undefined, byKey);
+  else if (m && typeof (m as { games?: unknown }).games === 'number') byKey.set('', { metrics: m as unknown as OutcomeMetrics, ...(m.unknowns ? { unknowns: m.unknowns } : {}) });
   return byKey;
 }
 
-/** Whether each answerer's "unknown" splits the candidates three ways (the viewer's candidates left), asked of the answerer once. */
-function threeWayAnswerers(answerers: Map<string, PluginRef>, factory: PluginFactory | undefined): (label: string | undefined) => Promise<boolean> {
-  const threeWayOf = new Map<string, boolean>();
-  return async (label: string | undefined): Promise<boolean> => {
-    const ref = label !== undefined ? answerers.get(label) : [...answerers.values()][0];
-    const k = label ?? '';
-    if (!threeWayOf.has(k)) {
-      let unknowns: UnknownAnswers | undefined;
-      try {
-        unknowns = ref && factory ? (await factory.create('answerer', ref)).unknowns : undefined;
-      } catch {
-        unknowns = undefined;
-      }
-      threeWayOf.set(k, unknowns === 'say');
-    }
-    return threeWayOf.get(k)!;
-  };
+/** A play as it is gathered: its report, and the running sums its style score and viewer sample need. */
+interface Gathering {
+  play: PlayReport;
+  styleSum: number;
+  styleN: number;
+  perTargetSeen: Map<string, number>;
+  /** Deterministic policies repeat their games: the score of a sequence of questions is computed once per target. */
+  cache: Map<string, number | undefined>;
+  /** Its distinct games (target and question texts, with how often each was played), for the embedding cosine. */
+  texts: Map<string, { target: string; text: string; n: number }>;
 }
 
-/** Reads a run directory and aggregates what its report shows: games files are streamed once each. */
-export async function gatherRun(dir: string, options: ReportOptions = {}): Promise<RunReport> {
-  const perTarget = options.perTarget ?? 2;
-  const perPolicy = options.perPolicy ?? 300;
-  const maxRefs = options.references ?? 20;
-  const info = readRun(dir);
-  if (info.unreadable) throw new RunFileError(info.unreadable.problem);
-  const { experiment, factory } = await loadContext(dir);
-  const domain = factory?.domain;
-  const maxQuestions = experiment?.game.max_questions ?? 20;
-  // the games are read against the run's domain and budget: what cannot be is refused, naming its line
-  const checks: GameChecks = { ...(domain ? { domain } : {}), max_questions: maxQuestions };
-  const recordStages = info.record?.stages ?? experiment?.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [] as string[] })) ?? [];
-  const metrics = (info.metrics?.stages ?? {}) as Record<string, Record<string, unknown>>;
-  const sampled = { offered: 0, played: 0, perTarget, perPolicy };
-  // the reference games for the style score, by target (the first key of the reference stage)
-  const reference = referenceOf(recordStages, dir, metrics);
-  const { refs, refTexts, referenceKey } = reference ? await readReference(reference, maxRefs, checks) : { refs: new Map<string, Bag[]>(), refTexts: new Map<string, string[]>(), referenceKey: undefined };
-  const stages: StageReport[] = [];
-  // each evaluated policy's distinct games (target and question text, with how often it was played), for the embedding cosine
-  const toEmbed: { play: PlayReport; games: { target: string; text: string; n: number }[] }[] = [];
-  for (const rs of recordStages) {
-    const stage = experiment?.stages.find((s) => s.name === rs.name);
-    const report: StageReport = { name: rs.name, kind: rs.kind, status: rs.status, ...(('seconds' in rs && rs.seconds !== undefined) ? { seconds: rs.seconds } : {}), plays: [] };
-    stages.push(report);
-    const m = metrics[rs.name] as PlayingMetrics | undefined;
-    const files = stageFiles(rs);
-    addTraining(report, files, dir, m);
-    if (!files.games) continue;
-    const file = join(dir, files.games);
-    const byKey = metricsByKey(m, report);
-    if (!existsSync(file)) continue;
-    const answerers = answerersOf(stage);
-    const threeWay = threeWayAnswerers(answerers, factory);
-    const plays = new Map<string, PlayReport & { styleSum: number; styleN: number; perTargetSeen: Map<string, number>; cache: Map<string, number | undefined>; texts: Map<string, { target: string; text: string; n: number }> }>();
-    for await (const t of readGames(file, checks)) {
-      const key = playKey(t);
-      let play = plays.get(key);
-      if (!play) {
-        const known = byKey.get(key) ?? (byKey.size === 1 && byKey.has('') ? byKey.get('') : undefined);
-        play = { key, policy: t.policy, ...(t.answerer !== undefined ? { answerer: t.answerer } : {}), ...(known?.metrics ? { metrics: known.metrics } : {}), ...(known?.comparison ? { comparison: known.comparison } : {}), counts: new Array<number>(maxQuestions + 1).fill(0), lost: 0, errors: 0, games: [], styleSum: 0, styleN: 0, perTargetSeen: new Map(), cache: new Map(), texts: new Map() };
-        plays.set(key, play);
-      }
-      sampled.played++;
-      if (t.outcome === 'error') play.errors++;
-      else if (t.outcome === 'win') play.counts[Math.min(t.questions, maxQuestions)]!++;
-      else play.lost++;
-      if (playsOf(rs.kind) === 'evaluation' && t.outcome !== 'error') {
-        // deterministic policies repeat their games: the score of a sequence of questions is computed once per target
-        const texts = questionTexts(t);
-        const cacheKey = `${t.target}\u0000${texts.join('\u0001')}`;
-        if (!play.cache.has(cacheKey)) play.cache.set(cacheKey, styleScore(bagOf(texts), refs.get(t.target) ?? []));
-        const s = play.cache.get(cacheKey);
-        if (s !== undefined) {
-          play.styleSum += s;
-          play.styleN++;
-          const seenText = play.texts.get(cacheKey);
-          if (seenText) seenText.n++;
-          else play.texts.set(cacheKey, { target: t.target, text: gameText(texts), n: 1 });
-        }
-      }
-      const seen = play.perTargetSeen.get(t.target) ?? 0;
-      if (seen < perTarget && play.games.length < perPolicy) {
-        play.perTargetSeen.set(t.target, seen + 1);
-        play.games.push(viewerGame(t, domain, await threeWay(t.answerer)));
-        sampled.offered++;
-      }
-    }
-    for (const p of plays.values()) {
-      const { styleSum, styleN, perTargetSeen: _s, cache: _c, texts, ...rest } = p;
-      const play: PlayReport = { ...rest, ...(styleN > 0 ? { style: styleSum / styleN } : {}) };
-      report.plays.push(play);
-      if (texts.size > 0) toEmbed.push({ play, games: [...texts.values()] });
+/** What gathering the stages shares: the run's domain and budget, the style references, the viewer's sample. */
+interface GatherContext {
+  domain: Domain | undefined;
+  maxQuestions: number;
+  checks: GameChecks;
+  refs: Map<string, Bag[]>;
+  sampled: RunReport['sampled'];
+}
+
+/** Adds one game to its play: counts, style score, and the viewer's sample. */
+function addGame(g: Gathering, t: Trajectory, evaluated: boolean, ctx: GatherContext): void {
+  const { play } = g;
+  ctx.sampled.played++;
+  if (t.outcome === 'error') play.errors++;
+  else if (t.outcome === 'win') play.counts[Math.min(t.questions, ctx.maxQuestions)]!++;
+  else play.lost++;
+  if (evaluated && t.outcome !== 'error') {
+    const texts = questionTexts(t);
+    const cacheKey = `${t.target}\u0000${texts.join('\u0001')}`;
+    if (!g.cache.has(cacheKey)) g.cache.set(cacheKey, styleScore(bagOf(texts), ctx.refs.get(t.target) ?? []));
+    const s = g.cache.get(cacheKey);
+    if (s !== undefined) {
+      g.styleSum += s;
+      g.styleN++;
+      const seenText = g.texts.get(cacheKey);
+      if (seenText) seenText.n++;
+      else g.texts.set(cacheKey, { target: t.target, text: gameText(texts), n: 1 });
     }
   }
+  const seen = g.perTargetSeen.get(t.target) ?? 0;
+  if (seen < ctx.sampled.perTarget && play.games.length < ctx.sampled.perPolicy) {
+    g.perTargetSeen.set(t.target, seen + 1);
+    // "unknown" splits the candidates three ways where the answerer says it exactly where the table does
+    play.games.push(viewerGame(t, ctx.domain, play.unknowns === 'say'));
+    ctx.sampled.offered++;
+  }
+}
 
-  const settings = experiment?.report?.embeddings;
-  const embedding = settings && reference && toEmbed.length > 0 ? await embeddingCosines(settings, toEmbed, refTexts) : undefined;
+/** Streams a playing stage's games file once: each play's counts, style and sample, with what metrics.json says of it. */
+async function gatherPlays(file: string, kind: string, facts: Map<string, PlayFacts>, ctx: GatherContext): Promise<Gathering[]> {
+  const plays = new Map<string, Gathering>();
+  for await (const t of readGames(file, ctx.checks)) {
+    const key = playKey(t);
+    let g = plays.get(key);
+    if (!g) {
+      const known = facts.get(key) ?? (facts.size === 1 ? facts.get('') : undefined);
+      const play: PlayReport = { key, policy: t.policy, ...(t.answerer !== undefined ? { answerer: t.answerer } : {}), ...known, counts: new Array<number>(ctx.maxQuestions + 1).fill(0), lost: 0, errors: 0, games: [] };
+      g = { play, styleSum: 0, styleN: 0, perTargetSeen: new Map(), cache: new Map(), texts: new Map() };
+      plays.set(key, g);
+    }
+    addGame(g, t, playsOf(kind) === 'evaluation', ctx);
+  }
+  for (const g of plays.values()) if (g.styleN > 0) g.play.style = g.styleSum / g.styleN;
+  return [...plays.values()];
+}
 
+/**
+ * Reads a run directory and aggregates what its report shows, from what the run recorded alone: no
+ * plugin is created and no process started (a run copied to a machine without its plugins reports the
+ * same). Games files are streamed once each.
+ */
+export async function gatherRun(dir: string, options: ReportOptions = {}): Promise<RunReport> {
+  const info = readRun(dir);
+  if (info.unreadable) throw new RunFileError(info.unreadable.problem);
+  const recorded = recordedRun(dir, info.record);
+  const { domain, rules } = recorded;
+  const metrics = (info.metrics?.stages ?? {}) as Record<string, Record<string, unknown>>;
+  // the games are read against the run's domain and budget: what cannot be is refused, naming its line
+  const checks: GameChecks = { ...(domain ? { domain } : {}), max_questions: rules.max_questions };
+  const sampled = { offered: 0, played: 0, perTarget: options.perTarget ?? 2, perPolicy: options.perPolicy ?? 300 };
+  // the reference games for the style score, by target (the first key of the reference stage)
+  const reference = referenceOf(recorded.stages, dir, metrics);
+  const { refs, refTexts, referenceKey } = reference ? await readReference(reference, options.references ?? 20, checks) : { refs: new Map<string, Bag[]>(), refTexts: new Map<string, string[]>(), referenceKey: undefined };
+  const ctx: GatherContext = { domain, maxQuestions: rules.max_questions, checks, refs, sampled };
+  const stages: StageReport[] = [];
+  const toEmbed: Gathering[] = [];
+  for (const rs of recorded.stages) {
+    const report: StageReport = { name: rs.name, kind: rs.kind, status: rs.status, ...(rs.seconds !== undefined ? { seconds: rs.seconds } : {}), plays: [] };
+    stages.push(report);
+    const m = metrics[rs.name] as PlayingMetrics | undefined;
+    addTraining(report, rs.outputs, dir, m);
+    const file = rs.outputs.games ? join(dir, rs.outputs.games) : undefined;
+    if (!file || !existsSync(file)) continue;
+    const plays = await gatherPlays(file, rs.kind, factsByKey(m), ctx);
+    report.plays.push(...plays.map((g) => g.play));
+    toEmbed.push(...plays.filter((g) => g.texts.size > 0));
+  }
+  const settings = recorded.report?.embeddings;
+  const embedding = settings && reference && toEmbed.length > 0 ? await embeddingCosines(settings, toEmbed.map((g) => ({ play: g.play, games: [...g.texts.values()] })), refTexts) : undefined;
   const gap = evaluationGap(stages, reference ? `${reference.stage}${referenceKey && referenceKey !== '' ? ` (${referenceKey.replace('\t', '@')})` : ''}` : undefined, embedding);
   const names = { noun: domain?.noun ?? 'candidate', plural: domain?.plural ?? 'candidates' };
-  return { info, maxQuestions, candidates: domain ? domain.candidates.map((c) => c.id) : [], ...names, stages, ...(gap ? { gap } : {}), sampled };
+  return { info, maxQuestions: rules.max_questions, candidates: domain ? domain.candidates.map((c) => c.id) : [], ...names, missing: recorded.missing, stages, ...(gap ? { gap } : {}), sampled };
 }
 
 /** The evaluation gap: every evaluated policy's style beside its outcome, and how well one ranks the other. */
@@ -423,7 +405,7 @@ export function gameText(questions: readonly string[]): string {
  * target. Returns where the vectors came from, or why they are missing (never throws).
  */
 async function embeddingCosines(
-  settings: NonNullable<NonNullable<Experiment['report']>['embeddings']>,
+  settings: EmbeddingsSettings,
   toEmbed: { play: PlayReport; games: { target: string; text: string; n: number }[] }[],
   refTexts: Map<string, string[]>,
 ): Promise<Pick<EmbeddingGap, 'base_url' | 'model' | 'error' | 'texts'>> {

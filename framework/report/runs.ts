@@ -16,6 +16,7 @@ export interface RunInfo {
   problems: string[];
 }
 
+// eslint-disable-next-line @typescript-eslint/no-unnecessary-type-parameters -- the caller names the shape it reads
 function readJson<T>(file: string, problems: string[]): T | undefined {
   if (!existsSync(file)) return undefined;
   try {

@@ -5,6 +5,7 @@ import type { StageBound } from './bound.js';
 import type { Domain } from '../game/domain.js';
 import type { Trajectory } from '../game/types.js';
 import type { OutcomeMetrics } from '../metrics/outcome.js';
+import type { ModelLayer } from '../llm/layer.js';
 import type { PluginFactory } from '../plugins/factory.js';
 import type { PluginRef } from '../plugins/types.js';
 import type { GamePool } from './pool.js';
@@ -31,6 +32,8 @@ export interface StageContext {
   domain: Domain;
   /** Builds plugins in the main thread (strategies, trainable policies). */
   plugins: PluginFactory;
+  /** The run's model layer: endpoints, the accounting of their calls, the servers the run launched. */
+  models: ModelLayer;
   setup: Setup;
   run: RunDir;
   pool: GamePool;

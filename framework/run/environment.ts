@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { answerText, readMove, renderPrompt, type ChatMessage, type RenderOptions } from '../game/chat.js';
-import { playGame, type Players } from '../game/engine.js';
+import { playGame, scoreGame, type Players } from '../game/engine.js';
 import type { Move, Trajectory } from '../game/types.js';
 import type { GameEnvironment, Policy, Reward } from '../plugins/types.js';
 import { deriveSeed } from '../util/rng.js';
@@ -17,6 +17,8 @@ export interface EnvironmentSetup {
   /** The players but the policy: the trainer is the policy. */
   players: Omit<Players, 'policy'>;
   reward: Reward;
+  /** How errors name the reward ("reward efficiency"). */
+  rewardName?: string;
   render: RenderOptions;
   /** Seed of the stage: a game's seed is derived from it, its key and how many games that key started. */
   seed: number;
@@ -70,10 +72,62 @@ async function readJson(req: IncomingMessage): Promise<Body> {
   throw new HttpError(400, 'the body must be a JSON object');
 }
 
+/** The policy of a remote game: each move it is asked for is the answer to the trainer's last request, and waits for the trainer's next. */
+function remotePolicy(remote: RemoteGame, id: string, { players: { domain, rules }, render }: EnvironmentSetup): Policy {
+  return {
+    act: async (views): Promise<Move[]> => {
+      const { turns } = views[0]!;
+      remote.inbox = deferred();
+      // the first move gets the whole prompt; each later one the answer to the move before (what renderPrompt would end with)
+      const last = turns.at(-1);
+      const message: ChatMessage | undefined = last && { role: 'user', content: answerText(last.move, last.answer, domain) };
+      remote.outbox.resolve({ status: 200, body: message ? { done: false, message } : { id, messages: renderPrompt(domain, rules, turns, render) } });
+      const reply = await remote.inbox.promise;
+      return [{ ...readMove(reply, domain), raw: reply }];
+    },
+  };
+}
+
+type Answer = { status: number; body: Body };
+
+/**
+ * A batch: `{"games": [{key, step}, ...]}` to /reset, `{"steps": [{id, reply}, ...]}` to /step, as a
+ * rollout that generates for every live game at once sends them: one request a turn, not one a game.
+ * The answer holds each item's answer in order (`{"results": [...]}`, an item's failure as its error).
+ */
+async function batch(one: (route: string, input: Body) => Promise<Answer>, route: string, items: unknown): Promise<Answer> {
+  if (!Array.isArray(items) || items.length === 0) throw new HttpError(400, `${route === '/reset' ? 'games' : 'steps'} must be a non-empty list`);
+  const results = await Promise.all(
+    items.map(async (item: unknown) => {
+      if (!item || typeof item !== 'object' || Array.isArray(item)) return { error: 'each item must be a JSON object', status: 400 };
+      const { status, body } = await one(route, item as Body);
+      return status === 200 ? body : { ...body, status };
+    }),
+  );
+  return { status: 200, body: { results } };
+}
+
+/** An HTTP request: one reset or step, or a batch of them. */
+async function handle(one: (route: string, input: Body) => Promise<Answer>, req: IncomingMessage, res: ServerResponse): Promise<void> {
+  let status = 200;
+  let body: Body;
+  try {
+    if (req.method !== 'POST' || (req.url !== '/reset' && req.url !== '/step')) throw new HttpError(404, `${req.method} ${req.url}: the environment answers POST /reset and POST /step`);
+    const input = await readJson(req);
+    const items = req.url === '/reset' ? input.games : input.steps;
+    ({ status, body } = items === undefined ? await one(req.url, input) : await batch(one, req.url, items));
+  } catch (error) {
+    status = error instanceof HttpError ? error.status : 500;
+    body = { error: (error as Error).message };
+  }
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
+}
+
 /** Starts the environment on 127.0.0.1 (a free port); `close` drops the games still open. */
 export async function serveEnvironment(setup: EnvironmentSetup): Promise<GameEnvironment> {
-  const { players, reward, render } = setup;
-  const { domain, rules } = players;
+  const { players, reward } = setup;
+  const { domain } = players;
   const games = new Map<string, RemoteGame>();
   const started = new Map<string, number>();
   let next = 0;
@@ -90,22 +144,11 @@ export async function serveEnvironment(setup: EnvironmentSetup): Promise<GameEnv
     const id = `g${game}`;
     const remote: RemoteGame = { outbox: deferred() };
     games.set(id, remote);
-    const policy: Policy = {
-      act: async (views): Promise<Move[]> => {
-        const { turns } = views[0]!;
-        remote.inbox = deferred();
-        // the first move gets the whole prompt; each later one the answer to the move before (what renderPrompt would end with)
-        const last = turns.at(-1);
-        const message: ChatMessage | undefined = last && { role: 'user', content: answerText(last.move, last.answer, domain) };
-        remote.outbox.resolve({ status: 200, body: message ? { done: false, message } : { id, messages: renderPrompt(domain, rules, turns, render) } });
-        const reply = await remote.inbox.promise;
-        return [{ ...readMove(reply, domain), raw: reply }];
-      },
-    };
+    const policy = remotePolicy(remote, id, setup);
     const seed = step === undefined ? deriveSeed(setup.seed, 'environment', key, n) : deriveSeed(setup.seed, 'environment', key, step as number, n);
-    playGame({ game, seed, target: key }, { ...players, policy }).then(
-      (trajectory) => {
-        trajectory.reward = reward.score(trajectory);
+    playGame({ game, seed, target: key }, { ...players, policy })
+      .then((trajectory) => {
+        scoreGame(trajectory, reward, setup.rewardName ?? 'the reward');
         games.delete(id);
         finished++;
         setup.onGame?.(trajectory);
@@ -113,12 +156,11 @@ export async function serveEnvironment(setup: EnvironmentSetup): Promise<GameEnv
         const message: ChatMessage = { role: 'user', content: answerText(last.move, last.answer, domain) };
         const { outcome, questions, invalid } = trajectory;
         remote.outbox.resolve({ status: 200, body: { done: true, message, reward: trajectory.reward, outcome, questions, invalid } });
-      },
-      (error: Error) => {
+      })
+      .catch((error: Error) => {
         games.delete(id);
         remote.outbox.resolve({ status: 500, body: { error: `game ${id}: ${error.message}` } });
-      },
-    );
+      });
     return remote.outbox.promise;
   }
 
@@ -127,7 +169,7 @@ export async function serveEnvironment(setup: EnvironmentSetup): Promise<GameEnv
     if (!remote) throw new HttpError(404, `no game ${JSON.stringify(id)} is open: start one with POST /reset`);
     if (typeof reply !== 'string') throw new HttpError(400, 'reply must be a string: the model\'s move');
     const inbox = remote.inbox;
-    if (!inbox) throw new HttpError(409, `game ${id} is not waiting for a move`);
+    if (!inbox) throw new HttpError(409, `game ${JSON.stringify(id)} is not waiting for a move`);
     remote.inbox = undefined;
     remote.outbox = deferred();
     inbox.resolve(reply);
@@ -143,38 +185,7 @@ export async function serveEnvironment(setup: EnvironmentSetup): Promise<GameEnv
     }
   }
 
-  /**
-   * A batch: `{"games": [{key, step}, ...]}` to /reset, `{"steps": [{id, reply}, ...]}` to /step, as a
-   * rollout that generates for every live game at once sends them: one request a turn, not one a game.
-   * The answer holds each item's answer in order (`{"results": [...]}`, an item's failure as its error).
-   */
-  async function batch(route: string, items: unknown): Promise<{ status: number; body: Body }> {
-    if (!Array.isArray(items) || items.length === 0) throw new HttpError(400, `${route === '/reset' ? 'games' : 'steps'} must be a non-empty list`);
-    const results = await Promise.all(items.map(async (item: unknown) => {
-      if (!item || typeof item !== 'object' || Array.isArray(item)) return { error: 'each item must be a JSON object', status: 400 };
-      const { status, body } = await one(route, item as Body);
-      return status === 200 ? body : { ...body, status };
-    }));
-    return { status: 200, body: { results } };
-  }
-
-  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    let status = 200;
-    let body: Body;
-    try {
-      if (req.method !== 'POST' || (req.url !== '/reset' && req.url !== '/step')) throw new HttpError(404, `${req.method} ${req.url}: the environment answers POST /reset and POST /step`);
-      const input = await readJson(req);
-      const items = req.url === '/reset' ? input.games : input.steps;
-      ({ status, body } = items === undefined ? await one(req.url, input) : await batch(req.url, items));
-    } catch (error) {
-      status = error instanceof HttpError ? error.status : 500;
-      body = { error: (error as Error).message };
-    }
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) }).end(text);
-  }
-
-  const server = createServer((req, res) => void handle(req, res));
+  const server = createServer((req, res) => void handle(one, req, res));
   await new Promise<void>((resolve, reject) => server.once('error', reject).listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {

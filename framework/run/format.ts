@@ -2,9 +2,14 @@
  * The run directory's format. run.json records the version its run was written in; a run written
  * before the version was recorded is version 1 (its files are those of version 1). A twentyq reads the
  * versions from OLDEST_RUN_FORMAT to RUN_FORMAT and refuses others, naming the version.
+ *
+ * 2: the run records what its readers need without the experiment's plugins: run.json the rules, the
+ * report settings and each stage's files by role; domain.json the domain played; metrics.json each
+ * answerer's label and what its "unknown" means. A run of format 1 is read with what it has (its
+ * report shows no candidates left in the viewer), and a resume records it in format 2.
  */
-export const RUN_FORMAT = 1;
-export const OLDEST_RUN_FORMAT = 1;
+export const RUN_FORMAT: number = 2;
+export const OLDEST_RUN_FORMAT: number = 1;
 
 /** The format a run record says it was written in. */
 export function runFormat(record: { format_version?: unknown }): number | undefined {

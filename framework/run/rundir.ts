@@ -1,10 +1,14 @@
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { loadExperiment } from '../config/load.js';
+import { loadExperiment, type LoadOptions } from '../config/load.js';
 import type { Experiment } from '../config/types.js';
 import { toExperimentYaml } from '../config/write.js';
 import type { PluginRef } from '../plugins/types.js';
+import type { ReportSettings } from '../config/types.js';
+import type { Rules } from '../game/types.js';
+import { stageFiles } from '../stages/index.js';
+import type { StageFiles } from '../stages/define.js';
 import { removeLeftoverTemporaries, writeFileAtomic } from '../util/fs.js';
 import { JsonlWriter } from './jsonl.js';
 import type { SummaryRow } from './context.js';
@@ -21,6 +25,8 @@ export interface StageRecord {
   status: StageStatus;
   /** Files the stage wrote, relative to the run directory. */
   files: string[];
+  /** The files its kind writes, by what they hold (format 2 on): what readers of the run open, without the stage's definition. */
+  outputs?: StageFiles;
   /** Wall-clock seconds the stage took, once it ended. */
   seconds?: number;
   /** What a finished stage added to the summary, and the current policy after it: what a resumed run needs. */
@@ -38,6 +44,9 @@ export interface RunRecord {
   started: string;
   finished: string | null;
   workers: number;
+  /** The rules its games were played by, and what its report computes beyond the files (format 2 on). */
+  game?: Rules;
+  report?: ReportSettings;
   error?: string;
   /** When the run was resumed after an interruption. */
   resumed?: string[];
@@ -45,8 +54,8 @@ export interface RunRecord {
 }
 
 /** The resolved experiment a run directory was made from: its config.yaml, through the experiment loader. */
-export function readRunConfig(dir: string): Promise<Experiment> {
-  return loadExperiment(join(dir, 'config.yaml'));
+export function readRunConfig(dir: string, options: LoadOptions = {}): Promise<Experiment> {
+  return loadExperiment(join(dir, 'config.yaml'), options);
 }
 
 /** A file of a run that is there but cannot be read: says which, and what to do. */
@@ -104,7 +113,8 @@ export class RunDir {
       started: started.toISOString(),
       finished: null,
       workers,
-      stages: experiment.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [] })),
+      ...recorded(experiment),
+      stages: experiment.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [], outputs: stageFiles(s) })),
     }, RunLock.acquire(path));
     writeFileAtomic(join(path, 'config.yaml'), `# resolved experiment: every default filled in; rerun with twentyq run ${join(path, 'config.yaml')}\n` + toExperimentYaml(experiment));
     run.save();
@@ -117,17 +127,17 @@ export class RunDir {
    * that fails gives the lock back at once. Every file a resume reads is checked before run.json is
    * written: a damaged one leaves the run as it was.
    */
-  static async resume(path: string, workers: number): Promise<{ run: RunDir; experiment: Experiment }> {
+  static async resume(path: string, workers: number, load: LoadOptions = {}): Promise<{ run: RunDir; experiment: Experiment }> {
     const lock = RunLock.acquire(path);
     try {
-      return await RunDir.reopen(path, workers, lock);
+      return await RunDir.reopen(path, workers, lock, load);
     } catch (error) {
       lock.unlock();
       throw error;
     }
   }
 
-  private static async reopen(path: string, workers: number, lock: RunLock): Promise<{ run: RunDir; experiment: Experiment }> {
+  private static async reopen(path: string, workers: number, lock: RunLock, load: LoadOptions): Promise<{ run: RunDir; experiment: Experiment }> {
     for (const file of ['run.json', 'config.yaml']) {
       if (!existsSync(join(path, file))) throw new ResumeError(`${path} is not a run directory to resume (ENOENT): it needs run.json and config.yaml`);
     }
@@ -136,12 +146,13 @@ export class RunDir {
     const unreadable = formatProblem(path, record);
     if (unreadable) throw new ResumeError(unreadable);
     if (!Array.isArray(record.stages)) throw damaged(join(path, 'run.json'), 'not a run record: it has no list of stages');
-    const experiment = await readRunConfig(path);
     if (record.status === 'completed') {
       // a kill between run.json's "completed" and the report: the report is all there is left to do
       if (!existsSync(join(path, 'report.html'))) throw new CompleteWithoutReport(path);
       throw new ResumeError(`${path}: this run is complete; there is nothing to resume (its report: ${join(path, 'report.html')})`);
     }
+    // a run that is complete but for its report needs nothing of the machine: checked only once there is more to do
+    const experiment = await readRunConfig(path, load);
     if (experiment.stages.length !== record.stages.length) {
       throw new ResumeError(`${path}: config.yaml and run.json do not describe the same stages`);
     }
@@ -153,6 +164,7 @@ export class RunDir {
     record.finished = null;
     delete record.error;
     record.workers = workers;
+    upgrade(record, experiment);
     record.resumed = [...(record.resumed ?? []), new Date().toISOString()];
     run.save();
     return { run, experiment };
@@ -231,6 +243,18 @@ export class RunDir {
   save(): void {
     writeFileAtomic(this.file('run.json'), JSON.stringify(this.record, null, 2) + '\n');
   }
+}
+
+/** What a run records of its experiment for the readers of its directory, beyond config.yaml (which needs the plugins to load). */
+function recorded(experiment: Experiment): Pick<RunRecord, 'game' | 'report'> {
+  return { game: experiment.game, ...(experiment.report ? { report: experiment.report } : {}) };
+}
+
+/** A run of an older format resumed: recorded from now on in this format, with what the older one left out. */
+function upgrade(record: RunRecord, experiment: Experiment): void {
+  if (record.format_version === RUN_FORMAT) return;
+  Object.assign(record, { format_version: RUN_FORMAT, ...recorded(experiment) });
+  for (const stage of record.stages) stage.outputs ??= stageFiles(stage);
 }
 
 /** sha256 of each of a stage's files that is a file (a model folder is not), in hex. */

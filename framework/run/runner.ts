@@ -4,16 +4,18 @@ import { boundEfficiency, optimalBound } from '../game/bounds.js';
 import { fixed, formatTable, pct } from '../metrics/table.js';
 import { readGames } from '../data/games.js';
 import { writeReport } from '../report/index.js';
-import { stopAll } from '../llm/launches.js';
 import { PROCESSES_DIR, reapProcesses } from '../util/processes.js';
-import { modelUsage, recordModelUsage, setModelStage } from '../llm/layer.js';
+import { defaultCachePath } from '../llm/cache.js';
+import { ModelLayer, withModels } from '../llm/layer.js';
 import { PluginFactory } from '../plugins/factory.js';
 import { stageDefOf, stageFiles, type Stage } from '../stages/index.js';
 import type { StageContext, StageOutcome, SummaryRow } from './context.js';
 import type { StageBound } from './bound.js';
 import { GamePool, WorkerError, defaultWorkers } from './pool.js';
 import { createProgress, type Progress } from './progress.js';
+import { stillUsed } from './servers.js';
 import { RunDir, type RunStatus } from './rundir.js';
+import { writeDomainFile } from './domain-file.js';
 
 export interface RunOptions {
   workers?: number;
@@ -33,6 +35,8 @@ export interface RunOptions {
   stop?: AbortSignal;
   /** Fired by a second Ctrl-C, before the process exits: the run is marked interrupted on the spot. */
   kill?: AbortSignal;
+  /** The response cache's file (default: defaultCachePath()); null: no cache. */
+  cache?: string | null;
 }
 
 export interface RunResult {
@@ -98,9 +102,9 @@ export function summaryTable(experiment: Experiment, rows: readonly SummaryRow[]
  * Writes the run's report.html from what the run directory holds, however the run ended. A report that
  * cannot be written is said, and does not change how the run ended.
  */
-async function reportOf(run: RunDir, progress: Progress): Promise<void> {
+async function reportOf(run: RunDir, progress: Progress, models: ModelLayer): Promise<void> {
   try {
-    await writeReport([run.path], run.file('report.html'));
+    await withModels(models, () => writeReport([run.path], run.file('report.html')));
   } catch (error) {
     progress.log(`report.html not written: ${(error as Error).message}`);
   }
@@ -112,16 +116,16 @@ export async function runExperiment(experiment: Experiment, options: RunOptions 
   const progress = options.progress ?? createProgress();
   const run = options.resume ?? RunDir.create(options.runsDir ?? 'runs', experiment, workers);
   options.started?.(run.path);
-  // every model call is written to usage.jsonl as it is answered: a resumed run's figures count its earlier processes' calls
-  recordModelUsage(run.file(USAGE_FILE));
+  // the run's own model layer: every model call is written to usage.jsonl as it is answered (a resumed
+  // run's figures count its earlier processes' calls), and the servers it launches are its own
+  const models = new ModelLayer({ cache: options.cache === undefined ? defaultCachePath() : options.cache, usage: run.file(USAGE_FILE), runDir: run.path, say: (line) => progress.log(line) });
   try {
     // servers and trainers the run's last process left running when it was killed are stopped first
     if (options.resume) await reapProcesses(run.file(PROCESSES_DIR), (line) => progress.log(`resume: ${line}`));
-    return await runStages(experiment, run, workers, progress, options);
+    return await runStages(experiment, run, workers, progress, models, options);
   } finally {
     // the servers the plugins launched end with the run: completed, failed or interrupted
-    await stopAll();
-    recordModelUsage(undefined);
+    await models.close();
     run.release();
   }
 }
@@ -132,6 +136,7 @@ function stageContext(experiment: Experiment, factory: PluginFactory, run: RunDi
     experiment,
     domain: factory.domain,
     plugins: factory,
+    models: factory.models,
     setup: { domain: experiment.domain, rules: experiment.game, baseDir: experiment.baseDir },
     run,
     pool,
@@ -156,10 +161,13 @@ function stageContext(experiment: Experiment, factory: PluginFactory, run: RunDi
 /** Runs one stage through its kind's definition; what its model calls cost goes with its outcome. */
 async function runStage(stage: Stage, ctx: StageContext): Promise<StageOutcome> {
   ctx.run.setStage(stage.name, 'running');
-  setModelStage(stage.name);
+  ctx.models.stage = stage.name;
+  // a server no stage from here on uses gives its device and memory back
+  const used = await stillUsed(ctx, ctx.experiment.stages.indexOf(stage));
+  await ctx.models.launches.retain(used.holders, used.launches);
   const outcome = await stageDefOf(stage).run(stage, ctx);
   // requests, cache hits, tokens, dollars, latency
-  const usage = modelUsage(stage.name);
+  const usage = ctx.models.usage(stage.name);
   if (usage) {
     outcome.notes = [...(outcome.notes ?? []), `${stage.name} model calls: ${usage.line}`];
     outcome.metrics = { ...(outcome.metrics as object), usage: usage.figures };
@@ -167,9 +175,9 @@ async function runStage(stage: Stage, ctx: StageContext): Promise<StageOutcome> 
   return outcome;
 }
 
-async function runStages(experiment: Experiment, run: RunDir, workers: number, progress: Progress, options: RunOptions): Promise<RunResult> {
-  const factory = await PluginFactory.forDomain(experiment.domain, experiment.game, experiment.baseDir);
-  factory.context.runDir = run.path;
+async function runStages(experiment: Experiment, run: RunDir, workers: number, progress: Progress, models: ModelLayer, options: RunOptions): Promise<RunResult> {
+  const factory = await PluginFactory.forDomain(experiment.domain, experiment.game, experiment.baseDir, { models, runDir: run.path });
+  writeDomainFile(run, factory.domain);
   const pool = new GamePool(workers, options.workerMemoryMb);
   const never = new AbortController().signal;
   let current: Stage | undefined;
@@ -224,13 +232,13 @@ async function runStages(experiment: Experiment, run: RunDir, workers: number, p
     if (current) run.setStage(current.name, 'failed');
     run.finish('failed', (error as Error).message);
     await pool.destroy();
-    await reportOf(run, progress);
+    await reportOf(run, progress, models);
     throw error;
   }
   await pool.destroy();
   const summary = summaryTable(experiment, rows, factory.domain.size) + (notes.length > 0 ? `\n\n${notes.join('\n')}` : '');
   run.writeText('summary.txt', summary + '\n');
   run.finish(status);
-  await reportOf(run, progress);
+  await reportOf(run, progress, models);
   return { dir: run.path, status, rows, summary };
 }

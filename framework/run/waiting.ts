@@ -1,9 +1,10 @@
 import { CacheError } from '../llm/cache.js';
 import { setMaxListeners } from 'node:events';
-import { GameError, playGame, PlayerError, type GameSpec, type Players } from '../game/engine.js';
+import { GameError, playGame, PlayerError, scoreGame, type GameSpec, type Players } from '../game/engine.js';
 import type { Trajectory } from '../game/types.js';
 import { packSummaries, summaryOf } from '../metrics/outcome.js';
 import { registry } from '../plugins/builtins.js';
+import { pluginName } from '../plugins/factory.js';
 import { DEFAULT_CONCURRENCY, type PluginRef, type Reward, type WaitingInstance } from '../plugins/types.js';
 import { StageError } from './context.js';
 import type { PlayResult } from './worker.js';
@@ -13,7 +14,8 @@ export interface WaitingGames {
   stage: string;
   players: Players;
   reward: Reward;
-  rewardLabel: string;
+  /** How errors name the reward ("reward efficiency"). */
+  rewardName: string;
   /** Most games in flight at once. */
   concurrency: number;
   /**
@@ -87,10 +89,7 @@ export async function playWaiting(specs: readonly GameSpec[], options: WaitingGa
     inFlight.signal.addEventListener('abort', relay, { once: true });
     try {
       trajectory = await playGame(specs[index]!, players, game.signal);
-      trajectory.reward = reward.score(trajectory);
-      if (typeof trajectory.reward !== 'number' || !Number.isFinite(trajectory.reward)) {
-        throw new GameError(`reward ${options.rewardLabel} scored game ${trajectory.game} ${String(trajectory.reward)}: a reward must be a finite number`);
-      }
+      scoreGame(trajectory, reward, options.rewardName);
     } catch (error) {
       // aborted by Ctrl-C or by another game's failure: not finished, not written
       if (inFlight.signal.aborted) return;
@@ -143,6 +142,11 @@ async function waits(kind: 'policy' | 'answerer', use: string, options: Record<s
   const refs = (Array.isArray(inner) ? inner : [inner]) as (string | { use: string; with?: Record<string, unknown> })[];
   const answers = await Promise.all(refs.map((r) => (typeof r === 'string' ? waits(kind, r, {}) : waits(kind, r.use, r.with ?? {}))));
   return answers.some(Boolean);
+}
+
+/** The players' labels, and how errors name them (see Players.named). */
+export function playerNames(policy: PluginRef, answerer: PluginRef): Pick<Players, 'policyLabel' | 'answererLabel' | 'named'> {
+  return { policyLabel: policy.label, answererLabel: answerer.label, named: { policy: pluginName('policy', policy), answerer: pluginName('answerer', answerer) } };
 }
 
 /** Which of a game's players wait rather than compute. */

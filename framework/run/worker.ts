@@ -1,9 +1,9 @@
 import { isMainThread } from 'node:worker_threads';
 import Tinypool from 'tinypool';
-import { GameError, playGames, type GameSpec } from '../game/engine.js';
+import { GameError, PlayerError, playGames, scoreGame, type GameSpec } from '../game/engine.js';
 import type { Rules, Trajectory } from '../game/types.js';
 import { packSummaries, summaryOf } from '../metrics/outcome.js';
-import { PluginFactory } from '../plugins/factory.js';
+import { PluginFactory, pluginName } from '../plugins/factory.js';
 import { isTrainable, type PluginRef } from '../plugins/types.js';
 
 /** What every game of a run shares; a worker builds one plugin factory per setup and keeps it. */
@@ -44,12 +44,15 @@ export interface PlayResult {
   /** The errors of the games that failed (outcome `error`), in game order; absent when none did. */
   errors?: string[];
   /**
-   * Set when a plugin broke its contract (see GameError): the message, naming the stage, the plugin
-   * and the game. Returned as data because an error's class does not survive the thread boundary.
+   * Set when a plugin broke its contract or threw (see GameError, PlayerError): the message, naming
+   * the stage, the plugin, the game and the line that threw. Returned as data because an error's class
+   * does not survive the thread boundary.
    */
   error?: string;
 }
 
+// A worker thread's own: every thread belongs to one run's GamePool, so its factories are that run's. Its
+// plugins compute and never wait on a model: their factories' model layers make no endpoint.
 const factories = new Map<string, Promise<PluginFactory>>();
 const encoder = new TextEncoder();
 const inWorker = !isMainThread;
@@ -70,7 +73,7 @@ export default async function play(task: PlayTask): Promise<PlayResult> {
   try {
     return await playBatch(task);
   } catch (error) {
-    if (!(error instanceof GameError)) throw error;
+    if (!(error instanceof GameError || error instanceof PlayerError)) throw error;
     return { jsonl: new Uint8Array(), summaries: new Float64Array(), error: `${task.stage}: ${error.message}` };
   }
 }
@@ -94,13 +97,11 @@ async function playBatch(task: PlayTask): Promise<PlayResult> {
     policyLabel: task.policy.label,
     answererLabel: task.answerer.label,
     ...(task.answererTag !== undefined ? { answererTag: task.answererTag } : {}),
+    named: { policy: pluginName('policy', task.policy), answerer: pluginName('answerer', task.answerer) },
   });
   let jsonl = '';
   for (const t of trajectories) {
-    t.reward = reward.score(t);
-    if (typeof t.reward !== 'number' || !Number.isFinite(t.reward)) {
-      throw new GameError(`reward ${task.reward.label} scored game ${t.game} ${String(t.reward)}: a reward must be a finite number`);
-    }
+    scoreGame(t, reward, pluginName('reward', task.reward));
     jsonl += JSON.stringify(t) + '\n';
   }
   const bytes = encoder.encode(jsonl);

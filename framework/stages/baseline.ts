@@ -1,9 +1,11 @@
+import type { RegretStats } from './regret.js';
 import { readGames } from '../data/games.js';
 import type { GameChecks } from '../data/checks.js';
 import type { OutcomeMetrics } from '../metrics/outcome.js';
 import { compare, PairingError, recordOf, type Comparison, type GameRecord } from '../metrics/paired.js';
 import { fixed, formatTable, pct } from '../metrics/table.js';
 import type { PluginRef } from '../plugins/types.js';
+import type { UnknownAnswers } from '../game/types.js';
 import type { StageBound } from '../run/bound.js';
 import type { StageContext } from '../run/context.js';
 import { deriveSeed } from '../util/rng.js';
@@ -13,7 +15,11 @@ import { playKey } from './play.js';
 
 /** What metrics.json holds for one answerer of an evaluate stage. */
 export interface AnswererMetrics {
-  policies: Record<string, OutcomeMetrics>;
+  /** The answerer's label, and what its "unknown" means (the viewer's candidates left read it so). */
+  answerer: string;
+  unknowns: UnknownAnswers;
+  /** Each policy's outcome, and where its answerer is deterministic, the regret of its moves. */
+  policies: Record<string, OutcomeMetrics & { regret?: RegretStats }>;
   bound?: StageBound;
   baseline?: string;
   comparisons?: Record<string, Comparison | { error: string }>;

@@ -44,6 +44,7 @@ export default defineStage({
   },
   run: dataset,
   write: (stage) => ({ name: stage.name, from: stage.from, strategy: pluginEntry(stage.strategy), show_candidates: stage.show_candidates }),
+  uses: (stage) => [['strategy', stage.strategy]],
 });
 
 /** A training set from a stage's games, by a strategy, written as TRL rows (each validated). */

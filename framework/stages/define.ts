@@ -81,7 +81,25 @@ export interface StageDef<K extends string = string, S extends TObject = TObject
   write(stage: R): Record<string, unknown>;
   /** The answerers its games were played against (a playing stage). */
   answerers?(stage: R): PluginRef[];
+  /**
+   * The plugins its run calls, by kind: the servers their instances launched stay up for it (see
+   * Launches.retain). `scope.current` is the policy it plays by default, undefined when a stage
+   * before it (still to run) trains a new one.
+   */
+  uses?(stage: R, scope: UseScope): PluginUse[];
+  /** It trains a policy that becomes the current one of the stages after it. */
+  trains?: boolean;
 }
+
+/** What a stage's `uses` may rely on: the policy it would play by default, and the experiment's plugins. */
+export interface UseScope {
+  current: PluginRef | undefined;
+  answerer: PluginRef;
+  reward: PluginRef;
+}
+
+/** A plugin a stage calls: its kind and reference. */
+export type PluginUse = readonly [Kind, PluginRef];
 
 /** Keeps a stage definition's types checked where it is written: its settings typed by its own schema. */
 export function defineStage<K extends string, S extends TObject, R extends ResolvedStage & { kind: K }>(def: StageDef<K, S, R>): StageDef<K, S, R> {

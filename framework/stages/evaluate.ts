@@ -1,4 +1,5 @@
 import { Type } from '@sinclair/typebox';
+import type { GameSummary } from '../metrics/outcome.js';
 import { clustered } from '../metrics/paired.js';
 import { pluginField, type RawRef } from '../plugins/ref.js';
 import type { PluginRef } from '../plugins/types.js';
@@ -8,7 +9,9 @@ import { gameSpecs, type GameCount } from '../run/games.js';
 import { checkBaseline, comparisons, recordsOf, type AnswererMetrics } from './baseline.js';
 import { checkSize, gameCount, orNothing, pluginOr, SETTINGS } from './common.js';
 import { defineStage, type SettingsPath, type StageResolver } from './define.js';
-import { agreementOf, playedGames, playInto, playKey, sortPlayed } from './play.js';
+import { regretSemantics, stageRegret, type RegretMode } from './regret.js';
+import { choice, defaulted } from '../util/typebox.js';
+import { agreementOf, playedGames, playInto, playKey, sortPlayed, unknownsOf } from './play.js';
 import { countEntry, pluginEntry } from './write.js';
 
 export type EvaluateStage = {
@@ -27,9 +30,11 @@ export type EvaluateStage = {
   baseline?: string;
   /** The share of failed games (outcome error) a policy may have before the stage fails. */
   max_error_rate: number;
+  /** Which games get the exact regret of their moves (see regret.ts). */
+  regret: RegretMode;
 } & GameCount;
 
-const files = (name: string) => ({ games: `${name}.jsonl` });
+const files = (name: string) => ({ games: `${name}.jsonl`, regret: `${name}.regret.jsonl` });
 
 const plugins = (description: string) => Type.Optional(Type.Array(pluginField(), { minItems: 1, description }));
 
@@ -52,6 +57,13 @@ const settings = orNothing(
     games_per_animal: SETTINGS.games_per_animal,
     games: SETTINGS.games,
     max_error_rate: SETTINGS.max_error_rate,
+    regret: defaulted(
+      choice(['auto', 'always', 'never'], {
+        default: 'auto',
+        description:
+          "The exact regret of every move (expected questions lost to the best move, from the exact tree), in <name>.regret.jsonl and metrics.json, for games against an answerer that answers from the truth table alone (kb): auto with unknown: say; always also with unknown: coin (slower: about 1.5 s a game of a random policy on animals90); never. Other answerers' games (noisy, a language model) have none.",
+      }),
+    ),
   },
   { additionalProperties: false, description: 'Plays fresh games with one or several policies and reports the outcome metrics.' },
   ),
@@ -90,6 +102,7 @@ export default defineStage({
       ...(answerers ? { answerers } : {}),
       ...(s.baseline !== undefined ? { baseline: s.baseline } : {}),
       max_error_rate: s.max_error_rate,
+      regret: s.regret,
       ...count,
     };
   },
@@ -101,9 +114,15 @@ export default defineStage({
     ...(stage.answerers ? { answerers: stage.answerers.map(pluginEntry) } : { answerer: pluginEntry(stage.answerer) }),
     ...(stage.baseline !== undefined ? { baseline: stage.baseline } : {}),
     max_error_rate: stage.max_error_rate,
+    regret: stage.regret,
     ...countEntry(stage),
   }),
   answerers: (stage) => [stage.answerer, ...(stage.answerers ?? [])],
+  uses: (stage, { current, reward }) => [
+    ...(stage.policies ?? (current ? [current] : [])).map((p) => ['policy', p] as const),
+    ...[stage.answerer, ...(stage.answerers ?? [])].map((a) => ['answerer', a] as const),
+    ['reward', reward],
+  ],
 });
 
 /**
@@ -119,7 +138,7 @@ async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise<StageO
   const several = answerers.length > 1;
   const tag = (a: PluginRef) => (several ? a.label : undefined);
   const keyOf = (p: PluginRef, a: PluginRef) => playKey({ policy: p.label, ...(several ? { answerer: a.label } : {}) });
-  const played = ctx.resuming ? await playedGames(ctx.run.file(file), { domain: ctx.domain, max_questions: ctx.experiment.game.max_questions }) : new Map();
+  const played = ctx.resuming ? await playedGames(ctx.run.file(file), { domain: ctx.domain, max_questions: ctx.experiment.game.max_questions }) : new Map<string, GameSummary[]>();
   const out = ctx.run.openJsonl(file);
   ctx.run.setStage(stage.name, 'running', file);
   const rows: SummaryRow[] = [];
@@ -129,7 +148,7 @@ async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise<StageO
   try {
     for (const answerer of answerers) {
       const bound = await stageBound(ctx, answerer, specs);
-      const entry: AnswererMetrics = { policies: {}, ...(bound ? { bound } : {}) };
+      const entry: AnswererMetrics = { answerer: answerer.label, unknowns: await unknownsOf(ctx, answerer), policies: {}, ...(bound ? { bound } : {}) };
       byAnswerer.set(answerer.label, entry);
       for (const policy of policies) {
         const answererTag = tag(answerer);
@@ -151,8 +170,41 @@ async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise<StageO
     byAnswerer.get(row.answerer ?? answerers[0]!.label)!.policies[row.policy] = { ...row.metrics, clustered: c };
   }
   if (stage.baseline !== undefined) notes.push(...(await comparisons(stage, ctx, answerers, policies, records, byAnswerer)));
+  notes.push(...(await regretOf(stage, ctx, answerers, byAnswerer)));
   const { agreement, notes: agreementNotes } = await agreementOf(ctx, stage, file);
   notes.push(...agreementNotes);
   return { completed: true, rows, notes, metrics: { ...shape(), ...(agreement ? { answerer_agreement: agreement } : {}) } };
 }
 
+
+/**
+ * The exact regret of every move of the stage's games against a deterministic answerer (kb): a line a
+ * game in <stage>.regret.jsonl, and per policy the mean per game, by turn and the costliest questions
+ * in metrics.json; one note per answerer for the summary.
+ */
+async function regretOf(stage: EvaluateStage, ctx: StageContext, answerers: readonly PluginRef[], byAnswerer: Map<string, AnswererMetrics>): Promise<string[]> {
+  const instances = await Promise.all(answerers.map(async (a) => ({ label: a.label, answerer: await ctx.plugins.create('answerer', a) })));
+  if (!instances.some((a) => regretSemantics(a.answerer, stage.regret)) || !ctx.domain.truth) return [];
+  const { games, regret: file } = files(stage.name);
+  const out = ctx.run.openJsonl(file, 'w');
+  let result: Awaited<ReturnType<typeof stageRegret>>;
+  try {
+    result = await stageRegret(ctx.run.file(games), { domain: ctx.domain, rules: ctx.experiment.game, answerers: instances, several: answerers.length > 1, mode: stage.regret }, out);
+  } finally {
+    out.close();
+  }
+  ctx.run.setStage(stage.name, 'running', file);
+  const notes = result.notes.map((n) => `${stage.name}: ${n}`);
+  for (const a of answerers) {
+    const entry = byAnswerer.get(a.label)!;
+    const shown: string[] = [];
+    for (const [policy, metrics] of Object.entries(entry.policies)) {
+      const stats = result.stats.get(playKey({ policy, ...(answerers.length > 1 ? { answerer: a.label } : {}) }));
+      if (!stats) continue;
+      entry.policies[policy] = { ...metrics, regret: stats };
+      shown.push(`${policy} ${stats.mean_regret.toFixed(3)}`);
+    }
+    if (shown.length > 0) notes.push(`${stage.name}: regret per game${answerers.length > 1 ? ` against ${a.label}` : ''} (expected questions lost to the best moves): ${shown.join(', ')}`);
+  }
+  return notes;
+}

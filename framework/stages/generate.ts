@@ -8,7 +8,7 @@ import { gameSpecs, type GameCount } from '../run/games.js';
 import { nearest } from '../util/text.js';
 import { checkSize, gameCount, orNothing, pluginOr, SETTINGS } from './common.js';
 import { defineStage, type StageResolver } from './define.js';
-import { agreementOf, playedGames, playInto, sortPlayed } from './play.js';
+import { agreementOf, playedGames, playInto, sortPlayed, unknownsOf } from './play.js';
 import { countEntry, pluginEntry } from './write.js';
 
 /** Plays games with a teacher and keeps them as a data set. */
@@ -85,6 +85,11 @@ export default defineStage({
     ...countEntry(stage),
   }),
   answerers: (stage) => [stage.answerer],
+  uses: (stage, { reward }) => [
+    ['policy', stage.policy],
+    ['answerer', stage.answerer],
+    ['reward', reward],
+  ],
 });
 
 /** Plays games with the teacher and keeps every trajectory: the data set later stages read. */
@@ -107,6 +112,6 @@ async function generate(stage: GenerateStage, ctx: StageContext): Promise<StageO
     completed: result.completed,
     rows: [{ stage: stage.name, policy: stage.policy.label, metrics: result.metrics }],
     notes,
-    metrics: { teacher: stage.policy.label, answerer: stage.answerer.label, file, ...result.metrics, ...(agreement ? { answerer_agreement: agreement } : {}) },
+    metrics: { teacher: stage.policy.label, answerer: stage.answerer.label, unknowns: await unknownsOf(ctx, stage.answerer), file, ...result.metrics, ...(agreement ? { answerer_agreement: agreement } : {}) },
   };
 }

@@ -2,7 +2,6 @@ import { closeSync, existsSync, openSync, readSync, truncateSync } from 'node:fs
 import { GamesChecker, GamesFileError, jsonlLines, parseGame, playKey, readGames } from '../data/games.js';
 import type { GameChecks } from '../data/checks.js';
 import { answererAgreement, type Agreement } from '../metrics/agreement.js';
-import { modelUsage } from '../llm/layer.js';
 import type { GameSpec } from '../game/engine.js';
 import { OutcomeAccumulator, summaryOf, type GameSummary, type OutcomeMetrics } from '../metrics/outcome.js';
 import type { Policy, PluginRef } from '../plugins/types.js';
@@ -12,7 +11,8 @@ import { pct } from '../metrics/table.js';
 import { playInBatches } from '../run/batches.js';
 import { StageError, type StageContext } from '../run/context.js';
 import type { JsonlWriter } from '../run/jsonl.js';
-import { concurrencyOf, playWaiting, waitingPlayers } from '../run/waiting.js';
+import { concurrencyOf, playerNames, playWaiting, waitingPlayers } from '../run/waiting.js';
+import { pluginName } from '../plugins/factory.js';
 import type { PlayResult } from '../run/worker.js';
 
 /** Who played a game: its policy, and its answerer in a stage that plays against several. */
@@ -176,7 +176,7 @@ export async function playInto(
   let usage: { at: number; line?: string } = { at: 0 };
   const note = () => {
     if (!(waiting.policy || waiting.answerer)) return undefined;
-    if (performance.now() - usage.at > 1000) usage = { at: performance.now(), line: modelUsage(stage.name)?.line };
+    if (performance.now() - usage.at > 1000) usage = { at: performance.now(), line: ctx.models.usage(stage.name)?.line };
     return usage.line;
   };
   const onResult = (result: PlayResult) => {
@@ -193,15 +193,14 @@ export async function playInto(
       rules: experiment.game,
       policy,
       answerer,
-      policyLabel: players.policy.label,
-      answererLabel: players.answerer.label,
+      ...playerNames(players.policy, players.answerer),
       ...(players.answererTag !== undefined ? { answererTag: players.answererTag } : {}),
     };
     completed = await playWaiting(todo, {
       stage: stage.name,
       players: playing,
       reward: await ctx.plugins.create('reward', experiment.reward),
-      rewardLabel: experiment.reward.label,
+      rewardName: pluginName('reward', experiment.reward),
       concurrency: concurrencyOf(stage.name, waiting, playing),
       tolerate: waiting,
       onResult,
@@ -215,6 +214,11 @@ export async function playInto(
   progress.update(acc.count, { success: acc.successSoFar, note: note() });
   progress.stop();
   return { completed, metrics: acc.metrics(), notes };
+}
+
+/** What an answerer's "unknown" means, as metrics.json records it beside its games (absent in the contract: vague). */
+export async function unknownsOf(ctx: StageContext, answerer: PluginRef): Promise<UnknownAnswers> {
+  return (await ctx.plugins.create('answerer', answerer)).unknowns ?? 'vague';
 }
 
 /** The policy's work before the games (see Policy.prepare) and its notes; undefined when Ctrl-C stopped it. */

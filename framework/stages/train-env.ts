@@ -7,11 +7,13 @@ import { playInBatches } from '../run/batches.js';
 import { StageError, type StageContext } from '../run/context.js';
 import { serveEnvironment } from '../run/environment.js';
 import { JsonlWriter } from '../run/jsonl.js';
-import { concurrencyOf, playWaiting, waitingPlayers } from '../run/waiting.js';
+import { concurrencyOf, playerNames, playWaiting, waitingPlayers } from '../run/waiting.js';
+import { pluginName } from '../plugins/factory.js';
 import type { PlayResult } from '../run/worker.js';
 import { deriveSeed } from '../util/rng.js';
 import type { TrainStage } from './train.js';
 import type { CurveWriter } from '../run/curve.js';
+import type { TrainingAlarms } from './alarms.js';
 
 /** Thrown out of TrainEnv.play when Ctrl-C stops a round of games half way. */
 export class Stopped extends Error {}
@@ -19,16 +21,19 @@ export class Stopped extends Error {}
 /** A step's figures as the progress line and the summary show them: the first few that say most. */
 export function showFigures(figures: Record<string, number>): string {
   return Object.entries(figures)
-    .filter(([k]) => !['epoch', 'iteration', 'steps', 'pairs'].includes(k))
+    .filter(([k]) => !['epoch', 'iteration', 'step', 'steps', 'pairs'].includes(k))
     .slice(0, 6)
     .map(([k, v]) => `${k} ${k === 'success' ? `${(100 * v).toFixed(1)}%` : Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(3)}`)
     .join(', ');
 }
 
-/** What a training stage keeps while its strategy trains: the last figures logged, and the engines it served. */
+/** What a training stage keeps while its strategy trains: the last figures logged, the engines it served, its alarms. */
 export interface TrainRecord {
   last: Record<string, number>;
   environments: GameEnvironment[];
+  alarms: TrainingAlarms;
+  /** Aborted when an alarm stops the stage (alarms: stop). */
+  alarmStop: AbortController;
 }
 
 /**
@@ -48,20 +53,24 @@ export function trainEnv(stage: TrainStage, ctx: StageContext, base: PluginRef, 
       if (!stage.from) throw new StageError(`${stage.name}: strategy ${stage.strategy.label} learns from games; put a generate stage before it or set from:`);
       return ctx.games(stage.from);
     },
-    play: roundPlayer(stage.name, ctx, base),
+    play: roundPlayer(stage.name, ctx, base, stage.reward ?? experiment.reward),
     log(figures) {
       curve.write({ stage: stage.name, ...figures });
       record.last = figures;
+      const alarm = record.alarms.observe(figures);
+      if (!alarm) return;
+      progress.log(`warning: ${alarm.message}`);
+      if (stage.alarms === 'stop') record.alarmStop.abort();
     },
     progress(done, of, unit) {
       if (of !== total) progress.start(`${stage.name} ${stage.strategy.label}`, (total = of), unit);
       progress.update(done, { note: showFigures(record.last) });
     },
-    stop: signals.stop,
+    stop: AbortSignal.any([signals.stop, record.alarmStop.signal]),
     workdir,
     resume: ctx.resuming,
     async serve(render) {
-      const environment = await serveGames(ctx, base, seed, workdir, render);
+      const environment = await serveGames(ctx, base, stage.reward ?? experiment.reward, seed, workdir, render);
       record.environments.push(environment);
       return environment;
     },
@@ -72,7 +81,7 @@ export function trainEnv(stage: TrainStage, ctx: StageContext, base: PluginRef, 
  * Plays a round of games with given policy weights: in the worker pool, or in the main process when a
  * player waits on a model (one policy instance for the whole stage: it may hold a client or a server).
  */
-function roundPlayer(stage: string, ctx: StageContext, base: PluginRef): TrainEnv['play'] {
+function roundPlayer(stage: string, ctx: StageContext, base: PluginRef, reward: PluginRef): TrainEnv['play'] {
   const { experiment, pool, signals } = ctx;
   let player: Promise<Policy> | undefined;
   return async (specs, state, { temperature }) => {
@@ -85,12 +94,12 @@ function roundPlayer(stage: string, ctx: StageContext, base: PluginRef): TrainEn
       player ??= ctx.plugins.fresh('policy', ref);
       const [policy, answerer] = await Promise.all([player, ctx.plugins.create('answerer', experiment.answerer)]);
       (policy as TrainablePolicy).importState(state);
-      const playing = { domain: ctx.domain, rules: experiment.game, policy, answerer, policyLabel: ref.label, answererLabel: experiment.answerer.label };
+      const playing = { domain: ctx.domain, rules: experiment.game, policy, answerer, ...playerNames(ref, experiment.answerer) };
       completed = await playWaiting(specs, {
         stage,
         players: playing,
-        reward: await ctx.plugins.create('reward', experiment.reward),
-        rewardLabel: experiment.reward.label,
+        reward: await ctx.plugins.create('reward', reward),
+        rewardName: pluginName('reward', reward),
         concurrency: concurrencyOf(stage, waiting, playing),
         // a failed game has no reward to learn from: training fails instead of guessing one
         tolerate: { policy: false, answerer: false },
@@ -99,7 +108,7 @@ function roundPlayer(stage: string, ctx: StageContext, base: PluginRef): TrainEn
         trajectories: true,
       });
     } else {
-      completed = await playInBatches(pool, { stage, setup: ctx.setup, policy: ref, answerer: experiment.answerer, reward: experiment.reward, trajectories: true, policyState: state }, specs, {
+      completed = await playInBatches(pool, { stage, setup: ctx.setup, policy: ref, answerer: experiment.answerer, reward, trajectories: true, policyState: state }, specs, {
         stop: signals.stop,
         batchSize: Math.ceil(specs.length / (pool.workers * 2)),
         onResult,
@@ -111,14 +120,15 @@ function roundPlayer(stage: string, ctx: StageContext, base: PluginRef): TrainEn
 }
 
 /** The game engine served for a backend that plays its games itself; they go to <workdir>/games.jsonl. */
-async function serveGames(ctx: StageContext, base: PluginRef, seed: number, workdir: string, render: RenderOptions): Promise<GameEnvironment> {
+async function serveGames(ctx: StageContext, base: PluginRef, rewardRef: PluginRef, seed: number, workdir: string, render: RenderOptions): Promise<GameEnvironment> {
   const { experiment } = ctx;
-  const [answerer, reward] = await Promise.all([ctx.plugins.create('answerer', experiment.answerer), ctx.plugins.create('reward', experiment.reward)]);
+  const [answerer, reward] = await Promise.all([ctx.plugins.create('answerer', experiment.answerer), ctx.plugins.create('reward', rewardRef)]);
   mkdirSync(workdir, { recursive: true });
   const games = new JsonlWriter(join(workdir, 'games.jsonl'), ctx.resuming ? 'a' : 'w');
   const served = await serveEnvironment({
-    players: { domain: ctx.domain, rules: experiment.game, answerer, policyLabel: base.label, answererLabel: experiment.answerer.label },
+    players: { domain: ctx.domain, rules: experiment.game, answerer, ...playerNames(base, experiment.answerer) },
     reward,
+    rewardName: pluginName('reward', rewardRef),
     render,
     seed,
     onGame: (game) => games.write(JSON.stringify(game) + '\n'),

@@ -1,4 +1,4 @@
-import { type Answer, AttributeMatcher, choice, defaulted, definePlugin, deriveSeed, parseMove, type QuestionMove, Type } from '../../framework/plugin.js';
+import { type Answer, choice, defaulted, definePlugin, deriveSeed, questionReader, Type } from '../../framework/plugin.js';
 
 export default definePlugin({
   kind: 'answerer',
@@ -27,19 +27,7 @@ export default definePlugin({
   ),
   create({ threshold, unknown }, { domain }) {
     if (!domain.truth) throw new Error(`the kb answerer needs a domain with a truth table; ${domain.name} has none`);
-    let matcher: AttributeMatcher | undefined;
-    /** The attribute a question stands for, or the candidate it names; undefined when it is not understood. */
-    const meaning = (question: QuestionMove): { attribute: number } | { candidate: string } | undefined => {
-      if (question.attribute !== undefined) {
-        const a = domain.attributeIndexOf(question.attribute);
-        return a === undefined ? undefined : { attribute: a };
-      }
-      const asMove = parseMove(question.text, domain);
-      if (asMove.kind === 'guess') return { candidate: asMove.candidate };
-      matcher ??= new AttributeMatcher(domain.attributes, threshold);
-      const match = matcher.match(question.text);
-      return match ? { attribute: domain.attributeIndexOf(match.attribute)! } : undefined;
-    };
+    const meaning = questionReader(domain, threshold);
     return {
       answer(question, target, _history, rng): Answer {
         const m = meaning(question);
@@ -52,6 +40,7 @@ export default definePlugin({
       },
       understands: (question) => meaning(question) !== undefined,
       unknowns: unknown,
+      reads: meaning,
     };
   },
 });

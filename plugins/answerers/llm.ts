@@ -1,4 +1,4 @@
-import { type AnswerReply, callOptions, chatRequest, DEFAULT_PERSONA, defaulted, definePlugin, ENDPOINT_OPTIONS, LAUNCH_OPTIONS, modelEndpoint, modelStage, readAnswer, renderAnswererPrompt, replyText, Type, usageOf, withDefault } from '../../framework/plugin.js';
+import { type AnswerReply, callOptions, chatRequest, DEFAULT_PERSONA, defaulted, definePlugin, ENDPOINT_OPTIONS, endpointPreflight, LAUNCH_OPTIONS, readAnswer, renderAnswererPrompt, replyText, Type, usageOf, withDefault } from '../../framework/plugin.js';
 
 export default definePlugin({
   kind: 'answerer',
@@ -15,15 +15,17 @@ export default definePlugin({
     },
     { additionalProperties: false },
   ),
-  async create(options, { domain, label, runDir }) {
-    const endpoint = await modelEndpoint(options, runDir, label ?? 'llm');
+  preflight: (options) => endpointPreflight(options),
+  launches: (options) => (options.launch === undefined ? [] : [options.launch]),
+  async create(options, { domain, label = 'llm', models }) {
+    const endpoint = await models.endpoint(options, label);
     return {
       concurrency: options.concurrency,
       async answer(question, target, history, rng, signal): Promise<AnswerReply> {
         const request = chatRequest(options, renderAnswererPrompt(domain, target, history, question.text, options.persona));
         // a sampling child keys its cached replies by game and turn (drawn only then, so a greedy child leaves the stream alone)
         const position = options.temperature === 0 ? undefined : { seed: Math.floor(rng.next() * 2 ** 32), turn: history.length };
-        const reply = await endpoint.chat(request, { ...callOptions(options), signal, position, stage: modelStage(), label: label ?? 'llm' });
+        const reply = await endpoint.chat(request, { ...callOptions(options), signal, position });
         return {
           answer: readAnswer(replyText(reply)) ?? 'unknown',
           raw: reply.text,

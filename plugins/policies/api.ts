@@ -1,4 +1,4 @@
-import { callOptions, type ChatReply, chatRequest, choice, DEFAULT_RENDER, defaulted, definePlugin, type Domain, ENDPOINT_OPTIONS, type EndpointOptions, gameTools, type GameView, LAUNCH_OPTIONS, modelEndpoint, type ModelEndpoint, modelStage, type Move, moveFromToolCall, type Policy, readMove, renderPrompt, renderToolPrompt, replyText, type RequestMessage, type Rules, type Static, type TObject, Type, usageOf } from '../../framework/plugin.js';
+import { callOptions, type ChatReply, chatRequest, choice, DEFAULT_RENDER, defaulted, definePlugin, type Domain, ENDPOINT_OPTIONS, endpointPreflight, type EndpointOptions, gameTools, type GameView, LAUNCH_OPTIONS, type ModelEndpoint, type Move, moveFromToolCall, type Policy, readMove, renderPrompt, renderToolPrompt, replyText, type RequestMessage, type Rules, type Static, type TObject, Type, usageOf } from '../../framework/plugin.js';
 
 /** How a questioner model is asked: as text read by the reply parser, or through the ask and guess tools. */
 export const QUESTIONER_OPTIONS = {
@@ -14,7 +14,7 @@ export const QUESTIONER_OPTIONS = {
 export type QuestionerOptions = EndpointOptions & Static<TObject<typeof QUESTIONER_OPTIONS>>;
 
 /** A chat model as the questioner, through an endpoint: the part the `api` and `vllm` policies share. */
-export function questioner(options: QuestionerOptions, { domain, rules, label }: { domain: Domain; rules: Rules; label: string }, endpoint: ModelEndpoint): Policy {
+export function questioner(options: QuestionerOptions, { domain, rules }: { domain: Domain; rules: Rules; label: string }, endpoint: ModelEndpoint): Policy {
   const render = { ...DEFAULT_RENDER, show_candidates: options.show_candidates };
   const tools = options.format === 'tools' ? gameTools(domain) : undefined;
   const prompt = (view: GameView): RequestMessage[] => (tools ? (renderToolPrompt(domain, rules, view.turns, render)) : renderPrompt(domain, rules, view.turns, render));
@@ -29,7 +29,7 @@ export function questioner(options: QuestionerOptions, { domain, rules, label }:
         views.map(async (view): Promise<Move> => {
           // the game's own stream keys a sampled reply to this game and turn: distinct, yet the same on a rerun
           const position = { seed: Math.floor(view.rng.next() * 2 ** 32), turn: view.turns.length };
-          const reply = await endpoint.chat(chatRequest(options, prompt(view), tools), { ...callOptions(options), signal, position, stage: modelStage(), label });
+          const reply = await endpoint.chat(chatRequest(options, prompt(view), tools), { ...callOptions(options), signal, position });
           const raw = reply.tool_calls.length > 0 ? `${reply.text}${JSON.stringify(reply.tool_calls.map((c) => c.function))}` : reply.text;
           return { ...move(reply), raw, usage: usageOf(reply) };
         }),
@@ -44,7 +44,9 @@ export default definePlugin({
     'A chat model behind any OpenAI-compatible endpoint (OpenAI, vLLM, `transformers serve`, `twentyq serve`) as the questioner: it reads the game as a chat and replies with a question or a guess, as text or through the ask and guess tools.',
   runs: 'waiting',
   options: Type.Object({ ...ENDPOINT_OPTIONS.properties, ...LAUNCH_OPTIONS.properties, ...QUESTIONER_OPTIONS }, { additionalProperties: false }),
-  async create(options, { domain, rules, label = 'api', runDir }) {
-    return questioner(options, { domain, rules, label }, await modelEndpoint(options, runDir, label));
+  preflight: (options) => endpointPreflight(options),
+  launches: (options) => (options.launch === undefined ? [] : [options.launch]),
+  async create(options, { domain, rules, label = 'api', models }) {
+    return questioner(options, { domain, rules, label }, await models.endpoint(options, label));
   },
 });

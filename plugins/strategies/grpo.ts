@@ -1,37 +1,75 @@
-import { defaulted, definePlugin, deriveSeed, type GameSpec, type GrpoJob, type OnlineGrpoJob, Rng, stageTraining, type Static, type Trajectory, Type } from '../../framework/plugin.js';
+import { choice, defaulted, definePlugin, deriveSeed, type GameSpec, type GrpoJob, type OnlineGrpoJob, Rng, stageTraining, type Static, type Trajectory, Type } from '../../framework/plugin.js';
 
 export type GrpoOptions = Static<typeof OPTIONS>;
 
+/** How advantages are scaled, as TRL's `scale_rewards`: by the group's standard deviation, the whole iteration's, or not at all. */
+export type RewardScale = GrpoOptions['scale_rewards'];
+
+function std(values: ArrayLike<number>, from: number, to: number): number {
+  const n = to - from;
+  if (n < 2) return 0;
+  let mean = 0;
+  for (let i = from; i < to; i++) mean += values[i]!;
+  mean /= n;
+  let variance = 0;
+  for (let i = from; i < to; i++) variance += (values[i]! - mean) ** 2;
+  return Math.sqrt(variance / (n - 1));
+}
+
 /**
  * Group-relative advantages: each game's reward minus the mean of its group (the games of one
- * target in one iteration), divided by the group's standard deviation (n - 1, as TRL computes it)
- * plus 1e-4. A group whose games all scored the same teaches nothing: its advantages are 0.
+ * target in one iteration), divided (`scale`) by the group's standard deviation (n - 1, as TRL
+ * computes it) plus 1e-4, by the whole iteration's, or by nothing. A group whose games all scored the
+ * same teaches nothing: its advantages are 0. Scaled by the group, a group whose games differ a little
+ * (wins one question apart) weighs as much as one that tells wins from losses; by the batch, each
+ * keeps its own spread (Dr. GRPO).
  */
-export function groupAdvantages(rewards: ArrayLike<number>, groupSize: number): Float64Array {
+export function groupAdvantages(rewards: ArrayLike<number>, groupSize: number, scale: RewardScale = 'group'): Float64Array {
   if (rewards.length % groupSize !== 0) throw new Error(`grpo: ${rewards.length} rewards do not make groups of ${groupSize}`);
   const out = new Float64Array(rewards.length);
+  const batch = std(rewards, 0, rewards.length);
   for (let g = 0; g < rewards.length; g += groupSize) {
     let mean = 0;
     for (let i = g; i < g + groupSize; i++) mean += rewards[i]!;
     mean /= groupSize;
-    let variance = 0;
-    for (let i = g; i < g + groupSize; i++) variance += (rewards[i]! - mean) ** 2;
-    const std = groupSize > 1 ? Math.sqrt(variance / (groupSize - 1)) : 0;
-    for (let i = g; i < g + groupSize; i++) out[i] = std < 1e-12 ? 0 : (rewards[i]! - mean) / (std + 1e-4);
+    const spread = std(rewards, g, g + groupSize);
+    const divisor = scale === 'group' ? spread + 1e-4 : scale === 'batch' ? batch + 1e-4 : 1;
+    for (let i = g; i < g + groupSize; i++) out[i] = spread < 1e-12 ? 0 : (rewards[i]! - mean) / divisor;
   }
   return out;
 }
 
-function outcome(games: readonly Trajectory[], maxQuestions: number): { success: number; avg_questions: number; mean_reward: number } {
+/**
+ * Whether an iteration's groups can teach anything (reference/rl-practice-and-scale.md): the share of
+ * groups whose games all scored alike (no advantage, no gradient), and the reward's standard deviation
+ * within a group, on average (what the advantages are made of).
+ */
+export function groupSpread(rewards: ArrayLike<number>, groupSize: number): { zero_spread: number; reward_spread: number } {
+  let zero = 0;
+  let spread = 0;
+  const groups = rewards.length / groupSize;
+  for (let g = 0; g < rewards.length; g += groupSize) {
+    const s = std(rewards, g, g + groupSize);
+    if (s < 1e-12) zero++;
+    spread += s;
+  }
+  return { zero_spread: zero / groups, reward_spread: spread / groups };
+}
+
+function outcome(games: readonly Trajectory[], maxQuestions: number): { success: number; avg_questions: number; mean_reward: number; invalid_rate: number } {
   let wins = 0;
   let questions = 0;
   let reward = 0;
+  let moves = 0;
+  let invalid = 0;
   for (const g of games) {
     if (g.outcome === 'win') wins++;
     questions += g.outcome === 'win' ? g.questions : maxQuestions;
     reward += g.reward ?? 0;
+    moves += g.turns.length;
+    invalid += g.invalid;
   }
-  return { success: wins / games.length, avg_questions: questions / games.length, mean_reward: reward / games.length };
+  return { success: wins / games.length, avg_questions: questions / games.length, mean_reward: reward / games.length, invalid_rate: moves > 0 ? invalid / moves : 0 };
 }
 
 const OPTIONS = Type.Object(
@@ -45,6 +83,13 @@ const OPTIONS = Type.Object(
     temperature: defaulted(Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Sampling temperature of the games played for training.' })),
     epochs: defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 1, description: 'Passes over the steps of each iteration.' })),
     batch_size: defaulted(Type.Integer({ minimum: 1, maximum: 1000000, default: 512, description: 'Steps per gradient update.' })),
+    scale_rewards: defaulted(
+      choice(['group', 'batch', 'none'], {
+        default: 'group',
+        description:
+          "What a game's reward less its group's mean is divided by (as TRL's scale_rewards): the group's standard deviation, the iteration's, or nothing. group weighs a group whose games differ a little as much as one that tells wins from losses; batch keeps each group's own spread.",
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -74,6 +119,7 @@ export default definePlugin({
               beta: options.beta,
               temperature: options.temperature,
               batch_size: options.batch_size,
+              scale_rewards: options.scale_rewards,
               ...stageTraining(env),
             },
           };
@@ -94,7 +140,8 @@ export default definePlugin({
           const started = performance.now();
           const games = await env.play(specs, policy.exportState(), { temperature: options.temperature });
           const seconds = (performance.now() - started) / 1000;
-          const advantages = groupAdvantages(games.map((g) => g.reward ?? 0), options.group_size);
+          const rewards = games.map((g) => g.reward ?? 0);
+          const advantages = groupAdvantages(rewards, options.group_size, options.scale_rewards);
           const job: GrpoJob = {
             kind: 'grpo',
             games,
@@ -114,7 +161,10 @@ export default definePlugin({
           };
           const figures = await policy.train(job);
           if (env.stop.aborted) break; // the update stopped part way: not a point of the curve
-          env.log({ iteration, ...outcome(games, rules.max_questions), ...figures, games_per_s: games.length / seconds });
+          // the figures that tell whether the iteration could teach anything first, for the progress line (a move of the local network is never cut: no `clipped`)
+          const { success, invalid_rate, ...played } = outcome(games, rules.max_questions);
+          const { kl, ...trained } = figures;
+          env.log({ iteration, success, ...groupSpread(rewards, options.group_size), invalid_rate, kl: kl!, ...played, ...trained, games_per_s: games.length / seconds });
           env.progress(iteration, options.iterations, 'iterations');
         }
       },

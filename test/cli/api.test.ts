@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startServer, type RunningServer } from '../../framework/llm/serve/index.js';
@@ -95,7 +95,9 @@ describe('an API stage from the command line', () => {
     const started = Date.now();
     const r = spawnSync(process.execPath, [BIN, 'run', 'experiments/llm-child.yaml', '--out', join(dir, 'nokey'), '--no-cache', '--progress', 'none'], { env: noKey, encoding: 'utf8' });
     expect(r.status).toBe(1);
-    expect(r.stderr).toContain('no API key: set the environment variable OPENAI_API_KEY');
+    // said by preflight, before the run makes its directory
+    expect(r.stderr).toContain('api_key_env: the environment variable OPENAI_API_KEY is not set: export OPENAI_API_KEY=<your key>');
+    expect(existsSync(join(dir, 'nokey', 'llm-child'))).toBe(false);
     expect(Date.now() - started).toBeLessThan(15_000);
   });
 

@@ -117,7 +117,7 @@ describe('twentyq CLI', () => {
     const r = cli(['play', '--target', 'zebra', '--seed', '1'], 'Is it a mammal?\nwhat now\nDoes it have stripes?\nIs it a tiger?\nIs it a zebra?\n');
     expect(r.code).toBe(0);
     expect(r.stdout).toContain('Q1/20> Is it a mammal?\n  yes');
-    expect(r.stdout).toContain('(not a question: no question');
+    expect(r.stdout).toContain('(not counted: no question');
     expect(r.stdout).toContain('Q3/20> Is it a tiger?\n  no');
     expect(r.stdout).toContain('You won in 4 questions.');
   });

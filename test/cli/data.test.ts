@@ -21,7 +21,7 @@ describe('the data pipeline from the command line', () => {
 
   it('generates, audits and writes both training sets in TRL format', () => {
     expect(run.code, run.stderr).toBe(0);
-    expect(readdirSync(dir).sort()).toEqual(['02-audit.json', '02-audit.txt', 'config.yaml', 'dpo.trl.jsonl', 'games.jsonl', 'metrics.json', 'report.html', 'run.json', 'sft.trl.jsonl', 'summary.txt']);
+    expect(readdirSync(dir).sort()).toEqual(['02-audit.json', '02-audit.txt', 'config.yaml', 'domain.json', 'dpo.trl.jsonl', 'games.jsonl', 'metrics.json', 'report.html', 'run.json', 'sft.trl.jsonl', 'summary.txt']);
     expect(run.stdout).toMatch(/games\s+noisy-expert\s+540/);
     // the audit names the stage it reads (it once said "02-audit (games of games)")
     expect(run.stderr).toContain('02-audit: audited the games of stage games;');

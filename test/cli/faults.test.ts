@@ -8,6 +8,7 @@ import type { RunRecord } from '../../framework/run/rundir.js';
 import { Rng } from '../../framework/util/rng.js';
 import type { ProcessRecord } from '../../framework/util/processes.js';
 import type { UsageFigures, UsageLine } from '../../framework/llm/usage.js';
+import { alive } from '../helpers.js';
 
 // The small form of bench/faults.ts (npm run bench:faults): one kill -9 in each game and training stage.
 const EXPERIMENT = 'test/fixtures/mini-pipeline.yaml';
@@ -62,14 +63,6 @@ describe('kill -9 of a run with a launched server, then --resume', () => {
     process.kill(-child.pid!, 'SIGKILL');
     await new Promise((r) => child.once('exit', r));
     // the run is gone, its server is not (its own process group: the kill of the run's group missed it)
-    const alive = (pid: number) => {
-      try {
-        process.kill(pid, 0);
-        return true;
-      } catch {
-        return false;
-      }
-    };
     expect(alive(server!.pid)).toBe(true);
     const resumed = spawnSync(process.execPath, [BIN, 'run', '--resume', seen.dir!, '--progress', 'lines'], { env, encoding: 'utf8', timeout: 120_000 });
     expect(resumed.status, resumed.stderr).toBe(0);

@@ -17,6 +17,15 @@ describe('twentyq play', () => {
     expect(r.stdout).toContain('You won in 2 questions.');
   });
 
+  it('says a guess of a name that is none of the animals is not one of them (not that it was not understood), and does not count it', () => {
+    const r = play(['--target', 'zebra'], 'Is it a piran?\nIs it an orcodile?\nIs it a zebra?\n');
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain('(not counted: "piran" is not one of the 90 animals)');
+    expect(r.stdout).toContain('(not counted: "orcodile" is not one of the 90 animals)');
+    expect(r.stdout).not.toContain('not understood');
+    expect(r.stdout).toContain('You won in 1 question.');
+  });
+
   it('lists the questions it understands, and the commands on "help"', () => {
     const r = play(['--target', 'zebra'], 'questions\nhelp\n');
     const questions = r.stdout.split('\n').filter((l) => /^ {2}\S.*\?$/.test(l));

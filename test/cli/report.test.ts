@@ -37,7 +37,7 @@ describe('twentyq runs, show and report on real runs', () => {
     expect(r.code, r.stderr).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines).toHaveLength(4);
-    expect(lines[2]).toMatch(/pipeline\s+completed\s+\S+ \S+Z\s+\d+(\.\d)?s\s+12\/12\s+eval-grpo\/grpo \d+\.\d% \d+\.\d\dq/);
+    expect(lines[2]).toMatch(/pipeline\s+completed\s+\S+ \S+Z\s+(?:\d+(?:\.\d)?s|\d+m\d\ds|\d+h\d\dm)\s+12\/12\s+eval-grpo\/grpo \d+\.\d% \d+\.\d\dq/);
     expect(lines[3]).toMatch(/pipeline\s+failed\s+.*\s1\/12\s/);
     const json = JSON.parse(cli(['runs', '--json', '--experiment', 'pipeline'], cwd).stdout);
     expect(json.map((x: { status: string }) => x.status)).toEqual(['completed', 'failed']);
@@ -75,6 +75,10 @@ describe('twentyq runs, show and report on real runs', () => {
     const html = readFileSync(out, 'utf8');
     expect(html).toContain('Runs side by side');
     expect(html.match(/<section class="run"/g)).toHaveLength(2);
+    // the runs' charts side by side share their axes
+    const tops = [...html.matchAll(/id="side\d-questions" data-bars="\d+" data-ymax="([^"]*)"/g)].map((m) => Number(m[1]));
+    expect(tops).toHaveLength(2);
+    expect(tops[0]).toBe(tops[1]);
     expect(statSync(out).size).toBeLessThan(5_000_000);
   });
 });

@@ -40,7 +40,7 @@ describe('a table of 5 fruit with 4 questions, as a domain of its own', () => {
     const root = join(cwd, 'runs/fruit-bowl');
     const html = readFileSync(join(root, readdirSync(root)[0]!, 'report.html'), 'utf8');
     expect(html).toContain('<h3>Per fruit</h3>');
-    expect(html).toContain('<th>fruit</th>');
+    expect(html).toContain('<th data-col="candidate" title="">fruit</th>');
     expect(html).toContain('<label>fruit <select class="v-target">');
     expect(html).toContain('5 of 5 fruits have a winning game.');
     expect(html).not.toMatch(/>[^<]*\banimals?\b[^<]*</i);

@@ -103,6 +103,32 @@ describe('the trl policy on the tiny model', () => {
     expect(readFileSync(join(dir, 'servers', 'sft.log'), 'utf8')).toMatch(/launching: \S*transformers serve \S*sft\.model\/final/);
   }, 300_000); // a training run, then a model server started and played: minutes on a busy machine
 
+  it('its transformers serve is stopped before a training stage on its device and started again for the next evaluation; no two at once', () => {
+    const out = tmp();
+    const r = cli(['run', 'test/fixtures/trl-servers.yaml', '--out', out, '--workers', '1', '--no-cache']);
+    expect(r.code, r.stderr).toBe(0);
+    const dir = runDir(out, 'trl-servers');
+    const events = lines(join(dir, 'servers', 'events.jsonl'));
+    expect(events.map((e) => [e.event, e.server, e.stage, e.why])).toEqual([
+      ['start', 'base', 'base', 'asked for'],
+      // device auto is planned as cuda:0: the server gives the device back before the policy trains there
+      ['stop', 'base', 'sft', 'stage sft trains on cuda:0'],
+      ['start', 'base', 'again', 'asked for again'],
+      ['stop', 'base', 'eval-sft', 'no later stage uses it'],
+      ['start', 'sft', 'eval-sft', 'asked for'],
+      ['stop', 'sft', 'eval-sft', 'the run ended'],
+    ]);
+    expect(events.every((e) => e.devices.join() === 'cuda:0' && /transformers serve/.test(e.command))).toBe(true);
+    // one server up at a time: every start follows the stop of the one before
+    expect(events.map((e) => e.event).join(' ')).toBe('start stop start stop start stop');
+    // the trainer ran in stage sft, after the stop it waited for and before the start of the stage after it
+    const trained = lines(join(dir, 'sft.curve.jsonl'));
+    expect(trained.length).toBeGreaterThan(0);
+    expect(r.stderr).toContain('servers: stopping base on cuda:0 in stage sft: stage sft trains on cuda:0');
+    expect(r.stderr).toContain('servers: starting base on cuda:0 in stage again: asked for again');
+    expect(readFileSync(join(dir, 'servers', 'base.log'), 'utf8').match(/launching: \S*transformers serve/g)).toHaveLength(2);
+  }, 600_000); // three model servers started and a training run: minutes on a busy machine
+
   it('Ctrl-C during a trl training stage keeps its checkpoint; --resume finishes the stage from it', async () => {
     const out = tmp();
     const child = spawn(process.execPath, [BIN, 'run', 'test/fixtures/trl-resume.yaml', '--out', out, '--workers', '1', '--progress', 'lines', '--no-cache'], { env });
@@ -158,6 +184,23 @@ describe('the trl policy on the tiny model', () => {
     curve.forEach((point, s) => {
       const step = games.slice(4 * s, 4 * s + 4);
       expect(point.reward).toBeCloseTo(step.reduce((n, g) => n + g.reward, 0) / 4, 5);
+      // whether the step could teach: the groups (2 games of a target) whose rewards are equal, games cut, invalid moves
+      const groups = [step.filter((g) => g.target === step[0]!.target), step.filter((g) => g.target !== step[0]!.target)];
+      expect(point.zero_spread).toBe(groups.filter((g) => g[0]!.reward === g[1]!.reward).length / 2);
+      expect(point.invalid_rate).toBeCloseTo(step.reduce((n, g) => n + g.invalid, 0) / step.reduce((n, g) => n + g.questions, 0), 9);
+      expect(point.clipped).toEqual(expect.any(Number));
     });
+  });
+  it('GRPO whose moves are cut at the token limit: the alarm names max_new_tokens, in the log, the summary and metrics.json', () => {
+    const out = tmp();
+    const r = cli(['run', 'test/fixtures/trl-grpo-cut.yaml', '--out', out, '--workers', '1', '--no-cache']);
+    expect(r.code, r.stderr).toBe(0);
+    const dir = runDir(out, 'trl-grpo-cut');
+    const [point] = lines(join(dir, 'grpo.curve.jsonl')).filter((p) => p.step !== undefined);
+    expect(point!.clipped).toBe(1);
+    const { grpo } = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')).stages.grpo;
+    expect(grpo.alarms).toEqual([{ kind: 'clipped', step: 1, message: expect.stringContaining("100% of the games of step 1 were cut at a token limit") }]);
+    expect(r.stderr + r.stdout).toContain("warning: grpo: 100% of the games of step 1 were cut at a token limit (5.0% is the limit): they are scored as the model did not finish them. Raise the policy's max_new_tokens (a move) or max_length (a whole game)");
+    expect(readFileSync(join(dir, 'summary.txt'), 'utf8')).toContain('games cut 100% (most 100%)');
   });
 });

@@ -73,8 +73,8 @@ describe('broken experiment files', () => {
       'stage-names.yaml',
       [
         `${dir}/stage-names.yaml:5:20: stages[1].train.name: a train stage named "t" would write t.curve.jsonl, which stage "t.curve" (stages[0]) writes too; choose another name`,
-        `${dir}/stage-names.yaml:6:20: stages[2].audit.name: a stage named "metrics" would write metrics.json, one of the run's own files (config.yaml, run.json, metrics.json, summary.txt, run.lock, report.html, usage.jsonl); choose another name`,
-        `${dir}/stage-names.yaml:7:20: stages[3].audit.name: a stage named "Run" would write Run.json, one of the run's own files (config.yaml, run.json, metrics.json, summary.txt, run.lock, report.html, usage.jsonl); choose another name`,
+        `${dir}/stage-names.yaml:6:20: stages[2].audit.name: a stage named "metrics" would write metrics.json, one of the run's own files (config.yaml, run.json, metrics.json, domain.json, summary.txt, run.lock, report.html, usage.jsonl); choose another name`,
+        `${dir}/stage-names.yaml:7:20: stages[3].audit.name: a stage named "Run" would write Run.json, one of the run's own files (config.yaml, run.json, metrics.json, domain.json, summary.txt, run.lock, report.html, usage.jsonl); choose another name`,
         `${dir}/stage-names.yaml:8:23: stages[4].evaluate.name: "T.CURVE" differs from the name of stage "t.curve" (stages[0]) only in case, which some file systems ignore; choose another name`,
       ],
     ],

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { playGames, type Players } from '../../framework/game/engine.js';
+import { GameError, PlayerError, playGames, type Players } from '../../framework/game/engine.js';
+import { parseMove } from '../../framework/game/parse.js';
 import type { GameView, Move, Rules } from '../../framework/game/types.js';
 import type { Answerer, Policy } from '../../framework/plugins/types.js';
 import { tinyDomain } from '../helpers.js';
@@ -66,10 +67,55 @@ describe('game engine', () => {
     expect(t!.turns[0]).toEqual({ move: invalid });
   });
 
-  it('turns a guess of something that is not a candidate into an invalid move', async () => {
-    const [t] = await playGames(one('zebra'), players(scripted([guess('unicorn'), guess('zebra')])));
-    expect(t!.turns[0]!.move).toMatchObject({ kind: 'invalid', reason: expect.stringContaining('not a candidate') });
+  it("keeps a broken contract apart from a model's mistake: a guess of no candidate id, a move of no known kind, no move at all fail the game", async () => {
+    await expect(playGames(one('zebra'), players(scripted([ask('big'), guess('unicorn')])))).rejects.toThrow(
+      new GameError('policy scripted guessed "unicorn" in game 7 (target zebra, seed 1234): a guess names a candidate of tiny by its id (a reply that names no candidate is an invalid move: parseMove makes one)'),
+    );
+    const ask2 = { kind: 'ask', text: 'Is it big?' } as unknown as Move;
+    await expect(playGames(one('zebra'), players(scripted([ask2])))).rejects.toThrow(/^policy scripted returned a move of unknown kind "ask" in game 7 \(target zebra, seed 1234\): a move is \{ kind: "question"/);
+    await expect(playGames(one('zebra'), players(scripted([null as unknown as Move])))).rejects.toThrow(/^policy scripted returned null as its move in game 7/);
+    // what a model's reply turns into, through parseMove, stays a move of the game: invalid, and charged
+    const unreadable = parseMove('I think it is a unicorn!', domain);
+    const [t] = await playGames(one('zebra'), players(scripted([unreadable, guess('zebra')])));
     expect(t).toMatchObject({ invalid: 1, outcome: 'win', questions: 2 });
+  });
+
+  it('names the player, the game and the line of the plugin that threw, finding the game of a batch that throws', async () => {
+    // the second game's seed makes it throw: it alone, though it was asked in a batch, is named
+    const picky: Policy = {
+      act: (views) =>
+        views.map((v) => {
+          if (v.rng.seed === 11) throw new TypeError('view.rng.choice is not a function');
+          return ask('big');
+        }),
+    };
+    const specs = ['zebra', 'horse'].map((target, game) => ({ game, seed: 10 + game, target }));
+    const error = await playGames(specs, players(picky)).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(PlayerError);
+    expect((error as PlayerError).message).toMatch(/^policy scripted failed in game 1 \(target horse, seed 11\): TypeError: view\.rng\.choice is not a function \(at test\/game\/engine\.test\.ts:\d+:\d+\)$/);
+    const grumpy: Answerer = {
+      answer: () => {
+        throw new RangeError('no such attribute');
+      },
+    };
+    await expect(playGames(one('fish'), { ...players(scripted([ask('big')])), answerer: grumpy, answererLabel: 'grumpy' })).rejects.toThrow(
+      /^answerer grumpy failed in game 7 \(target fish, seed 1234\): RangeError: no such attribute \(at test\/game\/engine\.test\.ts:\d+:\d+\)$/,
+    );
+  });
+
+  it('makes a question in the guess form that names no candidate an invalid move that costs a question, whoever wrote it', async () => {
+    let asked = 0;
+    const counting: Answerer = { answer: (q, target) => (asked++, truthful.answer(q, target, [], undefined as never)) };
+    const piran: Move = { kind: 'question', text: 'Is it a piran?' };
+    const [t] = await playGames(one('zebra'), { ...players(scripted([piran, guess('zebra')])), answerer: counting });
+    expect(t!.turns[0]).toEqual({ move: { kind: 'invalid', text: 'Is it a piran?', reason: '"piran" is not one of the 4 things' } });
+    expect(t).toMatchObject({ invalid: 1, outcome: 'win', questions: 2 });
+    expect(asked).toBe(0);
+    // one of the domain's questions in the same form is a question: the answerer gets it
+    const big: Move = { kind: 'question', text: 'Is it a big animal?' };
+    const [u] = await playGames(one('zebra'), { ...players(scripted([big, guess('zebra')])), answerer: { answer: () => 'yes' } });
+    expect(u!.turns[0]).toEqual({ move: big, answer: 'yes' });
+    expect(u!.invalid).toBe(0);
   });
 
   it('settles guesses itself, so an answerer that says yes to everything cannot fake a win', async () => {

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseExperiment } from '../../framework/config/load.js';
 import type { Trajectory } from '../../framework/game/types.js';
-import { closeModels, configureModels } from '../../framework/llm/layer.js';
 import { startServer, type RunningServer } from '../../framework/llm/serve/index.js';
 import { createProgress } from '../../framework/run/progress.js';
 import { runExperiment } from '../../framework/run/runner.js';
@@ -19,7 +18,6 @@ beforeAll(async () => {
   cache = join(mkdtempSync(join(tmpdir(), 'twentyq-api-')), 'responses.sqlite');
 });
 afterAll(async () => {
-  closeModels();
   await server.close();
 });
 
@@ -33,7 +31,7 @@ const experiment = (extra = '') =>
 
 async function run(extra = '') {
   const runsDir = mkdtempSync(join(tmpdir(), 'twentyq-api-runs-'));
-  const result = await runExperiment(await experiment(extra), { workers: 1, runsDir, progress: quiet });
+  const result = await runExperiment(await experiment(extra), { workers: 1, runsDir, progress: quiet, cache });
   const games = readFileSync(join(result.dir, '01-evaluate.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Trajectory);
   return { result, games, metrics: JSON.parse(readFileSync(join(result.dir, 'metrics.json'), 'utf8')) };
 }
@@ -47,7 +45,6 @@ const bare = (g: Trajectory) => ({
 
 describe('the api policy', () => {
   it('plays infogain served over HTTP game for game, as text and with tools; a rerun sends no request', async () => {
-    configureModels({ cache });
     const first = await run();
     const by = (label: string) => first.games.filter((g) => g.policy === label).map(bare);
     expect(by('infogain')).toHaveLength(90);
@@ -67,7 +64,7 @@ describe('the api policy', () => {
 
     // the same experiment again: every reply comes from the cache
     const before = server.stats.completions;
-    configureModels({ cache }); // a new process, as the CLI runs it: a fresh ledger, the same cache file
+    // a new run: a fresh ledger, the same cache file
     const again = await run();
     expect(server.stats.completions).toBe(before);
     expect(again.games.map(bare)).toEqual(first.games.map(bare));
@@ -75,24 +72,22 @@ describe('the api policy', () => {
   });
 
   it('without its key, stops at once naming the variable', async () => {
-    configureModels({ cache: null });
     const e = await parseExperiment(`name: nokey\nstages:\n  - evaluate: { games: 3, policies: [{ use: api, with: { base_url: "${server.url}", model: infogain, api_key_env: TWENTYQ_TEST_NO_SUCH_KEY } }] }\n`, resolve('test/fixtures/x.yaml'));
     const runsDir = mkdtempSync(join(tmpdir(), 'twentyq-api-runs-'));
-    await expect(runExperiment(e, { workers: 1, runsDir, progress: quiet })).rejects.toThrow(/set the environment variable TWENTYQ_TEST_NO_SUCH_KEY/);
+    await expect(runExperiment(e, { workers: 1, runsDir, progress: quiet, cache: null })).rejects.toThrow(/set the environment variable TWENTYQ_TEST_NO_SUCH_KEY/);
     expect(readdirSync(runsDir)).toHaveLength(1);
   });
 });
 
 describe('the llm answerer', () => {
   it('a model child answering from the table plays the games kb plays, and its agreement with the table is reported', async () => {
-    configureModels({ cache: null });
     const e = await parseExperiment(
       // an llm child's "unknown" is vague, the kb's says a fact is unknown: the expert reads both two-way here, to play the same games
       `name: child\nseed: 5\npolicy: { use: infogain, with: { unknown: two-way } }\nstages:\n  - evaluate:\n      games_per_animal: 1\n      answerer: { use: llm, label: child, with: { base_url: "${server.url}", model: "answerer:kb", api_key_env: null } }\n  - evaluate: { name: table, games_per_animal: 1, answerer: kb }\n`,
       resolve('test/fixtures/child.yaml'),
     );
     const runsDir = mkdtempSync(join(tmpdir(), 'twentyq-api-runs-'));
-    const result = await runExperiment(e, { workers: 1, runsDir, progress: quiet });
+    const result = await runExperiment(e, { workers: 1, runsDir, progress: quiet, cache: null });
     const read = (name: string) => readFileSync(join(result.dir, `${name}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Trajectory);
     const child = read('01-evaluate');
     expect(child.map((g) => g.turns.map((t) => [t.move.text, t.answer]))).toEqual(read('table').map((g) => g.turns.map((t) => [t.move.text, t.answer])));
@@ -106,12 +101,11 @@ describe('the llm answerer', () => {
   });
 
   it('wrapped by noisy, it still runs as a model: in the main process, its calls accounted', async () => {
-    configureModels({ cache: null });
     const e = await parseExperiment(
       `name: noisy-child\nseed: 5\npolicy: { use: infogain, with: { unknown: two-way } }\nstages:\n  - evaluate:\n      games: 30\n      answerer: { use: noisy, with: { p: 0, answerer: { use: llm, label: child, with: { base_url: "${server.url}", model: "answerer:kb", api_key_env: null } } } }\n  - evaluate: { name: table, games: 30, answerer: kb }\n`,
       resolve('test/fixtures/noisy-child.yaml'),
     );
-    const result = await runExperiment(e, { workers: 2, runsDir: mkdtempSync(join(tmpdir(), 'twentyq-api-runs-')), progress: quiet });
+    const result = await runExperiment(e, { workers: 2, runsDir: mkdtempSync(join(tmpdir(), 'twentyq-api-runs-')), progress: quiet, cache: null });
     const read = (name: string) => readFileSync(join(result.dir, `${name}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Trajectory);
     expect(read('01-evaluate').map((g) => g.turns.map((t) => t.answer))).toEqual(read('table').map((g) => g.turns.map((t) => t.answer)));
     const metrics = JSON.parse(readFileSync(join(result.dir, 'metrics.json'), 'utf8'));

@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseExperiment } from '../../framework/config/load.js';
 import type { Trajectory } from '../../framework/game/types.js';
-import { closeModels, configureModels } from '../../framework/llm/layer.js';
 import { startServer, type RunningServer } from '../../framework/llm/serve/index.js';
 import type { FaultOptions } from '../../framework/llm/faults.js';
 import { createProgress } from '../../framework/run/progress.js';
@@ -15,16 +14,14 @@ import { runExperiment } from '../../framework/run/runner.js';
 const quiet = createProgress('silent');
 let server: RunningServer | undefined;
 afterEach(async () => {
-  closeModels();
   await server?.close();
 });
 
 async function play(faults: Partial<FaultOptions>, count: number) {
   server = await startServer({ domain: 'animals90', rules: { max_questions: 20, wrong_guess: 'continue' }, policy: 'infogain', answerer: 'kb', baseDir: process.cwd(), port: 0, faults: { seed: 4, ...faults } });
-  configureModels({ cache: null });
   const e = await parseExperiment(`name: flaky\nseed: 9\nstages:\n  - evaluate: { games: ${count}, policies: [{ use: api, label: flaky, with: { base_url: "${server.url}", model: infogain, api_key_env: null } }] }\n`, resolve('test/fixtures/flaky.yaml'));
   const runsDir = mkdtempSync(join(tmpdir(), 'twentyq-flaky-'));
-  const outcome = await runExperiment(e, { workers: 1, runsDir, progress: quiet }).then(
+  const outcome = await runExperiment(e, { workers: 1, runsDir, progress: quiet, cache: null }).then(
     (result) => ({ result, error: undefined }),
     (error: Error) => ({ result: undefined, error }),
   );

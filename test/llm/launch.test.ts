@@ -7,7 +7,8 @@ import OpenAI from 'openai';
 import { renderPrompt, readMove } from '../../framework/game/chat.js';
 import { compileSchema } from '../../framework/config/schema.js';
 import { LaunchError, launchServer, type LaunchedServer, type LaunchSpec } from '../../framework/llm/launch.js';
-import { endpointFor, launch, LAUNCH_OPTIONS, stopAll } from '../../framework/llm/launches.js';
+import { LAUNCH_OPTIONS, Launches } from '../../framework/llm/launches.js';
+import { ModelLayer } from '../../framework/llm/layer.js';
 import { animals90 } from '../helpers.js';
 
 // Real processes, real HTTP on 127.0.0.1 and the real openai client: `twentyq serve` (the built CLI)
@@ -24,7 +25,6 @@ async function start(s: LaunchSpec): Promise<LaunchedServer> {
 }
 afterAll(async () => {
   await Promise.all(launched.map((s) => s.stop()));
-  await stopAll();
 });
 
 /** Whether any process of the group is left (a zombie not yet reaped counts until it is). */
@@ -146,32 +146,43 @@ describe('a launched server', () => {
 });
 
 describe('the registry of launched servers', () => {
-  it('the same launch is one server; another environment is another; stopAll ends them all', async () => {
-    const log = join(tmp(), 'a.log');
-    const [a, b] = await Promise.all([launch(SERVE, log), launch(SERVE, join(tmp(), 'b.log'))]);
+  it('the same launch is one server; another environment is another; close ends them all, and only its own', async () => {
+    const launches = new Launches({ runDir: tmp() });
+    const other = new Launches({ runDir: tmp() });
+    const [a, b] = await Promise.all([launches.acquire(SERVE, 'a'), launches.acquire(SERVE, 'b')]);
     expect(b).toBe(a);
-    const c = await launch({ command: SERVE, env: { SOMETHING: '1' } }, join(tmp(), 'c.log'));
+    const c = await launches.acquire({ command: SERVE, env: { SOMETHING: '1' } }, 'c');
     expect(c.pid).not.toBe(a.pid);
-    await stopAll();
+    // another run's registry: its own server for the same command, untouched when the first closes
+    const o = await other.acquire(SERVE, 'a');
+    expect(o.pid).not.toBe(a.pid);
+    await launches.close();
     expect(groupAlive(a.pid)).toBe(false);
     expect(groupAlive(c.pid)).toBe(false);
-    // a later run launches afresh
-    const d = await launch(SERVE, log);
-    expect(d.pid).not.toBe(a.pid);
-    await stopAll();
+    expect(groupAlive(o.pid)).toBe(true);
+    await other.close();
+    expect(groupAlive(o.pid)).toBe(false);
   });
 
-  it('endpointFor: base_url as given without launch; the launched server, logging to servers/<label>.log in the run directory, with it', async () => {
-    expect(await endpointFor({ base_url: 'https://api.example.com/v1' }, undefined, 'api')).toEqual({ base_url: 'https://api.example.com/v1', cache_id: 'https://api.example.com/v1' });
+  it('a launched server logs to servers/<label>.log in the run directory; a later run on the same cache finds its answers, whatever its port', async () => {
     const runDir = tmp();
-    const { base_url, cache_id, server } = await endpointFor({ base_url: 'https://api.example.com/v1', launch: SERVE.join(' ') }, runDir, 'api(model=Qwen/Qwen3-4B)');
-    expect(base_url).toBe(server!.base_url);
-    // the port changes from run to run; what the cache knows the endpoint by does not
-    expect(cache_id).toBe('launch: node bin/run.js serve --port {PORT}');
-    expect(server!.log).toBe(join(runDir, 'servers', 'api_model_Qwen_Qwen3-4B_.log'));
-    expect(readFileSync(server!.log, 'utf8')).toContain('launching: node bin/run.js serve --port {PORT}');
-    await stopAll();
-    expect(groupAlive(server!.pid)).toBe(false);
+    const cache = join(tmp(), 'responses.sqlite');
+    const ask = async (layer: ModelLayer) => {
+      const endpoint = await layer.models().endpoint({ base_url: 'unused', model: 'infogain', api_key_env: null, timeout: 60, max_retries: 0, concurrency: 4, launch: SERVE.join(' ') }, 'api(model=Qwen/Qwen3-4B)');
+      const reply = await endpoint.chat({ model: 'infogain', temperature: 0, messages: renderPrompt(animals90(), { max_questions: 20, wrong_guess: 'continue' }, []) }, { timeout: 60, max_retries: 0 });
+      return { reply, server: await layer.launches.acquire(SERVE.join(' '), 'again') };
+    };
+    const first = new ModelLayer({ cache, runDir });
+    const { reply, server } = await ask(first);
+    expect(reply.cached).toBe(false);
+    expect(server.log).toBe(join(runDir, 'servers', 'api_model_Qwen_Qwen3-4B_.log'));
+    expect(readFileSync(server.log, 'utf8')).toContain('launching: node bin/run.js serve --port {PORT}');
+    await first.close();
+    expect(groupAlive(server.pid)).toBe(false);
+    const second = new ModelLayer({ cache, runDir: tmp() });
+    const again = await ask(second);
+    expect(again.reply).toMatchObject({ cached: true, text: reply.text });
+    await second.close();
   });
 
   it('the launch option: a command, a list, or an object with timeout_s filled in; anything else refused', () => {
@@ -180,7 +191,8 @@ describe('the registry of launched servers', () => {
     const options = { launch: { command: 'twentyq serve --port {PORT}', ready_url: '/health', env: { HF_HOME: '/data' } } };
     expect(validate(options)).toBe(true);
     expect(options.launch).toMatchObject({ timeout_s: 120 });
-    for (const launch of ['', [], { ready_url: '/health' }, { command: 'x', timeout_s: 0 }, { command: 'x', env: { A: 1 } }, { command: 'x', port: 8000 }, 42]) {
+    expect(validate({ launch: { command: 'x', device: 'cuda:0,cuda:1' } })).toBe(true);
+    for (const launch of ['', [], { ready_url: '/health' }, { command: 'x', timeout_s: 0 }, { command: 'x', env: { A: 1 } }, { command: 'x', port: 8000 }, { command: 'x', device: '' }, 42]) {
       expect(validate({ launch }), JSON.stringify(launch)).toBe(false);
     }
   });

@@ -1,9 +1,8 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseExperiment } from '../../framework/config/load.js';
-import { closeModels, configureModels } from '../../framework/llm/layer.js';
 import { createProgress } from '../../framework/run/progress.js';
 import { runExperiment } from '../../framework/run/runner.js';
 
@@ -11,12 +10,10 @@ import { runExperiment } from '../../framework/run/runner.js';
 // LoRA routes, the OpenAI protocol through twentyq serve). No GPU here: what a real vLLM does is not tested.
 const dir = mkdtempSync(join(tmpdir(), 'twentyq-vllm-policy-'));
 const record = join(dir, 'record.jsonl');
-afterAll(() => closeModels());
 
 describe('the vllm policy', () => {
   it('launches vllm serve once with LoRA, plays the base model, then loads an adapter under a versioned name for a later stage', async () => {
     process.env.VLLM_STANDIN_RECORD = record;
-    configureModels({ cache: null });
     const adapter = join(dir, 'adapter');
     mkdirSync(adapter);
     const vllm = resolve('test/fixtures/bin/vllm');
@@ -26,7 +23,7 @@ describe('the vllm policy', () => {
         `  - evaluate: { name: tuned, games: 30, policies: [{ use: vllm, label: tuned, with: { model: Qwen/Qwen3-4B, executable: "${vllm}", max_lora_rank: 32, timeout_s: 60, adapter: "${adapter}", format: tools } }] }\n`,
       join(dir, 'vllm.yaml'),
     );
-    const result = await runExperiment(e, { workers: 1, runsDir: dir, progress: createProgress('silent') });
+    const result = await runExperiment(e, { workers: 1, runsDir: dir, progress: createProgress('silent'), cache: null });
     delete process.env.VLLM_STANDIN_RECORD;
     expect(result.status).toBe('completed');
     expect(result.rows.map((r) => [r.stage, r.metrics.success])).toEqual([
@@ -53,7 +50,6 @@ describe('the vllm policy', () => {
   it('trl with serve: vllm plays a LoRA checkpoint on its base, with the chat template it was trained with', async () => {
     const events = join(dir, 'trl-record.jsonl');
     process.env.VLLM_STANDIN_RECORD = events;
-    configureModels({ cache: null });
     // a trl checkpoint: an adapter folder naming its base, with the training chat template beside it
     const adapter = join(dir, 'trl-adapter');
     mkdirSync(adapter);
@@ -69,7 +65,7 @@ describe('the vllm policy', () => {
         `  - evaluate: { name: tuned, games: 10, policies: [{ use: trl, label: tuned, with: { checkpoint: "${adapter}", serve: vllm, python: "${join(bin, 'python')}", lora: { r: 16, alpha: 32, dropout: 0, target_modules: all-linear }, serve_timeout_s: 60 } }] }\n`,
       join(dir, 'trl-vllm.yaml'),
     );
-    const result = await runExperiment(e, { workers: 1, runsDir: dir, progress: createProgress('silent') });
+    const result = await runExperiment(e, { workers: 1, runsDir: dir, progress: createProgress('silent'), cache: null });
     delete process.env.VLLM_STANDIN_RECORD;
     expect(result.status).toBe('completed');
     expect(result.rows[0]!.metrics.success).toBe(1);

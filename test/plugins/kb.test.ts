@@ -48,6 +48,12 @@ describe('kb answerer', () => {
     expect(ask('mouse', 'Is it the mice?')).toBe('yes');
   });
 
+  it('does not understand a guess of a name that is none of the animals (the engine makes it an invalid move first)', () => {
+    expect(kb.understands!({ kind: 'question', text: 'Is it a piran?' })).toBe(false);
+    expect(ask('piranha', 'Is it a piran?')).toBe('unknown');
+    expect(kb.understands!({ kind: 'question', text: 'Is it a mammal?' })).toBe(true);
+  });
+
   it('maps every canonical question and paraphrase back to its own attribute', () => {
     const matcher = new AttributeMatcher(domain.attributes);
     const wrong: string[] = [];

@@ -8,7 +8,7 @@ import { PluginFactory } from '../../framework/plugins/factory.js';
 import { Rng, deriveSeed } from '../../framework/util/rng.js';
 import { LocalPolicy } from '../../plugins/policies/local/index.js';
 import { StateEncoder } from '../../plugins/policies/local/encode.js';
-import { groupAdvantages } from '../../plugins/strategies/grpo.js';
+import { groupAdvantages, groupSpread } from '../../plugins/strategies/grpo.js';
 import { weightGames } from '../../plugins/strategies/weighted-sft.js';
 import { collect } from '../../framework/data/games.js';
 import { animals90, smallAnimals } from '../helpers.js';
@@ -164,5 +164,26 @@ describe('GRPO group normalisation', () => {
     // group 2: all equal: nothing to learn
     expect([...a.slice(4)]).toEqual([0, 0, 0, 0]);
     expect(() => groupAdvantages([1, 2, 3], 2)).toThrow(/do not make groups of 2/);
+  });
+
+  it('scales by the batch\'s standard deviation, or not at all, when told (TRL\'s scale_rewards)', () => {
+    const rewards = [1, 0.5, 0, -0.5, 0.7, 0.7, 0.7, 0.8];
+    const mean = rewards.reduce((s, x) => s + x, 0) / 8;
+    const batch = Math.sqrt(rewards.reduce((s, x) => s + (x - mean) ** 2, 0) / 7);
+    const b = groupAdvantages(rewards, 4, 'batch');
+    expect(b[0]).toBeCloseTo(0.75 / (batch + 1e-4), 12);
+    expect(b[7]).toBeCloseTo((0.8 - 0.725) / (batch + 1e-4), 12);
+    const n = groupAdvantages(rewards, 4, 'none');
+    expect([...n].map((x) => Number(x.toFixed(9)))).toEqual([0.75, 0.25, -0.25, -0.75, -0.025, -0.025, -0.025, 0.075]);
+    // a group whose games differ a little weighs little unless scaled by its own spread
+    expect(Math.abs(groupAdvantages(rewards, 4, 'group')[7]!)).toBeGreaterThan(1);
+    expect(Math.abs(b[7]!)).toBeLessThan(0.2);
+  });
+
+  it('says how many groups can teach nothing, and how far rewards spread within a group', () => {
+    const { zero_spread, reward_spread } = groupSpread([1, 0.5, 0, -0.5, 0.7, 0.7, 0.7, 0.7], 4);
+    expect(zero_spread).toBe(0.5);
+    expect(reward_spread).toBeCloseTo(Math.sqrt(1.25 / 3) / 2, 12);
+    expect(groupSpread([0.2, 0.2, 0.9, 0.9], 2)).toEqual({ zero_spread: 1, reward_spread: 0 });
   });
 });

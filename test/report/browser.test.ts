@@ -1,3 +1,5 @@
+/// <reference lib="dom" />
+/// <reference lib="dom.iterable" />
 import { existsSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -13,7 +15,7 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ARTIFACTS = resolve('test-artifacts');
 
-const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+const jsonLines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('the report of a real pipeline run, in Chromium', () => {
   let dir: string;
@@ -59,7 +61,7 @@ describe('the report of a real pipeline run, in Chromium', () => {
     expect(await page.locator('#run0-questions rect.bar').count()).toBe(evaluated);
     expect(await page.locator('#run0-questions line.ref').count()).toBeGreaterThanOrEqual(1);
     for (const stage of ['plain-sft', 'weighted-sft', 'dpo', 'grpo']) {
-      const curve = lines(join(dir, `${stage}.curve.jsonl`));
+      const curve = jsonLines(join(dir, `${stage}.curve.jsonl`));
       const x = stage === 'grpo' ? 'iteration' : 'epoch';
       // every numeric field logged on more than one line is a chart with a point per such line
       const field = 'loss';
@@ -73,7 +75,7 @@ describe('the report of a real pipeline run, in Chromium', () => {
       expect(ys).toEqual(curve.filter((l) => typeof l[field] === 'number').map((l) => l[field]));
     }
     // questions per game of eval-grpo's single policy: a bar per distinct count of questions won in, plus lost games
-    const games = lines(join(dir, 'eval-grpo.jsonl')) as unknown as Trajectory[];
+    const games = jsonLines(join(dir, 'eval-grpo.jsonl')) as unknown as Trajectory[];
     const cells = new Set(games.map((g) => (g.outcome === 'win' ? String(g.questions) : 'lost')));
     expect(await page.locator('[id="run0-eval-grpo-hist-0"] rect.bar').count()).toBe(cells.size);
     // the per-animal table: a row per animal, sortable by a policy's success
@@ -88,8 +90,67 @@ describe('the report of a real pipeline run, in Chromium', () => {
     await page.locator('#run0-animals').screenshot({ path: join(ARTIFACTS, 'report-animals.png') });
   });
 
+  it('colours each policy alike in every chart, draws a line per distinct bound, shows constant figures as values', async () => {
+    // every mark of a label (bars of both outcome charts, histogram bars, legend keys) has one colour, and labels differ
+    const marks = await page.locator('#run0 rect.bar[data-label], #run0 .legend span[data-label] i').evaluateAll((els) =>
+      els.map((e) => ({ label: (e.closest('[data-label]') as HTMLElement).dataset.label!, colour: e.tagName === 'rect' ? getComputedStyle(e).fill : getComputedStyle(e).backgroundColor })),
+    );
+    const colours = new Map<string, Set<string>>();
+    for (const m of marks) colours.set(m.label, (colours.get(m.label) ?? new Set()).add(m.colour));
+    expect(colours.size).toBeGreaterThan(5);
+    for (const [label, set] of colours) expect([...set], label).toHaveLength(1);
+    expect(new Set([...colours.values()].map((s) => [...s][0])).size).toBe(Math.min(colours.size, 10));
+    // the transfer stage plays kb and noisy-kb (unknown: say) and coin-kb (unknown: coin): two bounds, two lines
+    const metrics = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')).stages as Record<string, { bound?: { mean: number }; answerers?: Record<string, { bound?: { mean: number } }> }>;
+    const bounds = new Set(Object.values(metrics).flatMap((m) => [m.bound?.mean, ...Object.values(m.answerers ?? {}).map((a) => a.bound?.mean)]).filter((x) => x !== undefined));
+    expect(bounds.size).toBe(2);
+    const lines = await page.locator('#run0-questions line.ref').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
+    expect(new Set(lines)).toEqual(bounds);
+    // a figure that never changes over a curve (the steps of an SFT epoch) is a value, not a chart
+    const curve = jsonLines(join(dir, 'plain-sft.curve.jsonl')).filter((l) => typeof l.steps === 'number');
+    expect(new Set(curve.map((l) => l.steps)).size).toBe(1);
+    expect(await page.locator('[id="run0-plain-sft-curve-steps"]').count()).toBe(0);
+    await expect.poll(() => page.locator('[data-curve="plain-sft"] + .facts .fact[data-field="steps"]').textContent()).toBe(`steps ${String(curve[0]!.steps)} (every one of ${curve.length} lines)`);
+    // ranges read "a to b", never "a-b"
+    const cis = await page.locator('#run0-summary td[data-col$="-ci"]').allTextContents();
+    for (const c of cis) expect(c).toMatch(/^(|-|-?[\d.]+%? to -?[\d.]+%?)$/);
+  });
+
+  it('fits the summary in a narrow page: it scrolls sideways with its first column fixed', async () => {
+    await page.setViewportSize({ width: 700, height: 900 });
+    try {
+      const box = page.locator('#run0-summary').locator('xpath=..');
+      const fits = await box.evaluate((e) => ({ right: e.getBoundingClientRect().right, page: document.documentElement.clientWidth, overflow: e.scrollWidth > e.clientWidth }));
+      expect(fits.right).toBeLessThanOrEqual(fits.page);
+      expect(fits.overflow).toBe(true);
+      const firstCell = page.locator('#run0-summary tbody tr').first().locator('td').first();
+      const before = await firstCell.evaluate((e) => e.getBoundingClientRect().left);
+      await box.evaluate((e) => (e.scrollLeft = e.scrollWidth));
+      const after = await firstCell.evaluate((e) => e.getBoundingClientRect().left);
+      expect(after).toBe(before);
+      await page.locator('#run0-summary').locator('xpath=..').screenshot({ path: join(ARTIFACTS, 'report-summary-narrow.png') });
+    } finally {
+      await page.setViewportSize({ width: 1400, height: 1000 });
+    }
+  });
+
+  it('shades the per-animal table as a heatmap: red as a policy fails, blue as it needs more questions', async () => {
+    const cells = await page.locator('#run0-animals .heat').evaluateAll((els) =>
+      els.map((e) => ({ fail: e.classList.contains('fail'), value: Number((e as HTMLElement).dataset.sort), shade: Number((e as HTMLElement).dataset.shade), background: getComputedStyle(e).backgroundColor })),
+    );
+    expect(cells.length).toBeGreaterThan(90 * 2);
+    const alpha = (css: string) => Number(/rgba?\([^)]*?,[^)]*?,[^)]*?(?:,\s*([\d.]+))?\)/.exec(css)?.[1] ?? 1);
+    for (const c of cells) {
+      if (c.fail) expect(c.shade > 0).toBe(c.value < 1);
+      expect(alpha(c.background)).toBeCloseTo(c.shade, 2);
+    }
+    const questions = cells.filter((c) => !c.fail);
+    const longest = Math.max(...questions.map((c) => c.value));
+    for (const c of questions) if (c.value === longest) expect(c.shade).toBeCloseTo(0.75, 3);
+  });
+
   it('opens a chosen game in the viewer, turn by turn as the games file has it', async () => {
-    const games = (lines(join(dir, 'eval-plain-sft.jsonl')) as unknown as Trajectory[]).filter((g) => g.target === 'penguin');
+    const games = (jsonLines(join(dir, 'eval-plain-sft.jsonl')) as unknown as Trajectory[]).filter((g) => g.target === 'penguin');
     expect(games.length).toBeGreaterThan(0);
     const chosen = games[0]!;
     const viewer = page.locator('.viewer[data-run="run0"]');

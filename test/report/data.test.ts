@@ -1,7 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { evaluationGap, viewerGame, type StageReport } from '../../framework/report/data.js';
 import type { OutcomeMetrics } from '../../framework/metrics/outcome.js';
-import type { Trajectory } from '../../framework/game/types.js';
+import { DEFAULT_RULES, type GameView, type Trajectory } from '../../framework/game/types.js';
+import { playGames } from '../../framework/game/engine.js';
+import { readMove } from '../../framework/game/chat.js';
 import { tinyDomain } from '../helpers.js';
 
 describe('the game viewer', () => {
@@ -32,6 +34,16 @@ describe('the game viewer', () => {
     expect(v).toMatchObject({ game: 3, target: 'zebra', outcome: 'win', questions: 4, invalid: 1, reward: 0.8 });
     // without a truth table there is nothing to count
     expect(viewerGame(game, undefined, false).turns[0]!.left).toBeUndefined();
+  });
+
+  it('shows a guess of a name that is no candidate as the invalid move the engine made it, with its reason', async () => {
+    const domain = tinyDomain();
+    const moves = ['Is it a piran?', 'Is it a zebra?'];
+    const policy = { act: (views: readonly GameView[]) => views.map((v) => readMove(moves[v.turns.length]!, domain)) };
+    const [game] = await playGames([{ game: 0, seed: 1, target: 'zebra' }], { domain, rules: DEFAULT_RULES, policy, answerer: { answer: () => 'unknown' }, policyLabel: 'lm' });
+    const v = viewerGame(game!, domain, true);
+    expect(v.turns[0]).toEqual({ kind: 'invalid', text: 'Is it a piran?', reason: '"piran" is not one of the 4 things', left: 4, bits: 0 });
+    expect(v).toMatchObject({ outcome: 'win', questions: 2, invalid: 1 });
   });
 
   it('reads "unknown" three ways when the answerer says it exactly where the table does', () => {

@@ -78,7 +78,7 @@ function gapRows(html: string): { policy: string; cells: string[]; embedding?: n
   expect(table).not.toBeNull();
   const body = /<tbody>([\s\S]*?)<\/tbody>/.exec(table![1]!)![1]!;
   return [...body.matchAll(/<tr>([\s\S]*?)<\/tr>/g)].map((m) => {
-    const cells = [...m[1]!.matchAll(/<td>([\s\S]*?)<\/td>/g)].map((c) => c[1]!);
+    const cells = [...m[1]!.matchAll(/<td[^>]*>([\s\S]*?)<\/td>/g)].map((c) => c[1]!);
     const emb = /data-sort="([^"]+)" class="emb"/.exec(m[1]!);
     return { policy: cells[1]!, cells, ...(emb ? { embedding: Number(emb[1]) } : {}) };
   });
@@ -111,7 +111,7 @@ describe('the evaluation gap with an embeddings endpoint', () => {
     expect(server.stats.embeddings).toBeGreaterThan(before);
     const dir = runDir(cwd);
     const html = readFileSync(join(dir, 'report.html'), 'utf8');
-    expect(html).toContain('<th>embedding cosine</th>');
+    expect(html).toContain('">embedding cosine</th>');
     expect(html).toMatch(/Spearman rank correlation, embedding cosine vs efficiency: <b id="[^"]*-rho-emb">(-?[01]\.\d{3}|undefined)<\/b>/);
     const rows = gapRows(html);
     expect(rows.map((row) => row.policy).sort()).toEqual(['infogain', 'random']);
@@ -155,7 +155,7 @@ describe('the evaluation gap with an embeddings endpoint', () => {
     expect(r.code).toBe(0);
     const html = readFileSync(join(runDir(cwd), 'report.html'), 'utf8');
     expect(html).toMatch(/The embedding cosine is missing: endpoint http:\/\/127\.0\.0\.1:9\/v1, embedding model embed:hash: [^<]*Connection error/);
-    expect(html).not.toContain('<th>embedding cosine</th>');
+    expect(html).not.toContain('">embedding cosine</th>');
     // the token-F1 style is there all the same
     expect(gapRows(html).map((row) => row.policy).sort()).toEqual(['infogain', 'random']);
   });

@@ -25,18 +25,32 @@ async function runDir(edit: (record: RunRecord & Record<string, unknown>) => voi
 describe('the run directory format', () => {
   it('is recorded in run.json', async () => {
     const dir = await runDir(() => {});
-    expect(RUN_FORMAT).toBe(1);
-    expect((JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunRecord).format_version).toBe(RUN_FORMAT);
+    expect(RUN_FORMAT).toBe(2);
+    const record = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunRecord;
+    expect(record.format_version).toBe(RUN_FORMAT);
+    // what the report reads instead of the experiment's plugins
+    expect(record.game).toEqual({ max_questions: 20, wrong_guess: 'continue' });
+    expect(record.stages[0]!.outputs).toEqual({ games: '01-evaluate.jsonl', regret: '01-evaluate.regret.jsonl' });
   });
 
-  it('reads a run written before the format was recorded as format 1: listed, reported and resumed', async () => {
-    const dir = await runDir((r) => delete r.format_version);
+  it('reads a run written before the format was recorded as format 1: listed, reported (saying what it lacks) and resumed in format 2', async () => {
+    const dir = await runDir((r) => {
+      delete r.format_version;
+      delete r.game;
+      for (const s of r.stages) delete s.outputs;
+    });
     const info = readRun(dir);
     expect(info.problems).toEqual([]);
     expect(info.record?.status).toBe('interrupted');
-    expect((await gatherRun(dir)).stages.map((s) => s.name)).toEqual(['01-evaluate']);
+    const report = await gatherRun(dir);
+    expect(report.stages.map((s) => s.name)).toEqual(['01-evaluate']);
+    expect(report.maxQuestions).toBe(20);
+    expect(report.missing[0]).toMatch(/records no domain\.json .*no candidates left/);
     const { run } = await RunDir.resume(dir, 1);
     run.release();
+    const record = JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunRecord;
+    expect(record).toMatchObject({ format_version: RUN_FORMAT, game: { max_questions: 20 } });
+    expect(record.stages[0]!.outputs).toEqual({ games: '01-evaluate.jsonl', regret: '01-evaluate.regret.jsonl' });
   });
 
   it('refuses a run of a newer format, naming its version, everywhere it is read', async () => {
@@ -44,7 +58,7 @@ describe('the run directory format', () => {
     const info = readRun(dir);
     expect(info.record).toBeUndefined();
     expect(info.unreadable?.format).toBe(7);
-    expect(info.problems[0]).toMatch(/written by a newer twentyq, in run directory format 7; this twentyq reads format 1/);
+    expect(info.problems[0]).toMatch(/written by a newer twentyq, in run directory format 7; this twentyq reads formats 1 to 2/);
     await expect(gatherRun(dir)).rejects.toThrow(RunFileError);
     await expect(gatherRun(dir)).rejects.toThrow(/run directory format 7/);
     await expect(RunDir.resume(dir, 1)).rejects.toThrow(ResumeError);

@@ -26,7 +26,7 @@ describe("a run's config.yaml", () => {
     const second = await runExperiment(again, { workers: 1, runsDir: tmp(), progress: quiet });
     expect(second.status).toBe('completed');
     const data = readdirSync(first.dir).filter((f) => f.endsWith('.jsonl') && !f.endsWith('.curve.jsonl'));
-    expect(data.sort()).toEqual(['final.jsonl', 'games.jsonl']);
+    expect(data.sort()).toEqual(['final.jsonl', 'final.regret.jsonl', 'games.jsonl']);
     for (const f of [...data, 'sft.ckpt.json', 'dpo.ckpt.json', 'grpo.ckpt.json']) {
       expect(readFileSync(join(second.dir, f), 'utf8'), f).toBe(readFileSync(join(first.dir, f), 'utf8'));
     }

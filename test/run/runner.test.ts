@@ -42,23 +42,29 @@ describe('runner', () => {
     const experiment = await loadExperiment('experiments/quickstart.yaml', { set: ['stages.0.evaluate.games_per_animal=2'] });
     const result = await runExperiment(experiment, { workers: 2, runsDir: tmp(), progress: quiet });
     expect(result.status).toBe('completed');
-    expect(readdirSync(result.dir).sort()).toEqual(['01-evaluate.jsonl', 'config.yaml', 'metrics.json', 'report.html', 'run.json', 'summary.txt']);
+    expect(readdirSync(result.dir).sort()).toEqual(['01-evaluate.jsonl', '01-evaluate.regret.jsonl', 'config.yaml', 'domain.json', 'metrics.json', 'report.html', 'run.json', 'summary.txt']);
 
     const config = parse(readFileSync(join(result.dir, 'config.yaml'), 'utf8'));
     expect(config).toMatchObject({ name: 'quickstart', seed: 1, game: { max_questions: 20, wrong_guess: 'continue' } });
     expect(config.stages[0].evaluate.games_per_animal).toBe(2);
 
     const run = JSON.parse(readFileSync(join(result.dir, 'run.json'), 'utf8')) as RunRecord;
-    expect(run).toMatchObject({ experiment: 'quickstart', status: 'completed', workers: 2 });
+    expect(run).toMatchObject({ experiment: 'quickstart', status: 'completed', workers: 2, game: experiment.game });
     expect(run.stages).toEqual([
       {
         name: '01-evaluate',
         kind: 'evaluate',
         status: 'done',
-        files: ['01-evaluate.jsonl'],
-        digests: { '01-evaluate.jsonl': expect.stringMatching(/^[0-9a-f]{64}$/) },
+        files: ['01-evaluate.jsonl', '01-evaluate.regret.jsonl'],
+        outputs: { games: '01-evaluate.jsonl', regret: '01-evaluate.regret.jsonl' },
+        digests: { '01-evaluate.jsonl': expect.stringMatching(/^[0-9a-f]{64}$/), '01-evaluate.regret.jsonl': expect.stringMatching(/^[0-9a-f]{64}$/) },
         seconds: expect.any(Number),
-        outcome: { rows: result.rows, notes: [], policy: experiment.policy },
+        // against kb, every move's regret (the random policy's games the costliest)
+        outcome: {
+          rows: result.rows,
+          notes: [expect.stringMatching(/^01-evaluate: regret per game \(expected questions lost to the best moves\): random \d+\.\d{3}, infogain 0\.000, infogain-noisy \d+\.\d{3}$/)],
+          policy: experiment.policy,
+        },
       },
     ]);
 

@@ -19,7 +19,7 @@ function options(policy: Policy, results: PlayResult[], concurrency = 4) {
     stage: 's',
     players: { domain, rules: DEFAULT_RULES, policy, answerer, policyLabel: 'p', answererLabel: 'a' },
     reward: { score: () => 1 },
-    rewardLabel: 'r',
+    rewardName: 'reward r',
     concurrency,
     tolerate: { policy: true, answerer: false },
     onResult: (r: PlayResult) => void results.push(r),
@@ -61,7 +61,7 @@ describe('the executor of waiting plugins', () => {
     };
     const ask: Policy = { act: (views) => views.map(() => ({ kind: 'question', text: 'Is it big?', attribute: 'big' })) };
     const results: PlayResult[] = [];
-    await expect(playWaiting(specs, { ...options(ask, results), players: { ...options(ask, results).players, answerer: grumpy } })).rejects.toThrow(/^s: answerer a failed in game \d+: boom$/);
+    await expect(playWaiting(specs, { ...options(ask, results), players: { ...options(ask, results).players, answerer: grumpy } })).rejects.toThrow(/^s: answerer a failed in game \d+ \(target \w+, seed \d+\): boom \(at test\/run\/waiting-games\.test\.ts:\d+:\d+\)$/);
     expect(await playWaiting(specs, options(policy, results))).toBe(true);
   });
 

@@ -108,12 +108,15 @@ describe('plugins that wait, played in the main process', () => {
     expect(few.summary).toMatch(/01-evaluate\s+infogain\s+97\s+\d+\s+3\s+100\.0%/);
     const failed = (await gamesOf(few.dir, 'infogain')).filter((g) => g.outcome === 'error');
     expect(failed.map((g) => g.target).sort()).toEqual(once.slice(0, 3).sort());
-    expect(failed[0]!.error).toMatch(new RegExp(`^01-evaluate: answerer flaky failed in game ${failed[0]!.game}: HTTP 503 from the model after 3 retries$`));
+    const { game, target, seed } = failed[0]!;
+    expect(failed[0]!.error).toMatch(
+      new RegExp(`^01-evaluate: answerer flaky \\(test/fixtures/plugins/waiting-kb\\.js\\) failed in game ${game} \\(target ${target}, seed ${seed}\\): HTTP 503 from the model after 3 retries \\(at test/fixtures/plugins/waiting-kb\\.js:\\d+:\\d+\\)$`),
+    );
     expect(failed[0]).not.toHaveProperty('reward');
 
     let dir = '';
     const many = runExperiment(await loadExperiment(FIXTURE, { set: failing(20) }), { workers: 1, runsDir: tmp(), progress: quiet, started: (d) => void (dir = d) });
-    await expect(many).rejects.toThrow(/^01-evaluate: \d+ of the 100 games of policy infogain failed.*, an error rate of [\d.]+%( at least)?, above max_error_rate 5\.0%\. The first error: 01-evaluate: answerer flaky failed in game \d+: HTTP 503/);
+    await expect(many).rejects.toThrow(/^01-evaluate: \d+ of the 100 games of policy infogain failed.*, an error rate of [\d.]+%( at least)?, above max_error_rate 5\.0%\. The first error: 01-evaluate: answerer flaky \(test\/fixtures\/plugins\/waiting-kb\.js\) failed in game \d+ \(target \w+, seed \d+\): HTTP 503/);
     expect((await gamesOf(dir, 'infogain')).some((g) => g.outcome === 'error')).toBe(true); // the games played so far are kept
 
     // the outage over, a resume plays the failed games again and ends as a run that never failed

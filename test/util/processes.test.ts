@@ -4,15 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { processIdentity, reapProcesses, recordProcess, type ProcessRecord } from '../../framework/util/processes.js';
-
-const alive = (pid: number) => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-};
+import { alive } from '../helpers.js';
 
 /** A process in a group of its own with a child of its own, as a launched server is. */
 function sleeper(): number {

@@ -1,7 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { Args, Flags } from '@oclif/core';
-import { closeModels, configureModels } from '../../llm/layer.js';
+import { defaultCachePath } from '../../llm/cache.js';
+import { ModelLayer, withModels } from '../../llm/layer.js';
 import { writeReport } from '../../report/index.js';
 import { cacheFlags, TwentyqCommand, UsageError } from '../shared.js';
 
@@ -25,12 +26,12 @@ export default class Report extends TwentyqCommand {
     }
     const out = flags.out ?? (dirs.length === 1 ? join(dirs[0]!, 'report.html') : 'report.html');
     const started = performance.now();
-    if (flags['no-cache'] || flags.cache !== undefined) configureModels({ cache: flags['no-cache'] ? null : flags.cache! });
+    const models = new ModelLayer({ cache: flags['no-cache'] ? null : (flags.cache ?? defaultCachePath()) });
     let bytes: number;
     try {
-      bytes = await writeReport(dirs, out);
+      bytes = await withModels(models, () => writeReport(dirs, out));
     } finally {
-      closeModels();
+      await models.close();
     }
     this.log(`${out}: ${(bytes / 1024).toFixed(0)} KiB, written in ${((performance.now() - started) / 1000).toFixed(2)}s`);
   }

@@ -2,7 +2,6 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Args, Flags } from '@oclif/core';
 import { defaultCachePath } from '../../llm/cache.js';
-import { closeModels, configureModels } from '../../llm/layer.js';
 import { loadExperiment } from '../../config/load.js';
 import { createProgress } from '../../run/progress.js';
 import { runExperiment } from '../../run/runner.js';
@@ -14,7 +13,7 @@ import { cacheFlags, isUserFacing, setFlag, TwentyqCommand, UsageError, workersF
 
 export default class Run extends TwentyqCommand {
   static override summary = 'Run an experiment: its stages in order, in a new run directory.';
-  static override description = `Loads and validates the YAML file, then runs its stages (evaluate, ...) with games played in a pool of worker threads. Writes runs/<name>/<run-id>/: config.yaml (the resolved experiment), run.json (status of the run and its stages), one JSONL file of trajectories per stage, metrics.json and summary.txt; prints the summary table at the end.
+  static override description = `Loads and validates the YAML file, checks that this machine has what the run needs (the keys api_key_env names, the commands it launches, CUDA where a plugin asks for it: twentyq validate --preflight makes the same checks), then runs its stages (evaluate, ...) with games played in a pool of worker threads. Writes runs/<name>/<run-id>/: config.yaml (the resolved experiment), run.json (status of the run and its stages), one JSONL file of trajectories per stage, metrics.json and summary.txt; prints the summary table at the end.
 
 Ctrl-C (or SIGTERM) stops at the next batch boundary in any stage: running batches of games finish and are kept, training stops between batches, and the run is marked interrupted (exit code 130, 143 for SIGTERM); a second Ctrl-C stops at once. --resume finishes an interrupted or failed run where it stopped. A process holds a lock on the run directory it works in: a second --resume of a run still going is refused.`;
   static override examples = [
@@ -58,14 +57,15 @@ Ctrl-C (or SIGTERM) stops at the next batch boundary in any stage: running batch
     if (!flags.resume) makeFolders(flags.out, `--out ${flags.out}`);
     let resumed;
     try {
-      resumed = flags.resume ? await RunDir.resume(flags.resume, workers) : undefined;
+      resumed = flags.resume ? await RunDir.resume(flags.resume, workers, { preflight: true }) : undefined;
     } catch (error) {
       if (!(error instanceof CompleteWithoutReport)) throw error;
       await writeReport([error.path], join(error.path, 'report.html'));
       return this.log(`${error.message}: wrote it now.\nreport: ${join(error.path, 'report.html')}`);
     }
     if (resumed?.run.takeover) process.stderr.write(resumed.run.takeover + '\n');
-    const experiment = resumed?.experiment ?? (await loadExperiment(args.file!, { set: flags.set ?? [] }));
+    // what the machine lacks (a key, a command, CUDA) is said before the run directory is made
+    const experiment = resumed?.experiment ?? (await loadExperiment(args.file!, { set: flags.set ?? [], preflight: true }));
     const stop = new AbortController();
     const kill = new AbortController();
     let first: NodeJS.Signals | undefined;
@@ -85,9 +85,9 @@ Ctrl-C (or SIGTERM) stops at the next batch boundary in any stage: running batch
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     let result;
-    configureModels({ cache: flags['no-cache'] ? null : resolve(flags.cache ?? defaultCachePath()) });
     try {
       result = await runExperiment(experiment, {
+        cache: flags['no-cache'] ? null : resolve(flags.cache ?? defaultCachePath()),
         workers,
         resume: resumed?.run,
         runsDir: flags.out,
@@ -109,7 +109,6 @@ Ctrl-C (or SIGTERM) stops at the next batch boundary in any stage: running batch
     } finally {
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
-      closeModels();
     }
     this.log(result.summary);
     this.log(`\nrun ${result.status}: ${result.dir}`);

@@ -24,13 +24,13 @@ export function checkEmbeddingsRequest(body: unknown, limits: ServeLimits): Embe
   if (input.length > limits.max_inputs) {
     throw new RequestError(400, `"input" has ${input.length} inputs; this server takes at most ${limits.max_inputs} per request (${LIMIT_FLAGS.max_inputs}): send them in batches`, 'too_many_inputs');
   }
-  const chars = (input as string[]).reduce((n, t) => n + t.length, 0);
+  const chars = input.reduce((n, t) => n + t.length, 0);
   if (chars > limits.max_chars) {
     throw new RequestError(413, `"input" has ${chars} characters; this server takes at most ${limits.max_chars} per request (${LIMIT_FLAGS.max_chars})`, 'too_many_characters');
   }
   const format = b.encoding_format ?? 'float';
   if (format !== 'float' && format !== 'base64') throw new RequestError(400, '"encoding_format" must be "float" or "base64"', 'invalid_encoding_format');
-  return { input: input as string[], format };
+  return { input: input, format };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { answerWord, ChatError, readAnswererChat, readMove, type ChatMessage } from '../../game/chat.js';
 import type { Domain } from '../../game/domain.js';
+import { notACandidate } from '../../game/parse.js';
 import { moveToToolCall, readToolTurns, type ToolChatMessage } from '../../game/tools.js';
 import { answerOf, type Answer, type GameView, type Move, type Rules, type Turn, type UnknownAnswers } from '../../game/types.js';
 import type { Answerer, Policy } from '../../plugins/types.js';
@@ -64,7 +65,7 @@ function gameOver(turns: readonly Turn[], rules: Rules): string | undefined {
 /** What a policy returned, made a move the protocol can carry (an unknown candidate is an invalid move). */
 function checkMove(move: Move | undefined, domain: Domain): Move {
   if (!move || typeof move.text !== 'string') throw new Error('the policy returned something that is not a move');
-  if (move.kind === 'guess' && domain.candidateIndexOf(move.candidate) === undefined) return { kind: 'invalid', text: move.text, reason: `guessed "${move.candidate}", which is not a candidate` };
+  if (move.kind === 'guess' && domain.candidateIndexOf(move.candidate) === undefined) return { kind: 'invalid', text: move.text, reason: notACandidate(move.candidate, domain) };
   return move;
 }
 

@@ -1,10 +1,11 @@
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { choice, defaulted, definePlugin, type Domain, type DpoJob, ENDPOINT_OPTIONS, type GameView, isJob, type LaunchOption, modelEndpoint, type Move, type OnlineGrpoJob, type PluginContext, type Policy, PROCESSES_DIR, type RenderOptions, type Rules, type SftJob, type SftRow, type StageTraining, type Static, stopLaunch, type TrainablePolicy, type TrainJob, twentyqHome, Type, withDefault } from '../../../framework/plugin.js';
+import { choice, defaulted, definePlugin, type Domain, type DpoJob, ENDPOINT_OPTIONS, type GameView, isJob, type LaunchOption, type Move, type OnlineGrpoJob, type PluginContext, type Policy, PROCESSES_DIR, type RenderOptions, type Rules, type SftJob, type SftRow, type StageTraining, type Static, type TrainablePolicy, type TrainJob, twentyqHome, Type, withDefault } from '../../../framework/plugin.js';
 import { questioner } from '../api.js';
 import { LORA_RANKS, vllmLaunch } from '../vllm/serve.js';
 import { findPython } from './environment.js';
+import { trlPreflight } from './preflight.js';
 import type { TrainingFields, TrlCommand } from './job.js';
 import { runPython, type TrlEvent } from './process.js';
 import { toTrl, writeTrl } from './rows.js';
@@ -72,7 +73,7 @@ export class TrlPolicy implements TrainablePolicy {
 
   constructor(
     readonly options: TrlOptions,
-    readonly context: Pick<PluginContext, 'domain' | 'rules' | 'runDir' | 'label' | 'create'>,
+    readonly context: Pick<PluginContext, 'domain' | 'rules' | 'runDir' | 'label' | 'create' | 'models'>,
     state?: TrlState,
   ) {
     this.state = state;
@@ -116,7 +117,8 @@ export class TrlPolicy implements TrainablePolicy {
     return (this.state ??= built);
   }
 
-  private device(): 'cpu' | 'cuda' | 'auto' {
+  /** Where it trains and serves: the run stops its servers on this device before it trains (auto counts as cuda:0). */
+  get device(): 'cpu' | 'cuda' | 'auto' {
     return this.options.device;
   }
 
@@ -124,8 +126,8 @@ export class TrlPolicy implements TrainablePolicy {
   private async serving(): Promise<Policy> {
     const state = await this.weights();
     if (this.player?.model === state.model) return this.player.policy;
-    if (this.player) await stopLaunch(this.player.launch);
-    const mode = this.options.serve === 'auto' ? (this.device() === 'cuda' ? 'vllm' : 'transformers') : this.options.serve;
+    if (this.player) await this.context.models.stop(this.player.launch);
+    const mode = this.options.serve === 'auto' ? (this.device === 'cuda' ? 'vllm' : 'transformers') : this.options.serve;
     const label = this.context.label ?? 'trl';
     let launch: LaunchOption;
     let model: string;
@@ -137,24 +139,25 @@ export class TrlPolicy implements TrainablePolicy {
         const template = join(state.model, 'chat_template.jinja');
         const args = existsSync(template) ? ['--chat-template', template] : [];
         launch = state.adapter
-          ? vllmLaunch({ model: state.base, executable, adapters: { [`${label.replace(/[^\w.-]+/g, '_')}-adapter`]: state.model }, max_lora_rank: rank, timeout_s: this.options.serve_timeout_s, args })
-          : vllmLaunch({ model: state.model, executable, timeout_s: this.options.serve_timeout_s, args });
+          ? vllmLaunch({ model: state.base, executable, adapters: { [`${label.replace(/[^\w.-]+/g, '_')}-adapter`]: state.model }, max_lora_rank: rank, timeout_s: this.options.serve_timeout_s, args, device: this.device })
+          : vllmLaunch({ model: state.model, executable, timeout_s: this.options.serve_timeout_s, args, device: this.device });
         model = state.adapter ? `${label.replace(/[^\w.-]+/g, '_')}-adapter` : state.model;
       } else {
         const folder = state.adapter ? await this.merged(state.model) : state.model;
         const hubCache = join(twentyqHome(), 'hf-hub');
         mkdirSync(hubCache, { recursive: true });
         launch = {
-          command: [join(dirname(this.python), 'transformers'), 'serve', folder, '--host', '127.0.0.1', '--port', '{PORT}', ...(this.device() === 'auto' ? [] : ['--device', this.device()])],
+          command: [join(dirname(this.python), 'transformers'), 'serve', folder, '--host', '127.0.0.1', '--port', '{PORT}', ...(this.device === 'auto' ? [] : ['--device', this.device])],
           env: { HF_HUB_CACHE: hubCache, HF_HUB_OFFLINE: '1', ...(this.options.threads ? { OMP_NUM_THREADS: String(this.options.threads) } : {}) },
           timeout_s: this.options.serve_timeout_s,
+          device: this.device,
         };
         model = folder;
       }
       // Qwen3's template thinks unless told not to; the tiny model was trained without thinking
       const extra_body = { ...this.options.extra_body, chat_template_kwargs: { enable_thinking: false, ...((this.options.extra_body?.chat_template_kwargs as object) ?? {}) } };
       const settings = { ...this.options, model, base_url: '', api_key_env: null, launch, extra_body, format: 'text' as const };
-      return questioner(settings, { domain: this.domain, rules: this.rules, label }, await modelEndpoint(settings, this.context.runDir, label));
+      return questioner(settings, { domain: this.domain, rules: this.rules, label }, await this.context.models.endpoint(settings, label));
     })();
     this.player = { model: state.model, policy: starting, get launch() { return launch; } };
     return starting;
@@ -193,6 +196,9 @@ export class TrlPolicy implements TrainablePolicy {
       seed: options.seed,
       max_length: this.options.max_length,
       save_steps: this.options.save_steps,
+      processes: this.options.processes,
+      micro_batch_size: this.options.micro_batch_size,
+      gradient_checkpointing: this.options.gradient_checkpointing,
     });
     const done = await runPython({
       ...job,
@@ -201,6 +207,7 @@ export class TrlPolicy implements TrainablePolicy {
       log: join(workdir, 'python.log'),
       stop: options.stop,
       threads: this.options.threads,
+      launcher: { processes: this.options.processes, device: this.options.device, accelerate_config: this.options.accelerate_config ?? null },
       ...(this.context.runDir === undefined ? {} : { processes: join(this.context.runDir, PROCESSES_DIR) }),
       onEvent: (event) => {
         if (event.event === 'start') steps = event.steps;
@@ -254,7 +261,13 @@ export class TrlPolicy implements TrainablePolicy {
             epsilon: o.epsilon,
             learning_rate: o.lr,
             batch_size: o.batch_size,
+            scale_rewards: o.scale_rewards,
             max_new_tokens: this.options.max_new_tokens,
+            use_vllm: this.options.use_vllm,
+            vllm_mode: this.options.vllm_mode,
+            vllm_server_url: this.options.vllm_server_url,
+            vllm_gpu_memory_utilization: this.options.vllm_gpu_memory_utilization,
+            vllm_tensor_parallel_size: this.options.vllm_tensor_parallel_size,
           },
         }),
         async (file) => writeFileSync(file, job.targets.map((key) => JSON.stringify({ prompt: key }) + '\n').join('')),
@@ -301,7 +314,12 @@ const OPTIONS = Type.Object(
       }),
     ),
     precision: defaulted(choice(['auto', 'fp32', 'bf16', 'fp16'], { default: 'auto', description: 'auto: bf16 on a GPU that has it, else fp32.' })),
-    device: defaulted(choice(['auto', 'cpu', 'cuda'], { default: 'auto', description: 'Where training and serving run.' })),
+    device: defaulted(
+      choice(['auto', 'cpu', 'cuda'], {
+        default: 'auto',
+        description: 'Where training and serving run. Its evaluation server is stopped before a training stage on the same device and started again after; auto counts as cuda:0 there, cpu never clashes (docs/servers.md).',
+      }),
+    ),
     max_length: defaulted(Type.Integer({ minimum: 16, default: 1024, description: 'Most tokens of a training row (longer rows are cut).' })),
     python: Type.Optional(
       Type.String({ minLength: 1, description: 'The Python to run (default: TWENTYQ_PYTHON, else the environment of `twentyq setup python`).' }),
@@ -343,6 +361,31 @@ const OPTIONS = Type.Object(
     ),
     save_steps: defaulted(Type.Integer({ minimum: 1, default: 50, description: 'Trainer checkpoint every so many optimiser steps (what --resume continues from).' })),
     max_new_tokens: defaulted(Type.Integer({ minimum: 1, default: 48, description: 'GRPO: most tokens of a move the trainer generates.' })),
+    processes: defaulted(
+      Type.Integer({
+        minimum: 1,
+        default: 1,
+        description:
+          "Training processes: more than 1 starts them with accelerate launch on a GPU (device cuda, or an accelerate_config) and with torchrun on the CPU (gloo); a stage's batch_size stays the global batch.",
+      }),
+    ),
+    accelerate_config: Type.Optional(
+      Type.String({ 'x-file': true, description: 'An accelerate config file (DeepSpeed ZeRO-3, FSDP2: `twentyq trl plan` writes them): training starts under `accelerate launch --config_file`.' }),
+    ),
+    micro_batch_size: defaulted(
+      Type.Unsafe<number | null>({
+        type: ['integer', 'null'],
+        minimum: 1,
+        default: null,
+        description: "Rows a process computes at once; the rest of its share of the batch is gradient accumulation (null: the whole share at once).",
+      }),
+    ),
+    gradient_checkpointing: defaulted(Type.Boolean({ default: false, description: 'Recompute activations in the backward pass: less memory for about a third more compute (a large model on a GPU).' })),
+    use_vllm: defaulted(Type.Boolean({ default: false, description: "GRPO: generate the moves with TRL's vLLM integration (a GPU with vLLM installed) instead of model.generate." })),
+    vllm_mode: defaulted(choice(['colocate', 'server'], { default: 'colocate', description: 'GRPO with use_vllm: colocate (vLLM inside each training process) or server (`trl vllm-serve` on other GPUs, at vllm_server_url).' })),
+    vllm_server_url: defaulted(Type.String({ minLength: 1, default: 'http://127.0.0.1:8000', description: 'GRPO with use_vllm in server mode: where `trl vllm-serve` listens.' })),
+    vllm_gpu_memory_utilization: defaulted(Type.Number({ exclusiveMinimum: 0, maximum: 1, default: 0.3, description: 'GRPO with use_vllm in colocate mode: the share of the GPU vLLM takes.' })),
+    vllm_tensor_parallel_size: defaulted(Type.Integer({ minimum: 1, default: 1, description: 'GRPO with use_vllm in colocate mode: GPUs one vLLM spans.' })),
     ...endpoint,
     temperature: withDefault(endpoint.temperature, 0),
     max_tokens: withDefault(endpoint.max_tokens, 48),
@@ -359,6 +402,7 @@ export default definePlugin({
   runs: 'waiting',
   trainable: true,
   options: OPTIONS,
+  preflight: (options) => trlPreflight(options),
   create(options, context) {
     const state = options.checkpoint ? loadTrlCheckpoint(resolve(context.baseDir, options.checkpoint)) : undefined;
     return new TrlPolicy(options, context, state);

@@ -43,7 +43,12 @@ const TRAINING = {
   max_length: Type.Integer({ minimum: 1, description: 'Most tokens of a row.' }),
   save_steps: Type.Integer({ minimum: 1, description: 'A checkpoint every so many optimiser steps.' }),
   learning_rate: Type.Number({ exclusiveMinimum: 0 }),
-  batch_size: Type.Integer({ minimum: 1 }),
+  batch_size: Type.Integer({ minimum: 1, description: 'Rows (grpo: games) of one optimiser step, over all processes.' }),
+  processes: Type.Integer({ minimum: 1, description: 'Training processes the job runs in (torchrun or accelerate launch start them; each holds batch_size / processes rows a step).' }),
+  micro_batch_size: Type.Union([Type.Integer({ minimum: 1 }), Type.Null()], {
+    description: 'Rows a process computes at once; the rest of its share is gradient accumulation (null: its whole share at once).',
+  }),
+  gradient_checkpointing: Type.Boolean({ description: 'Recompute activations in the backward pass (less memory, about a third more compute).' }),
 };
 
 /** The fields every training command gets from the policy and the stage; each command adds its own. */
@@ -66,7 +71,13 @@ export const GRPO_JOB = job('grpo', 'GRPOTrainer playing whole games against the
   temperature: Type.Number({ exclusiveMinimum: 0 }),
   beta: Type.Number({ minimum: 0 }),
   epsilon: Type.Number({ exclusiveMinimum: 0 }),
+  scale_rewards: choice(['group', 'batch', 'none'], { description: "What a reward less its group's mean is divided by (TRL's scale_rewards)." }),
   max_new_tokens: Type.Integer({ minimum: 1, description: 'Most tokens of a move.' }),
+  use_vllm: Type.Boolean({ description: "Generate the moves with TRL's vLLM integration instead of model.generate." }),
+  vllm_mode: choice(['colocate', 'server'], { description: 'colocate: vLLM inside each training process; server: `trl vllm-serve` at vllm_server_url.' }),
+  vllm_server_url: path('The `trl vllm-serve` server (server mode).'),
+  vllm_gpu_memory_utilization: Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'Share of the GPU vLLM takes (colocate mode).' }),
+  vllm_tensor_parallel_size: Type.Integer({ minimum: 1, description: 'GPUs one colocated vLLM spans (colocate mode).' }),
 });
 
 export const MERGE_JOB = job('merge', 'A LoRA adapter merged into its base.', {

@@ -11,7 +11,31 @@ export type TrlEvent =
   | { event: 'start'; steps: number }
   | ({ event: 'log'; step: number } & Record<string, number>)
   | { event: 'checkpoint'; step: number; path: string }
-  | { event: 'done'; model: string; stopped: boolean; step: number };
+  | { event: 'done'; model: string; stopped: boolean; step: number }
+  /** Every training process says who it is: a launcher's workers are recorded and stopped one by one. */
+  | { event: 'process'; rank: number; pid: number };
+
+/** How the training processes start: one Python, or several under torchrun (CPU) or accelerate launch (GPU). */
+export interface Launcher {
+  processes: number;
+  device: 'auto' | 'cpu' | 'cuda';
+  /** An accelerate config file (DeepSpeed, FSDP): accelerate launch --config_file. */
+  accelerate_config: string | null;
+}
+
+/**
+ * The Python arguments that start the command: \`python -m twentyq_trl\` for one process; for several,
+ * accelerate launch on a GPU and torchrun on the CPU, where \`accelerate launch --cpu --num_processes 2\`
+ * starts one process only (reference/rl-practice-and-scale.md), while torchrun's ranks are what
+ * accelerate and TRL see as MULTI_CPU on gloo.
+ */
+export function launchArgs(launcher: Launcher | undefined, module: string[]): string[] {
+  const n = launcher?.processes ?? 1;
+  if (launcher?.accelerate_config) return ['-m', 'accelerate.commands.launch', '--config_file', launcher.accelerate_config, '--num_processes', String(n), '-m', ...module];
+  if (n === 1) return ['-m', ...module];
+  if (launcher!.device === 'cuda') return ['-m', 'accelerate.commands.launch', '--multi_gpu', '--num_processes', String(n), '-m', ...module];
+  return ['-m', 'torch.distributed.run', '--standalone', '--nnodes', '1', '--nproc_per_node', String(n), '-m', ...module];
+}
 
 export type PythonRun = TrlCommand & {
   python: string;
@@ -25,26 +49,17 @@ export type PythonRun = TrlCommand & {
   threads?: number | null;
   /** The run directory's processes/ folder: the trainer is recorded there while it runs (a --resume after kill -9 stops it). */
   processes?: string;
+  launcher?: Launcher;
 };
 
 const TAIL_LINES = 20;
 
-/** Processes started and not yet exited: killed if this process exits first (they are in their own group). */
-const children = new Set<number>();
-let watching = false;
-
-function watchExit(): void {
-  if (watching) return;
-  watching = true;
-  process.on('exit', () => {
-    for (const pid of children) {
-      try {
-        process.kill(pid, 'SIGKILL');
-      } catch {
-        // gone already
-      }
-    }
-  });
+function signalPid(pid: number, signal: NodeJS.Signals): void {
+  try {
+    process.kill(pid, signal);
+  } catch {
+    // gone already
+  }
 }
 
 /**
@@ -69,29 +84,44 @@ export function runPython(run: PythonRun): Promise<Extract<TrlEvent, { event: 'd
     TWENTYQ_EXIT_WITH_PARENT: '1',
   };
   if (run.threads) env.OMP_NUM_THREADS = String(run.threads);
-  const argv = ['-m', 'twentyq_trl', run.command, run.jobFile];
+  const argv = launchArgs(run.launcher, ['twentyq_trl', run.command, run.jobFile]);
   const display = `${run.python} ${argv.join(' ')}`;
   return new Promise((resolve, reject) => {
     const child = spawn(run.python, argv, { env, stdio: ['pipe', 'pipe', 'pipe'], detached: true });
     const forget = child.pid === undefined ? () => {} : recordProcess(run.processes, `python-${run.command}`, child.pid, display);
+    // a launcher's workers: recorded, killed with twentyq, and each stopped by its own SIGINT (the launcher
+    // would pass a signal on and then kill them 30 s later, before a large model's checkpoint is written)
+    const workers = new Map<number, () => void>();
     const log = createWriteStream(run.log, { flags: 'a' });
     log.write(`[twentyq] ${new Date().toISOString()} ${display}\n`);
     const tail: string[] = [];
     let done: Extract<TrlEvent, { event: 'done' }> | undefined;
     let failure: Error | undefined;
-    if (child.pid !== undefined) {
-      children.add(child.pid);
-      watchExit();
-    }
-    const interrupt = () => child.kill('SIGINT');
+    // killed if this process exits first (it and its workers are in their own group, so nothing else would end them)
+    const onExit = () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      for (const pid of workers.keys()) signalPid(pid, 'SIGKILL');
+    };
+    process.on('exit', onExit);
+    const launched = (run.launcher?.processes ?? 1) > 1 || Boolean(run.launcher?.accelerate_config);
+    const interrupt = () => {
+      if (!launched) child.kill('SIGINT');
+      for (const pid of workers.keys()) signalPid(pid, 'SIGINT');
+    };
+    const onWorker = (event: Extract<TrlEvent, { event: 'process' }>) => {
+      if (!launched || workers.has(event.pid)) return;
+      workers.set(event.pid, recordProcess(run.processes, `python-${run.command}-rank${event.rank}`, event.pid, display));
+      // a stop asked before this worker said who it was
+      if (run.stop?.aborted) signalPid(event.pid, 'SIGINT');
+    };
     run.stop?.addEventListener('abort', interrupt, { once: true });
     if (run.stop?.aborted) interrupt();
-    createInterface({ input: child.stderr! }).on('line', (line) => {
+    createInterface({ input: child.stderr }).on('line', (line) => {
       log.write(line + '\n');
       tail.push(line);
       if (tail.length > TAIL_LINES) tail.shift();
     });
-    createInterface({ input: child.stdout! }).on('line', (line) => {
+    createInterface({ input: child.stdout }).on('line', (line) => {
       if (line.trim() === '') return;
       let event: TrlEvent;
       try {
@@ -102,6 +132,7 @@ export function runPython(run: PythonRun): Promise<Extract<TrlEvent, { event: 'd
         return;
       }
       if (event.event === 'done') done = event;
+      if (event.event === 'process') return onWorker(event);
       try {
         run.onEvent?.(event);
       } catch (error) {
@@ -111,8 +142,9 @@ export function runPython(run: PythonRun): Promise<Extract<TrlEvent, { event: 'd
     });
     child.once('error', (error) => reject(new PythonProcessError(`${display} could not be started: ${error.message}`)));
     child.once('close', (code, signal) => {
-      if (child.pid !== undefined) children.delete(child.pid);
+      process.off('exit', onExit);
       forget();
+      for (const forgetWorker of workers.values()) forgetWorker();
       run.stop?.removeEventListener('abort', interrupt);
       log.end();
       if (failure) return reject(failure);

@@ -13,7 +13,7 @@ import { runPython } from './process.js';
 /**
  * The architecture by default; part of the cache key. A small vocabulary matters: with 600 tokens a
  * question takes several, and the model learnt the expert's tree (98.9% of the animals after 5 epochs
- * of weighted SFT); with 1024, whole phrases merge into single tokens and it won 57.8% (measured, README).
+ * of weighted SFT); with 1024, whole phrases merge into single tokens and it won 57.8% (measured, docs/trl.md).
  */
 export const TINY_CONFIG = {
   vocab_size: 600,

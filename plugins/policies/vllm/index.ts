@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { defaulted, definePlugin, ENDPOINT_OPTIONS, endpointFor, modelEndpoint, Type } from '../../../framework/plugin.js';
+import { defaulted, definePlugin, ENDPOINT_OPTIONS, findCommand, type LaunchOption, Type } from '../../../framework/plugin.js';
 import { LORA_RANKS, modelExtraBody, swapAdapter, vllmLaunch } from './serve.js';
 import { QUESTIONER_OPTIONS, questioner } from '../api.js';
 
@@ -9,6 +9,21 @@ const { base_url: _url, api_key_env: _key, ...endpoint } = ENDPOINT_OPTIONS.prop
 /** The adapter's name on the server: new for every adapter folder (vLLM may answer a reloaded name from a stale cache), the same on a rerun. */
 function versionedName(label: string, path: string): string {
   return `${label.replace(/[^\w.-]+/g, '_')}-${createHash('sha256').update(path).digest('hex').slice(0, 10)}`;
+}
+
+/** The server of the options: the base model with LoRA; one command line for every stage that names the same model. */
+function launchOf(options: { model: string; executable: string; max_lora_rank: number; max_loras: number; args: string[]; timeout_s: number; device: string }): LaunchOption {
+  return vllmLaunch({
+    model: options.model,
+    executable: options.executable,
+    max_lora_rank: options.max_lora_rank,
+    max_loras: options.max_loras,
+    // always: a text request ignores the tool parser, and one command line means one server for every stage
+    tools: true,
+    args: options.args,
+    timeout_s: options.timeout_s,
+    device: options.device,
+  });
 }
 
 export default definePlugin({
@@ -27,30 +42,34 @@ export default definePlugin({
       max_loras: defaulted(Type.Integer({ minimum: 1, maximum: 64, default: 1, description: 'Adapters in one batch.' })),
       args: defaulted(Type.Array(Type.String(), { default: [], description: 'More flags for vllm serve, as is (e.g. ["--max-model-len", "4096"]).' })),
       timeout_s: defaulted(Type.Number({ exclusiveMinimum: 0, default: 900, description: 'Seconds the server has to load the model and answer /health.' })),
+      device: defaulted(
+        Type.String({
+          minLength: 1,
+          default: 'cuda:0',
+          description: 'The GPU the server holds (several as cuda:0,cuda:1): it is stopped before a training stage on that device and started again after (see docs/servers.md).',
+        }),
+      ),
       ...QUESTIONER_OPTIONS,
     },
     { additionalProperties: false },
   ),
-  async create(options, { domain, rules, label = 'vllm', runDir }) {
-    const launch = vllmLaunch({
-      model: options.model,
-      executable: options.executable,
-      max_lora_rank: options.max_lora_rank,
-      max_loras: options.max_loras,
-      // always: a text request ignores the tool parser, and one command line means one server for every stage
-      tools: true,
-      args: options.args,
-      timeout_s: options.timeout_s,
-    });
+  preflight: (options) =>
+    findCommand(options.executable) === undefined
+      ? [
+          `executable: ${options.executable} is ${options.executable.includes('/') ? 'not an executable file' : 'not on the PATH'}: install the GPU set (twentyq setup python --gpu: CUDA torch and vLLM, for a machine with an NVIDIA GPU and its driver) and set executable to that environment's bin/vllm, or install vLLM on the PATH`,
+        ]
+      : [],
+  // known from the options: a later stage on the same base model keeps the server up between stages
+  launches: (options) => [launchOf(options)],
+  async create(options, { domain, rules, label = 'vllm', models }) {
+    const launch = launchOf(options);
     const settings = { ...options, base_url: '', api_key_env: null, launch };
-    let model = options.model;
-    if (options.adapter !== undefined) {
-      // the server is shared with every stage naming the same base model: load this adapter on it
-      const { base_url } = await endpointFor(settings, runDir, label);
-      model = versionedName(label, options.adapter);
-      await swapAdapter(base_url, model, options.adapter);
-    }
+    const adapter = options.adapter;
+    const model = adapter === undefined ? options.model : versionedName(label, adapter);
+    // the server is shared with every stage naming the same base model: this adapter is loaded on it, again whenever it is started again
+    const load = adapter === undefined ? undefined : (base_url: string) => swapAdapter(base_url, model, adapter);
+    const endpoint = await models.endpoint(settings, label, load);
     const extra_body = modelExtraBody(options.model, options.extra_body);
-    return questioner({ ...settings, model, ...(extra_body ? { extra_body } : {}) }, { domain, rules, label }, await modelEndpoint(settings, runDir, label));
+    return questioner({ ...settings, model, ...(extra_body ? { extra_body } : {}) }, { domain, rules, label }, endpoint);
   },
 });

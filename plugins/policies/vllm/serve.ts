@@ -24,6 +24,8 @@ export interface VllmServe {
   /** More flags, as is (e.g. ["--max-model-len", "4096"]). */
   args?: string[];
   timeout_s?: number;
+  /** The device it holds (see the launch option's `device`); default cuda:0, where vLLM serves unless told otherwise. */
+  device?: string;
 }
 
 /**
@@ -53,6 +55,7 @@ export function vllmLaunch(options: VllmServe): Exclude<LaunchOption, string | s
     command,
     ready_url: '/health',
     env: { VLLM_ALLOW_RUNTIME_LORA_UPDATING: 'True' },
+    device: options.device ?? 'cuda:0',
     ...(options.timeout_s === undefined ? {} : { timeout_s: options.timeout_s }),
   };
 }

@@ -46,7 +46,7 @@ export default defineCommand({
       config,
       python,
       ...(flags.out ? { out: resolve(flags.out) } : {}),
-      force: flags.force,
+      force: flags.force === true,
       log: (line) => io.logToStderr(line),
     });
     if (!built) io.logToStderr(`the tiny model is built already (--force builds it again)`);

@@ -14,14 +14,14 @@ export default defineCommand({
   },
   async run({ flags }, io) {
     const venv = flags.venv ?? defaultVenv();
-    const requirements = requirementsFile(flags.gpu);
+    const requirements = requirementsFile(flags.gpu === true);
     if (flags.check) {
       const problem = venvProblem(venv, requirements);
       if (problem) throw new PythonEnvironmentError(`${problem}: run \`twentyq setup python${flags.gpu ? ' --gpu' : ''}${flags.venv ? ` --venv ${flags.venv}` : ''}\` to make it`);
       io.log(`${venvPython(venv)}: up to date with ${requirements}`);
       return;
     }
-    const { python, installed } = await setupPython({ venv, gpu: flags.gpu, force: flags.force, log: (line) => io.logToStderr(line) });
+    const { python, installed } = await setupPython({ venv, gpu: flags.gpu === true, force: flags.force === true, log: (line) => io.logToStderr(line) });
     io.log(installed ? `${python}: installed ${requirements}` : `${python}: up to date with ${requirements}`);
   },
 });

@@ -85,6 +85,15 @@ def parse_events(stdout: str) -> list[dict[str, Any]]:
     return events
 
 
+GRPO_ROLLOUT: dict[str, Any] = {
+    "use_vllm": False,
+    "vllm_mode": "colocate",
+    "vllm_server_url": "http://127.0.0.1:8000",
+    "vllm_gpu_memory_utilization": 0.3,
+    "vllm_tensor_parallel_size": 1,
+}
+
+
 def logs(events: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return [e for e in events if e["event"] == "log"]
 
@@ -125,6 +134,9 @@ def base_job(model: Path, out: Path, data: Path, **extra: Any) -> dict[str, Any]
         "epochs": 1,
         "max_length": 256,
         "save_steps": 1000,
+        "processes": 1,
+        "micro_batch_size": None,
+        "gradient_checkpointing": False,
     }
     job.update(extra)
     return job

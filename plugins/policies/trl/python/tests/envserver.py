@@ -9,10 +9,13 @@ from typing import Any
 
 
 class ScriptedEnv:
-    """Each game lasts `moves` replies; answers alternate Yes./No.; the reward is set per key and game number."""
+    """Each game lasts `moves` replies; answers alternate Yes./No.; the reward is set per key and game
+    number (or the same for every game: `reward`); `invalid` of its moves are reported invalid."""
 
-    def __init__(self, moves: int = 2) -> None:
+    def __init__(self, moves: int = 2, reward: float | None = None, invalid: int = 0) -> None:
         self.moves = moves
+        self.reward = reward
+        self.invalid = invalid
         self.games: dict[int, dict[str, Any]] = {}
         self.started: dict[str, int] = {}
         self.finished: list[dict[str, Any]] = []
@@ -42,7 +45,7 @@ class ScriptedEnv:
                 answer = "Yes." if len(game["replies"]) % 2 else "No."
                 return {"done": False, "message": {"role": "user", "content": answer}}
             game["done"] = True
-            reward = round(0.25 * (game["n"] % 4) + (0.1 if game["key"] == "b" else 0.0), 3)
+            reward = self.reward if self.reward is not None else round(0.25 * (game["n"] % 4) + (0.1 if game["key"] == "b" else 0.0), 3)
             outcome = "win" if game["n"] % 2 == 0 else "loss"
             result = {
                 "done": True,
@@ -50,7 +53,7 @@ class ScriptedEnv:
                 "reward": reward,
                 "outcome": outcome,
                 "questions": len(game["replies"]),
-                "invalid": 0,
+                "invalid": self.invalid,
             }
             self.finished.append({"id": gid, **result})
             return result

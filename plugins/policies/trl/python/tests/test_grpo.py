@@ -5,7 +5,7 @@ from typing import Any
 
 import pytest
 
-from conftest import base_job, logs, run_cli, write_jsonl
+from conftest import GRPO_ROLLOUT, base_job, logs, run_cli, write_jsonl
 from envserver import ScriptedEnv, serve
 
 
@@ -17,14 +17,16 @@ def test_grpo_reports_the_environment_rewards(sft_run: tuple[Path, list[dict[str
         job = base_job(
             sft_run[0], tmp_path / "grpo.model", data,
             env_url=url, steps=2, num_generations=2, targets_per_step=2, temperature=1.0,
-            beta=0.04, epsilon=0.2, max_new_tokens=12, learning_rate=1e-4, save_steps=1,
+            beta=0.04, epsilon=0.2, max_new_tokens=12, learning_rate=1e-4, save_steps=1, scale_rewards="batch", **GRPO_ROLLOUT,
         )
         del job["epochs"]  # grpo takes steps
         rc, events, err = run_cli("grpo", job, tmp_path)
     finally:
         server.shutdown()
     assert rc == 0, err[-3000:]
-    assert events[0] == {"event": "start", "steps": 2}
+    # the process says who it is first (one process: rank 0), then the trainer starts
+    assert events[0]["event"] == "process" and events[0]["rank"] == 0 and isinstance(events[0]["pid"], int)
+    assert events[1] == {"event": "start", "steps": 2}
     steps = logs(events)
     assert [e["step"] for e in steps] == [1, 2]
     finished = env.finished
@@ -37,9 +39,20 @@ def test_grpo_reports_the_environment_rewards(sft_run: tuple[Path, list[dict[str
         assert e["success"] == pytest.approx(sum(g["outcome"] == "win" for g in games) / 4)
         assert e["avg_questions"] == pytest.approx(2.0)
         assert "kl" in e and "reward_std" in e
+        # every group's two games scored 0.25 apart; no move was invalid
+        assert e["zero_spread"] == 0.0 and e["invalid_rate"] == 0.0
+        assert e["reward_spread"] == pytest.approx(0.25 / 2**0.5)
+        assert 0.0 <= e["clipped"] <= 1.0
+    # the figures that tell whether a step can teach come first, for the progress line
+    assert list(steps[0])[2:8] == ["success", "zero_spread", "clipped", "invalid_rate", "kl", "reward_spread"]
     assert [e["step"] for e in events if e["event"] == "checkpoint"] == [1, 2]
     assert events[-1]["event"] == "done" and events[-1]["stopped"] is False
     assert (tmp_path / "grpo.model" / "final" / "model.safetensors").is_file()
+    # the job's scale_rewards reaches TRL (the trainer's own arguments, as saved with its checkpoints)
+    import torch
+
+    args = torch.load(tmp_path / "grpo.model" / "checkpoints" / "checkpoint-2" / "training_args.bin", weights_only=False)
+    assert args.scale_rewards == "batch"
 
 
 def test_rollout_masks_the_answers_with_the_real_model(sft_run: tuple[Path, list[dict[str, Any]]]) -> None:
@@ -47,7 +60,7 @@ def test_rollout_masks_the_answers_with_the_real_model(sft_run: tuple[Path, list
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     from twentyq_trl.envclient import EnvClient
-    from twentyq_trl.grpo import Rollout
+    from twentyq_trl.grpo import ModelGenerate, Rollout
 
     env = ScriptedEnv(moves=3)
     server, url = serve(env)
@@ -55,7 +68,7 @@ def test_rollout_masks_the_answers_with_the_real_model(sft_run: tuple[Path, list
         tok = AutoTokenizer.from_pretrained(sft_run[0], padding_side="left")
         model = AutoModelForCausalLM.from_pretrained(sft_run[0])
         rollout = Rollout(EnvClient(url), max_new_tokens=12, max_completion_length=400, temperature=1.0)
-        games = rollout.play(["a", "a", "b"], model, tok)
+        games = rollout.play(["a", "a", "b"], ModelGenerate(model, tok, 1.0), tok)
     finally:
         server.shutdown()
     assert [g.reward for g in games] == [g["reward"] for g in sorted(env.finished, key=lambda r: r["id"])]
@@ -75,3 +88,39 @@ def test_rollout_masks_the_answers_with_the_real_model(sft_run: tuple[Path, list
         sampled = [lp for lp, m in zip(g.logprobs, g.env_mask, strict=True) if m == 1]
         assert all(lp <= 0.0 for lp in sampled) and any(lp < 0.0 for lp in sampled)
         assert all(lp == 0.0 for lp, m in zip(g.logprobs, g.env_mask, strict=True) if m == 0)
+
+
+def _play(env: ScriptedEnv, run: Path, keys: list[str], group: int, **limits: int) -> dict[str, float]:
+    import torch
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from twentyq_trl.envclient import EnvClient
+    from twentyq_trl.grpo import ModelGenerate, Rollout
+
+    torch.manual_seed(0)  # the sampled moves, so that the figures are the same every run
+    server, url = serve(env)
+    try:
+        tok = AutoTokenizer.from_pretrained(run, padding_side="left")
+        model = AutoModelForCausalLM.from_pretrained(run)
+        rollout = Rollout(EnvClient(url), temperature=1.0, group_size=group, **limits)
+        rollout.stats.add(rollout.play(keys, ModelGenerate(model, tok, 1.0), tok))
+        return rollout.stats.figures()
+    finally:
+        server.shutdown()
+
+
+def test_figures_show_groups_with_equal_rewards(sft_run: tuple[Path, list[dict[str, Any]]]) -> None:
+    figures = _play(ScriptedEnv(moves=2, reward=0.5, invalid=1), sft_run[0], ["a", "a", "a", "b", "b", "b"], 3, max_new_tokens=12, max_completion_length=400)
+    assert figures["zero_spread"] == 1.0 and figures["reward_spread"] == 0.0
+    assert figures["invalid_rate"] == pytest.approx(0.5)  # 1 of each game's 2 moves
+    varied = _play(ScriptedEnv(moves=2), sft_run[0], ["a", "a", "b", "b"], 2, max_new_tokens=12, max_completion_length=400)
+    assert varied["zero_spread"] == 0.0 and varied["reward_spread"] > 0.0
+
+
+def test_figures_show_games_cut_at_a_token_limit(sft_run: tuple[Path, list[dict[str, Any]]]) -> None:
+    # one token a move: no move reaches its end token
+    moves = _play(ScriptedEnv(moves=2), sft_run[0], ["a", "a"], 2, max_new_tokens=1, max_completion_length=400)
+    assert moves["clipped"] == 1.0
+    # the game's own limit: abandoned before its end, scored a loss
+    games = _play(ScriptedEnv(moves=3), sft_run[0], ["a", "a"], 2, max_new_tokens=12, max_completion_length=8)
+    assert games["clipped"] == 1.0 and games["success"] == 0.0

@@ -10,7 +10,7 @@ import pytest
 
 from twentyq_trl.job import JOBS, SCHEMAS, GrpoJob, JobError, Lora, SftJob, parse, schema
 
-from conftest import base_job, run_cli
+from conftest import GRPO_ROLLOUT, base_job, run_cli
 
 
 @pytest.mark.parametrize("command", sorted(JOBS))
@@ -31,7 +31,7 @@ def test_every_job_schema_has_its_dataclass() -> None:
 
 def grpo_fields(**extra: Any) -> dict[str, Any]:
     fields = {"env_url": "http://127.0.0.1:1", "steps": 2, "num_generations": 2, "targets_per_step": 1}
-    fields.update(temperature=1.0, beta=0.0, epsilon=0.2, max_new_tokens=8)
+    fields.update(temperature=1.0, beta=0.0, epsilon=0.2, scale_rewards="batch", max_new_tokens=8, **GRPO_ROLLOUT)
     return base_job(Path("/m"), Path("/o"), Path("/d"), **{**fields, **extra})
 
 

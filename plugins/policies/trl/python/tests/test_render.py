@@ -66,7 +66,7 @@ def test_rollout_assembles_the_sft_ids(tok: Any, monkeypatch: pytest.MonkeyPatch
 
     monkeypatch.setattr(grpo, "sample", ScriptedPolicy(tok))
     rollout = grpo.Rollout(ConversationEnv(), max_new_tokens=32, max_completion_length=512, temperature=1.0)  # type: ignore[arg-type]
-    [game] = rollout.play(["k"], model=None, tok=tok)
+    [game] = rollout.play(["k"], grpo.ModelGenerate(None, tok, 1.0), tok)
     full, assistant = conversation_ids(tok, CONVERSATION)
     assert game.reward == 0.5 and game.outcome == "win" and game.questions == 3
     # the whole conversation rendered at once ends "<|im_end|>\n"; the game ends at the last <|im_end|>
@@ -87,6 +87,6 @@ def test_game_past_max_completion_length_is_abandoned(tok: Any, monkeypatch: pyt
 
     monkeypatch.setattr(grpo, "sample", ScriptedPolicy(tok))
     rollout = grpo.Rollout(ConversationEnv(), max_new_tokens=32, max_completion_length=20, temperature=1.0)  # type: ignore[arg-type]
-    [game] = rollout.play(["k"], model=None, tok=tok)
+    [game] = rollout.play(["k"], grpo.ModelGenerate(None, tok, 1.0), tok)
     assert game.abandoned and game.reward == 0.0 and game.outcome == "loss"
     assert len(game.completion) <= 20

@@ -13,7 +13,7 @@ def test_sft_loss_falls_and_model_reproduces_reply(sft_run: tuple[Path, list[dic
     from twentyq_trl.render import prompt_ids
 
     final, events = sft_run
-    assert events[0]["event"] == "start" and events[0]["steps"] == 96
+    assert [e["event"] for e in events[:2]] == ["process", "start"] and events[1]["steps"] == 96
     assert events[-1] == {"event": "done", "model": str(final), "stopped": False, "step": 96}
     steps = logs(events)
     assert [e["step"] for e in steps] == list(range(1, 97))

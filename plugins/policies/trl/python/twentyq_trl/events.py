@@ -8,6 +8,8 @@ import os
 import sys
 from typing import Any, TextIO
 
+from .ranks import is_main, rank
+
 _events: TextIO | None = None
 
 
@@ -24,6 +26,17 @@ def claim_stdout() -> None:
 
 
 def emit(event: str, **fields: Any) -> None:
+    """An event for twentyq; under a launcher only the first process reports (the others train alike)."""
+    if is_main():
+        write_event(event, **fields)
+
+
+def announce_process() -> None:
+    """Every process says who it is, so that twentyq records it and can stop it (a launcher's workers are not its children)."""
+    write_event("process", rank=rank(), pid=os.getpid())
+
+
+def write_event(event: str, **fields: Any) -> None:
     out = _events if _events is not None else sys.stdout
     clean = {k: _clean(v) for k, v in fields.items()}
     out.write(json.dumps({"event": event, **clean}) + "\n")

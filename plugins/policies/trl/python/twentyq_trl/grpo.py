@@ -5,17 +5,22 @@ A game's completion is: reply tokens as sampled (env_mask 1, their sampling logp
 template text carrying the environment's answer up to the next generation prompt (env_mask 0,
 logprob 0), and so on; it ends with the last reply's end token. A game that would pass
 `max_completion_length` is abandoned: no more steps are posted and it scores reward 0, outcome loss.
+
+The replies come from a `Generate`: `model.generate` on this process's games, or TRL's vLLM integration
+(colocate, or a `trl vllm-serve` server whose weights the trainer syncs before each rollout). Either way
+the same loop builds the turns, masks and logprobs from the tokens actually generated.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from .envclient import EnvClient
 from .events import log
 from .job import GrpoJob, Hardware, TrainingJob, read_jsonl, typed
 from .models import adapter_base, load_model, load_tokenizer, lora_config
+from .ranks import gather, is_main
 from .render import answer_suffix_ids, prompt_ids
 from .train import Stage, common_args
 
@@ -33,7 +38,10 @@ class Game:
     reward: float = 0.0
     outcome: str = "loss"
     questions: int = 0
+    invalid: int = 0
     abandoned: bool = False
+    # a move ran out of max_new_tokens before its end token (its text is cut)
+    cut: bool = False
 
     @property
     def context(self) -> list[int]:
@@ -42,28 +50,41 @@ class Game:
 
 @dataclass
 class RolloutStats:
-    """Games finished since the last log, for the success/avg_questions figures."""
+    """The games of the steps since the last log, for the step's figures: how the games went (success,
+    avg_questions) and whether they can teach anything (GRPO's silent failures: groups whose rewards are
+    all equal have no advantage; games cut at a token limit score as losses whatever the model did)."""
 
-    games: int = 0
-    wins: int = 0
-    questions: int = 0
-    abandoned: int = 0
-    last_games: list[Game] = field(default_factory=list)
+    group_size: int = 1
+    games: list[Game] = field(default_factory=list)
 
     def add(self, games: list[Game]) -> None:
-        self.last_games = games
-        for g in games:
-            self.games += 1
-            self.wins += g.outcome == "win"
-            self.questions += g.questions
-            self.abandoned += g.abandoned
+        self.games.extend(games)
 
     def figures(self) -> dict[str, float]:
-        if self.games == 0:
+        games, self.games = self.games, []
+        if not games:
             return {}
-        out = {"success": self.wins / self.games, "avg_questions": self.questions / self.games}
-        self.games = self.wins = self.questions = self.abandoned = 0
-        return out
+        moves = sum(g.questions for g in games if not g.abandoned)
+        groups = [games[i : i + self.group_size] for i in range(0, len(games), self.group_size)]
+        spreads = [_std([g.reward for g in group]) for group in groups]
+        return {
+            "success": sum(g.outcome == "win" for g in games) / len(games),
+            "avg_questions": sum(g.questions for g in games) / len(games),
+            # share of groups whose games all scored alike (no advantage, no gradient)
+            "zero_spread": sum(s < 1e-9 for s in spreads) / len(groups),
+            # share of games cut at a token limit: the game's (max_completion_length) or a move's (max_new_tokens)
+            "clipped": sum(g.abandoned or g.cut for g in games) / len(games),
+            "invalid_rate": sum(g.invalid for g in games if not g.abandoned) / moves if moves else 0.0,
+            # the reward's spread within a group, on average: what the advantages are made of
+            "reward_spread": sum(spreads) / len(spreads),
+        }
+
+
+def _std(values: list[float]) -> float:
+    if len(values) < 2:
+        return 0.0
+    mean = sum(values) / len(values)
+    return (sum((v - mean) ** 2 for v in values) / (len(values) - 1)) ** 0.5
 
 
 def sample(
@@ -105,17 +126,89 @@ def sample(
     return results
 
 
+Reply = tuple[list[int], list[float]]
+
+
+class Generate(Protocol):
+    """One reply per context: its tokens up to and including the end token, and their sampling logprobs."""
+
+    def __call__(self, contexts: list[list[int]], max_new_tokens: int) -> list[Reply]: ...
+
+    def more(self, live: bool) -> bool:
+        """Whether another turn is played: this process has live games, or (a collective generation) any has."""
+        ...
+
+
+class ModelGenerate:
+    """`model.generate` on this process's games (the CPU, or a GPU without vLLM)."""
+
+    def __init__(self, model: Any, tok: Any, temperature: float) -> None:
+        self.model = model
+        self.tok = tok
+        self.temperature = temperature
+
+    def __call__(self, contexts: list[list[int]], max_new_tokens: int) -> list[Reply]:
+        return sample(self.model, self.tok, contexts, max_new_tokens, self.temperature)
+
+    def more(self, live: bool) -> bool:
+        return live
+
+
+class VllmGenerate:
+    """TRL's vLLM generation (`trainer.vllm_generation`, trl/generation/vllm_generation.py), one turn of
+    every live game at a time. In server mode (and colocated across several GPUs) it is a collective call
+    that slices the answers by an equal count per process: every process calls it on every turn while any
+    has a live game, with its contexts padded to the largest count, and all with the smallest budget."""
+
+    def __init__(self, vllm_generation: Any, eos_id: int, collective: bool) -> None:
+        self.vllm = vllm_generation
+        self.collective = collective
+        self.pad = [eos_id]  # the prompt of a process's empty places in a collective call
+
+    def __call__(self, contexts: list[list[int]], max_new_tokens: int) -> list[Reply]:
+        width = len(contexts)
+        if self.collective:
+            shares = gather((len(contexts), max_new_tokens))
+            width = max(n for n, _ in shares)
+            max_new_tokens = min(b for n, b in shares if n > 0)
+        # read by generate() on each call: a move's budget, not the whole completion's
+        self.vllm.max_completion_length = max_new_tokens
+        padded = contexts + [self.pad] * (width - len(contexts))
+        _, completions, logprobs, _ = self.vllm.generate(prompts=padded, images=None, num_generations=1)
+        return [
+            (list(ids), [float(lp[0]) for lp in lps])
+            for ids, lps in zip(completions[: len(contexts)], logprobs[: len(contexts)], strict=True)
+        ]
+
+    def more(self, live: bool) -> bool:
+        return any(gather(live)) if self.collective else live
+
+
+def generator(trainer: Any, temperature: float) -> Generate:
+    """The trainer's own way to generate: vLLM when the trainer was made with use_vllm, else its model."""
+    if getattr(trainer, "use_vllm", False):
+        vllm = trainer.vllm_generation
+        collective = vllm.mode == "server" or getattr(vllm, "tensor_parallel_size", 1) > 1
+        return VllmGenerate(vllm, trainer.processing_class.eos_token_id, collective)
+    return ModelGenerate(trainer.accelerator.unwrap_model(trainer.model), trainer.processing_class, temperature)
+
+
 class Rollout:
     def __init__(
-        self, env: EnvClient, max_new_tokens: int, max_completion_length: int, temperature: float
+        self,
+        env: EnvClient,
+        max_new_tokens: int,
+        max_completion_length: int,
+        temperature: float,
+        group_size: int = 1,
     ) -> None:
         self.env = env
         self.max_new_tokens = max_new_tokens
         self.max_completion_length = max_completion_length
         self.temperature = temperature
-        self.stats = RolloutStats()
+        self.stats = RolloutStats(group_size)
 
-    def play(self, keys: list[str], model: Any, tok: Any, step: int | None = None) -> list[Game]:
+    def play(self, keys: list[str], generate: Generate, tok: Any, step: int | None = None) -> list[Game]:
         end_token = tok.eos_token
         games = []
         for key in keys:
@@ -127,14 +220,15 @@ class Rollout:
                 if len(g.completion) >= self.max_completion_length:
                     self._abandon(g)
             live = [g for g in live if not g.done]
-            if not live:
+            if not generate.more(bool(live)):
                 break
-            budget = min(self.max_new_tokens, min(self.max_completion_length - len(g.completion) for g in live))
-            replies = sample(model, tok, [g.context for g in live], budget, self.temperature)
+            budget = min([self.max_new_tokens] + [self.max_completion_length - len(g.completion) for g in live])
+            replies = generate([g.context for g in live], budget)
             for g, (tokens, logps) in zip(live, replies, strict=True):
                 g.completion += tokens
                 g.env_mask += [1] * len(tokens)
                 g.logprobs += logps
+                g.cut = g.cut or not tokens or tokens[-1] != tok.eos_token_id
                 text_ids = tokens[:-1] if tokens and tokens[-1] == tok.eos_token_id else tokens
                 reply = tok.decode(text_ids, skip_special_tokens=True)
                 answer = self.env.step(g.id, reply)
@@ -143,6 +237,7 @@ class Rollout:
                     g.reward = float(answer.get("reward", 0.0))
                     g.outcome = str(answer.get("outcome", "loss"))
                     g.questions = int(answer.get("questions", 0))
+                    g.invalid = int(answer.get("invalid", 0))
                     continue
                 message = answer.get("message")
                 if not isinstance(message, dict):
@@ -167,11 +262,14 @@ class Rollout:
         g.questions = sum(1 for m in g.messages if m.get("role") == "assistant")
 
     def __call__(self, prompts: list[Any], trainer: Any) -> dict[str, list[Any]]:
-        model = trainer.accelerator.unwrap_model(trainer.model)
         tok = trainer.processing_class
         # the step numbers the games: a stage resumed from a checkpoint plays new games, not the first ones again
-        games = self.play([str(p) for p in prompts], model, tok, int(trainer.state.global_step))
-        self.stats.add(games)
+        games = self.play([str(p) for p in prompts], generator(trainer, self.temperature), tok, int(trainer.state.global_step))
+        # the step's figures are of every process's games (each plays its share of the batch)
+        shares = gather(games)
+        self.stats.add([g for share in shares for g in share])
+        if len(shares) > 1 and is_main():
+            log(f"grpo: step {trainer.state.global_step}: games played by each process: {[len(share) for share in shares]}")
         abandoned = sum(g.abandoned for g in games)
         if abandoned:
             log(f"grpo: {abandoned} of {len(games)} games passed max_completion_length and were abandoned")
@@ -191,6 +289,25 @@ def env_reward(completions: list[Any], env_reward: list[float], **kwargs: Any) -
     return [float(r) for r in env_reward]
 
 
+def vllm_args(job: GrpoJob) -> dict[str, Any]:
+    """GRPOConfig's vLLM fields; use_vllm without vLLM installed is refused here, in a sentence."""
+    if not job.use_vllm:
+        return {"use_vllm": False}
+    import importlib.util
+
+    if importlib.util.find_spec("vllm") is None:
+        raise ValueError(
+            "use_vllm is set but vLLM is not installed: install the GPU set (twentyq setup python --gpu) on a machine with a CUDA GPU, or set use_vllm false"
+        )
+    fields: dict[str, Any] = {"use_vllm": True, "vllm_mode": job.vllm_mode}
+    if job.vllm_mode == "server":
+        fields["vllm_server_base_url"] = job.vllm_server_url
+    else:
+        fields["vllm_gpu_memory_utilization"] = job.vllm_gpu_memory_utilization
+        fields["vllm_tensor_parallel_size"] = job.vllm_tensor_parallel_size
+    return fields
+
+
 def build(training: TrainingJob, hw: Hardware) -> Stage:
     from datasets import Dataset
     from trl import GRPOConfig, GRPOTrainer
@@ -208,11 +325,10 @@ def build(training: TrainingJob, hw: Hardware) -> Stage:
         max_new_tokens=job.max_new_tokens,
         max_completion_length=job.max_length,
         temperature=job.temperature,
+        group_size=job.num_generations,
     )
-    args = common_args(job, hw)
+    args = common_args(job, hw, batch)
     args.update(
-        per_device_train_batch_size=batch,
-        gradient_accumulation_steps=1,
         generation_batch_size=batch,
         num_generations=job.num_generations,
         max_steps=job.steps,
@@ -220,7 +336,9 @@ def build(training: TrainingJob, hw: Hardware) -> Stage:
         temperature=job.temperature,
         beta=job.beta,
         epsilon=job.epsilon,
+        scale_rewards=job.scale_rewards,
         remove_unused_columns=False,
+        **vllm_args(job),
     )
     config = GRPOConfig(**args)
     trainer = GRPOTrainer(

@@ -19,6 +19,7 @@ SCHEMAS = Path(__file__).resolve().parents[5] / "schemas"
 
 Precision = Literal["auto", "fp32", "bf16", "fp16"]
 Device = Literal["auto", "cpu", "cuda"]
+ScaleRewards = Literal["group", "batch", "none"]
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,9 @@ class TrainingJob:
     save_steps: int
     learning_rate: float
     batch_size: int
+    processes: int
+    micro_batch_size: int | None
+    gradient_checkpointing: bool
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,13 @@ class GrpoJob(TrainingJob):
     temperature: float
     beta: float
     epsilon: float
+    scale_rewards: ScaleRewards
     max_new_tokens: int
+    use_vllm: bool
+    vllm_mode: Literal["colocate", "server"]
+    vllm_server_url: str
+    vllm_gpu_memory_utilization: float
+    vllm_tensor_parallel_size: int
 
 
 @dataclass(frozen=True)

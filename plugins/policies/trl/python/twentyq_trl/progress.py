@@ -11,6 +11,7 @@ from typing import Any
 from transformers import TrainerCallback, TrainerControl, TrainerState, TrainingArguments
 
 from .events import emit
+from .ranks import any_rank
 from .signals import StopFlag
 
 # TRL/transformers log names -> the contract's names
@@ -27,6 +28,9 @@ RENAMES = {
     "entropy": "entropy",
 }
 
+# GRPO's figures in the order the progress line shows them (reference/rl-practice-and-scale.md)
+FIRST = ("success", "zero_spread", "clipped", "invalid_rate", "kl", "reward_spread")
+
 
 class Progress(TrainerCallback):
     def __init__(self, stop: StopFlag, extra: Callable[[], dict[str, float]] | None = None) -> None:
@@ -40,7 +44,9 @@ class Progress(TrainerCallback):
         self._last = (time.monotonic(), 0.0) if state.global_step == 0 else None
 
     def on_step_end(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kw: Any) -> None:
-        if self.stop.requested:
+        # every process stops after the same step, or the others would wait for it forever in the next one
+        if any_rank(self.stop.requested, args.device):
+            self.stop.requested = True
             control.should_save = True
             control.should_training_stop = True
 
@@ -66,7 +72,9 @@ class Progress(TrainerCallback):
             self._last = (now, float(tokens))
         if self.extra is not None:
             figures.update(self.extra())
-        emit("log", step=int(state.global_step), **figures)
+        # what tells whether a GRPO step can teach anything comes first: the progress line shows the first few
+        first = {k: figures.pop(k) for k in FIRST if k in figures}
+        emit("log", step=int(state.global_step), **first, **figures)
 
     def on_save(self, args: TrainingArguments, state: TrainerState, control: TrainerControl, **kw: Any) -> None:
         path = Path(args.output_dir) / f"checkpoint-{state.global_step}"
