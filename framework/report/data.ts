@@ -10,7 +10,9 @@ import type { OutcomeMetrics } from '../metrics/outcome.js';
 import type { Comparison } from '../metrics/paired.js';
 import type { StageBound } from '../run/bound.js';
 import { RunFileError } from '../run/rundir.js';
+import type { AlarmFigures } from '../stages/alarms.js';
 import type { StageFiles } from '../stages/define.js';
+import type { RegretStats } from '../stages/regret.js';
 import { stageDef } from '../stages/index.js';
 import { recordedRun, type RecordedStage } from './recorded.js';
 import { readRun, type RunInfo } from './runs.js';
@@ -58,6 +60,8 @@ export interface PlayReport {
   style?: number;
   /** Mean embedding cosine of its games against the reference (best reference game of the same target), when an embeddings endpoint is named. */
   embedding?: number;
+  /** The exact regret of its moves (an evaluate stage against kb): per game, by turn, the costliest questions. */
+  regret?: RegretStats;
   games: ViewerGame[];
 }
 
@@ -69,6 +73,8 @@ export interface StageReport {
   plays: PlayReport[];
   /** A training stage's curve: its lines, in order. */
   curve?: Record<string, unknown>[];
+  /** A GRPO stage's figures per step, summed up, and the alarms that fired. */
+  grpo?: AlarmFigures;
   /** An audit's per-animal coverage. */
   audit?: { target: string; games: number; wins: number; win_rate: number; fewest: number | null; median: number | null; contradictions: number }[];
   auditSummary?: Record<string, unknown>;
@@ -120,7 +126,7 @@ export interface ReportOptions {
 interface PlayingMetrics {
   /** What the answerer's "unknown" means (format 2 on). */
   unknowns?: UnknownAnswers;
-  policies?: Record<string, OutcomeMetrics>;
+  policies?: Record<string, OutcomeMetrics & { regret?: RegretStats }>;
   bound?: StageBound;
   baseline?: string;
   comparisons?: Record<string, Comparison | { error: string }>;
@@ -128,14 +134,14 @@ interface PlayingMetrics {
 }
 
 /** What metrics.json says of one play: its figures, the bound of its game, its comparison. */
-type PlayFacts = Pick<PlayReport, 'metrics' | 'bound' | 'baseline' | 'comparison' | 'unknowns'>;
+type PlayFacts = Pick<PlayReport, 'metrics' | 'bound' | 'baseline' | 'comparison' | 'unknowns' | 'regret'>;
 
 function questionTexts(t: Trajectory): string[] {
   return t.turns.filter((turn) => turn.move.kind === 'question').map((turn) => turn.move.text);
 }
 
 /** The turns of a game as the viewer shows them, with the candidates left after each (when the domain has a truth table). */
-export function viewerGame(t: Trajectory, domain: Domain | undefined, threeWay: boolean): ViewerGame {
+export function viewerGame(t: Trajectory, domain: Domain | undefined, threeWay: boolean, regrets?: readonly number[]): ViewerGame {
   const belief = domain?.truth ? new Belief(domain, threeWay) : undefined;
   let before = belief ? belief.consistent().count : undefined;
   const turns = t.turns.map((turn, i): ViewerTurn => {
@@ -151,10 +157,12 @@ export function viewerGame(t: Trajectory, domain: Domain | undefined, threeWay: 
     if (m.raw !== undefined) out.raw = m.raw;
     if (m.kind === 'invalid') out.reason = m.reason;
     if (m.usage) out.tokens = m.usage.prompt_tokens + m.usage.completion_tokens;
+    if (regrets?.[i] !== undefined) out.regret = regrets[i];
     if (turn.answer_raw !== undefined) out.answer_raw = turn.answer_raw;
     return out;
   });
-  return { game: t.game, target: t.target, outcome: t.outcome, questions: t.questions, invalid: t.invalid, ...(t.reward !== undefined ? { reward: t.reward } : {}), ...(t.error ? { error: t.error } : {}), turns };
+  const regret = regrets?.reduce((a, b) => a + b, 0);
+  return { game: t.game, target: t.target, outcome: t.outcome, questions: t.questions, invalid: t.invalid, ...(t.reward !== undefined ? { reward: t.reward } : {}), ...(regret !== undefined ? { regret } : {}), ...(t.error ? { error: t.error } : {}), turns };
 }
 
 /** What a stage's games are (see StageDef.plays), from its kind; nothing for a kind this version does not know. */
@@ -174,6 +182,19 @@ function readJsonLines(file: string): Record<string, unknown>[] {
         return [];
       }
     });
+}
+
+/** An evaluate stage's regret file: each game's regrets per turn, by play key and game number. */
+function readRegrets(file: string | undefined): Map<string, number[]> {
+  const out = new Map<string, number[]>();
+  if (!file) return out;
+  for (const line of readJsonLines(file)) {
+    const { game, regret } = line;
+    if (typeof game !== 'number' || !Array.isArray(regret) || !regret.every((r) => typeof r === 'number')) continue;
+    const key = playKey({ policy: String(line.policy), ...(typeof line.answerer === 'string' ? { answerer: line.answerer } : {}) });
+    out.set(`${key}\u0000${game}`, regret);
+  }
+  return out;
 }
 
 /**
@@ -212,6 +233,8 @@ async function readReference(reference: { file: string; key?: string }, maxRefs:
 /** A training stage's curve and an audit's per-animal table, from the files its kind writes. */
 function addTraining(report: StageReport, files: StageFiles, dir: string, m: PlayingMetrics | undefined): void {
   if (files.curve) report.curve = readJsonLines(join(dir, files.curve));
+  const grpo = (m as { grpo?: AlarmFigures } | undefined)?.grpo;
+  if (grpo && typeof grpo.steps === 'number') report.grpo = grpo;
   const auditFile = files.report;
   if (auditFile) {
     const audit = (() => {
@@ -232,8 +255,10 @@ function factsOf(m: PlayingMetrics, answerer: string | undefined, into: Map<stri
   const unknowns = m.unknowns ?? m.bound?.semantics;
   for (const [p, pm] of Object.entries(m.policies ?? {})) {
     const comparison = m.comparisons?.[p];
+    const { regret, ...metrics } = pm;
     into.set(playKey({ policy: p, ...(answerer !== undefined ? { answerer } : {}) }), {
-      metrics: pm,
+      metrics,
+      ...(regret ? { regret } : {}),
       ...(unknowns ? { unknowns } : {}),
       ...(m.bound ? { bound: m.bound } : {}),
       ...(comparison && m.baseline !== undefined ? { baseline: m.baseline, comparison } : {}),
@@ -269,6 +294,8 @@ interface GatherContext {
   checks: GameChecks;
   refs: Map<string, Bag[]>;
   sampled: RunReport['sampled'];
+  /** The regrets of the stage being gathered (see readRegrets). */
+  regrets?: Map<string, number[]>;
 }
 
 /** Adds one game to its play: counts, style score, and the viewer's sample. */
@@ -295,7 +322,7 @@ function addGame(g: Gathering, t: Trajectory, evaluated: boolean, ctx: GatherCon
   if (seen < ctx.sampled.perTarget && play.games.length < ctx.sampled.perPolicy) {
     g.perTargetSeen.set(t.target, seen + 1);
     // "unknown" splits the candidates three ways where the answerer says it exactly where the table does
-    play.games.push(viewerGame(t, ctx.domain, play.unknowns === 'say'));
+    play.games.push(viewerGame(t, ctx.domain, play.unknowns === 'say', ctx.regrets?.get(`${play.key}\u0000${t.game}`)));
     ctx.sampled.offered++;
   }
 }
@@ -345,7 +372,8 @@ export async function gatherRun(dir: string, options: ReportOptions = {}): Promi
     addTraining(report, rs.outputs, dir, m);
     const file = rs.outputs.games ? join(dir, rs.outputs.games) : undefined;
     if (!file || !existsSync(file)) continue;
-    const plays = await gatherPlays(file, rs.kind, factsByKey(m), ctx);
+    const regrets = readRegrets(rs.outputs.regret ? join(dir, rs.outputs.regret) : undefined);
+    const plays = await gatherPlays(file, rs.kind, factsByKey(m), { ...ctx, regrets });
     report.plays.push(...plays.map((g) => g.play));
     toEmbed.push(...plays.filter((g) => g.texts.size > 0));
   }

@@ -8,7 +8,8 @@ import { html, raw, scriptJson, type Markup } from './markup.js';
 import type { ViewerData } from './page/games.js';
 import { STYLE } from './css.js';
 import { barChart, barTop, histogram, legend, lineChart, Palette, type BarChartSpec } from './svg.js';
-import { audits, perCandidate, playName, summaryColumns, summaryRows, table } from './tables.js';
+import { showAlarmFigures } from '../stages/alarms.js';
+import { audits, n, perCandidate, playName, summaryColumns, summaryRows, table } from './tables.js';
 
 /** The report page: static HTML and SVG, the game viewer's sampled games as inline JSON, one inline script compiled from page/viewer.ts. */
 
@@ -91,6 +92,47 @@ function curveCharts(s: StageReport, id: string): Markup {
   return html`<div class="charts" data-curve="${s.name}" data-lines="${lines.length}">${charts}</div>${facts.length > 0 ? html`<p class="note facts">${facts.map((f, i) => html`${i > 0 ? ', ' : ''}${f}`)}</p>` : ''}`;
 }
 
+/**
+ * The exact regret of the moves of the stages played against kb: mean per game by stage and policy,
+ * regret by turn (a line per policy), and the questions that cost each policy most in all.
+ */
+function regretSection(run: RunReport, id: string, colours: Palette): Markup | '' {
+  const stages = run.stages.map((s) => ({ s, plays: s.plays.filter((p) => p.regret && p.regret.games > 0) })).filter((x) => x.plays.length > 0);
+  if (stages.length === 0) return '';
+  const groups = outcomeGroups(run, (p) => ({ value: p.regret?.mean_regret ?? NaN })).map((g) => ({ ...g, bars: g.bars.filter((b) => !Number.isNaN(b.value)) })).filter((g) => g.bars.length > 0);
+  const perGame = barChart({ id: `${id}-regret`, title: 'Mean regret per game (expected questions lost to the best moves)', yLabel: 'regret per game', groups, colours, format: (x) => x.toFixed(2) });
+  const byStage = stages.map(({ s, plays }) => {
+    const chart = lineChart({
+      id: `${id}-${s.name}-regret-by-turn`,
+      title: `${s.name}: mean regret of the move at each turn`,
+      xLabel: 'turn',
+      yLabel: 'regret',
+      series: plays.map((p) => ({ name: playName(p), colour: colours.of(p.policy), points: p.regret!.by_turn.map((r, i): [number, number] => [i + 1, r]) })),
+    });
+    const rows = plays.flatMap((p) =>
+      p.regret!.costliest.slice(0, 5).map((c) => ({ cells: [playName(p), c.move, n(c.total, c.total.toFixed(2)), n(c.times, String(c.times)), n(c.mean, c.mean.toFixed(3)), n(c.total / p.regret!.games, (c.total / p.regret!.games).toFixed(3))] })),
+    );
+    const columns = [
+      { key: 'policy', head: 'policy' },
+      { key: 'move', head: 'question' },
+      { key: 'total', head: 'regret in all', title: 'summed over every time it was asked' },
+      { key: 'times', head: 'times asked' },
+      { key: 'mean', head: 'regret each time' },
+      { key: 'per-game', head: 'share of a game', title: 'regret in all / games played: what this question adds to the mean regret per game' },
+    ];
+    const costly = rows.length > 0 ? html`<p class="note">The questions that cost most in all (five per policy):</p>${table(columns, rows, `${id}-${s.name}-costliest`)}` : html`<p class="note">Every move of these games was optimal.</p>`;
+    return html`<h4>${s.name}</h4><div class="charts">${chart}</div>${legend(plays.map((p) => p.policy), colours)}${costly}`;
+  });
+  return html`<h3>Regret</h3><p class="note">A move's regret: the expected number of questions it lost against the best move from the candidates the answers so far left, from the exact tree (0 for every move of an optimal player); a game's regret is the sum over its moves. Computed for games against an answerer that answers from the truth table alone (kb).</p><div class="charts">${perGame}</div>${byStage}`;
+}
+
+/** A GRPO stage's alarm figures (zero-spread groups, cut games, ...) and the alarms that fired. */
+function alarmNote(s: StageReport): Markup | '' {
+  if (!s.grpo) return '';
+  const fired = s.grpo.alarms.map((a) => html`<p class="bad alarm" data-kind="${a.kind}">warning: ${a.message}</p>`);
+  return html`<p class="note grpo" data-alarms="${s.grpo.alarms.length}">GRPO: ${showAlarmFigures(s.grpo)}</p>${fired}`;
+}
+
 function histograms(s: StageReport, run: RunReport, id: string, colours: Palette): Markup[] {
   const byAnswerer = new Map<string, PlayReport[]>();
   for (const p of s.plays) byAnswerer.set(p.answerer ?? '', [...(byAnswerer.get(p.answerer ?? '') ?? []), p]);
@@ -160,7 +202,7 @@ function runSection(run: RunReport, index: number, colours: Palette): Markup {
   const stages = run.stages.map((s) => html`<span class="stage st-${s.status}">${s.name} (${s.kind}) ${s.status}${s.seconds !== undefined ? ` ${formatDuration(s.seconds)}` : ''}</span> `);
   const columns = summaryColumns([run], false);
   const rows = summaryRows(run, columns);
-  const training = run.stages.filter((s) => s.curve !== undefined).map((s) => html`<h4>${s.name}</h4>${curveCharts(s, id)}`);
+  const training = run.stages.filter((s) => s.curve !== undefined).map((s) => html`<h4>${s.name}</h4>${alarmNote(s)}${curveCharts(s, id)}`);
   const hists = run.stages.filter((s) => s.plays.length > 0).flatMap((s) => histograms(s, run, `${id}-${s.name}`, colours));
   return html`<section class="run" id="${id}"><h2>${runHead(run)}</h2><p class="stages">${stages}</p><p class="dir">${run.info.dir}</p>
 ${[...run.info.problems, ...run.missing].map((p) => html`<p class="bad">${p}</p>`)}
@@ -168,6 +210,7 @@ ${[...run.info.problems, ...run.missing].map((p) => html`<p class="bad">${p}</p>
 ${outcomeCharts(run, id, colours)}
 ${training.length > 0 ? html`<h3>Training curves</h3>${training}` : ''}
 ${hists.length > 0 ? html`<h3>Questions per game</h3><div class="charts">${hists}</div>` : ''}
+${regretSection(run, id, colours)}
 ${gapSection(run, id)}
 ${perCandidate(run, id)}
 ${audits(run, id)}

@@ -104,7 +104,8 @@ export interface LineSpec {
   id: string;
   xLabel: string;
   yLabel: string;
-  series: { name: string; points: [number, number][] }[];
+  /** A series' colour: a policy's, from the report's palette (default blue). */
+  series: { name: string; points: [number, number][]; colour?: string }[];
 }
 
 /** Lines through points, each point a dot (class "pt", its x and y as data attributes). */
@@ -126,7 +127,7 @@ export function lineChart(spec: LineSpec): Markup {
   for (const t of ticks(y0, y1, 4)) if (t >= y0 && t <= y1) parts.push(html`<line x1="${left}" x2="${width - right}" y1="${Y(t)}" y2="${Y(t)}" stroke="#e5e7eb"/><text x="${left - 6}" y="${Y(t) + 4}" text-anchor="end" class="tick">${num(t)}</text>`);
   for (const t of ticks(x0, x1, 5)) if (t >= x0 && t <= x1) parts.push(html`<text x="${X(t)}" y="${height - bottom + 16}" text-anchor="middle" class="tick">${num(t)}</text>`);
   for (const s of spec.series) {
-    const c = '#4269d0';
+    const c = s.colour ?? '#4269d0';
     if (s.points.length > 1) parts.push(html`<path d="M${s.points.map(([a, b]) => `${X(a).toFixed(1)} ${Y(b).toFixed(1)}`).join('L')}" fill="none" stroke="${c}" stroke-width="1.5"/>`);
     for (const [a, b] of s.points) parts.push(html`<circle class="pt" data-series="${s.name}" data-x="${a}" data-y="${b}" cx="${X(a).toFixed(1)}" cy="${Y(b).toFixed(1)}" r="${s.points.length > 60 ? 1.6 : 2.6}" fill="${c}"><title>${`${s.name} ${spec.xLabel} ${a}: ${num(b)}`}</title></circle>`);
   }

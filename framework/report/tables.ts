@@ -26,16 +26,7 @@ export interface Column {
 export function table(columns: readonly Column[], rows: readonly { cells: Value[]; attrs?: Record<string, string> }[], id: string, cls = ''): Markup {
   const head = columns.map((c) => html`<th data-col="${c.key}" title="${c.title ?? ''}">${c.head}</th>`);
   const body = rows.map((r) => html`<tr${attributes(r.attrs)}>${r.cells.map((cell, i) => html`<td data-col="${columns[i]!.key}">${cell}</td>`)}</tr>`);
-  return html`<table class="${['sortable', cls].filter(Boolean).join(' ')}" id="${id}">
-    <thead>
-      <tr>
-        ${head}
-      </tr>
-    </thead>
-    <tbody>
-      ${body}
-    </tbody>
-  </table>`;
+  return html`<table class="${['sortable', cls].filter(Boolean).join(' ')}" id="${id}"><thead><tr>${head}</tr></thead><tbody>${body}</tbody></table>`;
 }
 
 function attributes(attrs: Record<string, string> | undefined): Markup {
@@ -155,12 +146,7 @@ export function perCandidate(run: RunReport, id: string): Markup | '' {
       }),
     ],
   }));
-  return html`<h3>Per ${run.noun}</h3>
-    <p class="note">
-      A heatmap: red where a policy fails on the ${run.noun} (the darker, the more games lost), blue where it needs many questions (from ${fixed(lo, 1)}, white, to ${fixed(hi, 1)}, darkest). Click a column to sort (a policy's failures first
-      by its success column).
-    </p>
-    <div class="scroll fixed-first">${table(columns, rows, `${id}-animals`, 'heatmap')}</div>`;
+  return html`<h3>Per ${run.noun}</h3><p class="note">A heatmap: red where a policy fails on the ${run.noun} (the darker, the more games lost), blue where it needs many questions (from ${fixed(lo, 1)}, white, to ${fixed(hi, 1)}, darkest). Click a column to sort (a policy's failures first by its success column).</p><div class="scroll fixed-first">${table(columns, rows, `${id}-animals`, 'heatmap')}</div>`;
 }
 
 export function audits(run: RunReport, id: string): Markup[] {
@@ -181,8 +167,6 @@ export function audits(run: RunReport, id: string): Markup[] {
           n(x.contradictions, String(x.contradictions)),
         ],
       }));
-      return html`<h3>Audit ${s.name}: coverage</h3>
-        <p>${covered} of ${a.length} ${run.plural} have a winning game.</p>
-        <div class="scroll short fixed-first">${table(columns, rows, `${id}-audit-${s.name}`)}</div>`;
+      return html`<h3>Audit ${s.name}: coverage</h3><p>${covered} of ${a.length} ${run.plural} have a winning game.</p><div class="scroll short fixed-first">${table(columns, rows, `${id}-audit-${s.name}`)}</div>`;
     });
 }

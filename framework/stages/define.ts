@@ -24,6 +24,8 @@ export interface StageFiles {
   table?: string;
   /** Training rows in TRL's format. */
   rows?: string;
+  /** The exact regret of every move of an evaluate stage's games, one JSON line a game. */
+  regret?: string;
 }
 
 /** Every stage once resolved: its kind and its name (which names its files). */

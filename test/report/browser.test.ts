@@ -173,4 +173,37 @@ describe('the report of a real pipeline run, in Chromium', () => {
     expect(existsSync(join(ARTIFACTS, 'report-viewer.png'))).toBe(true);
     expect(problems).toEqual([]);
   });
+  it("shows each move's regret beside it in the viewer, as the stage's regret file has it, and the stage's regret by turn and costliest questions", async () => {
+    const games = (jsonLines(join(dir, 'eval-plain-sft.jsonl')) as unknown as Trajectory[]).filter((g) => g.policy === 'plain-sft' && g.target === 'penguin');
+    const chosen = games[0]!;
+    const line = jsonLines(join(dir, 'eval-plain-sft.regret.jsonl')).find((l) => l.game === chosen.game && l.policy === 'plain-sft');
+    const regrets = line!.regret as number[];
+    expect(regrets).toHaveLength(chosen.turns.length);
+    const viewer = page.locator('.viewer[data-run="run0"]');
+    await viewer.locator('.v-stage').selectOption('eval-plain-sft');
+    await viewer.locator('.v-policy').selectOption('plain-sft');
+    await viewer.locator('.v-target').selectOption('penguin');
+    await viewer.locator('.v-game').selectOption(String(chosen.game));
+    const shown = await viewer.locator('.v-out tr.turn td.regret').allTextContents();
+    expect(shown).toEqual(regrets.map((r) => (r > 1e-9 ? r.toFixed(3) : '0')));
+    const total = regrets.reduce((a, b) => a + b, 0);
+    await expect.poll(() => viewer.locator('.v-head').textContent()).toContain(`regret ${total.toFixed(3)}`);
+    // the section: a bar per evaluated play with regret, a point per turn reached, the costliest questions
+    type Policies = Record<string, { regret?: { mean_regret: number; by_turn: number[]; costliest: { move: string; total: number }[] } }>;
+    const metrics = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')).stages as Record<string, { policies?: Policies; answerers?: Record<string, { policies?: Policies }> }>;
+    const entries = (m: { policies?: Policies; answerers?: Record<string, { policies?: Policies }> }) => [m.policies ?? {}, ...Object.values(m.answerers ?? {}).map((a) => a.policies ?? {})].flatMap((p) => Object.entries(p));
+    const withRegret = Object.entries(metrics).flatMap(([stage, m]) => entries(m).filter(([, p]) => p.regret).map(([policy, p]) => ({ stage, policy, regret: p.regret! })));
+    expect(withRegret.length).toBeGreaterThan(3);
+    expect(await page.locator('#run0-regret rect.bar').count()).toBe(withRegret.length);
+    const plain = withRegret.find((r) => r.stage === 'eval-plain-sft')!.regret;
+    expect(await page.locator('#run0-eval-plain-sft-regret-by-turn circle.pt').count()).toBe(plain.by_turn.length);
+    const first = await page.locator('#run0-eval-plain-sft-costliest tbody tr').first().locator('td').allTextContents();
+    expect(first.slice(0, 3)).toEqual(['plain-sft', plain.costliest[0]!.move, plain.costliest[0]!.total.toFixed(2)]);
+    // an optimal player's moves cost nothing
+    const expert = withRegret.find((r) => r.policy === 'optimal');
+    if (expert) expect(expert.regret.mean_regret).toBe(0);
+    // a GRPO stage shows its alarm figures
+    await expect.poll(() => page.locator('#run0 p.grpo').first().textContent()).toMatch(/^GRPO: \d+ steps: groups scored alike/);
+    expect(problems).toEqual([]);
+  });
 });

@@ -12,11 +12,7 @@ describe('html, escaped by default', () => {
     const label = `<img src=x onerror="alert('x')">&`;
     const cell = html`<td title="${label}">${label}</td>`;
     expect(cell.text).toBe('<td title="&lt;img src=x onerror=&quot;alert(&#39;x&#39;)&quot;&gt;&amp;">&lt;img src=x onerror=&quot;alert(&#39;x&#39;)&quot;&gt;&amp;</td>');
-    expect(
-      html`<tr>
-        ${[cell, html`<td>${3}</td>`]}
-      </tr>`.text,
-    ).toBe(`<tr>${cell.text}<td>3</td></tr>`);
+    expect(html`<tr>${[cell, html`<td>${3}</td>`]}</tr>`.text).toBe(`<tr>${cell.text}<td>3</td></tr>`);
     expect(html`a${undefined}${null}${false}b`.text).toBe('ab');
     expect(html`${raw('<b>')}`.text).toBe('<b>');
   });

@@ -14,6 +14,8 @@ export interface ViewerTurn {
   reason?: string;
   tokens?: number;
   answer_raw?: string;
+  /** The move's exact regret: expected questions lost against the best move (games against kb). */
+  regret?: number;
 }
 
 export interface ViewerGame {
@@ -23,6 +25,8 @@ export interface ViewerGame {
   questions: number;
   invalid: number;
   reward?: number;
+  /** The game's summed regret, when its moves have one. */
+  regret?: number;
   error?: string;
   turns: ViewerTurn[];
 }

@@ -40,7 +40,7 @@ function sortable(th: HTMLTableCellElement): void {
  * The viewer's columns, a turn's figure each: a new per-turn figure (a question's regret, say) is one
  * more entry here and one more field of ViewerTurn.
  */
-const COLUMNS: { head: string; cls?: string; cell(t: ViewerTurn, i: number): (Node | string)[] }[] = [
+const COLUMNS: { head: string; cls?: string; title?: string; shown?(g: ViewerGame): boolean; cell(t: ViewerTurn, i: number): (Node | string)[] }[] = [
   { head: '#', cell: (_t, i) => [String(i + 1)] },
   { head: 'move', cell: (t) => [t.kind] },
   {
@@ -51,6 +51,13 @@ const COLUMNS: { head: string; cls?: string; cell(t: ViewerTurn, i: number): (No
   { head: 'answer', cls: 'a', cell: (t) => [t.answer ?? '-', ...(t.answer_raw !== undefined ? [el('pre', undefined, t.answer_raw)] : [])] },
   { head: 'candidates left', cls: 'left', cell: (t) => [t.left === undefined ? '-' : String(t.left)] },
   { head: 'bits', cls: 'bits', cell: (t) => [t.bits === undefined ? '-' : t.bits.toFixed(2)] },
+  {
+    head: 'regret',
+    cls: 'regret',
+    title: 'expected questions this move lost against the best move from the candidates left (0: an optimal move)',
+    shown: (g) => g.turns.some((t) => t.regret !== undefined),
+    cell: (t) => (t.regret === undefined ? ['-'] : t.regret > 1e-9 ? [el('span', 'costly', t.regret.toFixed(3))] : ['0']),
+  },
   { head: 'tokens', cell: (t) => [t.tokens === undefined ? '' : String(t.tokens)] },
 ];
 
@@ -60,14 +67,20 @@ function gameView(g: ViewerGame): HTMLElement[] {
     'v-head',
     `game ${g.game}, target `,
     el('b', undefined, g.target),
-    `: ${g.outcome} in ${g.questions} questions, ${g.invalid} invalid${g.reward !== undefined ? `, reward ${g.reward.toFixed(3)}` : ''}${g.error ? `, error: ${g.error}` : ''}`,
+    `: ${g.outcome} in ${g.questions} questions, ${g.invalid} invalid${g.reward !== undefined ? `, reward ${g.reward.toFixed(3)}` : ''}${g.regret !== undefined ? `, regret ${g.regret.toFixed(3)}` : ''}${g.error ? `, error: ${g.error}` : ''}`,
   );
+  const columns = COLUMNS.filter((c) => !c.shown || c.shown(g));
   const rows = g.turns.map((t, i) => {
-    const tr = el('tr', 'turn', ...COLUMNS.map((c) => el('td', c.cls, ...c.cell(t, i))));
+    const tr = el('tr', 'turn', ...columns.map((c) => el('td', c.cls, ...c.cell(t, i))));
     tr.dataset.kind = t.kind;
     return tr;
   });
-  const table = el('table', undefined, el('thead', undefined, el('tr', undefined, ...COLUMNS.map((c) => el('th', undefined, c.head)))), el('tbody', undefined, ...rows));
+  const heads = columns.map((c) => {
+    const th = el('th', undefined, c.head);
+    if (c.title) th.title = c.title;
+    return th;
+  });
+  const table = el('table', undefined, el('thead', undefined, el('tr', undefined, ...heads)), el('tbody', undefined, ...rows));
   return [head, table];
 }
 
