@@ -124,6 +124,61 @@ export function staleParts(): string[] {
   });
 }
 
+/** Runs an experiment of the repository into a temporary folder (seconds for the quick ones); returns its run directory, or why it failed. */
+function runExperiment(file: string): { dir: string; cleanup(): void } | { error: string } {
+  const out = mkdtempSync(join(tmpdir(), 'twentyq-docs-'));
+  const run = spawnSync(process.execPath, [packagePath('bin/run.js'), 'run', packagePath(file), '--out', out, '--progress', 'none'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const dir = /run completed: (\S+)/.exec(run.stdout)?.[1];
+  if (run.status !== 0 || !dir) {
+    rmSync(out, { recursive: true, force: true });
+    return { error: `${file} failed (exit code ${String(run.status)}): ${run.stderr.trim().split('\n').slice(-3).join(' ')}` };
+  }
+  return { dir, cleanup: () => rmSync(out, { recursive: true, force: true }) };
+}
+
+const int = (x: number) => x.toLocaleString('en-US');
+const share = (x: number, digits = 1) => `${(100 * x).toFixed(digits)}%`;
+
+/** The figures of experiments/data.yaml as docs/experiments.md shows them, from a run's metrics.json and audit. */
+export function dataTable(dir: string): string {
+  type Stage = Record<string, number | string>;
+  const m = (JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) as { stages: Record<string, Stage> }).stages;
+  const [games, audit, sft, dpo] = [m.games!, m['02-audit']!, m.sft!, m.dpo!] as Record<string, number>[];
+  const animals = (JSON.parse(readFileSync(join(dir, '02-audit.json'), 'utf8')) as { animals: { wins: number }[] }).animals.map((a) => a.wins).sort((a, b) => a - b);
+  const median = animals[Math.floor((animals.length - 1) / 2)]!;
+  const covered = animals.every((w) => w > 0) ? 'every animal covered' : `${animals.filter((w) => w === 0).length} animals without a win`;
+  return [
+    '| | |',
+    '|---|---|',
+    `| games | ${int(games!.games!)} (${games!.games! / animals.length} per animal), ${int(games!.wins!)} wins (${share(games!.success!)}), ${games!.avg_questions!.toFixed(2)} questions on average |`,
+    `| wins per animal | min ${animals[0]}, median ${median}, max ${animals.at(-1)}; ${covered} |`,
+    `| contradicting answers | ${int(audit!.contradictions!)} of ${int(audit!.answers_checked!)} checked (${share(audit!.contradictions! / audit!.answers_checked!, 2)}: the noisy child's footprint) |`,
+    `| weighted SFT (win_within 8, factor 5, min_per_animal 20) | ${int(sft!.selected_games!)} games selected, ${int(sft!.efficient_wins!)} efficient, ${int(sft!.rows!)} rows after weighting (${sft!.rebalanced_rows} added to top up thin animals), ${sft!.rows_per_animal_min} to ${sft!.rows_per_animal_median} rows per animal (min, median) |`,
+    `| DPO (margin 2) | ${int(dpo!.pairs!)} pairs: ${int(dpo!.divergence_pairs!)} divergence, ${int(dpo!.information_pairs!)} information; ${dpo!.pairs_per_animal_median} per animal (median) |`,
+  ].join('\n');
+}
+
+/** The parts of the docs that come from quick runs (seconds): by file and part name, each from a fresh run. */
+export function runParts(): { parts: Record<string, Record<string, string>> } | { error: string } {
+  const run = runExperiment('experiments/data.yaml');
+  if ('error' in run) return run;
+  try {
+    return { parts: { 'docs/experiments.md': { 'data-table': dataTable(run.dir) } } };
+  } finally {
+    run.cleanup();
+  }
+}
+
+/** The pages whose parts from quick runs differ from a fresh run's, with the part as the run gives it. */
+export function staleRunParts(): string[] {
+  const result = runParts();
+  if ('error' in result) return [result.error];
+  return Object.entries(result.parts).flatMap(([file, ps]) => {
+    const page = readFileSync(packagePath(file), 'utf8');
+    return withParts(page, file, ps) === page ? [] : [`${file}: its figures from a run differ from a fresh run's:\n${Object.values(ps).join('\n')}`];
+  });
+}
+
 /** The pages that show the table `npm start` prints. */
 const PIPELINE_TABLE_PAGES = ['README.md', 'docs/getting-started.md'];
 
@@ -167,13 +222,21 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     if (problems.length) process.exit(1);
     console.log(`docs: ${PIPELINE_TABLE_PAGES.join(' and ')} show the table npm start prints`);
   } else if (process.argv.includes('--check')) {
+    const fromRuns = staleRunParts();
+    for (const p of fromRuns) console.error(`docs: ${p}`);
+    if (fromRuns.length) process.exit(1);
     const stale = staleParts();
     if (stale.length) {
       console.error(`docs: the generated parts of ${stale.join(', ')} differ from the commands and the experiment schema: run \`npm run docs\` and commit the pages`);
       process.exit(1);
     }
-    console.log('docs: the generated parts (CLI and experiment references) are up to date');
+    console.log('docs: the generated parts (CLI and experiment references, the figures of experiments/data.yaml) are up to date');
   } else {
-    for (const [file, parts] of Object.entries(generatedParts())) writeFileSync(packagePath(file), withParts(readFileSync(packagePath(file), 'utf8'), file, parts));
+    const fromRuns = runParts();
+    if ('error' in fromRuns) {
+      console.error(`docs: ${fromRuns.error}`);
+      process.exit(1);
+    }
+    for (const [file, parts] of [...Object.entries(generatedParts()), ...Object.entries(fromRuns.parts)]) writeFileSync(packagePath(file), withParts(readFileSync(packagePath(file), 'utf8'), file, parts));
   }
 }
