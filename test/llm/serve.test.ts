@@ -198,6 +198,25 @@ describe('twentyq serve: the questioner', () => {
     expect(completion).toMatchObject({ object: 'chat.completion', model: 'infogain', id: expect.stringMatching(/^chatcmpl-/), created: expect.any(Number) });
   });
 
+  it('holds a served code policy to the contract as the engine does: a guess of no candidate id or a move of no kind is a 500 naming the policy and the rule', async () => {
+    const messages = renderPrompt(domain, rules, []) as ChatCompletionMessageParam[];
+    for (const [breaks, said] of [
+      ['guess', /the served policy guessed "unicorn": a guess names a candidate of animals90 by its id/],
+      ['kind', /the served policy returned .*"ask".* as its move, which is none/],
+    ] as const) {
+      const { client: broken } = await serve({ policy: { use: './test/fixtures/plugins/broken-policy.js', with: { breaks }, label: 'broken' } });
+      const first = await broken.chat.completions.create({ model: 'broken', messages });
+      const asked = first.choices[0]!.message.content!;
+      const next = [...messages, { role: 'assistant' as const, content: asked }, { role: 'user' as const, content: 'Yes.' }];
+      const error = await broken.chat.completions.create({ model: 'broken', messages: next }).then(
+        () => undefined,
+        (e: unknown) => e as APIError,
+      );
+      expect(error?.status).toBe(500);
+      expect(error?.message).toMatch(said);
+    }
+  });
+
   it('answers an unknown model with 404 and a bad request with 400, in OpenAI error format', async () => {
     const messages = renderPrompt(domain, rules, []) as ChatCompletionMessageParam[];
     const failure = async (request: Promise<unknown>) => {

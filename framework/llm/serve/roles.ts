@@ -1,6 +1,6 @@
 import { answerWord, ChatError, readAnswererChat, readMove, type ChatMessage } from '../../game/chat.js';
 import type { Domain } from '../../game/domain.js';
-import { notACandidate } from '../../game/parse.js';
+import { notACandidate, unknownName } from '../../game/parse.js';
 import { moveToToolCall, readToolTurns, type ToolChatMessage } from '../../game/tools.js';
 import { answerOf, type Answer, type GameView, type Move, type Rules, type Turn, type UnknownAnswers } from '../../game/types.js';
 import type { Answerer, Policy } from '../../plugins/types.js';
@@ -62,11 +62,18 @@ function gameOver(turns: readonly Turn[], rules: Rules): string | undefined {
   return undefined;
 }
 
-/** What a policy returned, made a move the protocol can carry (an unknown candidate is an invalid move). */
+/**
+ * What a policy returned, held to the contract as the engine holds it (game/engine.ts): a move that is
+ * none, or a guess of no candidate id, is a bug in the served policy (a server error, 500, naming it);
+ * a question in the guess form naming no candidate is an invalid move, as in a played game.
+ */
 function checkMove(move: Move | undefined, domain: Domain): Move {
-  if (!move || typeof move.text !== 'string') throw new Error('the policy returned something that is not a move');
-  if (move.kind === 'guess' && domain.candidateIndexOf(move.candidate) === undefined) return { kind: 'invalid', text: move.text, reason: notACandidate(move.candidate, domain) };
-  return move;
+  if (!move || typeof move.text !== 'string' || !['question', 'guess', 'invalid'].includes(move.kind)) throw new Error(`the served policy returned ${JSON.stringify(move) ?? 'undefined'} as its move, which is none: a move is { kind: "question", text }, { kind: "guess", text, candidate } or { kind: "invalid", text, reason }`);
+  if (move.kind === 'guess' && domain.candidateIndexOf(move.candidate) === undefined) {
+    throw new Error(`the served policy guessed ${JSON.stringify(move.candidate)}: a guess names a candidate of ${domain.name} by its id (a reply that names no candidate is an invalid move: parseMove makes one)`);
+  }
+  const unknown = move.kind === 'question' && move.attribute === undefined ? unknownName(move.text, domain) : undefined;
+  return unknown === undefined ? move : { kind: 'invalid', text: move.text, reason: notACandidate(unknown, domain) };
 }
 
 function offersTools(request: Record<string, unknown>): boolean {
