@@ -7,6 +7,7 @@ import { defaultCachePath } from '../llm/cache.js';
 import { ModelLayer } from '../llm/layer.js';
 import { registry } from './builtins.js';
 import { PluginError } from './registry.js';
+import { describeThrown } from '../util/stack.js';
 import type { Instances, Kind, PluginContext, PluginDef, PluginRef } from './types.js';
 
 /** A plugin as an experiment may write it: a name or path, or `{ use, with, label }`. */
@@ -73,7 +74,11 @@ async function instantiate<K extends Kind>(kind: K, ref: PluginRef, def: PluginD
     return await (def.create as (options: unknown, context: PluginContext) => Promise<Instances[K]>)(ref.with, { ...context, label: ref.label });
   } catch (error) {
     if (error instanceof PluginError) throw error;
-    throw new PluginError(`${kind} ${ref.label}: ${(error as Error).message}`);
+    // a deliberate message (a plain Error) as it is; a bug (TypeError, RangeError, ...) with the line of the plugin's file that threw
+    const bug = error instanceof Error && error.name !== 'Error';
+    const file = /[/\\]|\.[cm]?[jt]s$/.test(ref.use) ? (isAbsolute(ref.use) && !relative(process.cwd(), ref.use).startsWith('..') ? relative(process.cwd(), ref.use) : ref.use) : undefined;
+    const named = file !== undefined ? `${kind} ${ref.label} (${file})` : `${kind} ${ref.label}`;
+    throw new PluginError(`${named}: ${bug ? `failed to start: ${describeThrown(error)}` : (error as Error).message}`, { cause: error });
   }
 }
 

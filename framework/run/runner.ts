@@ -8,6 +8,7 @@ import { PROCESSES_DIR, reapProcesses } from '../util/processes.js';
 import { defaultCachePath } from '../llm/cache.js';
 import { ModelLayer, withModels } from '../llm/layer.js';
 import { PluginFactory } from '../plugins/factory.js';
+import { PluginError } from '../plugins/registry.js';
 import { stageDefOf, stageFiles, type Stage } from '../stages/index.js';
 import type { StageContext, StageOutcome, SummaryRow } from './context.js';
 import type { StageBound } from './bound.js';
@@ -228,7 +229,12 @@ async function runStages(experiment: Experiment, run: RunDir, workers: number, p
   } catch (caught) {
     progress.stop();
     // a dead worker knows the plugins it played, not the stage
-    const error = caught instanceof WorkerError && current ? new WorkerError(`stage ${current.name}: ${caught.message}`) : caught;
+    const error =
+      caught instanceof WorkerError && current
+        ? new WorkerError(`stage ${current.name}: ${caught.message}`)
+        : caught instanceof PluginError && current && !caught.message.startsWith(`${current.name}: `)
+          ? new PluginError(`${current.name}: ${caught.message}`, { cause: caught.cause })
+          : caught;
     if (current) run.setStage(current.name, 'failed');
     run.finish('failed', (error as Error).message);
     await pool.destroy();

@@ -106,6 +106,19 @@ describe('plugins are held to their contracts', () => {
   });
 });
 
+describe('a plugin whose create has a bug', () => {
+  it('fails the run with a message naming the stage, the plugin and its file, and the line that threw', async () => {
+    const runsDir = mkdtempSync(join(tmpdir(), 'twentyq-contracts-'));
+    const e = await experiment('policy: ./plugins/broken-create.js\nstages:\n  - evaluate: { games: 4 }\n');
+    const error = await runExperiment(e, { workers: 1, runsDir, progress: quiet }).then(
+      () => undefined,
+      (x: Error) => x,
+    );
+    const line = readFileSync('test/fixtures/plugins/broken-create.js', 'utf8').split('\n').findIndex((l) => l.includes('options.tree.depth')) + 1;
+    expect(error?.message).toMatch(new RegExp(`^01-evaluate: policy broken-create \\(test/fixtures/plugins/broken-create\\.js\\): failed to start: TypeError: Cannot read properties of undefined \\(reading 'depth'\\) \\(at test/fixtures/plugins/broken-create\\.js:${line}:\\d+\\)`));
+  });
+});
+
 /** The game a message names is the stage's game of that number (40 games, seed 5): its target and its seed. */
 function expectGameOf(message: string): void {
   const [, game, target, seed] = /game (\d+) \(target (\w+), seed (\d+)\)/.exec(message)!;
