@@ -68,7 +68,8 @@ function gameOver(turns: readonly Turn[], rules: Rules): string | undefined {
  * a question in the guess form naming no candidate is an invalid move, as in a played game.
  */
 function checkMove(move: Move | undefined, domain: Domain): Move {
-  if (!move || typeof move.text !== 'string' || !['question', 'guess', 'invalid'].includes(move.kind)) throw new Error(`the served policy returned ${JSON.stringify(move) ?? 'undefined'} as its move, which is none: a move is { kind: "question", text }, { kind: "guess", text, candidate } or { kind: "invalid", text, reason }`);
+  if (!move || typeof move.text !== 'string' || !['question', 'guess', 'invalid'].includes(move.kind))
+    throw new Error(`the served policy returned ${JSON.stringify(move) ?? 'undefined'} as its move, which is none: a move is { kind: "question", text }, { kind: "guess", text, candidate } or { kind: "invalid", text, reason }`);
   if (move.kind === 'guess' && domain.candidateIndexOf(move.candidate) === undefined) {
     throw new Error(`the served policy guessed ${JSON.stringify(move.candidate)}: a guess names a candidate of ${domain.name} by its id (a reply that names no candidate is an invalid move: parseMove makes one)`);
   }
