@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Command } from '@oclif/core';
+import ts from 'typescript';
 import { COMMANDS } from '../framework/cli/index.js';
 import { packagePath } from '../framework/util/paths.js';
 
@@ -98,9 +99,42 @@ export function experimentReference(schema = JSON.parse(readFileSync(packagePath
   return lines.join('\n');
 }
 
+const SECTIONS: [ts.SymbolFlags, string][] = [
+  [ts.SymbolFlags.Function, 'function'],
+  [ts.SymbolFlags.Class, 'class'],
+  [ts.SymbolFlags.Interface, 'interface'],
+  [ts.SymbolFlags.TypeAlias, 'type'],
+  [ts.SymbolFlags.Enum, 'enum'],
+  [ts.SymbolFlags.Variable, 'value'],
+];
+
+/**
+ * Every export of `twentyq/plugin` (framework/plugin.ts), read from the declarations by the TypeScript
+ * compiler: its name, what it is, and the first sentence of its doc comment.
+ */
+export function pluginApiReference(): string {
+  const file = packagePath('framework/plugin.ts');
+  const config = ts.getParsedCommandLineOfConfigFile(packagePath('tsconfig.json'), {}, { ...ts.sys, onUnRecoverableConfigFileDiagnostic: () => undefined });
+  const program = ts.createProgram([file], { ...(config?.options ?? {}), noEmit: true });
+  const checker = program.getTypeChecker();
+  const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(file)!)!;
+  const rows = checker
+    .getExportsOfModule(moduleSymbol)
+    .map((symbol) => {
+      const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
+      const kind = SECTIONS.find(([flag]) => target.flags & flag)?.[1] ?? 'export';
+      const doc = cell(ts.displayPartsToString(target.getDocumentationComment(checker)));
+      const first = /^(.*?\.)(\s|$)/.exec(doc)?.[1] ?? doc;
+      const summary = first.length > 220 ? `${first.slice(0, 219).trimEnd()}…` : first;
+      return { name: symbol.getName(), kind, summary };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return ['| export | what | summary |', '|---|---|---|', ...rows.map((r) => `| \`${r.name}\` | ${r.kind} | ${r.summary || '-'} |`)].join('\n');
+}
+
 /** The generated parts of each page, by file and part name. */
 export function generatedParts(): Record<string, Record<string, string>> {
-  return { 'docs/cli.md': { cli: cliReference() }, 'docs/experiments.md': { 'experiment-schema': experimentReference() } };
+  return { 'docs/cli.md': { cli: cliReference() }, 'docs/experiments.md': { 'experiment-schema': experimentReference() }, 'docs/plugins.md': { 'plugin-api': pluginApiReference() } };
 }
 
 /** A page with its generated parts written in. */
