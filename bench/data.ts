@@ -123,7 +123,7 @@ console.log(`\nresume of a half-played ${RESUME_GAMES}-game generate stage again
 for (let round = 0; round < ROUNDS; round++) {
   const stop = new AbortController();
   const cut = await runExperiment(single(RESUME_GAMES), { workers: WORKERS, runsDir: dir, progress: stopAfter(RESUME_GAMES / 2, stop), stop: stop.signal });
-  const kept = ((JSON.parse(readFileSync(join(cut.dir, 'metrics.json'), 'utf8')) as { stages: Record<string, { games: number }> }).stages.games!.games);
+  const kept = (JSON.parse(readFileSync(join(cut.dir, 'metrics.json'), 'utf8')) as { stages: Record<string, { games: number }> }).stages.games!.games;
   const resume = () =>
     timed(async () => {
       const { run: again, experiment: same } = await RunDir.resume(cut.dir, WORKERS);
@@ -142,7 +142,9 @@ for (let round = 0; round < ROUNDS; round++) {
   rmSync(cut.dir, { recursive: true, force: true });
   rmSync(join(dir, 'fresh'), { recursive: true, force: true });
   ratios.push(resumed[1] / played[1]);
-  console.log(`  round ${round + 1}: ${kept} games kept; resume ${resumed[1].toFixed(2)} s (${resumed[0]}), fresh stage of the ${RESUME_GAMES - kept} missing games ${played[1].toFixed(2)} s (${played[0]}), ratio ${ratios.at(-1)!.toFixed(2)}`);
+  console.log(
+    `  round ${round + 1}: ${kept} games kept; resume ${resumed[1].toFixed(2)} s (${resumed[0]}), fresh stage of the ${RESUME_GAMES - kept} missing games ${played[1].toFixed(2)} s (${played[0]}), ratio ${ratios.at(-1)!.toFixed(2)}`,
+  );
 }
 console.log(`  median ratio ${median(ratios).toFixed(2)} (target <= 1.2: ${median(ratios) <= 1.2 ? 'ok' : 'OVER TARGET'})`);
 rmSync(dir, { recursive: true, force: true });

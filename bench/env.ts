@@ -18,8 +18,10 @@ for (const batch of [false, true]) {
   const played = f.trainers.reduce((n, t) => n + t.played.length, 0);
   const ids = new Set(f.recorded.map((g) => g.game));
   const lost = asked === played && played === f.recorded.length && ids.size === asked ? 'none lost, none twice' : 'MISMATCH';
-  console.log(`\n${batch ? 'batched: one request a turn for all of a trainer\'s live games' : 'one request a game and move'}`);
-  console.log(`  ${f.steps} steps in ${f.seconds.toFixed(2)} s: ${(f.steps / f.seconds).toFixed(0)} steps/s (target >= 5000), ${f.requests} requests; request latency p50 ${f.latencyP50Ms.toFixed(2)} ms, p99 ${f.latencyP99Ms.toFixed(2)} ms`);
+  console.log(`\n${batch ? "batched: one request a turn for all of a trainer's live games" : 'one request a game and move'}`);
+  console.log(
+    `  ${f.steps} steps in ${f.seconds.toFixed(2)} s: ${(f.steps / f.seconds).toFixed(0)} steps/s (target >= 5000), ${f.requests} requests; request latency p50 ${f.latencyP50Ms.toFixed(2)} ms, p99 ${f.latencyP99Ms.toFixed(2)} ms`,
+  );
   console.log(`  server memory: ${f.rssBeforeMb.toFixed(0)} MB before, ${f.rssPeakMb.toFixed(0)} MB peak (this process: the environment, not the trainers)`);
   console.log(`  games: ${asked} asked, ${played} answered to the trainers, ${f.recorded.length} recorded by the environment, ${ids.size} distinct: ${lost}`);
 }

@@ -114,11 +114,20 @@ function normalise(text: string, dir: string, file: string): string {
   const drop = (value: unknown): unknown => {
     if (Array.isArray(value)) return value.map(drop);
     if (value === null || typeof value !== 'object') return value;
-    return Object.fromEntries(Object.entries(value).filter(([k]) => !TIMING.has(k)).map(([k, v]) => [k, drop(v)]));
+    return Object.fromEntries(
+      Object.entries(value)
+        .filter(([k]) => !TIMING.has(k))
+        .map(([k, v]) => [k, drop(v)]),
+    );
   };
   const local = text.split(dir).join('<run>');
   if (file.endsWith('.json')) return JSON.stringify(drop(JSON.parse(local)));
-  if (file.endsWith('.curve.jsonl')) return local.split('\n').filter(Boolean).map((l) => JSON.stringify(drop(JSON.parse(l)))).join('\n');
+  if (file.endsWith('.curve.jsonl'))
+    return local
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.stringify(drop(JSON.parse(l))))
+      .join('\n');
   return local;
 }
 

@@ -19,12 +19,18 @@ const SEED = Number(process.env.SEED ?? 1);
 const EXPERIMENT = packagePath('test/fixtures/mini-pipeline.yaml');
 // mini-pipeline made long enough for a kill to land inside each stage (a second or more each)
 const ARGS = [
-  '--workers', '2',
-  '--set', 'stages.0.generate.games_per_animal=20',
-  '--set', 'stages.2.train.strategy.with.epochs=4',
-  '--set', 'stages.3.train.strategy.with.epochs=8',
-  '--set', 'stages.4.train.strategy.with.iterations=40',
-  '--set', 'stages.5.evaluate.games=9000',
+  '--workers',
+  '2',
+  '--set',
+  'stages.0.generate.games_per_animal=20',
+  '--set',
+  'stages.2.train.strategy.with.epochs=4',
+  '--set',
+  'stages.3.train.strategy.with.epochs=8',
+  '--set',
+  'stages.4.train.strategy.with.iterations=40',
+  '--set',
+  'stages.5.evaluate.games=9000',
 ];
 const STAGES = ['games', 'sft', 'dpo', 'grpo', 'final'];
 
@@ -52,6 +58,8 @@ const killed = trials.filter((t) => t.killed).length;
 const bad = trials.filter((t) => t.differences.length > 0 || t.resumeCode !== 0).length;
 const landed = trials.filter((t) => t.at.includes(`${t.stage}:running`)).length;
 const littered = trials.filter((t) => t.leftovers.length > 0).length;
-console.log(`\n${killed} kills, ${landed} of them in the stage aimed at (${trials.length - killed} runs ended before their kill); ${trials.length - bad} of ${trials.length} resumed runs byte-identical to the uninterrupted run; ${littered} left a temporary file behind`);
+console.log(
+  `\n${killed} kills, ${landed} of them in the stage aimed at (${trials.length - killed} runs ended before their kill); ${trials.length - bad} of ${trials.length} resumed runs byte-identical to the uninterrupted run; ${littered} left a temporary file behind`,
+);
 rmSync(root, { recursive: true, force: true });
 process.exitCode = bad === 0 ? 0 : 1;

@@ -56,7 +56,10 @@ async function measure(workers: number): Promise<{ seconds: number; rate: number
 }
 
 console.log(`twentyq bench: infogain vs kb on ${factory.domain.name}, ${GAMES} games per run, trajectories written as JSONL, ${ROUNDS} rounds`);
-const rates = new Map<number, number[]>([[1, []], [2, []]]);
+const rates = new Map<number, number[]>([
+  [1, []],
+  [2, []],
+]);
 for (let round = 1; round <= ROUNDS; round++) {
   for (const workers of [1, 2]) {
     const r = await measure(workers);

@@ -25,7 +25,10 @@ const run = JSON.parse(readFileSync(join(result.dir, 'run.json'), 'utf8')) as Ru
 console.log(`twentyq bench:pipeline: experiments/pipeline.yaml, ${WORKERS} workers, ${run.status}`);
 for (const stage of run.stages) console.log(`  ${stage.name.padEnd(18)} ${stage.kind.padEnd(9)} ${stage.seconds!.toFixed(2).padStart(7)} s`);
 const grpo = run.stages.find((s) => s.name === 'grpo')!;
-const curve = readFileSync(join(result.dir, stageFiles(grpo).curve!), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { games_per_s: number });
+const curve = readFileSync(join(result.dir, stageFiles(grpo).curve!), 'utf8')
+  .trim()
+  .split('\n')
+  .map((l) => JSON.parse(l) as { games_per_s: number });
 const rate = curve.reduce((s, r) => s + r.games_per_s, 0) / curve.length;
 console.log(`  total: ${total.toFixed(1)} s (target: at most 600 s on 2 cores)`);
 console.log(`  GRPO: ${curve.length} iterations in ${grpo.seconds!.toFixed(1)} s (${(grpo.seconds! / curve.length).toFixed(2)} s each); rollouts ${rate.toFixed(0)} games/s`);

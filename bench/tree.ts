@@ -71,9 +71,7 @@ for (const { name, domain } of tables) {
   }
 }
 process.stderr.write('\n');
-console.log(
-  formatTable(['table', 'size', 'twins', 'unknown', 'wrong_guess', 'semantics', 'seconds', 'proof', 'mean questions', 'lower bound', 'greedy', 'greedy above', 'sets'], rows),
-);
+console.log(formatTable(['table', 'size', 'twins', 'unknown', 'wrong_guess', 'semantics', 'seconds', 'proof', 'mean questions', 'lower bound', 'greedy', 'greedy above', 'sets'], rows));
 for (const s of ['say', 'coin'] as Semantics[]) {
   const mine = results.filter((r) => r.semantics === s).map((r) => r.bound);
   if (mine.length === 0) continue;

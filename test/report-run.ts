@@ -16,11 +16,16 @@ export function cli(args: string[], cwd = process.cwd()): { code: number | null;
  * GRPO iterations): every kind of stage, with curves, comparisons and several answerers, in ~20 s.
  */
 export const SMALL_PIPELINE = [
-  '--set', 'stages.0.generate.games_per_animal=3',
-  '--set', 'stages.1.audit.min_wins_per_animal=1',
-  '--set', 'stages.3.train.strategy.with.epochs=2',
-  '--set', 'stages.5.train.strategy.with.epochs=2',
-  '--set', 'stages.9.train.strategy.with.iterations=3',
+  '--set',
+  'stages.0.generate.games_per_animal=3',
+  '--set',
+  'stages.1.audit.min_wins_per_animal=1',
+  '--set',
+  'stages.3.train.strategy.with.epochs=2',
+  '--set',
+  'stages.5.train.strategy.with.epochs=2',
+  '--set',
+  'stages.9.train.strategy.with.iterations=3',
   ...[2, 4, 6, 8, 10, 11].flatMap((i) => ['--set', `stages.${i}.evaluate.games_per_animal=1`]),
 ];
 

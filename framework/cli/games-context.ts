@@ -8,7 +8,7 @@ import { PluginFactory, type RawRef } from '../plugins/factory.js';
 import { readRunConfig } from '../run/rundir.js';
 
 export const configFlag = Flags.string({
-  description: 'Experiment file (or a run\'s config.yaml) whose domain and rules the games were played under; default: the run directory\'s config.yaml when the file sits in one.',
+  description: "Experiment file (or a run's config.yaml) whose domain and rules the games were played under; default: the run directory's config.yaml when the file sits in one.",
   helpValue: 'FILE',
 });
 

@@ -56,7 +56,7 @@ export async function playAsQuestioner(options: PlayOptions, io: Io): Promise<bo
   const { domain } = factory;
   const answerer = await factory.create('answerer', options.answerer);
   const rng = new Rng(options.seed);
-  const target = options.target ? domain.findCandidate(options.target) ?? (domain.candidateIndexOf(options.target) !== undefined ? domain.candidate(options.target) : undefined) : rng.pick(domain.candidates);
+  const target = options.target ? (domain.findCandidate(options.target) ?? (domain.candidateIndexOf(options.target) !== undefined ? domain.candidate(options.target) : undefined)) : rng.pick(domain.candidates);
   if (!target) throw new UsageError(`"${options.target}" is not one of the ${domain.size} candidates; twentyq play --list shows them`);
   const { max_questions, wrong_guess } = options.rules;
   io.say(`I am thinking of one of ${domain.size} ${domain.plural}. Ask yes/no questions, or guess ("${guessQuestion(domain.candidates[0]!)}").`);

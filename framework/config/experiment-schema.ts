@@ -48,8 +48,7 @@ export function experimentSchema(stages: readonly StageDef[]): Record<string, un
     $schema: 'http://json-schema.org/draft-07/schema#',
     $id: 'https://twentyq.dev/schemas/experiment.schema.json',
     title: 'twentyq experiment',
-    description:
-      "One experiment: the game, the plugins, and the stages to run in order. Plugin options are checked against each plugin's own schema (twentyq plugins <kind>).",
+    description: "One experiment: the game, the plugins, and the stages to run in order. Plugin options are checked against each plugin's own schema (twentyq plugins <kind>).",
     ...Type.Object(TOP, { additionalProperties: false }),
     definitions: { plugin: PLUGIN_REF, stage, ...Object.fromEntries(stages.map((s) => [s.kind, s.settings])) },
   };

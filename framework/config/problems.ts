@@ -53,7 +53,6 @@ export function schemaProblems(errors: ErrorObject[], data: unknown, source: Sou
   });
 }
 
-
 /** The object holding the value at a path, and the value's key in it; undefined for an array item or the root. */
 function holder(data: unknown, path: Path): { parent: Record<string, unknown>; key: string } | undefined {
   const key = path.at(-1);

@@ -23,14 +23,11 @@ const EMBEDDINGS = Type.Object(
   {
     additionalProperties: false,
     description:
-      'An OpenAI-compatible /v1/embeddings endpoint: the evaluation gap then also shows, for each evaluated policy, the mean cosine similarity of the embedding of its games\' question texts to the expert\'s games of the same target (the best of them), and its rank correlation with efficiency. Called through the endpoint layer of the api policy (retries, response cache). An endpoint that cannot be reached leaves the score out, with the reason, and never fails the run. `twentyq serve` serves a deterministic one as model embed:hash.',
+      "An OpenAI-compatible /v1/embeddings endpoint: the evaluation gap then also shows, for each evaluated policy, the mean cosine similarity of the embedding of its games' question texts to the expert's games of the same target (the best of them), and its rank correlation with efficiency. Called through the endpoint layer of the api policy (retries, response cache). An endpoint that cannot be reached leaves the score out, with the reason, and never fails the run. `twentyq serve` serves a deterministic one as model embed:hash.",
   },
 );
 
-export const REPORT = Type.Object(
-  { embeddings: Type.Optional(EMBEDDINGS) },
-  { additionalProperties: false, description: "What the report (report.html at the end of a run, and `twentyq report`) computes beyond the run's files." },
-);
+export const REPORT = Type.Object({ embeddings: Type.Optional(EMBEDDINGS) }, { additionalProperties: false, description: "What the report (report.html at the end of a run, and `twentyq report`) computes beyond the run's files." });
 
 /** The endpoint whose /embeddings the report's evaluation gap measures the embedding cosine with. */
 export type EmbeddingsSettings = Static<typeof EMBEDDINGS>;

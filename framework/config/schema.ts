@@ -26,7 +26,7 @@ export function formatAjvErrors(errors: ErrorObject[] | null | undefined): strin
 function show(value: unknown): string {
   // JSON has no Infinity: 1e400 in YAML is one, and JSON.stringify would show it as null.
   if (typeof value === 'number' && !Number.isFinite(value)) return String(value);
-  return typeof value === 'string' ? JSON.stringify(value) : JSON.stringify(value) ?? String(value);
+  return typeof value === 'string' ? JSON.stringify(value) : (JSON.stringify(value) ?? String(value));
 }
 
 /** What an ajv error means, said the way a person editing the file would want it. */
@@ -74,4 +74,3 @@ export function describeError(e: ErrorObject, data?: unknown): string {
       return e.message ?? e.keyword;
   }
 }
-

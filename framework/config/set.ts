@@ -43,4 +43,3 @@ export function applySet(doc: Document.Parsed, path: Path, value: string, origin
     throw new ConfigError([{ file: '--set', line: 0, col: 0, origin, path: '', message: `${at} is a single value, not a map or list: there is no ${path.join('.')} to set` }]);
   }
 }
-

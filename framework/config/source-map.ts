@@ -82,4 +82,3 @@ export function toData(doc: Document.Parsed, source: SourceMap): unknown {
     throw new ConfigError([{ ...place, path: '', message: 'YAML aliases here expand to too many copies of their anchors (a "billion laughs" file); write the values out, or use fewer aliases' }]);
   }
 }
-

@@ -21,5 +21,4 @@ export interface Experiment {
   report?: ReportSettings;
 }
 
-
 export type { EmbeddingsSettings, ReportSettings } from './report-schema.js';

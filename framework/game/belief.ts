@@ -23,7 +23,7 @@ export function truthMasks(domain: Domain): TruthMasks {
   for (let c = 0; c < n; c++) {
     for (let a = 0; a < attributes; a++) {
       const v = domain.truth[c * attributes + a];
-      const bit = 1 << c % 32;
+      const bit = 1 << (c % 32);
       if (v === YES) yes[a * words + (c >> 5)]! |= bit;
       else if (v === NO) no[a * words + (c >> 5)]! |= bit;
     }
@@ -36,7 +36,7 @@ export function truthMasks(domain: Domain): TruthMasks {
 export function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;
   x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  return (Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24);
+  return Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
 }
 
 /**
@@ -108,7 +108,7 @@ export class Belief {
     let count = 0;
     for (let c = 0; c < n; c++) {
       if (!this.guessed[c] && this.mismatches[c] === least) {
-        set[c >> 5]! |= 1 << c % 32;
+        set[c >> 5]! |= 1 << (c % 32);
         count++;
       }
     }
@@ -169,4 +169,3 @@ const LOG2 = Float64Array.from({ length: 4096 }, (_, i) => (i <= 1 ? 0 : Math.lo
 function log2(x: number): number {
   return x < LOG2.length ? LOG2[x]! : Math.log2(x);
 }
-

@@ -39,9 +39,7 @@ const promptCache = new WeakMap<Domain, Map<string, string>>();
 
 function writeSystemPrompt(domain: Domain, rules: Rules, options: RenderOptions, moves: MoveForm): string {
   const noun = domain.noun;
-  const secret = options.show_candidates
-    ? `I am thinking of one of these ${domain.size} ${domain.plural}: ${domain.candidates.map((c) => c.name).join(', ')}.`
-    : `I am thinking of ${domain.aNoun}.`;
+  const secret = options.show_candidates ? `I am thinking of one of these ${domain.size} ${domain.plural}: ${domain.candidates.map((c) => c.name).join(', ')}.` : `I am thinking of ${domain.aNoun}.`;
   const wrong = rules.wrong_guess === 'continue' ? 'a wrong guess is answered "no" and the game goes on' : 'a wrong guess ends the game';
   return [
     `You are playing 20 Questions. ${secret}`,
@@ -224,7 +222,7 @@ export function renderAnswererPrompt(domain: Domain, target: Candidate, history:
 /** The answerer's conversation read back (the inverse of renderAnswererPrompt): the secret, the turns so far and the question. */
 export function readAnswererChat(messages: readonly ChatMessage[], domain: Domain): { target: Candidate; history: Turn[]; question: string } {
   const system = messages[0];
-  if (system?.role !== 'system') throw new ChatError('message 0: expected the answerer\'s system prompt naming the secret');
+  if (system?.role !== 'system') throw new ChatError("message 0: expected the answerer's system prompt naming the secret");
   const target = findSecret(textOf(system.content, 0), domain);
   if (!target) throw new ChatError(`message 0: the system prompt names no ${domain.noun} of ${domain.name} (expected a line "${SECRET_LABEL(domain.noun)}<name>")`);
   const history: Turn[] = [];

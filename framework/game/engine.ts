@@ -114,10 +114,7 @@ function checkMove(move: unknown, game: LiveGame, players: Players): Move {
   const kind: string = m.kind;
   if (kind !== 'guess' && kind !== 'question' && kind !== 'invalid') throw broken(`returned a move of unknown kind ${shown(kind)}`, MOVES);
   if (m.kind === 'guess' && players.domain.candidateIndexOf(m.candidate) === undefined) {
-    throw broken(
-      `guessed ${shown(m.candidate)}`,
-      `a guess names a candidate of ${players.domain.name} by its id (a reply that names no candidate is an invalid move: parseMove makes one)`,
-    );
+    throw broken(`guessed ${shown(m.candidate)}`, `a guess names a candidate of ${players.domain.name} by its id (a reply that names no candidate is an invalid move: parseMove makes one)`);
   }
   // a question in the guess form naming no candidate, whoever wrote it, is no legal move: the game is played over a closed set
   const unknown = m.kind === 'question' && m.attribute === undefined ? unknownName(m.text, players.domain) : undefined;
@@ -139,7 +136,16 @@ function record(game: LiveGame, move: Move, answer: Answer | undefined, rules: R
 function startGame(spec: GameSpec, players: Players): LiveGame {
   const turns: Turn[] = [];
   const rng = new Rng(spec.seed);
-  return { spec, target: players.domain.candidate(spec.target), turns, rng, view: { turns, rules: players.rules, rng, memo: new Map(), ...(players.answerer.unknowns ? { unknowns: players.answerer.unknowns } : {}) }, invalid: 0, won: false, over: false };
+  return {
+    spec,
+    target: players.domain.candidate(spec.target),
+    turns,
+    rng,
+    view: { turns, rules: players.rules, rng, memo: new Map(), ...(players.answerer.unknowns ? { unknowns: players.answerer.unknowns } : {}) },
+    invalid: 0,
+    won: false,
+    over: false,
+  };
 }
 
 /** Plays one move of a game; a promise when the answerer's answer is one. */

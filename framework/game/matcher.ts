@@ -3,10 +3,55 @@ import type { Attribute } from './domain.js';
 
 /** Words that carry no meaning for telling attributes apart. */
 const STOPWORDS = new Set([
-  'a', 'an', 'the', 'is', 'it', 'its', 'this', 'that', 'does', 'do', 'did', 'can', 'could', 'would', 'will',
-  'be', 'are', 'of', 'have', 'has', 'got', 'kind', 'type', 'sort', 'animal', 'creature', 'thing', 'your',
-  'you', 'usually', 'typically', 'normally', 'generally', 'really', 'very', 'ever', 'please', 'ok', 'okay',
-  'so', 'mostly', 'often', 'any', 'some', 'well', 'that', 'which', 'also', 'still',
+  'a',
+  'an',
+  'the',
+  'is',
+  'it',
+  'its',
+  'this',
+  'that',
+  'does',
+  'do',
+  'did',
+  'can',
+  'could',
+  'would',
+  'will',
+  'be',
+  'are',
+  'of',
+  'have',
+  'has',
+  'got',
+  'kind',
+  'type',
+  'sort',
+  'animal',
+  'creature',
+  'thing',
+  'your',
+  'you',
+  'usually',
+  'typically',
+  'normally',
+  'generally',
+  'really',
+  'very',
+  'ever',
+  'please',
+  'ok',
+  'okay',
+  'so',
+  'mostly',
+  'often',
+  'any',
+  'some',
+  'well',
+  'that',
+  'which',
+  'also',
+  'still',
 ]);
 
 function stem(word: string): string {
@@ -18,7 +63,13 @@ function stem(word: string): string {
 
 /** Content words of a question, reduced to stems. */
 export function contentTerms(text: string): string[] {
-  return [...new Set(words(text).filter((w) => !STOPWORDS.has(w)).map(stem))];
+  return [
+    ...new Set(
+      words(text)
+        .filter((w) => !STOPWORDS.has(w))
+        .map(stem),
+    ),
+  ];
 }
 
 export interface AttributeMatch {

@@ -3,17 +3,10 @@ import { AttributeMatcher } from './matcher.js';
 import type { Move } from './types.js';
 
 /** Explicit guess markers a model may use: "Guess: zebra", "My guess is a zebra", "[zebra]". */
-const GUESS_MARKERS = [
-  /\bguess\s*[:-]\s*([^.!?\n]+)/i,
-  /\bmy (?:final )?guess is\s*[:-]?\s*([^.!?\n]+)/i,
-  /\bi(?: will|'ll) guess\s+([^.!?\n]+)/i,
-  /^\s*\[([^\]]+)\]\s*$/m,
-];
+const GUESS_MARKERS = [/\bguess\s*[:-]\s*([^.!?\n]+)/i, /\bmy (?:final )?guess is\s*[:-]?\s*([^.!?\n]+)/i, /\bi(?: will|'ll) guess\s+([^.!?\n]+)/i, /^\s*\[([^\]]+)\]\s*$/m];
 
 /** Question forms that name one candidate: "Is it a zebra?", "Could it be the zebra?", "Are you a zebra?". */
-const NAMING_FORMS = [
-  /^(?:so,?\s+)?(?:is it|is this|it is|it's|are you|could it be|can it be|might it be|would it be|maybe|perhaps|i think it(?:'s| is)|you are|is your animal|is the animal)\s+(.+?)[?.!]*$/i,
-];
+const NAMING_FORMS = [/^(?:so,?\s+)?(?:is it|is this|it is|it's|are you|could it be|can it be|might it be|would it be|maybe|perhaps|i think it(?:'s| is)|you are|is your animal|is the animal)\s+(.+?)[?.!]*$/i];
 
 /**
  * The object of a naming form that reads as a name: an article and one to three words ("a piran", "the
@@ -46,7 +39,10 @@ function recognised(question: string, domain: Domain): boolean {
 export function unknownName(question: string, domain: Domain): string | undefined {
   const sentence = clean(question);
   for (const form of NAMING_FORMS) {
-    const object = form.exec(sentence)?.[1]?.replace(/[?.!]+$/, '').trim();
+    const object = form
+      .exec(sentence)?.[1]
+      ?.replace(/[?.!]+$/, '')
+      .trim();
     const name = object === undefined ? undefined : NAME_FORM.exec(object)?.[1];
     if (name === undefined || DESCRIPTION_WORDS.test(name) || domain.findCandidate(name)) continue;
     if (!recognised(sentence, domain)) return name;

@@ -20,10 +20,7 @@ export interface ToolCall {
 }
 
 /** A conversation played with tools: moves are assistant tool calls, their answers `tool` messages. */
-export type ToolChatMessage =
-  | ChatMessage
-  | { role: 'assistant'; content: string | null; tool_calls: ToolCall[] }
-  | { role: 'tool'; tool_call_id: string; content: string };
+export type ToolChatMessage = ChatMessage | { role: 'assistant'; content: string | null; tool_calls: ToolCall[] } | { role: 'tool'; tool_call_id: string; content: string };
 
 export function gameTools(domain: Domain): ChatTool[] {
   const noun = domain.noun;

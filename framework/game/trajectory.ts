@@ -46,11 +46,7 @@ function move<K extends string, P extends Record<string, TSchema>>(kind: K, prop
 
 export const QUESTION_MOVE = move('question', { attribute: Type.Optional(said(Type.String(), 'a string')) }, { description: 'A question the answerer is asked: its text, and the attribute it stands for when the policy knows it.' });
 
-export const GUESS_MOVE = move(
-  'guess',
-  { candidate: said(Type.String(), 'is a guess without a candidate', 'missing') },
-  { description: 'A guess ("Is it a giraffe?"): a question too, that wins when the candidate is the target.' },
-);
+export const GUESS_MOVE = move('guess', { candidate: said(Type.String(), 'is a guess without a candidate', 'missing') }, { description: 'A guess ("Is it a giraffe?"): a question too, that wins when the candidate is the target.' });
 
 export const INVALID_MOVE = move('invalid', { reason: said(Type.String(), 'a string') }, { description: 'A reply that is neither: it costs a question and gets no answer.' });
 

@@ -27,7 +27,10 @@ function splitTable(size: number, unknowns: number, rule: WrongGuessRule): Float
 
 /** Cost (sum of weight x depth) of the optimal k-ary prefix code of the weights. */
 export function huffman(weights: readonly number[], arity: 2 | 3): number {
-  return huffmanSorted([...weights].sort((a, b) => a - b), arity);
+  return huffmanSorted(
+    [...weights].sort((a, b) => a - b),
+    arity,
+  );
 }
 
 /**

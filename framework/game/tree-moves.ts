@@ -35,7 +35,11 @@ export function askChildren(states: States, s: State, a: number): { children: St
     if (y === s.n || n === s.n || u === s.n) return undefined;
     const children: State[] = [];
     const branches: Branch[] = [];
-    for (const [branch, masks] of [['no', p.no], ['yes', p.yes], ['unknown', p.unknown]] as const) {
+    for (const [branch, masks] of [
+      ['no', p.no],
+      ['yes', p.yes],
+      ['unknown', p.unknown],
+    ] as const) {
       const bits = new Uint32Array(words);
       let any = 0;
       for (let w = 0; w < words; w++) any |= bits[w] = s.bits[w]! & masks[base + w]!;

@@ -79,9 +79,7 @@ export interface ChatFailure extends Outcome {
 export type ChatResult = ChatReply | ChatFailure;
 
 /** The vectors of an embeddings request, one per input in order; or why there are none. */
-export type EmbeddingsResult =
-  | { ok: true; vectors: number[][]; model: string; attempts: number; cached: boolean }
-  | { ok: false; error: string; status?: number; attempts: number; cached: false };
+export type EmbeddingsResult = { ok: true; vectors: number[][]; model: string; attempts: number; cached: boolean } | { ok: false; error: string; status?: number; attempts: number; cached: false };
 
 /** The parts of the plugin options that make a request. */
 export function chatRequest(options: EndpointOptions, messages: ChatMessage[], tools?: ChatTool[]): ChatRequest {
@@ -143,9 +141,7 @@ export class Endpoints {
       const env = this.#settings.env ?? process.env;
       const key = settings.api_key_env === null ? NO_KEY : env[settings.api_key_env];
       if (!key) {
-        throw new Error(
-          `endpoint ${baseUrl}: no API key: set the environment variable ${settings.api_key_env} (or name another one with api_key_env; api_key_env: null for a local server that takes no key)`,
-        );
+        throw new Error(`endpoint ${baseUrl}: no API key: set the environment variable ${settings.api_key_env} (or name another one with api_key_env; api_key_env: null for a local server that takes no key)`);
       }
       endpoint = new Endpoint(baseUrl, key, limitsOf(settings), this.#settings, settings.cache_id);
       this.endpoints.set(id, endpoint);

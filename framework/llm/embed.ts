@@ -45,7 +45,7 @@ export function* hashEmbeddingSteps(text: string, dims = HASH_DIMS): Generator<v
   };
   const lower = text.toLowerCase();
   let previous: string | undefined;
-  for (let start = 0; start < lower.length; ) {
+  for (let start = 0; start < lower.length;) {
     let end = Math.min(lower.length, start + SLICE);
     while (end < lower.length && continuesWord(lower, end)) end++;
     for (const token of lower.slice(start, end).match(WORD) ?? []) {
@@ -84,5 +84,7 @@ export function cosine(a: readonly number[], b: readonly number[]): number {
 
 /** The response cache's key of an embeddings request: the endpoint, the model and the inputs. */
 export function embeddingsCacheKey(endpoint: string, model: string, input: readonly string[]): string {
-  return createHash('sha256').update(canonicalJson({ v: 1, kind: 'embeddings', endpoint: endpoint.replace(/\/+$/, ''), model, input })).digest('hex');
+  return createHash('sha256')
+    .update(canonicalJson({ v: 1, kind: 'embeddings', endpoint: endpoint.replace(/\/+$/, ''), model, input }))
+    .digest('hex');
 }

@@ -141,7 +141,18 @@ export async function launchServer(spec: LaunchSpec): Promise<LaunchedServer> {
     await stop();
     throw error;
   }
-  return { base_url, pid, command, log: spec.log, died, stop, tail, get failure() { return failure; } };
+  return {
+    base_url,
+    pid,
+    command,
+    log: spec.log,
+    died,
+    stop,
+    tail,
+    get failure() {
+      return failure;
+    },
+  };
 }
 
 function display(command: LaunchSpec['command']): string {

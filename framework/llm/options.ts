@@ -17,9 +17,7 @@ const properties = {
       description: 'Environment variable that holds the API key; the key is read from the environment only and never written anywhere. null: the endpoint takes no key (a local server).',
     }),
   ),
-  temperature: Type.Optional(
-    Type.Number({ minimum: 0, description: 'Sampling temperature; 0 is greedy. When it is above 0 (or left to the server), cached responses are keyed by game seed and turn too.' }),
-  ),
+  temperature: Type.Optional(Type.Number({ minimum: 0, description: 'Sampling temperature; 0 is greedy. When it is above 0 (or left to the server), cached responses are keyed by game seed and turn too.' })),
   top_p: Type.Optional(Type.Number({ exclusiveMinimum: 0, maximum: 1, description: 'Nucleus sampling; left to the server when absent.' })),
   max_tokens: Type.Optional(Type.Integer({ minimum: 1, description: 'Most tokens per reply; left to the server when absent.' })),
   seed: Type.Optional(Type.Integer({ description: 'Sampling seed sent to the server (honoured by vLLM and `transformers serve`, best effort at OpenAI).' })),
@@ -33,9 +31,7 @@ const properties = {
   ),
   concurrency: defaulted(Type.Integer({ minimum: 1, default: 64, description: 'Most requests in flight to the endpoint at once.' })),
   requests_per_minute: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Requests per minute the endpoint allows; requests are spaced evenly. No limit when absent.' })),
-  tokens_per_minute: Type.Optional(
-    Type.Number({ exclusiveMinimum: 0, description: 'Tokens per minute the endpoint allows (estimated from the prompt before a request, corrected from its usage). No limit when absent.' }),
-  ),
+  tokens_per_minute: Type.Optional(Type.Number({ exclusiveMinimum: 0, description: 'Tokens per minute the endpoint allows (estimated from the prompt before a request, corrected from its usage). No limit when absent.' })),
   extra_body: Type.Optional(
     Type.Unsafe<Record<string, unknown>>({
       type: 'object',

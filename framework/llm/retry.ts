@@ -54,9 +54,7 @@ export class RetryBudget {
 }
 
 /** What a failed attempt means for the next one. */
-export type Failure =
-  | { retry: true; message: string; status?: number; retryAfterMs?: number }
-  | { retry: false; message: string; status?: number };
+export type Failure = { retry: true; message: string; status?: number; retryAfterMs?: number } | { retry: false; message: string; status?: number };
 
 /** Delay the server asked for: `retry-after-ms`, else `Retry-After` in seconds or as an HTTP date. */
 export function retryAfterMs(headers: Headers | undefined, now = Date.now()): number | undefined {
@@ -131,10 +129,7 @@ export interface RetryOutcome<T> {
  * Runs `attempt` until it succeeds, fails for good, runs out of retries or of budget. Aborting
  * `signal` rejects with its reason, during an attempt or a wait. Failures are returned, not thrown.
  */
-export async function withRetries<T>(
-  attempt: () => Promise<T>,
-  options: { maxRetries: number; budget: RetryBudget; backoff: Backoff; signal?: AbortSignal },
-): Promise<RetryOutcome<T>> {
+export async function withRetries<T>(attempt: () => Promise<T>, options: { maxRetries: number; budget: RetryBudget; backoff: Backoff; signal?: AbortSignal }): Promise<RetryOutcome<T>> {
   for (let attempts = 1; ; attempts++) {
     options.signal?.throwIfAborted();
     try {

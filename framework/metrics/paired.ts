@@ -154,7 +154,11 @@ export function pairGames<T extends { target: string }>(a: readonly T[], b: read
     );
   }
   const pairs = new Map<string, [T, T][]>();
-  for (const [target, list] of ga) pairs.set(target, list.map((g, i) => [g, gb.get(target)![i]!]));
+  for (const [target, list] of ga)
+    pairs.set(
+      target,
+      list.map((g, i) => [g, gb.get(target)![i]!]),
+    );
   return pairs;
 }
 

@@ -12,7 +12,11 @@ export type BuiltinTable = { [K in Kind]: Record<string, Loader> };
 export class PluginError extends Error {}
 
 const PLURALS: Record<Kind, string> = {
-  domain: 'domains', answerer: 'answerers', policy: 'policies', reward: 'rewards', strategy: 'strategies',
+  domain: 'domains',
+  answerer: 'answerers',
+  policy: 'policies',
+  reward: 'rewards',
+  strategy: 'strategies',
 };
 
 export function pluralKind(kind: Kind): string {
@@ -56,10 +60,7 @@ export class Registry {
       if (!loader) {
         const names = this.names(kind);
         const guess = nearest(use, names);
-        throw new PluginError(
-          `unknown ${kind} "${use}"${guess ? `; did you mean "${guess}"?` : ''} Known ${PLURALS[kind]}: ${names.join(', ')}. ` +
-            `A plugin of your own is named by its file path, e.g. ./my-${kind}.js`,
-        );
+        throw new PluginError(`unknown ${kind} "${use}"${guess ? `; did you mean "${guess}"?` : ''} Known ${PLURALS[kind]}: ${names.join(', ')}. ` + `A plugin of your own is named by its file path, e.g. ./my-${kind}.js`);
       }
       return checkDef((await loader()).default, kind, use);
     }

@@ -162,7 +162,17 @@ export function viewerGame(t: Trajectory, domain: Domain | undefined, threeWay: 
     return out;
   });
   const regret = regrets?.reduce((a, b) => a + b, 0);
-  return { game: t.game, target: t.target, outcome: t.outcome, questions: t.questions, invalid: t.invalid, ...(t.reward !== undefined ? { reward: t.reward } : {}), ...(regret !== undefined ? { regret } : {}), ...(t.error ? { error: t.error } : {}), turns };
+  return {
+    game: t.game,
+    target: t.target,
+    outcome: t.outcome,
+    questions: t.questions,
+    invalid: t.invalid,
+    ...(t.reward !== undefined ? { reward: t.reward } : {}),
+    ...(regret !== undefined ? { regret } : {}),
+    ...(t.error ? { error: t.error } : {}),
+    turns,
+  };
 }
 
 /** What a stage's games are (see StageDef.plays), from its kind; nothing for a kind this version does not know. */
@@ -378,7 +388,14 @@ export async function gatherRun(dir: string, options: ReportOptions = {}): Promi
     toEmbed.push(...plays.filter((g) => g.texts.size > 0));
   }
   const settings = recorded.report?.embeddings;
-  const embedding = settings && reference && toEmbed.length > 0 ? await embeddingCosines(settings, toEmbed.map((g) => ({ play: g.play, games: [...g.texts.values()] })), refTexts) : undefined;
+  const embedding =
+    settings && reference && toEmbed.length > 0
+      ? await embeddingCosines(
+          settings,
+          toEmbed.map((g) => ({ play: g.play, games: [...g.texts.values()] })),
+          refTexts,
+        )
+      : undefined;
   const gap = evaluationGap(stages, reference ? `${reference.stage}${referenceKey && referenceKey !== '' ? ` (${referenceKey.replace('\t', '@')})` : ''}` : undefined, embedding);
   const names = { noun: domain?.noun ?? 'candidate', plural: domain?.plural ?? 'candidates' };
   return { info, maxQuestions: rules.max_questions, candidates: domain ? domain.candidates.map((c) => c.id) : [], ...names, missing: recorded.missing, stages, ...(gap ? { gap } : {}), sampled };
@@ -392,7 +409,16 @@ export function evaluationGap(stages: readonly StageReport[], reference: string 
     if (playsOf(s.kind) !== 'evaluation') continue;
     for (const p of s.plays) {
       if (p.style === undefined || !p.metrics) continue;
-      rows.push({ stage: s.name, policy: p.policy, ...(p.answerer !== undefined ? { answerer: p.answerer } : {}), style: p.style, ...(p.embedding !== undefined ? { embedding: p.embedding } : {}), success: p.metrics.success, efficiency: p.metrics.efficiency, avg_questions: p.metrics.avg_questions });
+      rows.push({
+        stage: s.name,
+        policy: p.policy,
+        ...(p.answerer !== undefined ? { answerer: p.answerer } : {}),
+        style: p.style,
+        ...(p.embedding !== undefined ? { embedding: p.embedding } : {}),
+        success: p.metrics.success,
+        efficiency: p.metrics.efficiency,
+        avg_questions: p.metrics.avg_questions,
+      });
     }
   }
   if (rows.length === 0) return undefined;
@@ -415,11 +441,27 @@ export function evaluationGap(stages: readonly StageReport[], reference: string 
     emb = { ...embedding };
     if (embedding.error === undefined && scored.length > 0) {
       const e = scored.map((r) => r.embedding!);
-      emb.rho_efficiency = spearman(e, scored.map((r) => r.efficiency));
-      emb.rho_success = spearman(e, scored.map((r) => r.success));
+      emb.rho_efficiency = spearman(
+        e,
+        scored.map((r) => r.efficiency),
+      );
+      emb.rho_success = spearman(
+        e,
+        scored.map((r) => r.success),
+      );
     } else if (embedding.error === undefined) emb.error = 'no evaluated game had a reference game of its target';
   }
-  return { reference, rows, rho_efficiency: spearman(style, eff), rho_success: spearman(style, rows.map((r) => r.success)), disagreements, ...(emb ? { embedding: emb } : {}) };
+  return {
+    reference,
+    rows,
+    rho_efficiency: spearman(style, eff),
+    rho_success: spearman(
+      style,
+      rows.map((r) => r.success),
+    ),
+    disagreements,
+    ...(emb ? { embedding: emb } : {}),
+  };
 }
 
 /** A game's question texts as one string, as it is embedded. */

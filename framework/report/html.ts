@@ -99,7 +99,9 @@ function curveCharts(s: StageReport, id: string): Markup {
 function regretSection(run: RunReport, id: string, colours: Palette): Markup | '' {
   const stages = run.stages.map((s) => ({ s, plays: s.plays.filter((p) => p.regret && p.regret.games > 0) })).filter((x) => x.plays.length > 0);
   if (stages.length === 0) return '';
-  const groups = outcomeGroups(run, (p) => ({ value: p.regret?.mean_regret ?? NaN })).map((g) => ({ ...g, bars: g.bars.filter((b) => !Number.isNaN(b.value)) })).filter((g) => g.bars.length > 0);
+  const groups = outcomeGroups(run, (p) => ({ value: p.regret?.mean_regret ?? NaN }))
+    .map((g) => ({ ...g, bars: g.bars.filter((b) => !Number.isNaN(b.value)) }))
+    .filter((g) => g.bars.length > 0);
   const perGame = barChart({ id: `${id}-regret`, title: 'Mean regret per game (expected questions lost to the best moves)', yLabel: 'regret per game', groups, colours, format: (x) => x.toFixed(2) });
   const byStage = stages.map(({ s, plays }) => {
     const chart = lineChart({
@@ -110,7 +112,9 @@ function regretSection(run: RunReport, id: string, colours: Palette): Markup | '
       series: plays.map((p) => ({ name: playName(p), colour: colours.of(p.policy), points: p.regret!.by_turn.map((r, i): [number, number] => [i + 1, r]) })),
     });
     const rows = plays.flatMap((p) =>
-      p.regret!.costliest.slice(0, 5).map((c) => ({ cells: [playName(p), c.move, n(c.total, c.total.toFixed(2)), n(c.times, String(c.times)), n(c.mean, c.mean.toFixed(3)), n(c.total / p.regret!.games, (c.total / p.regret!.games).toFixed(3))] })),
+      p
+        .regret!.costliest.slice(0, 5)
+        .map((c) => ({ cells: [playName(p), c.move, n(c.total, c.total.toFixed(2)), n(c.times, String(c.times)), n(c.mean, c.mean.toFixed(3)), n(c.total / p.regret!.games, (c.total / p.regret!.games).toFixed(3))] })),
     );
     const columns = [
       { key: 'policy', head: 'policy' },
@@ -121,7 +125,10 @@ function regretSection(run: RunReport, id: string, colours: Palette): Markup | '
       { key: 'per-game', head: 'share of a game', title: 'regret in all / games played: what this question adds to the mean regret per game' },
     ];
     const costly = rows.length > 0 ? html`<p class="note">The questions that cost most in all (five per policy):</p>${table(columns, rows, `${id}-${s.name}-costliest`)}` : html`<p class="note">Every move of these games was optimal.</p>`;
-    return html`<h4>${s.name}</h4><div class="charts">${chart}</div>${legend(plays.map((p) => p.policy), colours)}${costly}`;
+    return html`<h4>${s.name}</h4><div class="charts">${chart}</div>${legend(
+      plays.map((p) => p.policy),
+      colours,
+    )}${costly}`;
   });
   return html`<h3>Regret</h3><p class="note">A move's regret: the expected number of questions it lost against the best move from the candidates the answers so far left, from the exact tree (0 for every move of an optimal player); a game's regret is the sum over its moves. Computed for games against an answerer that answers from the truth table alone (kb).</p><div class="charts">${perGame}</div>${byStage}`;
 }
@@ -239,8 +246,14 @@ export function renderReport(runs: readonly RunReport[]): string {
   if (runs.length > 1) {
     const columns = summaryColumns(runs, true);
     const top = sharedQuestionsTop(runs);
-    compared = html`<section><h2>Runs side by side</h2><div class="scroll fixed-first">${table(columns, runs.flatMap((r) => summaryRows(r, columns)), 'compare-summary', 'summary')}</div><div class="side">${runs.map((r, i) => html`<div>${outcomeCharts(r, `side${i}`, colours, top)}</div>`)}</div></section>`;
+    compared = html`<section><h2>Runs side by side</h2><div class="scroll fixed-first">${table(
+      columns,
+      runs.flatMap((r) => summaryRows(r, columns)),
+      'compare-summary',
+      'summary',
+    )}</div><div class="side">${runs.map((r, i) => html`<div>${outcomeCharts(r, `side${i}`, colours, top)}</div>`)}</div></section>`;
   }
   const sections = runs.map((r, i) => runSection(r, i, colours));
-  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title><style>${raw(STYLE)}</style></head><body><h1>${title}</h1>${compared}${sections}<script type="module">${pageScript()}</script></body></html>\n`.text;
+  return html`<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1"><title>${title}</title><style>${raw(STYLE)}</style></head><body><h1>${title}</h1>${compared}${sections}<script type="module">${pageScript()}</script></body></html>\n`
+    .text;
 }

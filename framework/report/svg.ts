@@ -83,7 +83,9 @@ export function barChart(spec: BarChartSpec): Markup {
     const start = x;
     for (const b of g.bars) {
       const tip = `${g.label} / ${b.label}: ${fmt(b.value)}${b.ci ? ` (95% CI ${range(fmt(b.ci[0]), fmt(b.ci[1]))})` : ''}`;
-      parts.push(html`<rect class="bar" data-group="${g.label}" data-label="${b.label}" data-value="${b.value}" x="${x}" y="${y(b.value)}" width="${barW - 3}" height="${top + plotH - y(b.value)}" fill="${spec.colours.of(b.label)}"><title>${tip}</title></rect>`);
+      parts.push(
+        html`<rect class="bar" data-group="${g.label}" data-label="${b.label}" data-value="${b.value}" x="${x}" y="${y(b.value)}" width="${barW - 3}" height="${top + plotH - y(b.value)}" fill="${spec.colours.of(b.label)}"><title>${tip}</title></rect>`,
+      );
       if (b.ci) {
         const cx = x + (barW - 3) / 2;
         parts.push(html`<path class="ci" d="M${cx} ${y(b.ci[0])}V${y(b.ci[1])}M${cx - 4} ${y(b.ci[0])}h8M${cx - 4} ${y(b.ci[1])}h8" stroke="#111" stroke-width="1.2"/>`);
@@ -94,7 +96,9 @@ export function barChart(spec: BarChartSpec): Markup {
     x += gap;
   }
   (spec.references ?? []).forEach((r, i) => {
-    parts.push(html`<line class="ref" data-value="${r.value}" x1="${left}" x2="${width - 10}" y1="${y(r.value)}" y2="${y(r.value)}" stroke="#b91c1c" stroke-dasharray="${i === 0 ? '5 3' : '2 2'}"/><text x="${width - 12}" y="${y(r.value) - 4 - 11 * i}" text-anchor="end" class="reflabel">${r.label} ${fmt(r.value)}</text>`);
+    parts.push(
+      html`<line class="ref" data-value="${r.value}" x1="${left}" x2="${width - 10}" y1="${y(r.value)}" y2="${y(r.value)}" stroke="#b91c1c" stroke-dasharray="${i === 0 ? '5 3' : '2 2'}"/><text x="${width - 12}" y="${y(r.value) - 4 - 11 * i}" text-anchor="end" class="reflabel">${r.label} ${fmt(r.value)}</text>`,
+    );
   });
   return html`<svg class="chart bars" id="${spec.id}" data-bars="${bars.length}" data-ymax="${hi}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">${parts}<line x1="${left}" x2="${left}" y1="${top}" y2="${top + plotH}" stroke="#111"/><line x1="${left}" x2="${width - 10}" y1="${top + plotH}" y2="${top + plotH}" stroke="#111"/><text x="12" y="${top + plotH / 2}" transform="rotate(-90 12 ${top + plotH / 2})" text-anchor="middle" class="axis">${spec.yLabel}</text><text x="${left}" y="16" class="title">${spec.title}</text></svg>`;
 }
@@ -124,12 +128,16 @@ export function lineChart(spec: LineSpec): Markup {
   const X = (v: number) => left + ((v - x0) / (x1 - x0)) * (width - left - right);
   const Y = (v: number) => top + (1 - (v - y0) / (y1 - y0)) * (height - top - bottom);
   const parts: Markup[] = [];
-  for (const t of ticks(y0, y1, 4)) if (t >= y0 && t <= y1) parts.push(html`<line x1="${left}" x2="${width - right}" y1="${Y(t)}" y2="${Y(t)}" stroke="#e5e7eb"/><text x="${left - 6}" y="${Y(t) + 4}" text-anchor="end" class="tick">${num(t)}</text>`);
+  for (const t of ticks(y0, y1, 4))
+    if (t >= y0 && t <= y1) parts.push(html`<line x1="${left}" x2="${width - right}" y1="${Y(t)}" y2="${Y(t)}" stroke="#e5e7eb"/><text x="${left - 6}" y="${Y(t) + 4}" text-anchor="end" class="tick">${num(t)}</text>`);
   for (const t of ticks(x0, x1, 5)) if (t >= x0 && t <= x1) parts.push(html`<text x="${X(t)}" y="${height - bottom + 16}" text-anchor="middle" class="tick">${num(t)}</text>`);
   for (const s of spec.series) {
     const c = s.colour ?? '#4269d0';
     if (s.points.length > 1) parts.push(html`<path d="M${s.points.map(([a, b]) => `${X(a).toFixed(1)} ${Y(b).toFixed(1)}`).join('L')}" fill="none" stroke="${c}" stroke-width="1.5"/>`);
-    for (const [a, b] of s.points) parts.push(html`<circle class="pt" data-series="${s.name}" data-x="${a}" data-y="${b}" cx="${X(a).toFixed(1)}" cy="${Y(b).toFixed(1)}" r="${s.points.length > 60 ? 1.6 : 2.6}" fill="${c}"><title>${`${s.name} ${spec.xLabel} ${a}: ${num(b)}`}</title></circle>`);
+    for (const [a, b] of s.points)
+      parts.push(
+        html`<circle class="pt" data-series="${s.name}" data-x="${a}" data-y="${b}" cx="${X(a).toFixed(1)}" cy="${Y(b).toFixed(1)}" r="${s.points.length > 60 ? 1.6 : 2.6}" fill="${c}"><title>${`${s.name} ${spec.xLabel} ${a}: ${num(b)}`}</title></circle>`,
+      );
   }
   return html`<svg class="chart line" id="${spec.id}" data-points="${all.length}" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" xmlns="http://www.w3.org/2000/svg">${parts}<line x1="${left}" x2="${left}" y1="${top}" y2="${height - bottom}" stroke="#111"/><line x1="${left}" x2="${width - right}" y1="${height - bottom}" y2="${height - bottom}" stroke="#111"/><text x="${(left + width - right) / 2}" y="${height - 6}" text-anchor="middle" class="axis">${spec.xLabel}</text><text x="${left}" y="16" class="title">${spec.title}</text></svg>`;
 }
@@ -158,7 +166,8 @@ export function histogram(spec: HistogramSpec): Markup {
   const hi = Math.max(...shares.flat(), 1e-9) * 1.05;
   const Y = (v: number) => top + (1 - v / hi) * (height - top - bottom);
   const parts: Markup[] = [];
-  for (const t of ticks(0, hi, 4)) if (t <= hi) parts.push(html`<line x1="${left}" x2="${width - right}" y1="${Y(t)}" y2="${Y(t)}" stroke="#e5e7eb"/><text x="${left - 6}" y="${Y(t) + 4}" text-anchor="end" class="tick">${Math.round(t * 100)}%</text>`);
+  for (const t of ticks(0, hi, 4))
+    if (t <= hi) parts.push(html`<line x1="${left}" x2="${width - right}" y1="${Y(t)}" y2="${Y(t)}" stroke="#e5e7eb"/><text x="${left - 6}" y="${Y(t) + 4}" text-anchor="end" class="tick">${Math.round(t * 100)}%</text>`);
   let bars = 0;
   spec.series.forEach((s, i) => {
     shares[i]!.forEach((v, q) => {
@@ -166,7 +175,9 @@ export function histogram(spec: HistogramSpec): Markup {
       bars++;
       const x = left + q * colW + 1 + i * barW;
       const lost = q > spec.maxQuestions;
-      parts.push(html`<rect class="bar" data-label="${s.name}" data-q="${lost ? 'lost' : q}" data-value="${v}" x="${x.toFixed(1)}" y="${Y(v).toFixed(1)}" width="${barW.toFixed(1)}" height="${(height - bottom - Y(v)).toFixed(1)}" fill="${spec.colours.of(s.name)}"><title>${`${s.name}, ${lost ? 'lost' : `${q} questions`}: ${(100 * v).toFixed(1)}%`}</title></rect>`);
+      parts.push(
+        html`<rect class="bar" data-label="${s.name}" data-q="${lost ? 'lost' : q}" data-value="${v}" x="${x.toFixed(1)}" y="${Y(v).toFixed(1)}" width="${barW.toFixed(1)}" height="${(height - bottom - Y(v)).toFixed(1)}" fill="${spec.colours.of(s.name)}"><title>${`${s.name}, ${lost ? 'lost' : `${q} questions`}: ${(100 * v).toFixed(1)}%`}</title></rect>`,
+      );
     });
   });
   for (let q = 0; q < columns; q += q < 10 ? 2 : 5) parts.push(html`<text x="${left + (q + 0.5) * colW}" y="${height - bottom + 14}" text-anchor="middle" class="tick">${q}</text>`);

@@ -25,7 +25,10 @@ export class CurveWriter {
   /** This attempt's lines, to write again after the earlier points when a cut rewrites the file. */
   private readonly lines: string[] = [];
 
-  constructor(readonly path: string, resuming: boolean) {
+  constructor(
+    readonly path: string,
+    resuming: boolean,
+  ) {
     this.earlier = resuming && existsSync(path) ? CurveWriter.points(path) : [];
     // a first attempt starts from an empty file, as every stage file does
     if (!resuming) writeFileAtomic(path, '');

@@ -167,7 +167,7 @@ export async function serveEnvironment(setup: EnvironmentSetup): Promise<GameEnv
   function step(id: unknown, reply: unknown): Promise<{ status: number; body: Body }> {
     const remote = typeof id === 'string' ? games.get(id) : undefined;
     if (!remote) throw new HttpError(404, `no game ${JSON.stringify(id)} is open: start one with POST /reset`);
-    if (typeof reply !== 'string') throw new HttpError(400, 'reply must be a string: the model\'s move');
+    if (typeof reply !== 'string') throw new HttpError(400, "reply must be a string: the model's move");
     const inbox = remote.inbox;
     if (!inbox) throw new HttpError(409, `game ${JSON.stringify(id)} is not waiting for a move`);
     remote.inbox = undefined;

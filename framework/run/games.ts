@@ -22,7 +22,10 @@ function perCandidate(gamesPerAnimal: number, weight: readonly number[]): number
 /** How many games a stage's count and weights make (for one policy), without making them. */
 export function stageGames(count: GameCount, domain: Domain, weights?: Readonly<Record<string, number>>): number {
   if (count.games_per_animal === undefined) return count.games;
-  return perCandidate(count.games_per_animal, domain.candidates.map((c) => weights?.[c.id] ?? 1)).reduce((a, b) => a + b, 0);
+  return perCandidate(
+    count.games_per_animal,
+    domain.candidates.map((c) => weights?.[c.id] ?? 1),
+  ).reduce((a, b) => a + b, 0);
 }
 
 /**

@@ -94,9 +94,7 @@ export class RunLock {
   private static refusal(dir: string, file: string, error?: NodeJS.ErrnoException, holder = readOwner(file)): LockError {
     if (holder) {
       const where = holder.host === hostname() ? '' : ` on host ${holder.host}`;
-      return new LockError(
-        `${dir} is in use by process ${holder.pid}${where} (since ${holder.started}): wait for it to end or stop it (Ctrl-C, kill ${holder.pid}); if that process is gone for good, delete ${file}`,
-      );
+      return new LockError(`${dir} is in use by process ${holder.pid}${where} (since ${holder.started}): wait for it to end or stop it (Ctrl-C, kill ${holder.pid}); if that process is gone for good, delete ${file}`);
     }
     if (error?.code === 'ENOENT') return new LockError(`${dir}: no such folder; give the path of a run directory (runs/<experiment>/<run-id>)`);
     return new LockError(`${dir}: cannot create its lock ${file} (${error?.code ?? error?.message}); check that you may write to the folder`);

@@ -62,9 +62,7 @@ export function readRunConfig(dir: string, options: LoadOptions = {}): Promise<E
 export class RunFileError extends Error {}
 
 function damaged(file: string, problem: string): RunFileError {
-  return new RunFileError(
-    `${file} is damaged (${problem}). twentyq writes it whole or not at all, so it was changed outside twentyq (or cut short by an older version on a full disk): restore it from a copy, or run the experiment again.`,
-  );
+  return new RunFileError(`${file} is damaged (${problem}). twentyq writes it whole or not at all, so it was changed outside twentyq (or cut short by an older version on a full disk): restore it from a copy, or run the experiment again.`);
 }
 
 /** A JSON file of a run, or `missing` when it is not there; a damaged one is an error naming it. */
@@ -79,7 +77,11 @@ function readRunJson<T>(file: string, missing: T): T {
 }
 
 function timestamp(date: Date): string {
-  return date.toISOString().replace(/\.\d+Z$/, '').replace(/[-:]/g, '').replace('T', '-');
+  return date
+    .toISOString()
+    .replace(/\.\d+Z$/, '')
+    .replace(/[-:]/g, '')
+    .replace('T', '-');
 }
 
 /**
@@ -105,17 +107,21 @@ export class RunDir {
     const base = resolve(root, experiment.name);
     makeFolders(base, what);
     const { path, id } = makeUniqueFolder(base, timestamp(started), what);
-    const run = new RunDir(path, {
-      format_version: RUN_FORMAT,
-      experiment: experiment.name,
-      run_id: id,
-      status: 'running',
-      started: started.toISOString(),
-      finished: null,
-      workers,
-      ...recorded(experiment),
-      stages: experiment.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [], outputs: stageFiles(s) })),
-    }, RunLock.acquire(path));
+    const run = new RunDir(
+      path,
+      {
+        format_version: RUN_FORMAT,
+        experiment: experiment.name,
+        run_id: id,
+        status: 'running',
+        started: started.toISOString(),
+        finished: null,
+        workers,
+        ...recorded(experiment),
+        stages: experiment.stages.map((s) => ({ name: s.name, kind: s.kind, status: 'pending', files: [], outputs: stageFiles(s) })),
+      },
+      RunLock.acquire(path),
+    );
     writeFileAtomic(join(path, 'config.yaml'), `# resolved experiment: every default filled in; rerun with twentyq run ${join(path, 'config.yaml')}\n` + toExperimentYaml(experiment));
     run.save();
     return run;
@@ -290,9 +296,7 @@ function checkDigests(path: string, record: RunRecord): void {
     for (const [file, digest] of Object.entries(stage.digests)) {
       const now = existsSync(join(path, file)) ? fileDigest(join(path, file)) : undefined;
       if (now === digest) continue;
-      throw new ResumeError(
-        `${join(path, file)}: ${now === undefined ? 'missing' : 'changed'} since stage ${stage.name} finished (run.json keeps the sha256 it had then); restore it, or run the experiment again in a new run directory`,
-      );
+      throw new ResumeError(`${join(path, file)}: ${now === undefined ? 'missing' : 'changed'} since stage ${stage.name} finished (run.json keeps the sha256 it had then); restore it, or run the experiment again in a new run directory`);
     }
   }
 }

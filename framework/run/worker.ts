@@ -80,11 +80,7 @@ export default async function play(task: PlayTask): Promise<PlayResult> {
 
 async function playBatch(task: PlayTask): Promise<PlayResult> {
   const factory = await factoryFor(task.setup);
-  const [policy, answerer, reward] = await Promise.all([
-    factory.create('policy', task.policy),
-    factory.create('answerer', task.answerer),
-    factory.create('reward', task.reward),
-  ]);
+  const [policy, answerer, reward] = await Promise.all([factory.create('policy', task.policy), factory.create('answerer', task.answerer), factory.create('reward', task.reward)]);
   if (task.policyState !== undefined) {
     if (!isTrainable(policy)) throw new Error(`policy ${task.policy.label} cannot take trained weights`);
     policy.importState(task.policyState);

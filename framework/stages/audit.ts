@@ -19,17 +19,16 @@ const files = (name: string) => ({ report: `${name}.json`, table: `${name}.txt` 
 
 const settings = orNothing(
   Type.Object(
-  {
-    name: SETTINGS.name,
-    from: SETTINGS.from('The stage whose games to read; defaults to the last generate stage before this one.'),
-    min_wins_per_animal: defaulted(Type.Integer({ minimum: 1, default: 1, description: 'Fewer wins than this is a warning.' })),
-    on_gap: defaulted(choice(['fail', 'warn'], { default: 'fail', description: 'What an animal with no winning game does to the run.' })),
-  },
-  {
-    additionalProperties: false,
-    description:
-      'Coverage of a stage\'s games per animal: games, wins, win rate, fewest and median questions of the wins, answers that contradict the truth table. An animal with no winning game fails the run unless on_gap is warn.',
-  },
+    {
+      name: SETTINGS.name,
+      from: SETTINGS.from('The stage whose games to read; defaults to the last generate stage before this one.'),
+      min_wins_per_animal: defaulted(Type.Integer({ minimum: 1, default: 1, description: 'Fewer wins than this is a warning.' })),
+      on_gap: defaulted(choice(['fail', 'warn'], { default: 'fail', description: 'What an animal with no winning game does to the run.' })),
+    },
+    {
+      additionalProperties: false,
+      description: "Coverage of a stage's games per animal: games, wins, win rate, fewest and median questions of the wins, answers that contradict the truth table. An animal with no winning game fails the run unless on_gap is warn.",
+    },
   ),
 );
 

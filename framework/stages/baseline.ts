@@ -60,14 +60,7 @@ export async function recordsOf(file: string, checks: GameChecks & { max_questio
 }
 
 /** Every policy against the stage's baseline (this stage's, or STAGE/LABEL of an earlier one), per answerer. */
-export async function comparisons(
-  stage: EvaluateStage,
-  ctx: StageContext,
-  answerers: readonly PluginRef[],
-  policies: readonly PluginRef[],
-  records: Map<string, GameRecord[]>,
-  byAnswerer: Map<string, AnswererMetrics>,
-): Promise<string[]> {
+export async function comparisons(stage: EvaluateStage, ctx: StageContext, answerers: readonly PluginRef[], policies: readonly PluginRef[], records: Map<string, GameRecord[]>, byAnswerer: Map<string, AnswererMetrics>): Promise<string[]> {
   const baseline = stage.baseline!;
   const slash = baseline.indexOf('/');
   const [from, label] = slash < 0 ? [undefined, baseline] : [baseline.slice(0, slash), baseline.slice(slash + 1)];

@@ -15,9 +15,7 @@ export const SETTINGS = {
       maxLength: 100,
     }),
   ),
-  games_per_animal: Type.Optional(
-    Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Games per candidate, every candidate the same number of times (at most 10,000,000 games per stage in all).' }),
-  ),
+  games_per_animal: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, description: 'Games per candidate, every candidate the same number of times (at most 10,000,000 games per stage in all).' })),
   games: Type.Optional(Type.Integer({ minimum: 1, maximum: 10_000_000, description: 'Games in all, targets in turn over the candidates (at most 10,000,000 per stage, every policy counted).' })),
   max_error_rate: defaulted(
     Type.Number({
@@ -56,10 +54,7 @@ export function checkSize(count: GameCount, weights: Record<string, number> | un
   if (!domain) return;
   const total = stageGames(count, domain, weights) * policies;
   if (total <= MAX_STAGE_GAMES) return;
-  const how = [
-    count.games !== undefined ? `games ${count.games}` : `games_per_animal ${count.games_per_animal} x ${domain.size} candidates${weights ? ' (weighted)' : ''}`,
-    ...(policies > 1 ? [`${policies} policies`] : []),
-  ].join(' x ');
+  const how = [count.games !== undefined ? `games ${count.games}` : `games_per_animal ${count.games_per_animal} x ${domain.size} candidates${weights ? ' (weighted)' : ''}`, ...(policies > 1 ? [`${policies} policies`] : [])].join(' x ');
   at.problem([count.games !== undefined ? 'games' : 'games_per_animal'], `this stage would play ${how}: ${tooMany(total)}`);
 }
 
@@ -79,10 +74,7 @@ export function gamesSource(from: string | undefined, at: StageResolver, here: S
   if (!games.some((s) => s.name === from)) {
     const names = games.map((s) => s.name);
     const guess = nearest(from, names);
-    at.problem(
-      ['from'],
-      `no earlier generate or evaluate stage is named "${from}"${guess ? `; did you mean "${guess}"?` : ''}${names.length > 0 ? ` Earlier stages with games: ${names.join(', ')}` : ''}`,
-    );
+    at.problem(['from'], `no earlier generate or evaluate stage is named "${from}"${guess ? `; did you mean "${guess}"?` : ''}${names.length > 0 ? ` Earlier stages with games: ${names.join(', ')}` : ''}`);
   }
   return from;
 }

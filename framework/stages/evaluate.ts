@@ -40,32 +40,30 @@ const plugins = (description: string) => Type.Optional(Type.Array(pluginField(),
 
 const settings = orNothing(
   Type.Object(
-  {
-    name: SETTINGS.name,
-    policies: plugins("Policies to compare; defaults to the current policy (the experiment's, or the last train stage's)."),
-    answerer: Type.Optional(pluginField({ description: "Defaults to the experiment's answerer." })),
-    answerers: plugins(
-      'Several answerers instead of one: every policy plays the stage\'s games against each (a policy trained against kb, evaluated against noisy and coin-semantics kb).',
-    ),
-    baseline: Type.Optional(
-      Type.String({
-        minLength: 1,
-        description:
-          'Compare every other policy with this one, game by game (exact McNemar test for success, paired bootstrap interval for mean questions): a policy label of this stage, or STAGE/LABEL for a policy of an earlier evaluate stage that played the same targets.',
-      }),
-    ),
-    games_per_animal: SETTINGS.games_per_animal,
-    games: SETTINGS.games,
-    max_error_rate: SETTINGS.max_error_rate,
-    regret: defaulted(
-      choice(['auto', 'always', 'never'], {
-        default: 'auto',
-        description:
-          "The exact regret of every move (expected questions lost to the best move, from the exact tree), in <name>.regret.jsonl and metrics.json, for games against an answerer that answers from the truth table alone (kb): auto with unknown: say; always also with unknown: coin (slower: about 1.5 s a game of a random policy on animals90); never. Other answerers' games (noisy, a language model) have none.",
-      }),
-    ),
-  },
-  { additionalProperties: false, description: 'Plays fresh games with one or several policies and reports the outcome metrics.' },
+    {
+      name: SETTINGS.name,
+      policies: plugins("Policies to compare; defaults to the current policy (the experiment's, or the last train stage's)."),
+      answerer: Type.Optional(pluginField({ description: "Defaults to the experiment's answerer." })),
+      answerers: plugins("Several answerers instead of one: every policy plays the stage's games against each (a policy trained against kb, evaluated against noisy and coin-semantics kb)."),
+      baseline: Type.Optional(
+        Type.String({
+          minLength: 1,
+          description:
+            'Compare every other policy with this one, game by game (exact McNemar test for success, paired bootstrap interval for mean questions): a policy label of this stage, or STAGE/LABEL for a policy of an earlier evaluate stage that played the same targets.',
+        }),
+      ),
+      games_per_animal: SETTINGS.games_per_animal,
+      games: SETTINGS.games,
+      max_error_rate: SETTINGS.max_error_rate,
+      regret: defaulted(
+        choice(['auto', 'always', 'never'], {
+          default: 'auto',
+          description:
+            "The exact regret of every move (expected questions lost to the best move, from the exact tree), in <name>.regret.jsonl and metrics.json, for games against an answerer that answers from the truth table alone (kb): auto with unknown: say; always also with unknown: coin (slower: about 1.5 s a game of a random policy on animals90); never. Other answerers' games (noisy, a language model) have none.",
+        }),
+      ),
+    },
+    { additionalProperties: false, description: 'Plays fresh games with one or several policies and reports the outcome metrics.' },
   ),
 );
 
@@ -118,11 +116,7 @@ export default defineStage({
     ...countEntry(stage),
   }),
   answerers: (stage) => [stage.answerer, ...(stage.answerers ?? [])],
-  uses: (stage, { current, reward }) => [
-    ...(stage.policies ?? (current ? [current] : [])).map((p) => ['policy', p] as const),
-    ...[stage.answerer, ...(stage.answerers ?? [])].map((a) => ['answerer', a] as const),
-    ['reward', reward],
-  ],
+  uses: (stage, { current, reward }) => [...(stage.policies ?? (current ? [current] : [])).map((p) => ['policy', p] as const), ...[stage.answerer, ...(stage.answerers ?? [])].map((a) => ['answerer', a] as const), ['reward', reward]],
 });
 
 /**
@@ -162,7 +156,11 @@ async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise<StageO
   } finally {
     out.close();
   }
-  if (ctx.resuming) await sortPlayed(ctx.run.file(file), answerers.flatMap((a) => policies.map((p) => keyOf(p, a))));
+  if (ctx.resuming)
+    await sortPlayed(
+      ctx.run.file(file),
+      answerers.flatMap((a) => policies.map((p) => keyOf(p, a))),
+    );
   const records = await recordsOf(ctx.run.file(file), { domain: ctx.domain, max_questions: ctx.experiment.game.max_questions });
   for (const row of rows) {
     const c = clustered(records.get(playKey(row)) ?? []);
@@ -175,7 +173,6 @@ async function evaluate(stage: EvaluateStage, ctx: StageContext): Promise<StageO
   notes.push(...agreementNotes);
   return { completed: true, rows, notes, metrics: { ...shape(), ...(agreement ? { answerer_agreement: agreement } : {}) } };
 }
-
 
 /**
  * The exact regret of every move of the stage's games against a deterministic answerer (kb): a line a

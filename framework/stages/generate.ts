@@ -27,22 +27,22 @@ const files = (name: string) => ({ games: `${name}.jsonl` });
 
 const settings = orNothing(
   Type.Object(
-  {
-    name: SETTINGS.name,
-    policy: Type.Optional(pluginField({ description: "The teacher; defaults to the experiment's policy." })),
-    answerer: Type.Optional(pluginField({ description: "Defaults to the experiment's answerer." })),
-    games_per_animal: SETTINGS.games_per_animal,
-    games: SETTINGS.games,
-    weights: Type.Optional(
-      Type.Unsafe<Record<string, number>>({
-        type: 'object',
-        additionalProperties: Type.Number({ minimum: 0, maximum: 1_000_000 }),
-        description: 'Relative weight per animal (name or id), 1 when absent: {giraffe: 0} makes data with no giraffe.',
-      }),
-    ),
-    max_error_rate: SETTINGS.max_error_rate,
-  },
-  { additionalProperties: false, description: 'Plays games with a teacher policy and keeps them as a data set.' },
+    {
+      name: SETTINGS.name,
+      policy: Type.Optional(pluginField({ description: "The teacher; defaults to the experiment's policy." })),
+      answerer: Type.Optional(pluginField({ description: "Defaults to the experiment's answerer." })),
+      games_per_animal: SETTINGS.games_per_animal,
+      games: SETTINGS.games,
+      weights: Type.Optional(
+        Type.Unsafe<Record<string, number>>({
+          type: 'object',
+          additionalProperties: Type.Number({ minimum: 0, maximum: 1_000_000 }),
+          description: 'Relative weight per animal (name or id), 1 when absent: {giraffe: 0} makes data with no giraffe.',
+        }),
+      ),
+      max_error_rate: SETTINGS.max_error_rate,
+    },
+    { additionalProperties: false, description: 'Plays games with a teacher policy and keeps them as a data set.' },
   ),
 );
 
@@ -56,7 +56,10 @@ function candidateWeights(raw: Record<string, number> | undefined, domain: Domai
       weights[candidate.id] = weight;
       continue;
     }
-    const guess = nearest(key, domain.candidates.map((c) => c.id));
+    const guess = nearest(
+      key,
+      domain.candidates.map((c) => c.id),
+    );
     at.keyProblem(['weights'], key, `"${key}" is not one of the ${domain.size} candidates of ${domain.name}${guess ? `; did you mean "${guess}"?` : ''} (twentyq play --list shows them)`);
   }
   return weights;

@@ -74,7 +74,12 @@ function rewrite(file: string, lines: readonly Span[]): void {
   const out = new AtomicFile(file);
   try {
     // lines gathered into chunks of about a megabyte: one write per chunk, not per line
-    const buffer = Buffer.alloc(Math.max(1 << 20, lines.reduce((most, l) => Math.max(most, l.length), 0)));
+    const buffer = Buffer.alloc(
+      Math.max(
+        1 << 20,
+        lines.reduce((most, l) => Math.max(most, l.length), 0),
+      ),
+    );
     let filled = 0;
     for (const { start, length } of lines) {
       if (filled + length > buffer.length) {
@@ -111,9 +116,7 @@ export async function sortPlayed(file: string, policies: readonly string[]): Pro
   for await (const line of jsonlLines(file)) {
     if (line.text.trim().length === 0) continue;
     const match = KEY.exec(line.text);
-    const game = match
-      ? { game: Number(match[1]), policy: JSON.parse(match[2]!) as string, ...(match[3] !== undefined ? { answerer: JSON.parse(match[3]) as string } : {}) }
-      : parseGame(file, line);
+    const game = match ? { game: Number(match[1]), policy: JSON.parse(match[2]!) as string, ...(match[3] !== undefined ? { answerer: JSON.parse(match[3]) as string } : {}) } : parseGame(file, line);
     const key = { policy: policies.indexOf(playKey(game)), game: game.game, start: line.start, length: line.end - line.start };
     const last = lines.at(-1);
     if (last && (last.policy > key.policy || (last.policy === key.policy && last.game > key.game))) sorted = false;
@@ -159,7 +162,10 @@ export async function playInto(
   // not as an error from inside a worker thread.
   const [policy, answerer] = await Promise.all([ctx.plugins.create('policy', players.policy), ctx.plugins.create('answerer', players.answerer)]);
   const waiting = await waitingPlayers(players.policy, players.answerer);
-  const acc = new OutcomeAccumulator(experiment.game.max_questions, domain.candidates.map((c) => c.id));
+  const acc = new OutcomeAccumulator(
+    experiment.game.max_questions,
+    domain.candidates.map((c) => c.id),
+  );
   const notes = await prepared(policy, answerer.unknowns, signals.stop);
   if (!notes) return { completed: false, metrics: acc.metrics(), notes: [] };
   const done = new Set<number>();
@@ -242,6 +248,8 @@ export async function agreementOf(ctx: StageContext, stage: PlayingStage & { ans
   const rate = agreement.rate === null ? '-' : pct(agreement.rate);
   return {
     agreement,
-    notes: [`${stage.name}: answerer ${stage.answerer.label} agrees with the truth table on ${rate} of ${agreement.checked} answers where the table decides; ${agreement.unparsed} replies were neither yes, no nor "I don't know" (taken as unknown)`],
+    notes: [
+      `${stage.name}: answerer ${stage.answerer.label} agrees with the truth table on ${rate} of ${agreement.checked} answers where the table decides; ${agreement.unparsed} replies were neither yes, no nor "I don't know" (taken as unknown)`,
+    ],
   };
 }

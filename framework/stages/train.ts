@@ -48,8 +48,7 @@ const settings = Type.Object(
     ),
     policy: Type.Optional(
       pluginField({
-        description:
-          "The policy to train, instead of the current one (e.g. a local policy trained beside the experiment's language model on the same data); the stages after it go on with its checkpoint.",
+        description: "The policy to train, instead of the current one (e.g. a local policy trained beside the experiment's language model on the same data); the stages after it go on with its checkpoint.",
       }),
     ),
     reward: Type.Optional(pluginField({ description: "The reward of the games an online strategy (grpo) plays in this stage, instead of the experiment's (twentyq plugins reward)." })),
@@ -64,8 +63,7 @@ const settings = Type.Object(
   },
   {
     additionalProperties: false,
-    description:
-      'Trains the current policy (a trainable backend such as local) with a strategy: weighted-sft and dpo learn from a stage\'s games, grpo plays its own. The checkpoint becomes the current policy of the stages after it.',
+    description: "Trains the current policy (a trainable backend such as local) with a strategy: weighted-sft and dpo learn from a stage's games, grpo plays its own. The checkpoint becomes the current policy of the stages after it.",
   },
 );
 
@@ -178,7 +176,9 @@ async function train(stage: TrainStage, ctx: StageContext): Promise<StageOutcome
     completed: !stopped,
     rows: [],
     notes: [
-      stopped ? `${stage.name}: interrupted while training ${stage.label} with ${stage.strategy.label}${shown}; twentyq run --resume finishes it` : `${stage.name}: trained ${stage.label} with ${stage.strategy.label}${figures ? `: ${figures}` : ''}`,
+      stopped
+        ? `${stage.name}: interrupted while training ${stage.label} with ${stage.strategy.label}${shown}; twentyq run --resume finishes it`
+        : `${stage.name}: trained ${stage.label} with ${stage.strategy.label}${figures ? `: ${figures}` : ''}`,
       ...(grpo ? [`${stage.name}: ${showAlarmFigures(grpo)}`, ...grpo.alarms.map((a) => `warning: ${a.message}`)] : []),
     ],
     metrics: { strategy: stage.strategy.label, start: stage.start, checkpoint: file, curve: curveFile, ...record.last, ...(grpo ? { grpo } : {}) },

@@ -4,7 +4,7 @@ export default definePlugin({
   kind: 'answerer',
   name: 'kb',
   description:
-    'Answers from the truth table: attribute questions directly, free-form questions through the closest paraphrase (unknown when none is close enough), and questions naming an animal by its name or aliases. Where the table\'s fact is unknown it says so (unknown: say), or tosses a coin fixed per game and question (unknown: coin).',
+    "Answers from the truth table: attribute questions directly, free-form questions through the closest paraphrase (unknown when none is close enough), and questions naming an animal by its name or aliases. Where the table's fact is unknown it says so (unknown: say), or tosses a coin fixed per game and question (unknown: coin).",
   options: Type.Object(
     {
       threshold: defaulted(
@@ -19,7 +19,7 @@ export default definePlugin({
         choice(['say', 'coin'], {
           default: 'say',
           description:
-          'Where the table\'s fact is unknown: say "unknown" (a truthful "I don\'t know", which a questioner can use: the unknown cells split the candidates three ways), or answer yes or no drawn from the game\'s seed and the question (the same answer if it is asked again), so that "unknown" carries no information.',
+            'Where the table\'s fact is unknown: say "unknown" (a truthful "I don\'t know", which a questioner can use: the unknown cells split the candidates three ways), or answer yes or no drawn from the game\'s seed and the question (the same answer if it is asked again), so that "unknown" carries no information.',
         }),
       ),
     },

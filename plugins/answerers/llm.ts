@@ -1,4 +1,20 @@
-import { type AnswerReply, callOptions, chatRequest, DEFAULT_PERSONA, defaulted, definePlugin, ENDPOINT_OPTIONS, endpointPreflight, LAUNCH_OPTIONS, readAnswer, renderAnswererPrompt, replyText, Type, usageOf, withDefault } from '../../framework/plugin.js';
+import {
+  type AnswerReply,
+  callOptions,
+  chatRequest,
+  DEFAULT_PERSONA,
+  defaulted,
+  definePlugin,
+  ENDPOINT_OPTIONS,
+  endpointPreflight,
+  LAUNCH_OPTIONS,
+  readAnswer,
+  renderAnswererPrompt,
+  replyText,
+  Type,
+  usageOf,
+  withDefault,
+} from '../../framework/plugin.js';
 
 export default definePlugin({
   kind: 'answerer',

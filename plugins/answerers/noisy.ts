@@ -5,8 +5,7 @@ const FLIP: Partial<Record<Answer, Answer>> = { yes: 'no', no: 'yes' };
 export default definePlugin({
   kind: 'answerer',
   name: 'noisy',
-  description:
-    'Wraps another answerer and flips each yes/no answer with probability p, like a child who sometimes gets it wrong. "unknown" stays unknown; guesses are never flipped (the engine settles them).',
+  description: 'Wraps another answerer and flips each yes/no answer with probability p, like a child who sometimes gets it wrong. "unknown" stays unknown; guesses are never flipped (the engine settles them).',
   wraps: 'answerer',
   options: Type.Object(
     {
@@ -20,8 +19,7 @@ export default definePlugin({
     // Draws for every answer, flippable or not, so that the random stream does not depend on it.
     const flip = (answer: Answer, rng: { next(): number }): Answer => (rng.next() < p ? (FLIP[answer] ?? answer) : answer);
     // a model's reply keeps what the model said beside the flipped answer
-    const noisy = (reply: Answer | AnswerReply, rng: { next(): number }): Answer | AnswerReply =>
-      typeof reply === 'object' ? { ...reply, answer: flip(reply.answer, rng) } : flip(reply, rng);
+    const noisy = (reply: Answer | AnswerReply, rng: { next(): number }): Answer | AnswerReply => (typeof reply === 'object' ? { ...reply, answer: flip(reply.answer, rng) } : flip(reply, rng));
     return {
       answer(question, target, history, rng, signal) {
         const answer = inner.answer(question, target, history, rng, signal);

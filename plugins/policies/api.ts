@@ -1,4 +1,33 @@
-import { callOptions, type ChatReply, chatRequest, choice, DEFAULT_RENDER, defaulted, definePlugin, type Domain, ENDPOINT_OPTIONS, endpointPreflight, type EndpointOptions, gameTools, type GameView, LAUNCH_OPTIONS, type ModelEndpoint, type Move, moveFromToolCall, type Policy, readMove, renderPrompt, renderToolPrompt, replyText, type RequestMessage, type Rules, type Static, type TObject, Type, usageOf } from '../../framework/plugin.js';
+import {
+  callOptions,
+  type ChatReply,
+  chatRequest,
+  choice,
+  DEFAULT_RENDER,
+  defaulted,
+  definePlugin,
+  type Domain,
+  ENDPOINT_OPTIONS,
+  endpointPreflight,
+  type EndpointOptions,
+  gameTools,
+  type GameView,
+  LAUNCH_OPTIONS,
+  type ModelEndpoint,
+  type Move,
+  moveFromToolCall,
+  type Policy,
+  readMove,
+  renderPrompt,
+  renderToolPrompt,
+  replyText,
+  type RequestMessage,
+  type Rules,
+  type Static,
+  type TObject,
+  Type,
+  usageOf,
+} from '../../framework/plugin.js';
 
 /** How a questioner model is asked: as text read by the reply parser, or through the ask and guess tools. */
 export const QUESTIONER_OPTIONS = {
@@ -17,7 +46,7 @@ export type QuestionerOptions = EndpointOptions & Static<TObject<typeof QUESTION
 export function questioner(options: QuestionerOptions, { domain, rules }: { domain: Domain; rules: Rules; label: string }, endpoint: ModelEndpoint): Policy {
   const render = { ...DEFAULT_RENDER, show_candidates: options.show_candidates };
   const tools = options.format === 'tools' ? gameTools(domain) : undefined;
-  const prompt = (view: GameView): RequestMessage[] => (tools ? (renderToolPrompt(domain, rules, view.turns, render)) : renderPrompt(domain, rules, view.turns, render));
+  const prompt = (view: GameView): RequestMessage[] => (tools ? renderToolPrompt(domain, rules, view.turns, render) : renderPrompt(domain, rules, view.turns, render));
   const move = (reply: ChatReply): Move => {
     const call = reply.tool_calls[0];
     return call ? moveFromToolCall(call, domain) : readMove(replyText(reply), domain);

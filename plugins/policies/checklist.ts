@@ -8,12 +8,8 @@ import { Belief, choice, countWhere, defaulted, definePlugin, type GameView, gue
 export default definePlugin({
   kind: 'policy',
   name: 'checklist',
-  description:
-    'Asks the attributes in the order the domain lists them, skipping those that cannot split the candidates still in play, and guesses when one is left: consistent but slow (a habit, not a strategy).',
-  options: Type.Object(
-    { order: defaulted(choice(['domain', 'reverse'], { default: 'domain', description: 'Go down the list of attributes from the top, or from the bottom.' })) },
-    { additionalProperties: false },
-  ),
+  description: 'Asks the attributes in the order the domain lists them, skipping those that cannot split the candidates still in play, and guesses when one is left: consistent but slow (a habit, not a strategy).',
+  options: Type.Object({ order: defaulted(choice(['domain', 'reverse'], { default: 'domain', description: 'Go down the list of attributes from the top, or from the bottom.' })) }, { additionalProperties: false }),
   create({ order }, { domain }) {
     const masks = truthMasks(domain);
     const list = domain.attributes.map((_, a) => a);

@@ -1,4 +1,20 @@
-import { cachedTree, choice, defaulted, definePlugin, type Domain, type GameView, guessQuestion, type Move, type Rules, type Semantics, type Static, type TreeBound, type TreeNode, Type, type UnknownAnswers } from '../../framework/plugin.js';
+import {
+  cachedTree,
+  choice,
+  defaulted,
+  definePlugin,
+  type Domain,
+  type GameView,
+  guessQuestion,
+  type Move,
+  type Rules,
+  type Semantics,
+  type Static,
+  type TreeBound,
+  type TreeNode,
+  Type,
+  type UnknownAnswers,
+} from '../../framework/plugin.js';
 import { InfogainPolicy } from './infogain.js';
 
 const OPTIONS = Type.Object(
@@ -108,7 +124,7 @@ export default definePlugin({
   kind: 'policy',
   name: 'optimal',
   description:
-    'Plays the optimal decision tree over the domain\'s questions for the rules and the answerer (twentyq bounds): the expert to beat. Searched once per domain, rules and semantics and cached on disk; past time_limit it plays the best tree found (never worse than infogain\'s) and says so in the run\'s notes; a game that leaves the tree (a noisy answer) is finished by infogain.',
+    "Plays the optimal decision tree over the domain's questions for the rules and the answerer (twentyq bounds): the expert to beat. Searched once per domain, rules and semantics and cached on disk; past time_limit it plays the best tree found (never worse than infogain's) and says so in the run's notes; a game that leaves the tree (a noisy answer) is finished by infogain.",
   options: OPTIONS,
   create: (options, { domain, rules }) => new OptimalPolicy(domain, options, rules),
 });

@@ -1,4 +1,31 @@
-import { Belief, choice, collect, countWhere, type DataStats, defaulted, definePlugin, deriveSeed, type Domain, type GameSource, informationGain, informationGain3, median, type Move, type PreferencePair, Rng, type Rules, stageTraining, type Static, type Trajectory, truthMasks, type Turn, Type, UNKNOWN, YES, type DpoJob } from '../../framework/plugin.js';
+import {
+  Belief,
+  choice,
+  collect,
+  countWhere,
+  type DataStats,
+  defaulted,
+  definePlugin,
+  deriveSeed,
+  type Domain,
+  type GameSource,
+  informationGain,
+  informationGain3,
+  median,
+  type Move,
+  type PreferencePair,
+  Rng,
+  type Rules,
+  stageTraining,
+  type Static,
+  type Trajectory,
+  truthMasks,
+  type Turn,
+  Type,
+  UNKNOWN,
+  YES,
+  type DpoJob,
+} from '../../framework/plugin.js';
 
 export type PairKind = PreferencePair['kind'];
 
@@ -161,7 +188,13 @@ export function buildPairs(games: readonly Trajectory[], domain: Domain, rules: 
   for (const [, group] of groupBy(games, (g) => g.target)) {
     const mine: PreferencePair[] = [];
     if (o.kinds.includes('divergence')) mine.push(...cap(divergencePairs(group, rules, o.margin), o.max_pairs_per_target));
-    if (o.kinds.includes('information')) mine.push(...cap(group.flatMap((g) => informationPairs(g, domain, o.information_per_game, o.min_gain_gap, threeWay)), o.max_pairs_per_target));
+    if (o.kinds.includes('information'))
+      mine.push(
+        ...cap(
+          group.flatMap((g) => informationPairs(g, domain, o.information_per_game, o.min_gain_gap, threeWay)),
+          o.max_pairs_per_target,
+        ),
+      );
     perTarget.push(mine.length);
     pairs.push(...mine);
   }
@@ -179,9 +212,7 @@ export function buildPairs(games: readonly Trajectory[], domain: Domain, rules: 
 
 const OPTIONS = Type.Object(
   {
-    kinds: defaulted(
-      Type.Array(choice(['divergence', 'information']), { minItems: 1, uniqueItems: true, default: ['divergence', 'information'], description: 'Which pairs to make.' }),
-    ),
+    kinds: defaulted(Type.Array(choice(['divergence', 'information']), { minItems: 1, uniqueItems: true, default: ['divergence', 'information'], description: 'Which pairs to make.' })),
     margin: defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 1, description: 'Divergence: the chosen side won in at least this many fewer questions (a loss is worse than any win).' })),
     max_pairs_per_target: defaulted(Type.Integer({ minimum: 0, maximum: 1000000, default: 200, description: 'Per target and kind, the clearest pairs kept (0: all).' })),
     information_per_game: defaulted(Type.Integer({ minimum: 0, maximum: 1000, default: 2, description: 'Information: states drawn per game (0: every state).' })),
@@ -210,7 +241,15 @@ export default definePlugin({
   create(options, { domain, rules }) {
     // pairs compare games of one target, so the games are kept (parsed, never as the file's text)
     // a failed game (outcome error) stopped part way: it is neither a good nor a bad example
-    const build = async (games: GameSource) => ({ kind: 'dpo' as const, ...buildPairs((await collect(games())).filter((g) => g.outcome !== 'error'), domain, rules, options) });
+    const build = async (games: GameSource) => ({
+      kind: 'dpo' as const,
+      ...buildPairs(
+        (await collect(games())).filter((g) => g.outcome !== 'error'),
+        domain,
+        rules,
+        options,
+      ),
+    });
     return {
       build,
       async train(policy, env) {

@@ -89,13 +89,11 @@ const OPTIONS = Type.Object(
     win_within: defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 8, description: 'A win in at most this many questions is efficient.' })),
     factor: defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 5, description: 'Copies of an efficient win (1: plain SFT).' })),
     include_losses: defaulted(Type.Boolean({ default: false, description: 'Keep lost games (once each).' })),
-    min_per_animal: defaulted(Type.Integer({ minimum: 0, maximum: 100000, default: 0, description: 'Copy an animal\'s best games until it has at least this many rows.' })),
+    min_per_animal: defaulted(Type.Integer({ minimum: 0, maximum: 100000, default: 0, description: "Copy an animal's best games until it has at least this many rows." })),
     epochs: defaulted(Type.Integer({ minimum: 1, maximum: 100000, default: 15, description: 'Training: passes over the data.' })),
     lr: defaulted(Type.Number({ exclusiveMinimum: 0, default: 0.003, description: 'Training: Adam learning rate.' })),
     batch_size: defaulted(Type.Integer({ minimum: 1, maximum: 1000000, default: 64, description: 'Training: steps per gradient update.' })),
-    target_weight: defaulted(
-      Type.Number({ minimum: 0, default: 0.5, description: "Training: weight of the auxiliary loss that makes the guesses point at the game's target at every step (0: off)." }),
-    ),
+    target_weight: defaulted(Type.Number({ minimum: 0, default: 0.5, description: "Training: weight of the auxiliary loss that makes the guesses point at the game's target at every step (0: off)." })),
   },
   { additionalProperties: false },
 );

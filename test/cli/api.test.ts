@@ -109,11 +109,17 @@ describe('an API stage from the command line', () => {
     expect(first.status, first.stderr).toBe(0);
     // the last progress line of the stage says what its summary says of the model calls
     const summary = /01-evaluate model calls: (.*)/.exec(first.stdout)![1]!;
-    const lastLine = first.stderr.split('\n').filter((l) => l.startsWith('01-evaluate ')).at(-1)!;
+    const lastLine = first.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('01-evaluate '))
+      .at(-1)!;
     const counts = (text: string) => text.replace(/, p50 \d+ ms/g, '');
     expect(counts(lastLine)).toContain(counts(summary));
     const runs = readdirSync(join(out, 'api-local')).map((id) => join(out, 'api-local', id));
-    const games = readFileSync(join(runs[0]!, '01-evaluate.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { policy: string; target: string; outcome: string; turns: { move: { text: string }; answer?: string }[] });
+    const games = readFileSync(join(runs[0]!, '01-evaluate.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { policy: string; target: string; outcome: string; turns: { move: { text: string }; answer?: string }[] });
     const by = (label: string) => games.filter((g) => g.policy === label).map((g) => [g.target, g.outcome, g.turns.map((t) => [t.move.text, t.answer])]);
     expect(by('infogain')).toHaveLength(90);
     expect(by('api-text')).toEqual(by('infogain'));
@@ -139,7 +145,9 @@ describe('an API stage from the command line', () => {
     expect(again.stderr).toContain('or run with --no-cache');
     // not a game failure counted against max_error_rate: no game of the stage was written as failed
     const [, second] = runDirs(out).sort();
-    const failed = readFileSync(join(second!, '01-evaluate.jsonl'), 'utf8').split('\n').filter((l) => l.includes('"outcome":"error"'));
+    const failed = readFileSync(join(second!, '01-evaluate.jsonl'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes('"outcome":"error"'));
     expect(failed).toEqual([]);
   });
 });

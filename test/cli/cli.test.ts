@@ -85,7 +85,7 @@ describe('twentyq CLI', () => {
     expect(missing.stderr).toContain('answerer plugin file not found');
   });
 
-  it('bounds: the exact optimal tree over animals90\'s questions, for both rules and both semantics', () => {
+  it("bounds: the exact optimal tree over animals90's questions, for both rules and both semantics", () => {
     const r = cli(['bounds']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/continue\s+say\s+5\.2000\s+5\.2000\s+exact\s+7\s+0\.7400\s+4:14 5:45 6:30 7:1/);

@@ -17,7 +17,9 @@ describe('twentyq compare', () => {
     const quickstart = resolve('experiments/quickstart.yaml');
     expect(cli(['run', quickstart, '--set', 'stages.0.evaluate.games_per_animal=2', '-w', '1'], dir).code).toBe(0);
     expect(cli(['run', quickstart, '--set', 'stages.0.evaluate={games: 30, policies: [infogain]}', '-w', '1'], dir).code).toBe(0);
-    const [full, thirty] = readdirSync(join(dir, 'runs/quickstart')).sort().map((r) => join(dir, 'runs/quickstart', r, '01-evaluate')) as [string, string];
+    const [full, thirty] = readdirSync(join(dir, 'runs/quickstart'))
+      .sort()
+      .map((r) => join(dir, 'runs/quickstart', r, '01-evaluate')) as [string, string];
     const r = cli(['compare', `${full}@random`, `${full}@infogain`, '--json']);
     expect(r.code).toBe(0);
     const c = JSON.parse(r.stdout);
@@ -57,7 +59,8 @@ describe('twentyq compare', () => {
     for (const [a, b] of [
       [`${run}/01-evaluate.jsonl@optimal@kb`, `${run}/01-evaluate@infogain@kb`],
       [`${at}/01-evaluate@optimal@kb`, `${at}/01-evaluate.jsonl@infogain@kb`],
-    ]) expect(pairs(a!, b!)).toMatchObject({ pairs: 90, questions_diff: 0 });
+    ])
+      expect(pairs(a!, b!)).toMatchObject({ pairs: 90, questions_diff: 0 });
     // a label alone is not enough when the policy played several answerers; a path that is no file says the forms
     expect(cli(['compare', `${run}/01-evaluate@infogain`, `${run}/01-evaluate@optimal@kb`]).stderr).toMatch(/no games of "infogain" in .*; it holds infogain@kb, optimal@kb, infogain@coin-kb, optimal@coin-kb/);
     expect(cli(['compare', `${run}/nothing@infogain@kb`, `${run}/01-evaluate@optimal@kb`]).stderr).toMatch(/no games file .*nothing \(nor a stage of that name with games in its run directory\).*@LABEL@ANSWERER/);

@@ -27,7 +27,7 @@ describe('configs of games files and of runs, from the command line', () => {
     return dir;
   }
 
-  it("audit uses the config of the run directory the file sits in, and says so", () => {
+  it('audit uses the config of the run directory the file sits in, and says so', () => {
     expect(made.code, made.stderr).toBe(0);
     const r = cli(['audit', games, '--on-gap', 'warn']);
     expect(r.code, r.stderr).toBe(0);

@@ -12,7 +12,11 @@ const cli = (args: string[]) => {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 };
 const tmp = () => mkdtempSync(join(tmpdir(), 'twentyq-data-'));
-const jsonl = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as unknown);
+const jsonl = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as unknown);
 
 describe('the data pipeline from the command line', () => {
   const out = tmp();
@@ -116,7 +120,11 @@ describe('the data pipeline from the command line', () => {
     // stderr: the domain and rules used, then the error alone on its line
     expect(audit.stderr.trim().split('\n').at(-1)).toBe(`${noMove}:3: turns[0].move is null, expected {kind, text}`);
     const noQuestions = broken(7, (g) => delete g.questions);
-    for (const command of [['audit', noQuestions], ['export', noQuestions, '--format', 'sft'], ['export', noQuestions, '--format', 'dpo']]) {
+    for (const command of [
+      ['audit', noQuestions],
+      ['export', noQuestions, '--format', 'sft'],
+      ['export', noQuestions, '--format', 'dpo'],
+    ]) {
       const r = cli(command);
       expect(r.code).toBe(1);
       expect(r.stderr.trim().split('\n').at(-1)).toBe(`${noQuestions}:7: questions is missing, expected the number of questions asked`);
@@ -141,7 +149,11 @@ describe('the data pipeline from the command line', () => {
       [edited(9, (g) => Object.assign(g, { turns: [], questions: 0, invalid: 0, outcome: 'win' })), /:9: a win whose last turn is not the right guess$/],
     ];
     for (const [file, problem] of cases) {
-      for (const command of [['audit', file], ['export', file, '--format', 'sft'], ['export', file, '--format', 'grpo']]) {
+      for (const command of [
+        ['audit', file],
+        ['export', file, '--format', 'sft'],
+        ['export', file, '--format', 'grpo'],
+      ]) {
         const r = cli(command);
         expect(r.code, `${command.join(' ')}: ${r.stdout}`).toBe(1);
         expect(r.stderr.trim().split('\n').at(-1)).toMatch(new RegExp(`^${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}${problem.source}`));

@@ -104,7 +104,10 @@ describe('kill -9 during an api stage, then --resume', () => {
     // A reply is written to the ledger before the cache: one that came just before the kill and was not
     // cached yet is asked again, and paid again. Such repeats are real spend, and the ledger shows them
     // (the same request's key twice): beyond them, every figure is the uninterrupted run's.
-    const calls = readFileSync(join(trial!.dir, 'usage.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as UsageLine);
+    const calls = readFileSync(join(trial!.dir, 'usage.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as UsageLine);
     for (const label of ['api-text', 'api-tools']) {
       const seen = new Set<string | undefined>();
       const again: UsageLine[] = [];
@@ -115,7 +118,12 @@ describe('kill -9 during an api stage, then --resume', () => {
       expect(seen.has(undefined)).toBe(false);
       const extra = (field: 'requests' | 'prompt_tokens' | 'completion_tokens') => again.reduce((n, c) => n + c[field], 0);
       expect(again.length).toBeLessThanOrEqual(8);
-      expect({ requests: b[label]!.requests - extra('requests'), prompt_tokens: b[label]!.prompt_tokens - extra('prompt_tokens'), completion_tokens: b[label]!.completion_tokens - extra('completion_tokens'), errors: b[label]!.errors }).toEqual({
+      expect({
+        requests: b[label]!.requests - extra('requests'),
+        prompt_tokens: b[label]!.prompt_tokens - extra('prompt_tokens'),
+        completion_tokens: b[label]!.completion_tokens - extra('completion_tokens'),
+        errors: b[label]!.errors,
+      }).toEqual({
         requests: a[label]!.requests,
         prompt_tokens: a[label]!.prompt_tokens,
         completion_tokens: a[label]!.completion_tokens,

@@ -163,10 +163,7 @@ function installPacked(): Installed {
     symlinkSync(join(ROOT, 'node_modules', name), join(project, 'node_modules', name));
   }
   writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'my-plugins', type: 'module', private: true, dependencies: { twentyq: `file:../${packed[0]!.filename}` } }));
-  writeFileSync(
-    join(project, 'tsconfig.json'),
-    JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, types: [] }, include: ['*.ts'] }),
-  );
+  writeFileSync(join(project, 'tsconfig.json'), JSON.stringify({ compilerOptions: { target: 'ES2022', module: 'NodeNext', moduleResolution: 'NodeNext', strict: true, skipLibCheck: true, types: [] }, include: ['*.ts'] }));
   return { dir, project, files: packed[0]!.files.map((f) => f.path) };
 }
 
@@ -178,7 +175,11 @@ function runExperiment({ dir, project }: Installed, name: string, yaml: string):
   return join(dir, 'runs', name, readdirSync(join(dir, 'runs', name))[0]!);
 }
 
-const gamesOf = (runDir: string, file: string) => readFileSync(join(runDir, file), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Trajectory);
+const gamesOf = (runDir: string, file: string) =>
+  readFileSync(join(runDir, file), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Trajectory);
 
 describe('the packed package', () => {
   let pkg: Installed;

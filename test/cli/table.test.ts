@@ -85,7 +85,7 @@ describe('a long search stops at Ctrl-C or SIGTERM', () => {
     expect(r.ms).toBeLessThan(5000);
   });
 
-  it('twentyq run: the optimal teacher\'s search before a generate stage, and an evaluate stage\'s bound', async () => {
+  it("twentyq run: the optimal teacher's search before a generate stage, and an evaluate stage's bound", async () => {
     for (const name of ['slow-tree', 'slow-bound']) {
       const cwd = mkdtempSync(join(tmpdir(), 'twentyq-stop-'));
       const stderr = { text: '' };

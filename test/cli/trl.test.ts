@@ -15,7 +15,11 @@ function cli(args: string[], extra: NodeJS.ProcessEnv = env) {
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
-const lines = (file: string) => readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, any>);
+const lines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>);
 const runDir = (out: string, name: string) => join(out, name, readdirSync(join(out, name))[0]!);
 
 const started: ChildProcess[] = [];
@@ -169,7 +173,7 @@ describe('the trl policy on the tiny model', () => {
     expect(JSON.parse(readFileSync(join(dir, 'sft.ckpt.json'), 'utf8')).complete).toBe(true);
   });
 
-  it('GRPO: the rewards the trainer reports are the reward plugin\'s scores of the games it played against the engine', () => {
+  it("GRPO: the rewards the trainer reports are the reward plugin's scores of the games it played against the engine", () => {
     const out = tmp();
     const r = cli(['run', 'test/fixtures/trl-grpo.yaml', '--out', out, '--workers', '1', '--no-cache']);
     expect(r.code, r.stderr).toBe(0);
@@ -199,8 +203,10 @@ describe('the trl policy on the tiny model', () => {
     const [point] = lines(join(dir, 'grpo.curve.jsonl')).filter((p) => p.step !== undefined);
     expect(point!.clipped).toBe(1);
     const { grpo } = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')).stages.grpo;
-    expect(grpo.alarms).toEqual([{ kind: 'clipped', step: 1, message: expect.stringContaining("100% of the games of step 1 were cut at a token limit") }]);
-    expect(r.stderr + r.stdout).toContain("warning: grpo: 100% of the games of step 1 were cut at a token limit (5.0% is the limit): they are scored as the model did not finish them. Raise the policy's max_new_tokens (a move) or max_length (a whole game)");
+    expect(grpo.alarms).toEqual([{ kind: 'clipped', step: 1, message: expect.stringContaining('100% of the games of step 1 were cut at a token limit') }]);
+    expect(r.stderr + r.stdout).toContain(
+      "warning: grpo: 100% of the games of step 1 were cut at a token limit (5.0% is the limit): they are scored as the model did not finish them. Raise the policy's max_new_tokens (a move) or max_length (a whole game)",
+    );
     expect(readFileSync(join(dir, 'summary.txt'), 'utf8')).toContain('games cut 100% (most 100%)');
   });
 });

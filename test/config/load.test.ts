@@ -23,7 +23,9 @@ describe('broken experiment files', () => {
     ['unknown-stage.yaml', [`${dir}/unknown-stage.yaml:3:5: stages[0].evalute: unknown stage "evalute"; did you mean "evaluate"? Expected one of: generate, audit, dataset, evaluate, train`]],
     [
       'unknown-policy.yaml',
-      [`${dir}/unknown-policy.yaml:2:9: policy: unknown policy "infogian"; did you mean "infogain"? Known policies: api, checklist, infogain, local, mixture, optimal, random, trl, vllm. A plugin of your own is named by its file path, e.g. ./my-policy.js`],
+      [
+        `${dir}/unknown-policy.yaml:2:9: policy: unknown policy "infogian"; did you mean "infogain"? Known policies: api, checklist, infogain, local, mixture, optimal, random, trl, vllm. A plugin of your own is named by its file path, e.g. ./my-policy.js`,
+      ],
     ],
     [
       'types.yaml',
@@ -59,15 +61,9 @@ describe('broken experiment files', () => {
       ],
     ],
     ['not-a-map.yaml', [`${dir}/not-a-map.yaml:1:1: expected a map with at least name: and stages: (see experiments/quickstart.yaml)`]],
-    [
-      'unknown-field.yaml',
-      [`${dir}/unknown-field.yaml:2:1: polcy: unknown field "polcy"; did you mean "policy"? Expected fields: name, description, seed, domain, game, answerer, policy, reward, stages, report`],
-    ],
+    ['unknown-field.yaml', [`${dir}/unknown-field.yaml:2:1: polcy: unknown field "polcy"; did you mean "policy"? Expected fields: name, description, seed, domain, game, answerer, policy, reward, stages, report`]],
     ['indentation.yaml', [`${dir}/indentation.yaml:5:6: YAML syntax: All mapping items must start at the same column`]],
-    [
-      'billion-laughs.yaml',
-      [`${dir}/billion-laughs.yaml:5:8: YAML aliases here expand to too many copies of their anchors (a "billion laughs" file); write the values out, or use fewer aliases`],
-    ],
+    ['billion-laughs.yaml', [`${dir}/billion-laughs.yaml:5:8: YAML aliases here expand to too many copies of their anchors (a "billion laughs" file); write the values out, or use fewer aliases`]],
     ['latin1.yaml', [`${dir}/latin1.yaml:2:18: the file is not UTF-8: byte 0xe9 is not valid UTF-8 here (Latin-1 text?); save the file as UTF-8`]],
     [
       'stage-names.yaml',
@@ -85,13 +81,7 @@ describe('broken experiment files', () => {
         `${dir}/stage-name-path.yaml:4:23: stages[1].evaluate.name: expected text matching ^[A-Za-z0-9][A-Za-z0-9._-]*$, got ".hidden" (Names the stage's files, <name>.jsonl and the like: letters, digits, dot, dash, underscore, starting with a letter or digit; defaults to <index>-<kind>.)`,
       ],
     ],
-    [
-      'sizes.yaml',
-      [
-        `${dir}/sizes.yaml:3:24: stages[0].generate.games: expected a number <= 10000000, got 1000000000000`,
-        `${dir}/sizes.yaml:4:37: stages[1].generate.weights.giraffe: expected a number <= 1000000, got 1e+308`,
-      ],
-    ],
+    ['sizes.yaml', [`${dir}/sizes.yaml:3:24: stages[0].generate.games: expected a number <= 10000000, got 1000000000000`, `${dir}/sizes.yaml:4:37: stages[1].generate.weights.giraffe: expected a number <= 1000000, got 1e+308`]],
     [
       'stage-total.yaml',
       [
@@ -132,9 +122,7 @@ describe('broken experiment files', () => {
     const file = join(mkdtempSync(join(tmpdir(), 'twentyq-config-')), 'huge.yaml');
     writeFileSync(file, 'name: huge\nstages:\n  - evaluate: { games: 1 }\n' + '# padding\n'.repeat(120_000));
     const started = performance.now();
-    expect(await problems(file)).toEqual([
-      `${file}: the experiment file is 1.1 MB; the limit is 1 MB (an experiment is a few kilobytes of YAML: keep data in files that its plugins read)`,
-    ]);
+    expect(await problems(file)).toEqual([`${file}: the experiment file is 1.1 MB; the limit is 1 MB (an experiment is a few kilobytes of YAML: keep data in files that its plugins read)`]);
     expect(performance.now() - started).toBeLessThan(1000);
   });
 
@@ -170,22 +158,14 @@ describe('loading an experiment', () => {
 
   it('keeps every bit of a seed up to 2^53 - 1', async () => {
     expect((await loadExperiment('experiments/quickstart.yaml', { set: ['seed=4294967297'] })).seed).toBe(4294967297);
-    expect(await problems('experiments/quickstart.yaml', ['seed=9007199254740992'])).toEqual([
-      '--set seed=9007199254740992: seed: expected a number <= 9007199254740991, got 9007199254740992',
-    ]);
+    expect(await problems('experiments/quickstart.yaml', ['seed=9007199254740992'])).toEqual(['--set seed=9007199254740992: seed: expected a number <= 9007199254740991, got 9007199254740992']);
   });
 
   it('places a problem in a --set value at the --set', async () => {
-    expect(await problems('experiments/quickstart.yaml', ['stages.0.evaluate.games_per_animal=abc'])).toEqual([
-      '--set stages.0.evaluate.games_per_animal=abc: stages[0].evaluate.games_per_animal: expected integer, got "abc"',
-    ]);
-    expect(await problems('experiments/quickstart.yaml', ['stages.5.evaluate.games=3'])).toEqual([
-      '--set stages.5.evaluate.games=3: stages has 1 item (stages.0); there is no stages.5',
-    ]);
+    expect(await problems('experiments/quickstart.yaml', ['stages.0.evaluate.games_per_animal=abc'])).toEqual(['--set stages.0.evaluate.games_per_animal=abc: stages[0].evaluate.games_per_animal: expected integer, got "abc"']);
+    expect(await problems('experiments/quickstart.yaml', ['stages.5.evaluate.games=3'])).toEqual(['--set stages.5.evaluate.games=3: stages has 1 item (stages.0); there is no stages.5']);
     expect(await problems('experiments/quickstart.yaml', ['seed.x=3'])).toEqual(['--set seed.x=3: seed is a single value, not a map or list: there is no seed.x to set']);
-    expect(await problems('experiments/quickstart.yaml', ['seed'])).toEqual([
-      '--set seed: expected path=value, e.g. --set seed=3 or --set stages.0.evaluate.games=50',
-    ]);
+    expect(await problems('experiments/quickstart.yaml', ['seed'])).toEqual(['--set seed: expected path=value, e.g. --set seed=3 or --set stages.0.evaluate.games=50']);
   });
 
   it('resolves paths given with --set against the current directory, and makes them absolute', async () => {

@@ -70,7 +70,7 @@ describe('the trl experiments validate', () => {
     expect((later as Error).message).toContain('no earlier train stage is named "grpo"');
   });
 
-  it('a train stage\'s own policy must be trainable', async () => {
+  it("a train stage's own policy must be trainable", async () => {
     const error = await loadExperiment('experiments/tiny-lm.yaml', { set: ['stages.3.train.policy=infogain'] }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ConfigError);
     expect((error as Error).message).toContain("stages[3].train.policy: the stage's policy infogain cannot be trained");

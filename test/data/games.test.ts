@@ -107,7 +107,7 @@ describe('the streaming games reader', () => {
 });
 
 describe('games that cannot be', () => {
-  const domain = { candidateIndexOf: (id: string) => ['zebra', 'lion', 'horse'].indexOf(id) === -1 ? undefined : ['zebra', 'lion', 'horse'].indexOf(id), size: 3, name: 'tiny' };
+  const domain = { candidateIndexOf: (id: string) => (['zebra', 'lion', 'horse'].indexOf(id) === -1 ? undefined : ['zebra', 'lion', 'horse'].indexOf(id)), size: 3, name: 'tiny' };
   const checks = { domain, max_questions: 3 };
   const refused = (lines: readonly unknown[]) => collect(readGames(fileOf(lines), checks));
 
@@ -115,7 +115,13 @@ describe('games that cannot be', () => {
     await expect(collect(readGames(fileOf([game(0), game(1), { ...game(0), policy: 'other' }]), checks))).resolves.toHaveLength(3);
     await expect(refused([game(0), game(1), game(2), game(1)])).rejects.toThrow(/games\.jsonl:4: game 1 of test is in the file twice \(first at line 2\); a file holds each game once$/);
     // against several answerers, a game is its policy's and its answerer's
-    await expect(refused([{ ...game(0), answerer: 'kb' }, { ...game(0), answerer: 'coin' }, { ...game(0), answerer: 'kb' }])).rejects.toThrow(/:3: game 0 of test against kb is in the file twice \(first at line 1\)/);
+    await expect(
+      refused([
+        { ...game(0), answerer: 'kb' },
+        { ...game(0), answerer: 'coin' },
+        { ...game(0), answerer: 'kb' },
+      ]),
+    ).rejects.toThrow(/:3: game 0 of test against kb is in the file twice \(first at line 1\)/);
   });
 
   it('refuses a target or a guess that is no candidate of the domain', async () => {

@@ -52,9 +52,17 @@ describe('chat rendering', () => {
     const messages = renderGame(domain, rules, GAMES[1]!, { show_candidates: false });
     expect(messages.map((m) => m.role).join(' ')).toBe('system user assistant user assistant user assistant user assistant user assistant user assistant');
     expect(messages.slice(2).map((m) => m.content)).toEqual([
-      'Is it a mammal?', 'Yes.', 'Does it have fur?', 'Yes.', 'Hmm, let me think.',
+      'Is it a mammal?',
+      'Yes.',
+      'Does it have fur?',
+      'Yes.',
+      'Hmm, let me think.',
       'That is not a yes/no question or a guess (no question (a sentence ending in "?") and no guess found). Ask one question.',
-      'Does it have stripes?', 'Yes.', 'Is it a tiger?', 'No.', 'Is it a zebra?',
+      'Does it have stripes?',
+      'Yes.',
+      'Is it a tiger?',
+      'No.',
+      'Is it a zebra?',
     ]);
   });
 
@@ -85,7 +93,13 @@ describe('TRL exports', () => {
   });
 
   it('validates every row against its schema and the turn order', async () => {
-    const good = { messages: [{ role: 'system', content: 's' }, { role: 'user', content: 'u' }, { role: 'assistant', content: 'a' }] };
+    const good = {
+      messages: [
+        { role: 'system', content: 's' },
+        { role: 'user', content: 'u' },
+        { role: 'assistant', content: 'a' },
+      ],
+    };
     expect(checkTrl('sft', good)).toBeUndefined();
     expect(checkTrl('sft', { messages: good.messages.slice(0, 2) })).toMatch(/expected at least 3 items/);
     expect(checkTrl('sft', { messages: [good.messages[0], good.messages[2], good.messages[1]] })).toBe('message 1 is from assistant, expected user');

@@ -162,7 +162,15 @@ describe('the answerer conversation', async () => {
 
   it('refuses an answerer conversation without a secret or a question', () => {
     const zebra = domain.candidate('zebra');
-    expect(() => readAnswererChat([{ role: 'system', content: 'Be nice.' }, { role: 'user', content: 'Does it fly?' }], domain)).toThrow(/names no animal/);
+    expect(() =>
+      readAnswererChat(
+        [
+          { role: 'system', content: 'Be nice.' },
+          { role: 'user', content: 'Does it fly?' },
+        ],
+        domain,
+      ),
+    ).toThrow(/names no animal/);
     expect(() => readAnswererChat(renderAnswererPrompt(domain, zebra, [], 'Does it fly?').slice(0, 1), domain)).toThrow(/end with the user's question/);
   });
 });

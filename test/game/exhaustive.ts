@@ -9,7 +9,11 @@ import type { WrongGuessRule } from '../../framework/game/types.js';
 export function exhaustive(domain: Domain, rule: WrongGuessRule, semantics: Semantics, targets: readonly number[]): number {
   const weights = new Map<number, number>();
   for (const t of targets) weights.set(t, (weights.get(t) ?? 0) + 1);
-  const { kept, lost } = winnable(domain, rule, [...weights].sort((a, b) => a[0] - b[0]));
+  const { kept, lost } = winnable(
+    domain,
+    rule,
+    [...weights].sort((a, b) => a[0] - b[0]),
+  );
   return exhaustiveFrom(domain, rule, semantics, kept, []) + lost * 20;
 }
 
@@ -62,11 +66,18 @@ export function exhaustiveFrom(domain: Domain, rule: WrongGuessRule, semantics: 
       best = Math.min(best, total + parts.reduce((t, p) => t + f(p, [...asked, a]), 0));
     }
     if (rule === 'continue' || best === Infinity) {
-      for (let i = 0; i < members.length; i++) best = Math.min(best, total + f(members.filter((_, j) => j !== i), asked));
+      for (let i = 0; i < members.length; i++)
+        best = Math.min(
+          best,
+          total +
+            f(
+              members.filter((_, j) => j !== i),
+              asked,
+            ),
+        );
     }
     memo.set(key, best);
     return best;
   };
   return f(start, asked);
 }
-

@@ -31,7 +31,7 @@ describe('parseMove', () => {
     ['So far: 1. mammal - yes 2. stripes - no.\nSo my next question is: does it live in the ocean?', 'question', 'does it live in the ocean?'],
     ['Is it an animal that lives in trees?', 'question', 'Is it an animal that lives in trees?'],
     ['Are they kangaroos?', 'question', 'Are they kangaroos?'],
-    ['Based on everything, I believe it\'s the koala. Is it a koala?', 'guess', 'koala'],
+    ["Based on everything, I believe it's the koala. Is it a koala?", 'guess', 'koala'],
     ['Final answer: Is it the KOMODO DRAGON?!', 'guess', 'komodo_dragon'],
     ['Is it a hippopotamus or a rhinoceros?', 'question', 'Is it a hippopotamus or a rhinoceros?'],
     // the guess form, but one of the domain's questions, or a description rather than a name

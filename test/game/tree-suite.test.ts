@@ -63,7 +63,15 @@ describe('the suite of generated tables', () => {
         const specs = small.candidates.map((c, game) => ({ game, seed: deriveSeed(4, name, game), target: c.id }));
         const games = await playGames(specs, { domain: small, rules, policy: await factory.create('policy', 'optimal'), answerer: await factory.create('answerer', 'kb'), policyLabel: 'optimal' });
         const total = games.reduce((s, g) => s + (g.outcome === 'win' ? g.questions : rules.max_questions), 0);
-        expect(total, `${name} ${wrong_guess}`).toBeCloseTo(exhaustive(small, wrong_guess, 'say', small.candidates.map((_, c) => c)), 9);
+        expect(total, `${name} ${wrong_guess}`).toBeCloseTo(
+          exhaustive(
+            small,
+            wrong_guess,
+            'say',
+            small.candidates.map((_, c) => c),
+          ),
+          9,
+        );
       }
     }
   });
@@ -81,7 +89,11 @@ describe('the suite of generated tables', () => {
         const twins = name.startsWith('shared-') || name === 'unknown-140x80.csv';
         const mean = async (policy: string) => {
           const games = await playGames(specs, { domain, rules, policy: await factory.create('policy', policy), answerer, policyLabel: policy });
-          if (wrong_guess === 'continue' || !twins) expect(games.every((g) => g.outcome === 'win'), `${name} ${wrong_guess} ${policy}`).toBe(true);
+          if (wrong_guess === 'continue' || !twins)
+            expect(
+              games.every((g) => g.outcome === 'win'),
+              `${name} ${wrong_guess} ${policy}`,
+            ).toBe(true);
           return games.reduce((s, g) => s + (g.outcome === 'win' ? g.questions : rules.max_questions), 0) / games.length;
         };
         const optimal = await mean('optimal');

@@ -34,10 +34,13 @@ function depthOf(tree: TreeNode, domain: Domain, target: number): number {
   throw new Error(`the tree never guesses ${domain.candidates[target]!.id}`);
 }
 
-describe('optimal tree over a domain\'s questions', () => {
+describe("optimal tree over a domain's questions", () => {
   it('needs 468/90 questions for animals90 (485/90 when a wrong guess loses), proved, and plays them', () => {
     const domain = animals90();
-    for (const [rule, total] of [['continue', 468], ['lose', 485]] as const) {
+    for (const [rule, total] of [
+      ['continue', 468],
+      ['lose', 485],
+    ] as const) {
       const b = optimalTree(domain, { rule, semantics: 'say' });
       expect(b.proved).toBe(true);
       expect(b.mean * 90).toBeCloseTo(total, 9);
@@ -138,13 +141,30 @@ describe('V(S): the exact value of the sets a game passes through', () => {
         const { members: all, asked } = reached(domain, semantics, rng, k);
         const members = winnable(domain, rule, all).kept;
         const weight = members.reduce((t, [, w]) => t + w, 0);
-        const v = values.value(all.map(([c]) => c), asked);
+        const v = values.value(
+          all.map(([c]) => c),
+          asked,
+        );
         expect(v * weight, `instance ${i}, set ${k}: ${rule} ${semantics}`).toBeCloseTo(exhaustiveFrom(domain, rule, semantics, members, asked), 9);
         // the best move's value is V(S); no move does better
         const moves = [
-          ...domain.attributes.map((_, a) => values.valueOfAsk(members.map(([c]) => c), asked, a)),
+          ...domain.attributes.map((_, a) =>
+            values.valueOfAsk(
+              members.map(([c]) => c),
+              asked,
+              a,
+            ),
+          ),
           // under lose a guess is a move only of a lone candidate (or where no question tells the rest apart)
-          ...(rule === 'continue' || members.length === 1 ? members.map(([c]) => values.valueOfGuess(members.map(([m]) => m), asked, c)) : []),
+          ...(rule === 'continue' || members.length === 1
+            ? members.map(([c]) =>
+                values.valueOfGuess(
+                  members.map(([m]) => m),
+                  asked,
+                  c,
+                ),
+              )
+            : []),
         ];
         expect(Math.min(...moves)).toBeGreaterThanOrEqual(v - 1e-9);
         if (rule === 'continue' || members.length === 1) expect(Math.min(...moves)).toBeCloseTo(v, 9);
@@ -161,7 +181,7 @@ describe('V(S): the exact value of the sets a game passes through', () => {
 });
 
 describe('the search as a caller runs it', () => {
-  it('never returns a tree worse than the expert\'s, even with no time to search', () => {
+  it("never returns a tree worse than the expert's, even with no time to search", () => {
     const rng = new Rng(5);
     for (let i = 0; i < 40; i++) {
       const domain = randomDomain(rng, 8 + (i % 8), 4 + (i % 5), 0.2);

@@ -32,7 +32,10 @@ const experiment = (extra = '') =>
 async function run(extra = '') {
   const runsDir = mkdtempSync(join(tmpdir(), 'twentyq-api-runs-'));
   const result = await runExperiment(await experiment(extra), { workers: 1, runsDir, progress: quiet, cache });
-  const games = readFileSync(join(result.dir, '01-evaluate.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Trajectory);
+  const games = readFileSync(join(result.dir, '01-evaluate.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Trajectory);
   return { result, games, metrics: JSON.parse(readFileSync(join(result.dir, 'metrics.json'), 'utf8')) };
 }
 
@@ -72,7 +75,10 @@ describe('the api policy', () => {
   });
 
   it('without its key, stops at once naming the variable', async () => {
-    const e = await parseExperiment(`name: nokey\nstages:\n  - evaluate: { games: 3, policies: [{ use: api, with: { base_url: "${server.url}", model: infogain, api_key_env: TWENTYQ_TEST_NO_SUCH_KEY } }] }\n`, resolve('test/fixtures/x.yaml'));
+    const e = await parseExperiment(
+      `name: nokey\nstages:\n  - evaluate: { games: 3, policies: [{ use: api, with: { base_url: "${server.url}", model: infogain, api_key_env: TWENTYQ_TEST_NO_SUCH_KEY } }] }\n`,
+      resolve('test/fixtures/x.yaml'),
+    );
     const runsDir = mkdtempSync(join(tmpdir(), 'twentyq-api-runs-'));
     await expect(runExperiment(e, { workers: 1, runsDir, progress: quiet, cache: null })).rejects.toThrow(/set the environment variable TWENTYQ_TEST_NO_SUCH_KEY/);
     expect(readdirSync(runsDir)).toHaveLength(1);
@@ -88,7 +94,11 @@ describe('the llm answerer', () => {
     );
     const runsDir = mkdtempSync(join(tmpdir(), 'twentyq-api-runs-'));
     const result = await runExperiment(e, { workers: 1, runsDir, progress: quiet, cache: null });
-    const read = (name: string) => readFileSync(join(result.dir, `${name}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Trajectory);
+    const read = (name: string) =>
+      readFileSync(join(result.dir, `${name}.jsonl`), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Trajectory);
     const child = read('01-evaluate');
     expect(child.map((g) => g.turns.map((t) => [t.move.text, t.answer]))).toEqual(read('table').map((g) => g.turns.map((t) => [t.move.text, t.answer])));
     expect(child[0]!.turns[0]).toMatchObject({ answer_raw: expect.stringMatching(/^(Yes|No)\.$/), answer_usage: { cached: false } });
@@ -106,7 +116,11 @@ describe('the llm answerer', () => {
       resolve('test/fixtures/noisy-child.yaml'),
     );
     const result = await runExperiment(e, { workers: 2, runsDir: mkdtempSync(join(tmpdir(), 'twentyq-api-runs-')), progress: quiet, cache: null });
-    const read = (name: string) => readFileSync(join(result.dir, `${name}.jsonl`), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Trajectory);
+    const read = (name: string) =>
+      readFileSync(join(result.dir, `${name}.jsonl`), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Trajectory);
     expect(read('01-evaluate').map((g) => g.turns.map((t) => t.answer))).toEqual(read('table').map((g) => g.turns.map((t) => t.answer)));
     const metrics = JSON.parse(readFileSync(join(result.dir, 'metrics.json'), 'utf8'));
     expect(metrics.stages['01-evaluate'].usage.child.requests).toBeGreaterThan(30);

@@ -42,7 +42,12 @@ describe('endpoint client: requests', () => {
     expect(callOptions(options)).toEqual({ timeout: 120, max_retries: 6 });
     const r = await endpoint().chat(request, callOptions(options));
     expect(server.received[0]!.body).toEqual({ model: 'qwen3', messages: [{ role: 'user', content: 'Your move.' }], tools, temperature: 0, seed: 7, chat_template_kwargs: { enable_thinking: false }, stream: false });
-    expect(r).toMatchObject({ ok: true, text: '', finish_reason: 'tool_calls', tool_calls: [{ id: expect.stringMatching(/^call-\d+$/), type: 'function', function: { name: 'ask', arguments: expect.stringMatching(/^\{"question":"Is it \d+\?"\}$/) } }] });
+    expect(r).toMatchObject({
+      ok: true,
+      text: '',
+      finish_reason: 'tool_calls',
+      tool_calls: [{ id: expect.stringMatching(/^call-\d+$/), type: 'function', function: { name: 'ask', arguments: expect.stringMatching(/^\{"question":"Is it \d+\?"\}$/) } }],
+    });
   });
 });
 
@@ -197,9 +202,7 @@ describe('endpoint client: rate limits', () => {
 describe('endpoint client: keys', () => {
   it('an unset key variable is an error that names it', () => {
     const layer = new Endpoints({ cache: null, env: {} });
-    expect(() => layer.get({ base_url: server.url, api_key_env: 'MY_PROVIDER_KEY', concurrency: 4 })).toThrow(
-      /no API key: set the environment variable MY_PROVIDER_KEY/,
-    );
+    expect(() => layer.get({ base_url: server.url, api_key_env: 'MY_PROVIDER_KEY', concurrency: 4 })).toThrow(/no API key: set the environment variable MY_PROVIDER_KEY/);
   });
 
   it('the key is not in what logging or serialising an endpoint writes', async () => {

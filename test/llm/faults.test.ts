@@ -19,14 +19,21 @@ afterEach(async () => {
 
 async function play(faults: Partial<FaultOptions>, count: number) {
   server = await startServer({ domain: 'animals90', rules: { max_questions: 20, wrong_guess: 'continue' }, policy: 'infogain', answerer: 'kb', baseDir: process.cwd(), port: 0, faults: { seed: 4, ...faults } });
-  const e = await parseExperiment(`name: flaky\nseed: 9\nstages:\n  - evaluate: { games: ${count}, policies: [{ use: api, label: flaky, with: { base_url: "${server.url}", model: infogain, api_key_env: null } }] }\n`, resolve('test/fixtures/flaky.yaml'));
+  const e = await parseExperiment(
+    `name: flaky\nseed: 9\nstages:\n  - evaluate: { games: ${count}, policies: [{ use: api, label: flaky, with: { base_url: "${server.url}", model: infogain, api_key_env: null } }] }\n`,
+    resolve('test/fixtures/flaky.yaml'),
+  );
   const runsDir = mkdtempSync(join(tmpdir(), 'twentyq-flaky-'));
   const outcome = await runExperiment(e, { workers: 1, runsDir, progress: quiet, cache: null }).then(
     (result) => ({ result, error: undefined }),
     (error: Error) => ({ result: undefined, error }),
   );
   const dir = join(runsDir, 'flaky', readdirSync(join(runsDir, 'flaky'))[0]!);
-  const games = readFileSync(join(dir, '01-evaluate.jsonl'), 'utf8').trim().split('\n').filter(Boolean).map((l) => JSON.parse(l) as Trajectory);
+  const games = readFileSync(join(dir, '01-evaluate.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Trajectory);
   return { ...outcome, games, run: JSON.parse(readFileSync(join(dir, 'run.json'), 'utf8')) as RunRecord, metrics: existsSync(join(dir, 'metrics.json')) ? JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')) : undefined };
 }
 

@@ -28,7 +28,10 @@ afterAll(() => {
 
 const request = (i: number, prefix: string) => ({
   model: 'm',
-  messages: [{ role: 'system' as const, content: 'You are playing 20 questions.' }, { role: 'user' as const, content: `${prefix} question ${i}` }],
+  messages: [
+    { role: 'system' as const, content: 'You are playing 20 questions.' },
+    { role: 'user' as const, content: `${prefix} question ${i}` },
+  ],
   temperature: 0,
   max_tokens: 16,
 });
@@ -57,8 +60,7 @@ it('measures the CPU time per request (printed): the layer beside Node fetch and
     const r = await endpoint.chat(request(i, prefix), { timeout: 10, max_retries: 2, stage: 'bench', label: prefix, price: { input: 1, output: 2 } });
     if (!r.ok) throw new Error(r.error);
   };
-  const fetchOnly = (i: number) =>
-    fetch(`${url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request(i, 'fetch')) }).then((r) => r.json());
+  const fetchOnly = (i: number) => fetch(`${url}/chat/completions`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(request(i, 'fetch')) }).then((r) => r.json());
   const openaiOnly = (i: number) => client.chat.completions.create(request(i, 'openai'));
   // warm up every path first: the first requests pay for compilation and connections
   for (const path of [fetchOnly, openaiOnly, through(bare, 'warm')]) await measure(300, 32, path);

@@ -88,7 +88,7 @@ describe('twentyq serve: the questioner', () => {
     expect(server.models).toEqual(['infogain', 'answerer:kb']);
   });
 
-  it('answers POST /v1/embeddings in OpenAI\'s shape with a deterministic, L2-normalised embedding (embed:hash)', async () => {
+  it("answers POST /v1/embeddings in OpenAI's shape with a deterministic, L2-normalised embedding (embed:hash)", async () => {
     const input = ['Is it a mammal?\nDoes it live in water?', 'Does it have stripes?', ''];
     const a = await client.embeddings.create({ model: 'embed:hash', input, encoding_format: 'float' });
     expect(a.object).toBe('list');
@@ -264,7 +264,9 @@ describe('twentyq serve: the answerer', () => {
     const freeForm = ['Does it have a long neck?', 'Is it a unicorn?', 'Would it fit in a shoebox?'];
     for (const target of domain.candidates) {
       const replies = await Promise.all([...domain.attributes.map((a) => a.question), ...freeForm].map((q) => ask(target, q)));
-      const truth = await Promise.all([...domain.attributes.map((a) => ({ kind: 'question' as const, text: a.question, attribute: a.id })), ...freeForm.map((text) => ({ kind: 'question' as const, text }))].map(async (q) => kb.answer(q, target, [], undefined as never)));
+      const truth = await Promise.all(
+        [...domain.attributes.map((a) => ({ kind: 'question' as const, text: a.question, attribute: a.id })), ...freeForm.map((text) => ({ kind: 'question' as const, text }))].map(async (q) => kb.answer(q, target, [], undefined as never)),
+      );
       expect(replies).toEqual(truth.map((a) => word[a as Answer]));
       expect(await ask(target, `Is it ${target.name}?`)).toBe('Yes.');
     }
@@ -275,7 +277,15 @@ describe('twentyq serve: the answerer', () => {
 
   it('refuses a conversation whose system prompt names no secret', async () => {
     const { client } = await serve();
-    const error = await client.chat.completions.create({ model: 'answerer:kb', messages: [{ role: 'system', content: 'You are a child.' }, { role: 'user', content: 'Does it fly?' }] }).catch((e: unknown) => e);
+    const error = await client.chat.completions
+      .create({
+        model: 'answerer:kb',
+        messages: [
+          { role: 'system', content: 'You are a child.' },
+          { role: 'user', content: 'Does it fly?' },
+        ],
+      })
+      .catch((e: unknown) => e);
     expect(error).toMatchObject({ status: 400, message: expect.stringMatching(/names no animal/) });
   });
 });

@@ -30,7 +30,10 @@ describe('the vllm policy', () => {
       ['base', 1],
       ['tuned', 1],
     ]);
-    const events = readFileSync(record, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = readFileSync(record, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     // one server for both stages, started with LoRA and runtime adapter loading
     const starts = events.filter((e) => e.event === 'start');
     expect(starts).toHaveLength(1);
@@ -69,7 +72,10 @@ describe('the vllm policy', () => {
     delete process.env.VLLM_STANDIN_RECORD;
     expect(result.status).toBe('completed');
     expect(result.rows[0]!.metrics.success).toBe(1);
-    const recorded = readFileSync(events, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const recorded = readFileSync(events, 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
     const starts = recorded.filter((r) => r.event === 'start');
     expect(starts).toHaveLength(1);
     const argv = starts[0]!.argv as string[];

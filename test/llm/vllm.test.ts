@@ -36,7 +36,11 @@ async function vllm(options: Omit<VllmServe, 'executable'>, env: Record<string, 
   const launch = vllmLaunch({ ...options, executable: STANDIN });
   const server = await launchServer({ ...launch, timeout_s: 60, env: { ...launch.env, VLLM_STANDIN_RECORD: record, ...env }, log: join(dir, 'vllm.log') });
   servers.push(server);
-  const recorded = () => readFileSync(record, 'utf8').trim().split('\n').map((line) => JSON.parse(line) as Recorded);
+  const recorded = () =>
+    readFileSync(record, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Recorded);
   return { server, launch, recorded };
 }
 
@@ -47,8 +51,26 @@ describe('vllm serve, against the stand-in', () => {
     const { server, launch, recorded } = await vllm({ model: 'Qwen/Qwen3-4B', adapters: { policy: '/ckpt/sft', ref: '/ckpt/ref' }, max_lora_rank: 32, max_loras: 2, tools: true, args: ['--max-model-len', '4096'] });
     const port = new URL(server.base_url).port;
     expect(launch.command).toEqual([
-      STANDIN, 'serve', 'Qwen/Qwen3-4B', '--host', '127.0.0.1', '--port', '{PORT}', '--enable-lora', '--max-lora-rank', '32', '--max-loras', '2',
-      '--lora-modules', 'policy=/ckpt/sft', 'ref=/ckpt/ref', '--enable-auto-tool-choice', '--tool-call-parser', 'hermes', '--max-model-len', '4096',
+      STANDIN,
+      'serve',
+      'Qwen/Qwen3-4B',
+      '--host',
+      '127.0.0.1',
+      '--port',
+      '{PORT}',
+      '--enable-lora',
+      '--max-lora-rank',
+      '32',
+      '--max-loras',
+      '2',
+      '--lora-modules',
+      'policy=/ckpt/sft',
+      'ref=/ckpt/ref',
+      '--enable-auto-tool-choice',
+      '--tool-call-parser',
+      'hermes',
+      '--max-model-len',
+      '4096',
     ]);
     expect(launch.ready_url).toBe('/health');
     const [start] = recorded();

@@ -12,7 +12,10 @@ function game(id: number, target: string, outcome: 'win' | 'loss', questions: nu
 
 describe('audit', () => {
   const games = [
-    game(0, 'zebra', 'win', 7, [['stripes', 'yes'], ['mammal', 'no']]), // one contradiction (a zebra is a mammal)
+    game(0, 'zebra', 'win', 7, [
+      ['stripes', 'yes'],
+      ['mammal', 'no'],
+    ]), // one contradiction (a zebra is a mammal)
     game(1, 'zebra', 'win', 5),
     game(2, 'zebra', 'loss', 20),
     game(3, 'zebra', 'win', 9, [['dangerous', 'yes']]), // whether a zebra is dangerous is unknown: not checked

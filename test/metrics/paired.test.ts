@@ -6,7 +6,7 @@ const game = (target: string, win: boolean, questions: number, signature = `${ta
 const targets = Array.from({ length: 90 }, (_, i) => `t${i}`);
 
 describe('clustered intervals', () => {
-  it('count a deterministic policy\'s 900 games as the 90 distinct games they are', () => {
+  it("count a deterministic policy's 900 games as the 90 distinct games they are", () => {
     const games = [...Array(10)].flatMap(() => targets.map((t) => game(t, true, 5)));
     const c = clustered(games);
     expect(c.distinct_games).toBe(90);
@@ -19,7 +19,7 @@ describe('clustered intervals', () => {
     expect(varied.effective_games).toBe(900);
   });
 
-  it('give plain SFT\'s 95.6% about 89.1-98.3% when its losses repeat by target', () => {
+  it("give plain SFT's 95.6% about 89.1-98.3% when its losses repeat by target", () => {
     // 4 animals always lost, 86 always won, 10 times each
     const games = [...Array(10)].flatMap(() => targets.map((t, i) => game(t, i >= 4, 7)));
     const c = clustered(games);

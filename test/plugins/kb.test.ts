@@ -8,8 +8,7 @@ import { animals90 } from '../helpers.js';
 const domain = animals90();
 const factory = new PluginFactory(domain, { max_questions: 20, wrong_guess: 'continue' }, process.cwd());
 const kb = await factory.create('answerer', 'kb');
-const ask = (target: string, text: string, attribute?: string): Answer =>
-  kb.answer({ kind: 'question', text, ...(attribute ? { attribute } : {}) }, domain.candidate(target), [], new Rng(1)) as Answer;
+const ask = (target: string, text: string, attribute?: string): Answer => kb.answer({ kind: 'question', text, ...(attribute ? { attribute } : {}) }, domain.candidate(target), [], new Rng(1)) as Answer;
 
 describe('kb answerer', () => {
   it('answers attribute questions from the truth table, unknown facts included', () => {

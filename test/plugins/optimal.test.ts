@@ -34,7 +34,11 @@ describe('optimal policy', () => {
       // every animal in the questions the tree gives it: the same in each repetition
       for (const g of r.games) expect(g.questions).toBe(r.games[g.game % 90]!.questions);
     }
-    expect(readdirSync(trees).filter((f) => f.startsWith('animals90-')).sort()).toEqual([expect.stringMatching(/^animals90-continue-say-/), expect.stringMatching(/^animals90-lose-say-/)]);
+    expect(
+      readdirSync(trees)
+        .filter((f) => f.startsWith('animals90-'))
+        .sort(),
+    ).toEqual([expect.stringMatching(/^animals90-continue-say-/), expect.stringMatching(/^animals90-lose-say-/)]);
   });
 
   it('plays the coin tree against a coin-tossing kb, and finishes noisy games it cannot follow', async () => {
@@ -80,7 +84,9 @@ describe('optimal on a table too hard to prove in its time limit', () => {
     const policy = await factory.create('policy', { use: 'optimal', with: { time_limit: 0.5 } });
     const notes = await policy.prepare!({ unknowns: 'coin' }, new AbortController().signal);
     expect(notes).toHaveLength(1);
-    const [, mean, gap, lower, greedy] = /not proved optimal within 0\.5 s: (\d+\.\d+) questions on average, at most (\d+\.\d+) above the optimum \(proved lower bound (\d+\.\d+); the information-gain expert's tree: (\d+\.\d+)\)/.exec(notes[0]!)!;
+    const [, mean, gap, lower, greedy] = /not proved optimal within 0\.5 s: (\d+\.\d+) questions on average, at most (\d+\.\d+) above the optimum \(proved lower bound (\d+\.\d+); the information-gain expert's tree: (\d+\.\d+)\)/.exec(
+      notes[0]!,
+    )!;
     expect(Number(mean)).toBeLessThanOrEqual(Number(greedy));
     expect(Number(mean) - Number(lower)).toBeCloseTo(Number(gap), 2);
     // the games play that tree (kept in the cache under its limit), whatever the coins

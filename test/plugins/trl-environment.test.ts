@@ -17,7 +17,7 @@ function venv(stamp?: Record<string, string>): string {
 }
 
 describe('the Python environment is up to date', () => {
-  it('when its stamp has the hash of this installation\'s requirements, whichever checkout made it (gone since)', () => {
+  it("when its stamp has the hash of this installation's requirements, whichever checkout made it (gone since)", () => {
     const cpu = requirementsFile(false);
     expect(venvProblem(venv({ requirements: '/gone/checkout/plugins/policies/trl/requirements-cpu.txt', sha256: sha(cpu) }))).toBeUndefined();
     expect(venvProblem(venv({ requirements: cpu, sha256: sha(cpu) }))).toBeUndefined();

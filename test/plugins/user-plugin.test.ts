@@ -31,7 +31,10 @@ describe('a plugin of your own in TypeScript', () => {
   it('is loaded as it is, in the main process and in the worker threads, and listed by its path', async () => {
     const e = await parseExperiment('name: ts\nanswerer: ./plugins/always-no.ts\nstages:\n  - evaluate: { games: 4, policies: [infogain] }\n', 'test/fixtures/ts.yaml');
     const result = await runExperiment(e, { workers: 2, runsDir: mkdtempSync(join(tmpdir(), 'twentyq-ts-')), progress: createProgress('silent') });
-    const games = readFileSync(join(result.dir, '01-evaluate.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { turns: { move: { kind: string }; answer: string }[] });
+    const games = readFileSync(join(result.dir, '01-evaluate.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { turns: { move: { kind: string }; answer: string }[] });
     expect(games).toHaveLength(4);
     // every question answered no
     for (const g of games) for (const t of g.turns.filter((t) => t.move.kind === 'question')) expect(t.answer).toBe('no');

@@ -144,7 +144,10 @@ describe('local policy', () => {
       await policy.train({
         kind: 'grpo',
         games,
-        advantages: groupAdvantages(games.map((g) => g.reward!), 8),
+        advantages: groupAdvantages(
+          games.map((g) => g.reward!),
+          8,
+        ),
         reference,
         options: { lr: 0.01, epsilon: 0.2, beta: 0, temperature: 1, epochs: 1, batch_size: 64, seed: iteration, session: 'test' },
       });
@@ -166,7 +169,7 @@ describe('GRPO group normalisation', () => {
     expect(() => groupAdvantages([1, 2, 3], 2)).toThrow(/do not make groups of 2/);
   });
 
-  it('scales by the batch\'s standard deviation, or not at all, when told (TRL\'s scale_rewards)', () => {
+  it("scales by the batch's standard deviation, or not at all, when told (TRL's scale_rewards)", () => {
     const rewards = [1, 0.5, 0, -0.5, 0.7, 0.7, 0.7, 0.8];
     const mean = rewards.reduce((s, x) => s + x, 0) / 8;
     const batch = Math.sqrt(rewards.reduce((s, x) => s + (x - mean) ** 2, 0) / 7);

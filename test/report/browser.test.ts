@@ -15,7 +15,11 @@ const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const FLAGS = ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
 const ARTIFACTS = resolve('test-artifacts');
 
-const jsonLines = (file: string) => readFileSync(file, 'utf8').split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as Record<string, unknown>);
+const jsonLines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim() !== '')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 describe('the report of a real pipeline run, in Chromium', () => {
   let dir: string;
@@ -55,7 +59,10 @@ describe('the report of a real pipeline run, in Chromium', () => {
 
   it('draws a bar per evaluated policy, a point per curve line, a histogram bar per question count played', async () => {
     const metrics = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')).stages as Record<string, { policies?: object; answerers?: Record<string, { policies: object }>; games?: number }>;
-    const evaluated = Object.values(metrics).reduce((n, m) => n + (m.policies ? Object.keys(m.policies).length : m.answerers ? Object.values(m.answerers).reduce((k, a) => k + Object.keys(a.policies).length, 0) : m.games !== undefined && 'teacher' in m ? 1 : 0), 0);
+    const evaluated = Object.values(metrics).reduce(
+      (n, m) => n + (m.policies ? Object.keys(m.policies).length : m.answerers ? Object.values(m.answerers).reduce((k, a) => k + Object.keys(a.policies).length, 0) : m.games !== undefined && 'teacher' in m ? 1 : 0),
+      0,
+    );
     expect(evaluated).toBe(1 + 3 + 4 + 3);
     expect(await page.locator('#run0-success rect.bar').count()).toBe(evaluated);
     expect(await page.locator('#run0-questions rect.bar').count()).toBe(evaluated);
@@ -92,9 +99,9 @@ describe('the report of a real pipeline run, in Chromium', () => {
 
   it('colours each policy alike in every chart, draws a line per distinct bound, shows constant figures as values', async () => {
     // every mark of a label (bars of both outcome charts, histogram bars, legend keys) has one colour, and labels differ
-    const marks = await page.locator('#run0 rect.bar[data-label], #run0 .legend span[data-label] i').evaluateAll((els) =>
-      els.map((e) => ({ label: (e.closest('[data-label]') as HTMLElement).dataset.label!, colour: e.tagName === 'rect' ? getComputedStyle(e).fill : getComputedStyle(e).backgroundColor })),
-    );
+    const marks = await page
+      .locator('#run0 rect.bar[data-label], #run0 .legend span[data-label] i')
+      .evaluateAll((els) => els.map((e) => ({ label: (e.closest('[data-label]') as HTMLElement).dataset.label!, colour: e.tagName === 'rect' ? getComputedStyle(e).fill : getComputedStyle(e).backgroundColor })));
     const colours = new Map<string, Set<string>>();
     for (const m of marks) colours.set(m.label, (colours.get(m.label) ?? new Set()).add(m.colour));
     expect(colours.size).toBeGreaterThan(5);
@@ -102,7 +109,11 @@ describe('the report of a real pipeline run, in Chromium', () => {
     expect(new Set([...colours.values()].map((s) => [...s][0])).size).toBe(Math.min(colours.size, 10));
     // the transfer stage plays kb and noisy-kb (unknown: say) and coin-kb (unknown: coin): two bounds, two lines
     const metrics = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')).stages as Record<string, { bound?: { mean: number }; answerers?: Record<string, { bound?: { mean: number } }> }>;
-    const bounds = new Set(Object.values(metrics).flatMap((m) => [m.bound?.mean, ...Object.values(m.answerers ?? {}).map((a) => a.bound?.mean)]).filter((x) => x !== undefined));
+    const bounds = new Set(
+      Object.values(metrics)
+        .flatMap((m) => [m.bound?.mean, ...Object.values(m.answerers ?? {}).map((a) => a.bound?.mean)])
+        .filter((x) => x !== undefined),
+    );
     expect(bounds.size).toBe(2);
     const lines = await page.locator('#run0-questions line.ref').evaluateAll((els) => els.map((e) => Number(e.getAttribute('data-value'))));
     expect(new Set(lines)).toEqual(bounds);
@@ -128,16 +139,19 @@ describe('the report of a real pipeline run, in Chromium', () => {
       await box.evaluate((e) => (e.scrollLeft = e.scrollWidth));
       const after = await firstCell.evaluate((e) => e.getBoundingClientRect().left);
       expect(after).toBe(before);
-      await page.locator('#run0-summary').locator('xpath=..').screenshot({ path: join(ARTIFACTS, 'report-summary-narrow.png') });
+      await page
+        .locator('#run0-summary')
+        .locator('xpath=..')
+        .screenshot({ path: join(ARTIFACTS, 'report-summary-narrow.png') });
     } finally {
       await page.setViewportSize({ width: 1400, height: 1000 });
     }
   });
 
   it('shades the per-animal table as a heatmap: red as a policy fails, blue as it needs more questions', async () => {
-    const cells = await page.locator('#run0-animals .heat').evaluateAll((els) =>
-      els.map((e) => ({ fail: e.classList.contains('fail'), value: Number((e as HTMLElement).dataset.sort), shade: Number((e as HTMLElement).dataset.shade), background: getComputedStyle(e).backgroundColor })),
-    );
+    const cells = await page
+      .locator('#run0-animals .heat')
+      .evaluateAll((els) => els.map((e) => ({ fail: e.classList.contains('fail'), value: Number((e as HTMLElement).dataset.sort), shade: Number((e as HTMLElement).dataset.shade), background: getComputedStyle(e).backgroundColor })));
     expect(cells.length).toBeGreaterThan(90 * 2);
     const alpha = (css: string) => Number(/rgba?\([^)]*?,[^)]*?,[^)]*?(?:,\s*([\d.]+))?\)/.exec(css)?.[1] ?? 1);
     for (const c of cells) {
@@ -192,7 +206,11 @@ describe('the report of a real pipeline run, in Chromium', () => {
     type Policies = Record<string, { regret?: { mean_regret: number; by_turn: number[]; costliest: { move: string; total: number }[] } }>;
     const metrics = JSON.parse(readFileSync(join(dir, 'metrics.json'), 'utf8')).stages as Record<string, { policies?: Policies; answerers?: Record<string, { policies?: Policies }> }>;
     const entries = (m: { policies?: Policies; answerers?: Record<string, { policies?: Policies }> }) => [m.policies ?? {}, ...Object.values(m.answerers ?? {}).map((a) => a.policies ?? {})].flatMap((p) => Object.entries(p));
-    const withRegret = Object.entries(metrics).flatMap(([stage, m]) => entries(m).filter(([, p]) => p.regret).map(([policy, p]) => ({ stage, policy, regret: p.regret! })));
+    const withRegret = Object.entries(metrics).flatMap(([stage, m]) =>
+      entries(m)
+        .filter(([, p]) => p.regret)
+        .map(([policy, p]) => ({ stage, policy, regret: p.regret! })),
+    );
     expect(withRegret.length).toBeGreaterThan(3);
     expect(await page.locator('#run0-regret rect.bar').count()).toBe(withRegret.length);
     const plain = withRegret.find((r) => r.stage === 'eval-plain-sft')!.regret;

@@ -47,14 +47,33 @@ describe('the game viewer', () => {
   });
 
   it('reads "unknown" three ways when the answerer says it exactly where the table does', () => {
-    const game: Trajectory = { game: 0, seed: 0, policy: 'p', target: 'bee', turns: [{ move: { kind: 'question', text: 'Does it live in water?', attribute: 'water' }, answer: 'unknown' }], outcome: 'loss', questions: 1, invalid: 0, reward: 0 };
+    const game: Trajectory = {
+      game: 0,
+      seed: 0,
+      policy: 'p',
+      target: 'bee',
+      turns: [{ move: { kind: 'question', text: 'Does it live in water?', attribute: 'water' }, answer: 'unknown' }],
+      outcome: 'loss',
+      questions: 1,
+      invalid: 0,
+      reward: 0,
+    };
     expect(viewerGame(game, tinyDomain(), true).turns[0]!.left).toBe(1);
     expect(viewerGame(game, tinyDomain(), false).turns[0]!.left).toBe(4);
   });
 });
 
 describe('the evaluation gap', () => {
-  const play = (policy: string, style: number, success: number, efficiency: number) => ({ key: policy, policy, style, metrics: { success, efficiency, avg_questions: 20 * (1 - efficiency / success) } as OutcomeMetrics, counts: [], lost: 0, errors: 0, games: [] });
+  const play = (policy: string, style: number, success: number, efficiency: number) => ({
+    key: policy,
+    policy,
+    style,
+    metrics: { success, efficiency, avg_questions: 20 * (1 - efficiency / success) } as OutcomeMetrics,
+    counts: [],
+    lost: 0,
+    errors: 0,
+    games: [],
+  });
   it('ranks style against outcome and names where they disagree most', () => {
     const stages: StageReport[] = [
       { name: 'a', kind: 'evaluate', status: 'done', plays: [play('copycat', 0.99, 0.9, 0.3), play('best', 0.5, 1, 0.74)] },

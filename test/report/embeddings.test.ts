@@ -101,7 +101,7 @@ const cosine = (a: number[], b: number[]) => {
 };
 
 describe('the evaluation gap with an embeddings endpoint', () => {
-  it('shows each evaluated policy\'s embedding cosine beside its token-F1 style, as recomputed from the same endpoint, at run end and with twentyq report', async () => {
+  it("shows each evaluated policy's embedding cosine beside its token-F1 style, as recomputed from the same endpoint, at run end and with twentyq report", async () => {
     const cwd = mkdtempSync(join(tmpdir(), 'twentyq-emb-'));
     const file = experiment(cwd, { base_url: server.url, model: 'embed:hash', api_key_env: null });
     const before = server.stats.embeddings;
@@ -157,7 +157,11 @@ describe('the evaluation gap with an embeddings endpoint', () => {
     expect(html).toMatch(/The embedding cosine is missing: endpoint http:\/\/127\.0\.0\.1:9\/v1, embedding model embed:hash: [^<]*Connection error/);
     expect(html).not.toContain('">embedding cosine</th>');
     // the token-F1 style is there all the same
-    expect(gapRows(html).map((row) => row.policy).sort()).toEqual(['infogain', 'random']);
+    expect(
+      gapRows(html)
+        .map((row) => row.policy)
+        .sort(),
+    ).toEqual(['infogain', 'random']);
   });
 
   it('checks report.embeddings like any endpoint option: base_url and model are required', async () => {

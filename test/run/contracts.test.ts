@@ -50,7 +50,10 @@ describe('plugins are held to their contracts', () => {
   it('a policy is handed nothing that holds the target, in the workers', async () => {
     const runsDir = mkdtempSync(join(tmpdir(), 'twentyq-contracts-'));
     const result = await runExperiment(await experiment('game: { max_questions: 2 }\npolicy: ./plugins/peeking-policy.js\nstages:\n  - evaluate: { games_per_animal: 2 }\n'), { workers: 2, runsDir, progress: quiet });
-    const games = readFileSync(join(result.dir, '01-evaluate.jsonl'), 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Trajectory);
+    const games = readFileSync(join(result.dir, '01-evaluate.jsonl'), 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Trajectory);
     expect(games).toHaveLength(180);
     expect(games.filter((g) => g.outcome === 'win')).toHaveLength(0);
     expect(games.flatMap((g) => g.turns).every((t) => t.move.kind === 'invalid')).toBe(true);
@@ -75,7 +78,10 @@ describe('plugins are held to their contracts', () => {
 
   // the plugin's own line that threw, found in its file: what the message must point at
   const brokenFile = 'test/fixtures/plugins/broken-policy.js';
-  const throwLine = readFileSync(brokenFile, 'utf8').split('\n').findIndex((l) => l.includes('view.rng.choice(')) + 1;
+  const throwLine =
+    readFileSync(brokenFile, 'utf8')
+      .split('\n')
+      .findIndex((l) => l.includes('view.rng.choice(')) + 1;
 
   it.each([
     ['computing, in the worker threads', './plugins/broken-policy.js'],
@@ -93,7 +99,7 @@ describe('plugins are held to their contracts', () => {
     ['kind', /returned a move of unknown kind "ask" in game \d+ \(target \w+, seed \d+\): a move is \{ kind: "question", text \}/],
     ['guess', /guessed "unicorn" in game \d+ \(target \w+, seed \d+\): a guess names a candidate of animals90 by its id/],
     ['nothing', /returned undefined as its move in game \d+ \(target \w+, seed \d+\)/],
-  ])('a policy\'s move that breaks the contract (%s) fails the stage with its context instead of passing for an invalid move', async (breaks, rule) => {
+  ])("a policy's move that breaks the contract (%s) fails the stage with its context instead of passing for an invalid move", async (breaks, rule) => {
     for (const file of ['broken-policy.js', 'broken-waiting-policy.js']) {
       const { error, run, games } = await failing(`policy: { use: ./plugins/${file}, with: { breaks: ${breaks} } }\nstages:\n  - evaluate: { games: 40 }\n`, 2);
       expect(error).toBeInstanceOf(GameError);
@@ -114,8 +120,15 @@ describe('a plugin whose create has a bug', () => {
       () => undefined,
       (x: Error) => x,
     );
-    const line = readFileSync('test/fixtures/plugins/broken-create.js', 'utf8').split('\n').findIndex((l) => l.includes('options.tree.depth')) + 1;
-    expect(error?.message).toMatch(new RegExp(`^01-evaluate: policy broken-create \\(test/fixtures/plugins/broken-create\\.js\\): failed to start: TypeError: Cannot read properties of undefined \\(reading 'depth'\\) \\(at test/fixtures/plugins/broken-create\\.js:${line}:\\d+\\)`));
+    const line =
+      readFileSync('test/fixtures/plugins/broken-create.js', 'utf8')
+        .split('\n')
+        .findIndex((l) => l.includes('options.tree.depth')) + 1;
+    expect(error?.message).toMatch(
+      new RegExp(
+        `^01-evaluate: policy broken-create \\(test/fixtures/plugins/broken-create\\.js\\): failed to start: TypeError: Cannot read properties of undefined \\(reading 'depth'\\) \\(at test/fixtures/plugins/broken-create\\.js:${line}:\\d+\\)`,
+      ),
+    );
   });
 });
 

@@ -11,7 +11,7 @@ const steps = (file: string) =>
     .map((l) => JSON.parse(l) as { step?: number; epoch?: number; loss: number });
 
 describe('a training curve across an interruption', () => {
-  it('keeps the first attempt\'s points before the step the resumed one starts from (a backend that continues from a checkpoint)', () => {
+  it("keeps the first attempt's points before the step the resumed one starts from (a backend that continues from a checkpoint)", () => {
     const file = join(mkdtempSync(join(tmpdir(), 'twentyq-curve-')), 'sft.curve.jsonl');
     const first = new CurveWriter(file, false);
     first.write({ stage: 'sft', epoch: 0, rows: 24 });
@@ -25,7 +25,11 @@ describe('a training curve across an interruption', () => {
     for (let step = 6; step <= 9; step++) resumed.write({ stage: 'sft', step, loss: 2 / step });
     resumed.close();
     expect(steps(file).filter((p) => p.epoch === 0)).toHaveLength(1);
-    expect(steps(file).filter((p) => p.step !== undefined).map((p) => [p.step, p.loss])).toEqual([
+    expect(
+      steps(file)
+        .filter((p) => p.step !== undefined)
+        .map((p) => [p.step, p.loss]),
+    ).toEqual([
       [1, 1],
       [2, 0.5],
       [3, 1 / 3],

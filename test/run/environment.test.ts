@@ -33,7 +33,7 @@ afterEach(async () => {
 });
 
 describe('the environment served for a trainer that plays its own games (trl GRPO)', () => {
-  it('a scripted client posting the moves of a game gets that game, its messages, and the reward plugin\'s score', async () => {
+  it("a scripted client posting the moves of a game gets that game, its messages, and the reward plugin's score", async () => {
     const { domain, answerer, reward, expert } = await setup();
     const seed = 11;
     const recorded: Trajectory[] = [];
@@ -44,7 +44,11 @@ describe('the environment served for a trainer that plays its own games (trl GRP
       seed,
       onGame: (game) => recorded.push(game),
     });
-    for (const [key, n] of [['zebra', 0], ['owl', 0], ['zebra', 1]] as const) {
+    for (const [key, n] of [
+      ['zebra', 0],
+      ['owl', 0],
+      ['zebra', 1],
+    ] as const) {
       // moves of an expert's game, then the game the engine plays with exactly these moves (a scripted
       // policy draws nothing from the game's stream) from the seed the environment derives for this key's n-th game
       const played = await playGame({ game: 0, seed: 100 + n, target: key }, { domain, rules: DEFAULT_RULES, policy: expert, answerer, policyLabel: 'expert' });
@@ -86,7 +90,7 @@ describe('the environment served for a trainer that plays its own games (trl GRP
     expect((await post(`${served.url}/step`, { id: a.body.id, reply: 'Does it have stripes?' })).body).toMatchObject({ done: true, outcome: 'loss', questions: 3, invalid: 1 });
   });
 
-  it('with the trainer\'s step, games are numbered per step: a resumed stage plays new games, the same ones on a rerun', async () => {
+  it("with the trainer's step, games are numbered per step: a resumed stage plays new games, the same ones on a rerun", async () => {
     const { domain, answerer, reward } = await setup();
     const seeds = async (requests: Record<string, unknown>[]): Promise<number[]> => {
       const recorded: Trajectory[] = [];
@@ -101,10 +105,22 @@ describe('the environment served for a trainer that plays its own games (trl GRP
       }
       return recorded.map((g) => g.seed);
     };
-    const stepped = await seeds([{ key: 'zebra', step: 3 }, { key: 'zebra', step: 3 }, { key: 'zebra', step: 4 }]);
+    const stepped = await seeds([
+      { key: 'zebra', step: 3 },
+      { key: 'zebra', step: 3 },
+      { key: 'zebra', step: 4 },
+    ]);
     expect(stepped).toEqual([deriveSeed(5, 'environment', 'zebra', 3, 0), deriveSeed(5, 'environment', 'zebra', 3, 1), deriveSeed(5, 'environment', 'zebra', 4, 0)]);
     // a stage resumed at step 3 does not replay the games its first run played from step 0
-    expect(new Set([...stepped, ...(await seeds([{ key: 'zebra', step: 0 }, { key: 'zebra', step: 0 }]))]).size).toBe(5);
+    expect(
+      new Set([
+        ...stepped,
+        ...(await seeds([
+          { key: 'zebra', step: 0 },
+          { key: 'zebra', step: 0 },
+        ])),
+      ]).size,
+    ).toBe(5);
     expect(await seeds([{ key: 'zebra', step: 3 }])).toEqual(stepped.slice(0, 1));
     const env = await serveEnvironment({ players: { domain, rules: DEFAULT_RULES, answerer, policyLabel: 'trl' }, reward, render, seed: 5 });
     try {
@@ -125,15 +141,26 @@ describe('the environment served for a trainer that plays its own games (trl GRP
 });
 
 describe('the environment in batches (one request a turn for every live game)', () => {
-  it('answers each item as its own request would, in order, an item\'s failure as its error; the Python client reads them', async () => {
+  it("answers each item as its own request would, in order, an item's failure as its error; the Python client reads them", async () => {
     const { domain, answerer, reward } = await setup();
     const recorded: Trajectory[] = [];
     served = await serveEnvironment({ players: { domain, rules: DEFAULT_RULES, answerer, policyLabel: 'trl' }, reward, render, seed: 3, onGame: (g) => recorded.push(g) });
-    const started = await post(`${served.url}/reset`, { games: [{ key: 'zebra', step: 0 }, { key: 'owl', step: 0 }] });
+    const started = await post(`${served.url}/reset`, {
+      games: [
+        { key: 'zebra', step: 0 },
+        { key: 'owl', step: 0 },
+      ],
+    });
     expect(started.status).toBe(200);
     const [zebra, owl] = started.body.results as { id: string; messages: unknown[] }[];
     expect(zebra!.messages).toEqual(renderPrompt(domain, DEFAULT_RULES, [], render));
-    const moved = await post(`${served.url}/step`, { steps: [{ id: zebra!.id, reply: 'Is it a zebra?' }, { id: 'g999', reply: 'Is it big?' }, { id: owl!.id, reply: 'Does it have stripes?' }] });
+    const moved = await post(`${served.url}/step`, {
+      steps: [
+        { id: zebra!.id, reply: 'Is it a zebra?' },
+        { id: 'g999', reply: 'Is it big?' },
+        { id: owl!.id, reply: 'Does it have stripes?' },
+      ],
+    });
     const [won, missing, goesOn] = moved.body.results as Record<string, unknown>[];
     expect(won).toMatchObject({ done: true, outcome: 'win', questions: 1 });
     expect(missing).toEqual({ error: 'no game "g999" is open: start one with POST /reset', status: 404 });

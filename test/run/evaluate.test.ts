@@ -41,7 +41,10 @@ describe('evaluate: bounds, answerers and paired comparisons', () => {
     expect(vsTwoWay.questions_diff_ci[0]).toBeGreaterThan(1);
     expect(m.answerers.kb.comparisons.infogain.questions_diff).toBeCloseTo(0, 12);
     expect(m.answerers.kb.comparisons.infogain.mcnemar_p).toBe(1);
-    const games = readFileSync(join(result.dir, '01-evaluate.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Trajectory);
+    const games = readFileSync(join(result.dir, '01-evaluate.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Trajectory);
     expect(games).toHaveLength(3 * 3 * 180);
     expect(new Set(games.map((g) => `${g.policy}/${g.answerer}`)).size).toBe(9);
     expect(result.summary).toMatch(/01-evaluate\s+optimal\s+coin\s+180/);
@@ -52,9 +55,7 @@ describe('evaluate: bounds, answerers and paired comparisons', () => {
 
   it('bounds a stage of five games by its five targets, and compares with an earlier stage by target', async () => {
     const experiment = await loadExperiment('experiments/quickstart.yaml', {
-      set: [
-        'stages=[{evaluate: {name: first, games: 5, policies: [infogain]}}, {evaluate: {name: second, games: 5, policies: [random], baseline: first/infogain}}]',
-      ],
+      set: ['stages=[{evaluate: {name: first, games: 5, policies: [infogain]}}, {evaluate: {name: second, games: 5, policies: [random], baseline: first/infogain}}]'],
     });
     const result = await runExperiment(experiment, { workers: 1, runsDir: tmp(), progress: quiet });
     const m = JSON.parse(readFileSync(join(result.dir, 'metrics.json'), 'utf8')).stages;

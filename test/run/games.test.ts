@@ -34,9 +34,7 @@ describe('game specs', () => {
   });
 
   it('refuses more games than a stage may play, before making any', () => {
-    expect(() => gameSpecs(1, 'x', { games_per_animal: 10 }, domain, { giraffe: 1e308 })).toThrow(
-      /stage x: infinitely many games is more than the limit of 10,000,000 games per stage/,
-    );
+    expect(() => gameSpecs(1, 'x', { games_per_animal: 10 }, domain, { giraffe: 1e308 })).toThrow(/stage x: infinitely many games is more than the limit of 10,000,000 games per stage/);
     expect(() => gameSpecs(1, 'x', { games: 1e12 }, domain)).toThrow(/1,000,000,000,000 games is more than the limit/);
   });
 

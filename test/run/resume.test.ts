@@ -113,7 +113,7 @@ describe('resuming an interrupted run', () => {
     expect((JSON.parse(read(cut.dir, 'run.json')) as RunRecord).status).toBe('failed');
   });
 
-  it('refuses to go on when a finished stage\'s file changed since it finished, or an interrupted one holds a game twice', async () => {
+  it("refuses to go on when a finished stage's file changed since it finished, or an interrupted one holds a game twice", async () => {
     const experiment = await loadExperiment('test/fixtures/mini-pipeline.yaml');
     const stop = new AbortController();
     const cut = await runExperiment(experiment, { workers: 2, runsDir: tmp(), progress: stopAt('grpo', 1, stop), stop: stop.signal });
@@ -122,7 +122,9 @@ describe('resuming an interrupted run', () => {
     const games = read(cut.dir, 'games.jsonl');
     // a line added to the finished generate stage's games
     appendFileSync(join(cut.dir, 'games.jsonl'), games.split('\n')[0] + '\n');
-    await expect(RunDir.resume(cut.dir, 2)).rejects.toThrow(new RegExp(`^${join(cut.dir, 'games.jsonl')}: changed since stage games finished \\(run\\.json keeps the sha256 it had then\\); restore it, or run the experiment again in a new run directory$`));
+    await expect(RunDir.resume(cut.dir, 2)).rejects.toThrow(
+      new RegExp(`^${join(cut.dir, 'games.jsonl')}: changed since stage games finished \\(run\\.json keeps the sha256 it had then\\); restore it, or run the experiment again in a new run directory$`),
+    );
     writeFileSync(join(cut.dir, 'games.jsonl'), games);
     const { run, experiment: again } = await RunDir.resume(cut.dir, 2);
     expect((await runExperiment(again, { workers: 2, resume: run, progress: quiet })).status).toBe('completed');

@@ -9,7 +9,11 @@ import type { RunRecord } from '../../framework/run/rundir.js';
 
 const quiet = createProgress('silent');
 const tmp = () => mkdtempSync(join(tmpdir(), 'twentyq-train-'));
-const lines = (file: string) => readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, number>);
+const lines = (file: string) =>
+  readFileSync(file, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, number>);
 
 describe('train stages', () => {
   it('train with each strategy, write curves and checkpoints, and hand the policy on to the next stage', async () => {
@@ -40,19 +44,24 @@ describe('train stages', () => {
   });
 
   it('start from the policy an earlier train stage made: two strategies from one start', async () => {
-    const stages = 'stages=[{generate: {name: games, games_per_animal: 1}}, {train: {name: sft, strategy: {use: weighted-sft, with: {epochs: 1}}}}, {train: {name: dpo, strategy: {use: dpo, with: {epochs: 1}}}}, {train: {name: grpo, start: sft, strategy: {use: grpo, with: {iterations: 1, group_size: 2, targets_per_iteration: 4}}}}]';
+    const stages =
+      'stages=[{generate: {name: games, games_per_animal: 1}}, {train: {name: sft, strategy: {use: weighted-sft, with: {epochs: 1}}}}, {train: {name: dpo, strategy: {use: dpo, with: {epochs: 1}}}}, {train: {name: grpo, start: sft, strategy: {use: grpo, with: {iterations: 1, group_size: 2, targets_per_iteration: 4}}}}]';
     const set = ['policy={use: local, with: {hidden: [16]}}', stages];
     const result = await runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set }), { workers: 1, runsDir: tmp(), progress: quiet });
     expect(result.status).toBe('completed');
     const state = (stage: string) => JSON.parse(readFileSync(join(result.dir, `${stage}.ckpt.json`), 'utf8')) as { weights: string };
     // the same GRPO stage after sft directly: the same checkpoint as with dpo between them and start: sft
-    const direct = await runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: [set[0]!, stages.replace(/\{train: \{name: dpo[^}]*\}[^}]*\}\}\}, /, '').replace('start: sft, ', '')] }), { workers: 1, runsDir: tmp(), progress: quiet });
+    const direct = await runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: [set[0]!, stages.replace(/\{train: \{name: dpo[^}]*\}[^}]*\}\}\}, /, '').replace('start: sft, ', '')] }), {
+      workers: 1,
+      runsDir: tmp(),
+      progress: quiet,
+    });
     expect(readdirSync(direct.dir)).not.toContain('dpo.ckpt.json');
     expect(state('grpo').weights).toEqual((JSON.parse(readFileSync(join(direct.dir, 'grpo.ckpt.json'), 'utf8')) as { weights: string }).weights);
     expect(state('grpo').weights).not.toEqual(state('dpo').weights);
   });
 
-  it('GRPO with a stage\'s own reward: one that scores every game alike leaves every group without spread, and the figures say so', async () => {
+  it("GRPO with a stage's own reward: one that scores every game alike leaves every group without spread, and the figures say so", async () => {
     const stages = 'stages=[{train: {name: grpo, reward: {use: binary, with: {win: 1, loss: 1}}, strategy: {use: grpo, with: {iterations: 2, group_size: 4, targets_per_iteration: 6}}}}]';
     const result = await runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: [stages] }), { workers: 1, runsDir: tmp(), progress: quiet });
     const curve = lines(join(result.dir, 'grpo.curve.jsonl'));
@@ -72,18 +81,23 @@ describe('train stages', () => {
 
   it('GRPO at a temperature that makes every group score alike: the alarm fires once, at the fifth such step, and says what to change; alarms: stop stops the stage', async () => {
     // near 0, a trained network plays its argmax: a group's games (one target, kb) are the same game
-    const stages = (alarms: string) => `stages=[{generate: {name: games, policy: infogain, games_per_animal: 1}}, {train: {name: sft, strategy: {use: weighted-sft, with: {epochs: 2}}}}, {train: {name: grpo, ${alarms} strategy: {use: grpo, with: {iterations: 7, group_size: 2, targets_per_iteration: 4, temperature: 0.0001}}}}]`;
+    const stages = (alarms: string) =>
+      `stages=[{generate: {name: games, policy: infogain, games_per_animal: 1}}, {train: {name: sft, strategy: {use: weighted-sft, with: {epochs: 2}}}}, {train: {name: grpo, ${alarms} strategy: {use: grpo, with: {iterations: 7, group_size: 2, targets_per_iteration: 4, temperature: 0.0001}}}}]`;
     const result = await runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: [stages('')] }), { workers: 1, runsDir: tmp(), progress: quiet });
     expect(result.status).toBe('completed');
     expect(lines(join(result.dir, 'grpo.curve.jsonl')).map((p) => p.zero_spread)).toEqual([1, 1, 1, 1, 1, 1, 1]);
     const grpo = JSON.parse(readFileSync(join(result.dir, 'metrics.json'), 'utf8')).stages.grpo.grpo;
     expect(grpo).toMatchObject({ steps: 7, zero_spread_mean: 1, zero_spread_max: 1, clipped_max: 0 });
-    expect(grpo.alarms).toEqual([{ kind: 'zero-spread', step: 5, message: expect.stringMatching(/^grpo: 90% or more of the groups scored alike for 5 steps running .*Raise the grpo strategy's temperature or group_size.*set alarms: stop on the train stage/) }]);
-    expect(result.summary).toContain("warning: grpo: 90% or more of the groups scored alike for 5 steps running");
+    expect(grpo.alarms).toEqual([
+      { kind: 'zero-spread', step: 5, message: expect.stringMatching(/^grpo: 90% or more of the groups scored alike for 5 steps running .*Raise the grpo strategy's temperature or group_size.*set alarms: stop on the train stage/) },
+    ]);
+    expect(result.summary).toContain('warning: grpo: 90% or more of the groups scored alike for 5 steps running');
     expect(result.summary).toContain('grpo: 7 steps: groups scored alike 100% on average (most 100%), games cut 0% (most 0%)');
 
     const runs = tmp();
-    await expect(runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: [stages('alarms: stop,')] }), { workers: 1, runsDir: runs, progress: quiet })).rejects.toThrow(/^grpo: 90% or more of the groups scored alike for 5 steps running.*the stage stops \(alarms: stop\)\. What it trained until then is in grpo\.ckpt\.json\.$/);
+    await expect(runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: [stages('alarms: stop,')] }), { workers: 1, runsDir: runs, progress: quiet })).rejects.toThrow(
+      /^grpo: 90% or more of the groups scored alike for 5 steps running.*the stage stops \(alarms: stop\)\. What it trained until then is in grpo\.ckpt\.json\.$/,
+    );
     expect(readdirSync(join(runs, 'mini-pipeline'))).toHaveLength(1);
     const dir = join(runs, 'mini-pipeline', readdirSync(join(runs, 'mini-pipeline'))[0]!);
     // stopped where it fired: five iterations, the training so far saved
@@ -119,9 +133,7 @@ describe('train stages', () => {
     // validate refuses it (test/config); an experiment built by hand still meets the stage's own check
     const grpo = await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: ['stages=[{train: {strategy: grpo}}]'] });
     const notTrainable = { ...grpo, policy: { use: 'infogain', with: {}, label: 'infogain' } };
-    await expect(runExperiment(notTrainable, { workers: 1, runsDir: tmp(), progress: quiet })).rejects.toThrow(
-      /01-train: policy infogain cannot be trained; use a trainable backend such as \{ use: local \}/,
-    );
+    await expect(runExperiment(notTrainable, { workers: 1, runsDir: tmp(), progress: quiet })).rejects.toThrow(/01-train: policy infogain cannot be trained; use a trainable backend such as \{ use: local \}/);
     const noGames = await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: ['stages=[{train: {strategy: weighted-sft}}]'] });
     await expect(runExperiment(noGames, { workers: 1, runsDir: tmp(), progress: quiet })).rejects.toThrow(/01-train: strategy weighted-sft learns from games; put a generate stage before it or set from:/);
   });

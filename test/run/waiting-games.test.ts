@@ -12,7 +12,14 @@ const ids = domain.candidates.map((c) => c.id);
 const specs: GameSpec[] = Array.from({ length: 20 }, (_, i) => ({ game: i, seed: i, target: ids[i % ids.length]! }));
 const answerer: Answerer = { answer: () => 'no' };
 const guessInTurn = (view: GameView): Move => ({ kind: 'guess', text: `Is it a ${ids[view.turns.length]}?`, candidate: ids[view.turns.length]! });
-const gamesOf = (results: PlayResult[]) => results.flatMap((r) => new TextDecoder().decode(r.jsonl).split('\n').filter(Boolean).map((l) => JSON.parse(l) as { game: number }));
+const gamesOf = (results: PlayResult[]) =>
+  results.flatMap((r) =>
+    new TextDecoder()
+      .decode(r.jsonl)
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as { game: number }),
+  );
 
 function options(policy: Policy, results: PlayResult[], concurrency = 4) {
   return {
@@ -61,7 +68,9 @@ describe('the executor of waiting plugins', () => {
     };
     const ask: Policy = { act: (views) => views.map(() => ({ kind: 'question', text: 'Is it big?', attribute: 'big' })) };
     const results: PlayResult[] = [];
-    await expect(playWaiting(specs, { ...options(ask, results), players: { ...options(ask, results).players, answerer: grumpy } })).rejects.toThrow(/^s: answerer a failed in game \d+ \(target \w+, seed \d+\): boom \(at test\/run\/waiting-games\.test\.ts:\d+:\d+\)$/);
+    await expect(playWaiting(specs, { ...options(ask, results), players: { ...options(ask, results).players, answerer: grumpy } })).rejects.toThrow(
+      /^s: answerer a failed in game \d+ \(target \w+, seed \d+\): boom \(at test\/run\/waiting-games\.test\.ts:\d+:\d+\)$/,
+    );
     expect(await playWaiting(specs, options(policy, results))).toBe(true);
   });
 

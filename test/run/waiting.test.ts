@@ -95,7 +95,9 @@ describe('plugins that wait, played in the main process', () => {
 
   it('writes failed games with outcome error, counts and shows them, and fails the stage above max_error_rate', async () => {
     // 100 games: the candidates in turn, the first 10 twice; the targets that fail are played once each
-    const once = animals90().candidates.slice(10).map((c) => c.id);
+    const once = animals90()
+      .candidates.slice(10)
+      .map((c) => c.id);
     const failing = (n: number) => [
       'stages.0.evaluate.games=100',
       'stages.0.evaluate.policies=[infogain]',
@@ -110,13 +112,17 @@ describe('plugins that wait, played in the main process', () => {
     expect(failed.map((g) => g.target).sort()).toEqual(once.slice(0, 3).sort());
     const { game, target, seed } = failed[0]!;
     expect(failed[0]!.error).toMatch(
-      new RegExp(`^01-evaluate: answerer flaky \\(test/fixtures/plugins/waiting-kb\\.js\\) failed in game ${game} \\(target ${target}, seed ${seed}\\): HTTP 503 from the model after 3 retries \\(at test/fixtures/plugins/waiting-kb\\.js:\\d+:\\d+\\)$`),
+      new RegExp(
+        `^01-evaluate: answerer flaky \\(test/fixtures/plugins/waiting-kb\\.js\\) failed in game ${game} \\(target ${target}, seed ${seed}\\): HTTP 503 from the model after 3 retries \\(at test/fixtures/plugins/waiting-kb\\.js:\\d+:\\d+\\)$`,
+      ),
     );
     expect(failed[0]).not.toHaveProperty('reward');
 
     let dir = '';
     const many = runExperiment(await loadExperiment(FIXTURE, { set: failing(20) }), { workers: 1, runsDir: tmp(), progress: quiet, started: (d) => void (dir = d) });
-    await expect(many).rejects.toThrow(/^01-evaluate: \d+ of the 100 games of policy infogain failed.*, an error rate of [\d.]+%( at least)?, above max_error_rate 5\.0%\. The first error: 01-evaluate: answerer flaky \(test\/fixtures\/plugins\/waiting-kb\.js\) failed in game \d+ \(target \w+, seed \d+\): HTTP 503/);
+    await expect(many).rejects.toThrow(
+      /^01-evaluate: \d+ of the 100 games of policy infogain failed.*, an error rate of [\d.]+%( at least)?, above max_error_rate 5\.0%\. The first error: 01-evaluate: answerer flaky \(test\/fixtures\/plugins\/waiting-kb\.js\) failed in game \d+ \(target \w+, seed \d+\): HTTP 503/,
+    );
     expect((await gamesOf(dir, 'infogain')).some((g) => g.outcome === 'error')).toBe(true); // the games played so far are kept
 
     // the outage over, a resume plays the failed games again and ends as a run that never failed
@@ -136,7 +142,11 @@ describe('plugins that wait, played in the main process', () => {
 describe('GRPO with a policy that waits', () => {
   it('plays its rounds in the main process and learns exactly what it learns from the same games in the workers', async () => {
     const stages = 'stages=[{train: {name: grpo, strategy: {use: grpo, with: {iterations: 2, group_size: 2, targets_per_iteration: 12}}}}]';
-    const curve = (dir: string) => read(dir, 'grpo.curve.jsonl').split('\n').filter(Boolean).map((l) => (({ games_per_s: _s, ...rest }) => rest)(JSON.parse(l)));
+    const curve = (dir: string) =>
+      read(dir, 'grpo.curve.jsonl')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => (({ games_per_s: _s, ...rest }) => rest)(JSON.parse(l)));
     const computing = await runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: [stages] }), { workers: 2, runsDir: tmp(), progress: quiet });
     const waiting = await runExperiment(await loadExperiment('test/fixtures/mini-pipeline.yaml', { set: [stages, 'policy={use: ./test/fixtures/plugins/waiting-local.js, with: {hidden: [16]}, label: local}'] }), {
       workers: 2,

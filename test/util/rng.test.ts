@@ -28,7 +28,7 @@ describe('seeds', () => {
     expect(new Rng(4294967295).nextUint32()).toBe(3199221271);
   });
 
-  it('below 2^32 play today\'s first game', async () => {
+  it("below 2^32 play today's first game", async () => {
     expect(await firstGame(7)).toBe(FIRST_GAME_SEED_7);
   });
 

@@ -33,7 +33,7 @@ function searchProgress(label: string): (p: TreeProgress) => void {
 }
 
 export default class Bounds extends TwentyqCommand {
-  static override summary = 'The best any questioner can do: the exact optimal tree over a domain\'s own questions, beside the bound for arbitrary yes/no questions.';
+  static override summary = "The best any questioner can do: the exact optimal tree over a domain's own questions, beside the bound for arbitrary yes/no questions.";
   static override description = `For a domain (a built-in, a table file of your own, or a plugin), the rules and what the answerer does where the table's fact is unknown, the optimal decision tree over the domain's attribute questions and guesses: its mean questions (every target equally likely, the final guess counted), worst case and histogram. It is found by branch and bound with memoisation over sets of candidates, starting from the information-gain expert's tree: "exact" when the search proved it, otherwise (past --time-limit) the best tree found and the best lower bound proved, labelled as such. A search that runs past a second shows its progress on stderr.
 
 Semantics: with "say" (the kb answerer's default) an unknown fact is answered "unknown", so a question splits the candidates three ways and the game can be won in fewer questions than any yes/no strategy; with "coin" it is answered yes or no at random, and such a candidate stays on both sides with half its weight. Under wrong_guess: continue a wrong guess is answered no; under lose it ends the game, so a perfect player guesses only a lone candidate, and of candidates that share every answer wins only one: the others' games are lost, counted as --max-questions each (as a run's average counts them).
@@ -44,12 +44,12 @@ Beside it: the bound for arbitrary yes/no questions (any subset of the candidate
     '<%= config.bin %> bounds --unknown coin --rule lose',
     '<%= config.bin %> bounds --games 5',
     '<%= config.bin %> bounds --domain ./my-table.csv',
-    '<%= config.bin %> bounds --domain \'{use: table, with: {file: ./diseases.yaml, noun: disease}}\' --time-limit 300',
+    "<%= config.bin %> bounds --domain '{use: table, with: {file: ./diseases.yaml, noun: disease}}' --time-limit 300",
     '<%= config.bin %> bounds --candidates 128 --max-questions 10',
   ];
   static override flags = {
-    domain: Flags.string({ default: DEFAULT_PLUGINS.domain, description: 'Domain: a table file (.csv, .yaml), a plugin name or path, or YAML such as \'{use: table, with: {file: t.csv, noun: fruit}}\'.' }),
-    unknown: Flags.option({ options: ['say', 'coin', 'both'] as const, default: 'both', description: 'What the answerer does where a fact is unknown (the kb answerer\'s unknown option).' })(),
+    domain: Flags.string({ default: DEFAULT_PLUGINS.domain, description: "Domain: a table file (.csv, .yaml), a plugin name or path, or YAML such as '{use: table, with: {file: t.csv, noun: fruit}}'." }),
+    unknown: Flags.option({ options: ['say', 'coin', 'both'] as const, default: 'both', description: "What the answerer does where a fact is unknown (the kb answerer's unknown option)." })(),
     rule: Flags.option({ options: ['continue', 'lose', 'both'] as const, default: 'both', description: 'The wrong_guess rule.' })(),
     targets: Flags.string({ description: 'Only these targets (comma-separated names or ids): the bound of a stage that plays them.' }),
     games: Flags.integer({ min: 1, description: 'The targets of a stage with games: N (the candidates in turn; repeats weigh as many).' }),
@@ -94,17 +94,7 @@ Beside it: the bound for arbitrary yes/no questions (any subset of the candidate
     this.log(
       formatTable(
         ['wrong_guess', 'unknown', 'mean questions', 'lower bound', 'proof', 'worst', 'efficiency', 'questions: games', 'time'],
-        trees.map((t) => [
-          t.rule,
-          t.semantics,
-          t.mean.toFixed(4),
-          t.lower.toFixed(4),
-          t.proved ? 'exact' : 'time limit',
-          String(t.worst),
-          fixed(1 - t.mean / max, 4),
-          histogramText(t.histogram),
-          `${(t.ms / 1000).toFixed(2)} s`,
-        ]),
+        trees.map((t) => [t.rule, t.semantics, t.mean.toFixed(4), t.lower.toFixed(4), t.proved ? 'exact' : 'time limit', String(t.worst), fixed(1 - t.mean / max, 4), histogramText(t.histogram), `${(t.ms / 1000).toFixed(2)} s`]),
       ),
     );
     if (trees.some((t) => !t.proved)) this.log(`\nnot proved within ${flags['time-limit']} s: the mean is the best tree found (an upper bound), the lower bound is proved.`);

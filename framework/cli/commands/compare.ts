@@ -35,7 +35,9 @@ function sideOf(arg: string): Side {
   const file = gamesFile(arg);
   if (file) return { name: arg, file };
   const path = arg.includes('@') ? arg.slice(0, arg.indexOf('@')) : arg;
-  throw new UsageError(`${arg}: no games file ${path} (nor a stage of that name with games in its run directory): give a stage's games file or RUN_DIR/STAGE, then @LABEL for one policy of several and @LABEL@ANSWERER for one answerer of several`);
+  throw new UsageError(
+    `${arg}: no games file ${path} (nor a stage of that name with games in its run directory): give a stage's games file or RUN_DIR/STAGE, then @LABEL for one policy of several and @LABEL@ANSWERER for one answerer of several`,
+  );
 }
 
 /** RUN_DIR/STAGE: the games file of the run's stage of that name, as its run.json knows it. */
@@ -59,7 +61,7 @@ async function gamesOf(side: Side, checks: GameChecks & { max_questions: number 
   const keys = [...byKey.keys()];
   const show = (k: string) => k.replace('\t', '@');
   // POLICY@ANSWERER names a policy's games against one of a stage's several answerers
-  const wanted = side.key === undefined ? undefined : keys.find((k) => k === side.key || show(k) === side.key) ?? keys.find((k) => k.split('\t')[0] === side.key && keys.filter((o) => o.split('\t')[0] === side.key).length === 1);
+  const wanted = side.key === undefined ? undefined : (keys.find((k) => k === side.key || show(k) === side.key) ?? keys.find((k) => k.split('\t')[0] === side.key && keys.filter((o) => o.split('\t')[0] === side.key).length === 1));
   if (side.key !== undefined && wanted === undefined) throw new UsageError(`${side.name}: no games of "${side.key}" in ${side.file}; it holds ${keys.map(show).join(', ')}`);
   if (wanted === undefined && keys.length !== 1) throw new UsageError(`${side.name}: ${side.file} holds the games of ${keys.length} policies (${keys.map(show).join(', ')}); name one: ${side.name}@LABEL`);
   return byKey.get(wanted ?? keys[0]!) ?? [];
@@ -84,7 +86,7 @@ export default class Compare extends TwentyqCommand {
     top: Flags.integer({ min: 0, default: 10, description: 'Animals listed where the two differ most.' }),
     json: Flags.boolean({ description: 'Print the figures as JSON.' }),
     config: configFlag,
-    'max-questions': Flags.integer({ min: 1, description: 'Question budget a lost game is charged (default: the run\'s config, else 20).' }),
+    'max-questions': Flags.integer({ min: 1, description: "Question budget a lost game is charged (default: the run's config, else 20)." }),
   };
 
   async run(): Promise<void> {
@@ -108,7 +110,13 @@ export default class Compare extends TwentyqCommand {
       formatTable(
         ['', 'A', 'B', 'A - B', 'test'],
         [
-          ['success', pct(c.success), pct(c.baseline_success), `${c.success_diff >= 0 ? '+' : ''}${pct(c.success_diff)}`, `exact McNemar p = ${c.mcnemar_p.toPrecision(3)} (won only by A: ${c.wins_only_policy}, only by B: ${c.wins_only_baseline})`],
+          [
+            'success',
+            pct(c.success),
+            pct(c.baseline_success),
+            `${c.success_diff >= 0 ? '+' : ''}${pct(c.success_diff)}`,
+            `exact McNemar p = ${c.mcnemar_p.toPrecision(3)} (won only by A: ${c.wins_only_policy}, only by B: ${c.wins_only_baseline})`,
+          ],
           [
             'avg questions',
             fixed(c.avg_questions, 3),
@@ -121,7 +129,12 @@ export default class Compare extends TwentyqCommand {
     );
     if (most.length > 0) {
       this.log('\nwhere they differ most (per target: mean questions A - B, wins A - B):\n');
-      this.log(formatTable(['target', 'games', 'avg q A - B', 'wins A - B'], most.map((d) => [d.target, String(d.games), `${d.questions_diff >= 0 ? '+' : ''}${fixed(d.questions_diff, 2)}`, String(d.wins_diff)])));
+      this.log(
+        formatTable(
+          ['target', 'games', 'avg q A - B', 'wins A - B'],
+          most.map((d) => [d.target, String(d.games), `${d.questions_diff >= 0 ? '+' : ''}${fixed(d.questions_diff, 2)}`, String(d.wins_diff)]),
+        ),
+      );
     } else this.log('\nthe two played every target alike.');
   }
 }

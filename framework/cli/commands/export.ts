@@ -9,7 +9,7 @@ import { configFlag, factoryForGames } from '../games-context.js';
 import { TwentyqCommand } from '../shared.js';
 
 export default class Export extends TwentyqCommand {
-  static override summary = 'Turn a games file into training data in Hugging Face TRL\'s conversational formats.';
+  static override summary = "Turn a games file into training data in Hugging Face TRL's conversational formats.";
   static override description = `sft: {"messages": [...]} rows for SFTTrainer, made by the weighted-sft strategy (an efficient game repeats once per copy). dpo: {"prompt": [...], "chosen": [...], "rejected": [...]} rows for DPOTrainer, made by the dpo strategy. grpo: prompt-only rows for GRPOTrainer, one per animal in the games, with the secret animal in the extra columns "target" and "target_name". Every row is checked against schemas/trl-<format>.schema.json before it is written. Strategy options with --with (twentyq plugins strategy lists them).`;
   static override examples = [
     '<%= config.bin %> export runs/data/<run-id>/games.jsonl --format sft --out sft.jsonl',
@@ -24,7 +24,7 @@ export default class Export extends TwentyqCommand {
     with: Flags.string({ multiple: true, helpValue: 'option=value', description: 'A strategy option; the value is read as YAML.' }),
     candidates: Flags.boolean({ default: true, allowNo: true, description: 'List the candidates in the system prompt (--no-candidates: open set).' }),
     config: configFlag,
-    domain: Flags.string({ description: 'Domain plugin (default: the config\'s, else animals90).' }),
+    domain: Flags.string({ description: "Domain plugin (default: the config's, else animals90)." }),
     'max-questions': Flags.integer({ min: 1, description: 'Question budget stated in the prompt (default: from the run, else 20).' }),
     'wrong-guess': Flags.option({ options: ['continue', 'lose'] as const, description: 'Rule stated in the prompt (default: from the run, else continue).' })(),
   };
@@ -73,7 +73,9 @@ export default class Export extends TwentyqCommand {
         if (!process.stdout.write(chunk)) await once(process.stdout, 'drain');
       });
     }
-    const figures = Object.entries(set.stats).map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(2)}`).join(', ');
+    const figures = Object.entries(set.stats)
+      .map(([k, v]) => `${k} ${Number.isInteger(v) ? v : v.toFixed(2)}`)
+      .join(', ');
     process.stderr.write(`${rows} ${format.title} ${set.kind} rows${flags.out ? ` -> ${flags.out}` : ''} (${figures})\n`);
   }
 }

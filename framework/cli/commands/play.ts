@@ -39,12 +39,7 @@ function terminalIo(): Io & { close(): void } {
 export default class Play extends TwentyqCommand {
   static override summary = 'Play a game in the terminal: as the questioner against an answerer, or as the answerer for a policy.';
   static override description = `As the questioner (default) you ask questions in plain words ("Does it have stripes?") and guess ("Is it a zebra?"); the answerer plugin answers. A question the answerer does not understand is said so and not counted, as is a guess of a name that is none of the candidates ("Is it a piran?"); "questions" lists the ones it knows, "list" the candidates (the domain's animals, fruit, ...). Ctrl-C stops (exit code 130). As the answerer you think of a candidate and answer the policy's questions with y, n or u. Plugins are given by name or path, or as YAML: --policy '{use: infogain, with: {temperature: 0.5}}'.`;
-  static override examples = [
-    '<%= config.bin %> play',
-    '<%= config.bin %> play --target zebra',
-    '<%= config.bin %> play --as answerer --policy infogain',
-    '<%= config.bin %> play --list',
-  ];
+  static override examples = ['<%= config.bin %> play', '<%= config.bin %> play --target zebra', '<%= config.bin %> play --as answerer --policy infogain', '<%= config.bin %> play --list'];
   static override flags = {
     as: Flags.option({ options: ['questioner', 'answerer'] as const, default: 'questioner', description: 'Your role.' })(),
     answerer: Flags.string({ default: DEFAULT_PLUGINS.answerer, description: 'Answerer plugin, when you ask.' }),

@@ -8,7 +8,8 @@ import { cacheFlags, TwentyqCommand, UsageError } from '../shared.js';
 
 export default class Report extends TwentyqCommand {
   static override summary = 'Write an HTML report of one or more runs.';
-  static override description = 'One self-contained HTML file (charts as inline SVG, no script or style fetched): the summary with intervals and paired differences, success and mean questions as bars with their bounds, training curves, questions per game, a sortable per-animal table, the audit\'s coverage, a game viewer and the evaluation gap (style against outcome). Several runs are compared side by side. Every run writes its own report.html when it ends.';
+  static override description =
+    "One self-contained HTML file (charts as inline SVG, no script or style fetched): the summary with intervals and paired differences, success and mean questions as bars with their bounds, training curves, questions per game, a sortable per-animal table, the audit's coverage, a game viewer and the evaluation gap (style against outcome). Several runs are compared side by side. Every run writes its own report.html when it ends.";
   static override examples = ['<%= config.bin %> report runs/pipeline/20261127-181805', '<%= config.bin %> report runs/pipeline/A runs/pipeline/B --out compare.html'];
   static override strict = false;
   static override args = { dirs: Args.string({ required: true, description: 'Run directories.' }) };

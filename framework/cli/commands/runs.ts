@@ -5,7 +5,8 @@ import { TwentyqCommand } from '../shared.js';
 
 export default class Runs extends TwentyqCommand {
   static override summary = 'List the runs in the runs folder.';
-  static override description = 'One line per run directory (runs/<experiment>/<run-id>/), oldest first: its id, experiment, status, start, duration, stages done, and the last evaluated policy\'s success and mean questions. A run whose run.json is missing or damaged is listed with what it has.';
+  static override description =
+    "One line per run directory (runs/<experiment>/<run-id>/), oldest first: its id, experiment, status, start, duration, stages done, and the last evaluated policy's success and mean questions. A run whose run.json is missing or damaged is listed with what it has.";
   static override examples = ['<%= config.bin %> runs', '<%= config.bin %> runs --experiment pipeline --out runs'];
   static override flags = {
     experiment: Flags.string({ char: 'e', description: 'Only the runs of this experiment.' }),
@@ -17,7 +18,24 @@ export default class Runs extends TwentyqCommand {
     const { flags } = await this.parse(Runs);
     const runs = findRuns(flags.out, flags.experiment);
     if (flags.json) {
-      return this.log(JSON.stringify(runs.map((r) => ({ dir: r.dir, run_id: r.record?.run_id ?? null, experiment: r.record?.experiment ?? r.metrics?.experiment ?? null, status: r.record?.status ?? null, started: r.record?.started ?? null, seconds: duration(r.record) ?? null, stages_done: r.record?.stages.filter((s) => s.status === 'done').length ?? null, stages: r.record?.stages.length ?? null, headline: headline(r.record), problems: r.problems })), null, 2));
+      return this.log(
+        JSON.stringify(
+          runs.map((r) => ({
+            dir: r.dir,
+            run_id: r.record?.run_id ?? null,
+            experiment: r.record?.experiment ?? r.metrics?.experiment ?? null,
+            status: r.record?.status ?? null,
+            started: r.record?.started ?? null,
+            seconds: duration(r.record) ?? null,
+            stages_done: r.record?.stages.filter((s) => s.status === 'done').length ?? null,
+            stages: r.record?.stages.length ?? null,
+            headline: headline(r.record),
+            problems: r.problems,
+          })),
+          null,
+          2,
+        ),
+      );
     }
     if (runs.length === 0) return this.log(`no runs in ${flags.out}${flags.experiment ? ` for experiment ${flags.experiment}` : ''}`);
     this.log(

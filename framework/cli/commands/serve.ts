@@ -24,8 +24,7 @@ function statuses(value: string): FailStatus[] {
 /** The environment variable the key is read from unless --api-key-env names another (vLLM reads VLLM_API_KEY the same way). */
 export const DEFAULT_KEY_ENV = 'TWENTYQ_SERVE_API_KEY';
 
-const limit = (key: keyof ServeLimits, description: string) =>
-  Flags.integer({ min: 1, default: DEFAULT_LIMITS[key], description: `${description} (beyond: refused naming ${LIMIT_FLAGS[key]}).` });
+const limit = (key: keyof ServeLimits, description: string) => Flags.integer({ min: 1, default: DEFAULT_LIMITS[key], description: `${description} (beyond: refused naming ${LIMIT_FLAGS[key]}).` });
 
 /** Addresses only this machine can reach: a server there needs no key. */
 function loopback(host: string): boolean {

@@ -4,8 +4,8 @@ import { duration, formatDuration, readRun } from '../../report/runs.js';
 import { TwentyqCommand, UsageError } from '../shared.js';
 
 export default class Show extends TwentyqCommand {
-  static override summary = 'Print a run\'s summary again.';
-  static override description = 'Reads RUN_DIR\'s run.json (status and stages), and prints its summary.txt; a run that ended before writing summary.txt shows its stages and what metrics.json holds.';
+  static override summary = "Print a run's summary again.";
+  static override description = "Reads RUN_DIR's run.json (status and stages), and prints its summary.txt; a run that ended before writing summary.txt shows its stages and what metrics.json holds.";
   static override examples = ['<%= config.bin %> show runs/pipeline/20261127-181805'];
   static override args = { dir: Args.string({ required: true, description: 'A run directory.' }) };
   static override flags = { json: Flags.boolean({ description: 'Print run.json, metrics.json and the summary as one JSON object.' }) };

@@ -48,7 +48,10 @@ export function readCsvTable(file: string): TableData {
       else truth[c * attributes.length + a] = value;
     });
     const cell = (i: number) => (i > 0 ? (record[i] ?? '') : '');
-    const aliases = cell(special.aliases).split(';').map((s) => s.trim()).filter((s) => s.length > 0);
+    const aliases = cell(special.aliases)
+      .split(';')
+      .map((s) => s.trim())
+      .filter((s) => s.length > 0);
     const cls = cell(special.class);
     return { id: cell(special.id) || slug(name), name, aliases, ...(cls ? { class: cls } : {}), where };
   });

@@ -22,10 +22,10 @@ export function loadTable(file: string, names: TableNames = {}): Domain {
 
 /** How a domain from a table is named and speaks of its candidates (the table and animals90 domains). */
 export const NAME_OPTIONS = {
-  name: Type.Optional(Type.String({ minLength: 1, description: 'The domain\'s name in labels and reports (default: the table\'s own, else its file name).' })),
+  name: Type.Optional(Type.String({ minLength: 1, description: "The domain's name in labels and reports (default: the table's own, else its file name)." })),
   noun: Type.Optional(Type.String({ minLength: 1, description: 'What a candidate is called in prompts, answers and reports: "fruit", "disease" (default: the table\'s own, else "thing").' })),
-  plural: Type.Optional(Type.String({ minLength: 1, description: 'The noun\'s plural (default: the noun with an s).' })),
-  article: Type.Optional(choice(['a', 'an'], { description: 'The noun\'s article (default: by its first letter).' })),
+  plural: Type.Optional(Type.String({ minLength: 1, description: "The noun's plural (default: the noun with an s)." })),
+  article: Type.Optional(choice(['a', 'an'], { description: "The noun's article (default: by its first letter)." })),
 };
 
 const OPTIONS = Type.Object(
@@ -41,8 +41,7 @@ export type TableOptions = Static<typeof OPTIONS>;
 export default definePlugin({
   kind: 'domain',
   name: 'table',
-  description:
-    'Any table as a domain: a CSV or YAML file with one row per candidate and one column per question (yes / no / unknown cells), optional aliases, classes and paraphrases, and the noun its candidates go by.',
+  description: 'Any table as a domain: a CSV or YAML file with one row per candidate and one column per question (yes / no / unknown cells), optional aliases, classes and paraphrases, and the noun its candidates go by.',
   options: OPTIONS,
   create: ({ file, ...names }, context) => loadTable(resolve(context.baseDir, file), names),
 });

@@ -47,7 +47,11 @@ class Places {
 export function readYamlTable(file: string): TableData {
   const lines = new LineCounter();
   const doc = parseDocument(readFileSync(file, 'utf8'), { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  if (doc.errors.length > 0) throw new TableError(file, doc.errors.map((e) => ({ where: lines.linePos(e.pos[0]), message: e.message.split('\n')[0]! })));
+  if (doc.errors.length > 0)
+    throw new TableError(
+      file,
+      doc.errors.map((e) => ({ where: lines.linePos(e.pos[0]), message: e.message.split('\n')[0]! })),
+    );
   const places = new Places(doc, lines);
   const data = doc.toJS() as TableFile;
   const validate = compileSchema(SCHEMA);
@@ -55,7 +59,10 @@ export function readYamlTable(file: string): TableData {
     throw new TableError(
       file,
       (validate.errors ?? []).map((e) => {
-        const path = e.instancePath.split('/').slice(1).map((p) => (/^\d+$/.test(p) ? Number(p) : p));
+        const path = e.instancePath
+          .split('/')
+          .slice(1)
+          .map((p) => (/^\d+$/.test(p) ? Number(p) : p));
         const where = e.keyword === 'additionalProperties' ? places.key(path, String((e.params as { additionalProperty: string }).additionalProperty)) : places.of(path);
         return { where, message: `${e.instancePath.slice(1).replace(/\//g, '.') || 'the file'}: ${describeError(e, e.data)}` };
       }),
@@ -72,7 +79,10 @@ export function readYamlTable(file: string): TableData {
   const truth = new Uint8Array(data.candidates.length * attributes.length).fill(NO);
   const problems: { where: Where; message: string }[] = [];
   data.candidates.forEach((c, row) => {
-    for (const [list, value] of [['yes', YES], ['unknown', UNKNOWN]] as const) {
+    for (const [list, value] of [
+      ['yes', YES],
+      ['unknown', UNKNOWN],
+    ] as const) {
       (c[list] ?? []).forEach((id, k) => {
         const where = places.of(['candidates', row, list, k]);
         const a = index.get(id);

@@ -41,8 +41,19 @@ export function loadCheckpoint(file: string, domain: Domain): { shape: Shape; pa
   }
   if (c.format !== FORMAT || c.version !== 1) throw new Error(`${file} is not a twentyq local policy checkpoint (format ${String(c.format)})`);
   const same = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((x, i) => x === b[i]);
-  if (!same(c.candidates, domain.candidates.map((x) => x.id)) || !same(c.attributes, domain.attributes.map((x) => x.id))) {
-    throw new Error(`checkpoint ${file} was trained on domain ${c.domain} with ${c.candidates.length} candidates and ${c.attributes.length} attributes; it does not fit ${domain.name} (${domain.size} candidates, ${domain.attributes.length} attributes)`);
+  if (
+    !same(
+      c.candidates,
+      domain.candidates.map((x) => x.id),
+    ) ||
+    !same(
+      c.attributes,
+      domain.attributes.map((x) => x.id),
+    )
+  ) {
+    throw new Error(
+      `checkpoint ${file} was trained on domain ${c.domain} with ${c.candidates.length} candidates and ${c.attributes.length} attributes; it does not fit ${domain.name} (${domain.size} candidates, ${domain.attributes.length} attributes)`,
+    );
   }
   const bytes = Buffer.from(c.weights, 'base64');
   const params = new Float64Array(bytes.byteLength / 8);

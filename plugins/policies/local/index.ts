@@ -81,9 +81,7 @@ export default definePlugin({
     'A small neural policy trained in-process on the CPU (no GPU, no native code): game state -> MLP -> masked softmax over the questions not asked and the guesses not made. Trained by the weighted-sft, dpo and grpo strategies; greedy at temperature 0.',
   options: Type.Object(
     {
-      hidden: defaulted(
-        Type.Array(Type.Integer({ minimum: 1, maximum: 8192 }), { maxItems: 8, default: [256], description: 'Sizes of the hidden layers (ignored when a checkpoint is loaded).' }),
-      ),
+      hidden: defaulted(Type.Array(Type.Integer({ minimum: 1, maximum: 8192 }), { maxItems: 8, default: [256], description: 'Sizes of the hidden layers (ignored when a checkpoint is loaded).' })),
       temperature: defaulted(Type.Number({ minimum: 0, default: 0, description: 'Sampling temperature; 0 plays the most likely move.' })),
       checkpoint: Type.Optional(
         Type.String({

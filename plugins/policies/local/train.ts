@@ -170,7 +170,17 @@ export async function trainDpo(net: Network, params: Float64Array, reference: Fl
  * through the clipped surrogate with a KL penalty to the reference. The "old" policy is the one that
  * played the games: the parameters as they are when the update starts.
  */
-export async function trainGrpo(net: Network, params: Float64Array, reference: Float64Array, adam: Adam, encoder: StateEncoder, rules: Rules, games: readonly Trajectory[], advantages: Float64Array, o: GrpoTraining): Promise<Record<string, number>> {
+export async function trainGrpo(
+  net: Network,
+  params: Float64Array,
+  reference: Float64Array,
+  adam: Adam,
+  encoder: StateEncoder,
+  rules: Rules,
+  games: readonly Trajectory[],
+  advantages: Float64Array,
+  o: GrpoTraining,
+): Promise<Record<string, number>> {
   const examples: (State & GrpoStep)[] = [];
   games.forEach((game, g) => {
     if (game.outcome === 'error') return; // a failed game was not played out: nothing to reinforce

@@ -1,7 +1,33 @@
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
-import { choice, defaulted, definePlugin, type Domain, type DpoJob, ENDPOINT_OPTIONS, type GameView, isJob, type LaunchOption, type Move, type OnlineGrpoJob, type PluginContext, type Policy, PROCESSES_DIR, type RenderOptions, type Rules, type SftJob, type SftRow, type StageTraining, type Static, type TrainablePolicy, type TrainJob, twentyqHome, Type, withDefault } from '../../../framework/plugin.js';
+import {
+  choice,
+  defaulted,
+  definePlugin,
+  type Domain,
+  type DpoJob,
+  ENDPOINT_OPTIONS,
+  type GameView,
+  isJob,
+  type LaunchOption,
+  type Move,
+  type OnlineGrpoJob,
+  type PluginContext,
+  type Policy,
+  PROCESSES_DIR,
+  type RenderOptions,
+  type Rules,
+  type SftJob,
+  type SftRow,
+  type StageTraining,
+  type Static,
+  type TrainablePolicy,
+  type TrainJob,
+  twentyqHome,
+  Type,
+  withDefault,
+} from '../../../framework/plugin.js';
 import { questioner } from '../api.js';
 import { LORA_RANKS, vllmLaunch } from '../vllm/serve.js';
 import { findPython } from './environment.js';
@@ -16,9 +42,7 @@ const LORA = Type.Object(
     r: Type.Integer({ minimum: 1, maximum: 512, description: 'Rank of the adapter.' }),
     alpha: defaulted(Type.Number({ exclusiveMinimum: 0, default: 32, description: 'Scaling of the adapter (alpha / r).' })),
     dropout: defaulted(Type.Number({ minimum: 0, maximum: 1, default: 0.05, description: "Dropout on the adapter's input." })),
-    target_modules: defaulted(
-      Type.Unsafe<string[] | 'all-linear'>({ type: ['array', 'string'], items: { type: 'string' }, default: 'all-linear', description: 'Modules adapted: a list of names, or "all-linear".' }),
-    ),
+    target_modules: defaulted(Type.Unsafe<string[] | 'all-linear'>({ type: ['array', 'string'], items: { type: 'string' }, default: 'all-linear', description: 'Modules adapted: a list of names, or "all-linear".' })),
   },
   { additionalProperties: false },
 );
@@ -110,7 +134,15 @@ export class TrlPolicy implements TrainablePolicy {
     // many games ask at once on first use: one build
     this.building ??= (async () => {
       const [policy, answerer] = await Promise.all([this.context.create('policy', 'infogain'), this.context.create('answerer', 'kb')]);
-      const { dir } = await buildTiny({ domain: this.domain, rules: this.rules, players: { policy, answerer }, seed: this.options.tiny_seed, config: this.options.tiny, python: this.python, log: (line) => process.stderr.write(`trl: ${line}\n`) });
+      const { dir } = await buildTiny({
+        domain: this.domain,
+        rules: this.rules,
+        players: { policy, answerer },
+        seed: this.options.tiny_seed,
+        config: this.options.tiny,
+        python: this.python,
+        log: (line) => process.stderr.write(`trl: ${line}\n`),
+      });
       return { model: dir, adapter: false, base: dir };
     })();
     const built = await this.building;
@@ -159,7 +191,13 @@ export class TrlPolicy implements TrainablePolicy {
       const settings = { ...this.options, model, base_url: '', api_key_env: null, launch, extra_body, format: 'text' as const };
       return questioner(settings, { domain: this.domain, rules: this.rules, label }, await this.context.models.endpoint(settings, label));
     })();
-    this.player = { model: state.model, policy: starting, get launch() { return launch; } };
+    this.player = {
+      model: state.model,
+      policy: starting,
+      get launch() {
+        return launch;
+      },
+    };
     return starting;
   }
 
@@ -236,7 +274,11 @@ export class TrlPolicy implements TrainablePolicy {
     }
     if (isJob<DpoJob>(job, 'dpo')) {
       const o = job.options;
-      return this.run(o, (common) => ({ command: 'dpo', job: { ...common, learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs, beta: o.beta } }), writeRows('dpo', toTrl({ kind: 'dpo', pairs: [...job.pairs], stats: {} }, domain, rules, render)));
+      return this.run(
+        o,
+        (common) => ({ command: 'dpo', job: { ...common, learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs, beta: o.beta } }),
+        writeRows('dpo', toTrl({ kind: 'dpo', pairs: [...job.pairs], stats: {} }, domain, rules, render)),
+      );
     }
     if (isJob<OnlineGrpoJob>(job, 'online-grpo')) return this.trainOnline(job);
     throw new Error(`the trl policy trains ${this.jobs.join(', ')} jobs, not ${job.kind}${job.kind === 'grpo' ? ' (it plays its own GRPO games: online-grpo)' : ''}`);
@@ -302,9 +344,7 @@ const { base_url: _url, api_key_env: _key, model: _model, ...endpoint } = ENDPOI
 
 const OPTIONS = Type.Object(
   {
-    model: Type.Optional(
-      Type.String({ minLength: 1, description: 'A Hugging Face id or a model folder to start from (default: the tiny model, `twentyq model tiny`, built on first use).' }),
-    ),
+    model: Type.Optional(Type.String({ minLength: 1, description: 'A Hugging Face id or a model folder to start from (default: the tiny model, `twentyq model tiny`, built on first use).' })),
     lora: defaulted(
       Type.Unsafe<Lora | null>({
         ...LORA,
@@ -321,9 +361,7 @@ const OPTIONS = Type.Object(
       }),
     ),
     max_length: defaulted(Type.Integer({ minimum: 16, default: 1024, description: 'Most tokens of a training row (longer rows are cut).' })),
-    python: Type.Optional(
-      Type.String({ minLength: 1, description: 'The Python to run (default: TWENTYQ_PYTHON, else the environment of `twentyq setup python`).' }),
-    ),
+    python: Type.Optional(Type.String({ minLength: 1, description: 'The Python to run (default: TWENTYQ_PYTHON, else the environment of `twentyq setup python`).' })),
     threads: defaulted(
       Type.Unsafe<number | null>({
         type: ['integer', 'null'],
@@ -332,9 +370,7 @@ const OPTIONS = Type.Object(
         description: "Torch threads of training and serving (null: torch's default; set it to the cores actually free).",
       }),
     ),
-    checkpoint: Type.Optional(
-      Type.String({ 'x-file': true, description: 'Weights to start from: a <stage>.ckpt.json a trl train stage wrote, or a model or adapter folder.' }),
-    ),
+    checkpoint: Type.Optional(Type.String({ 'x-file': true, description: 'Weights to start from: a <stage>.ckpt.json a trl train stage wrote, or a model or adapter folder.' })),
     serve: defaulted(
       choice(['auto', 'transformers', 'vllm'], {
         default: 'auto',
@@ -355,8 +391,7 @@ const OPTIONS = Type.Object(
         additionalProperties: false,
         default: {},
         properties: Object.fromEntries(Object.entries(TINY_CONFIG).map(([k, v]) => [k, { type: 'integer', minimum: 1, description: `Default ${v}.` }])),
-        description:
-          "Changes to the tiny model's architecture, when no model is given (e.g. { hidden_size: 256 }): vocab_size, hidden_size, layers, heads, kv_heads, intermediate_size, max_position_embeddings.",
+        description: "Changes to the tiny model's architecture, when no model is given (e.g. { hidden_size: 256 }): vocab_size, hidden_size, layers, heads, kv_heads, intermediate_size, max_position_embeddings.",
       }),
     ),
     save_steps: defaulted(Type.Integer({ minimum: 1, default: 50, description: 'Trainer checkpoint every so many optimiser steps (what --resume continues from).' })),
@@ -365,19 +400,16 @@ const OPTIONS = Type.Object(
       Type.Integer({
         minimum: 1,
         default: 1,
-        description:
-          "Training processes: more than 1 starts them with accelerate launch on a GPU (device cuda, or an accelerate_config) and with torchrun on the CPU (gloo); a stage's batch_size stays the global batch.",
+        description: "Training processes: more than 1 starts them with accelerate launch on a GPU (device cuda, or an accelerate_config) and with torchrun on the CPU (gloo); a stage's batch_size stays the global batch.",
       }),
     ),
-    accelerate_config: Type.Optional(
-      Type.String({ 'x-file': true, description: 'An accelerate config file (DeepSpeed ZeRO-3, FSDP2: `twentyq trl plan` writes them): training starts under `accelerate launch --config_file`.' }),
-    ),
+    accelerate_config: Type.Optional(Type.String({ 'x-file': true, description: 'An accelerate config file (DeepSpeed ZeRO-3, FSDP2: `twentyq trl plan` writes them): training starts under `accelerate launch --config_file`.' })),
     micro_batch_size: defaulted(
       Type.Unsafe<number | null>({
         type: ['integer', 'null'],
         minimum: 1,
         default: null,
-        description: "Rows a process computes at once; the rest of its share of the batch is gradient accumulation (null: the whole share at once).",
+        description: 'Rows a process computes at once; the rest of its share of the batch is gradient accumulation (null: the whole share at once).',
       }),
     ),
     gradient_checkpointing: defaulted(Type.Boolean({ default: false, description: 'Recompute activations in the backward pass: less memory for about a third more compute (a large model on a GPU).' })),

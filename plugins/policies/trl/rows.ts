@@ -39,11 +39,7 @@ const header = (kind: TrainingKind, title: string, description: string) => ({
 export const TRL_ROWS = {
   sft: Type.Object(
     { messages: Type.Array(message(['system', 'user', 'assistant']), { minItems: 3 }) },
-    header(
-      'sft',
-      'TRL SFTTrainer row (conversational language modeling)',
-      "One training conversation: a system prompt, then alternating user and assistant turns, ending with the questioner's (assistant's) last move.",
-    ),
+    header('sft', 'TRL SFTTrainer row (conversational language modeling)', "One training conversation: a system prompt, then alternating user and assistant turns, ending with the questioner's (assistant's) last move."),
   ),
   dpo: Type.Object(
     {
@@ -51,11 +47,7 @@ export const TRL_ROWS = {
       chosen: Type.Array(assistant, { minItems: 1, maxItems: 1 }),
       rejected: Type.Array(assistant, { minItems: 1, maxItems: 1 }),
     },
-    header(
-      'dpo',
-      'TRL DPOTrainer row (conversational preference, explicit prompt)',
-      "The conversation so far (ending with the answerer's turn) and two candidate next moves of the questioner: chosen and rejected.",
-    ),
+    header('dpo', 'TRL DPOTrainer row (conversational preference, explicit prompt)', "The conversation so far (ending with the answerer's turn) and two candidate next moves of the questioner: chosen and rejected."),
   ),
   grpo: Type.Object(
     {
