@@ -159,7 +159,7 @@ export function staleParts(): string[] {
 }
 
 /** Runs an experiment of the repository into a temporary folder (seconds for the quick ones); returns its run directory, or why it failed. */
-function runExperiment(file: string): { dir: string; cleanup(): void } | { error: string } {
+function runExperiment(file: string): { dir: string; stdout: string; cleanup(): void } | { error: string } {
   const out = mkdtempSync(join(tmpdir(), 'twentyq-docs-'));
   const run = spawnSync(process.execPath, [packagePath('bin/run.js'), 'run', packagePath(file), '--out', out, '--progress', 'none'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const dir = /run completed: (\S+)/.exec(run.stdout)?.[1];
@@ -167,7 +167,7 @@ function runExperiment(file: string): { dir: string; cleanup(): void } | { error
     rmSync(out, { recursive: true, force: true });
     return { error: `${file} failed (exit code ${String(run.status)}): ${run.stderr.trim().split('\n').slice(-3).join(' ')}` };
   }
-  return { dir, cleanup: () => rmSync(out, { recursive: true, force: true }) };
+  return { dir, stdout: run.stdout, cleanup: () => rmSync(out, { recursive: true, force: true }) };
 }
 
 const int = (x: number) => x.toLocaleString('en-US');
@@ -237,15 +237,14 @@ export function summaryTables(text: string): string[] {
 
 /** Runs `npm start`'s experiment afresh and compares its table with the pages that show it (minutes). */
 function checkPipelineTable(): string[] {
-  const out = mkdtempSync(join(tmpdir(), 'twentyq-docs-'));
+  const run = runExperiment('experiments/pipeline.yaml');
+  if ('error' in run) return [run.error];
   try {
-    const run = spawnSync(process.execPath, [packagePath('bin/run.js'), 'run', packagePath('experiments/pipeline.yaml'), '--out', out, '--progress', 'none'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
-    if (run.status !== 0) return [`the pipeline run failed (exit code ${String(run.status)})`];
     const printed = summaryTables(run.stdout)[0];
     if (!printed) return ['the pipeline run printed no summary table'];
     return PIPELINE_TABLE_PAGES.filter((page) => !summaryTables(readFileSync(packagePath(page), 'utf8')).includes(printed)).map((page) => `${page}: its table differs from what npm start prints now:\n${printed}`);
   } finally {
-    rmSync(out, { recursive: true, force: true });
+    run.cleanup();
   }
 }
 
