@@ -83,6 +83,15 @@ const OPTIONS = Type.Object(
     temperature: defaulted(Type.Number({ exclusiveMinimum: 0, default: 1, description: 'Sampling temperature of the games played for training.' })),
     epochs: defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 1, description: 'Passes over the steps of each iteration.' })),
     batch_size: defaulted(Type.Integer({ minimum: 1, maximum: 1000000, default: 512, description: 'Steps per gradient update.' })),
+    focus: defaulted(
+      Type.Integer({
+        minimum: 0,
+        maximum: 100,
+        default: 0,
+        description:
+          "A curriculum: the targets lost in the games of the stage's `from:` (an evaluation of the policy GRPO starts from) are drawn 1 + focus times as often as the others. A uniform draw of a few targets a step visits each once a stage; the lost ones are where the games can teach most. 0: every target alike.",
+      }),
+    ),
     scale_rewards: defaulted(
       choice(['group', 'batch', 'none'], {
         default: 'group',
@@ -94,6 +103,18 @@ const OPTIONS = Type.Object(
   { additionalProperties: false },
 );
 
+/**
+ * The targets a stage draws from: every candidate once, and each target the `from:` stage's games lost
+ * `focus` more times (a curriculum). Returns the list and how many targets were focused on.
+ */
+export async function focusedTargets(all: readonly string[], focus: number, games: () => AsyncIterable<Trajectory>): Promise<{ targets: string[]; focused: number }> {
+  if (focus === 0) return { targets: [...all], focused: 0 };
+  const lost = new Set<string>();
+  for await (const g of games()) if (g.outcome !== 'win') lost.add(g.target);
+  const focused = all.filter((id) => lost.has(id));
+  return { targets: [...all, ...focused.flatMap((id) => Array<string>(focus).fill(id))], focused: focused.length };
+}
+
 export default definePlugin({
   kind: 'strategy',
   name: 'grpo',
@@ -104,11 +125,16 @@ export default definePlugin({
     return {
       build: async () => ({ kind: 'grpo', targets: domain.candidates.map((c) => c.id), stats: { prompts: domain.size } }),
       async train(policy, env) {
+        const { targets: pool } = await focusedTargets(
+          domain.candidates.map((c) => c.id),
+          options.focus,
+          () => env.games(),
+        );
         if (policy.jobs.includes('online-grpo')) {
           // the backend's own trainer plays the games, against the engine the stage serves
           const job: OnlineGrpoJob = {
             kind: 'online-grpo',
-            targets: domain.candidates.map((c) => c.id),
+            targets: pool,
             serve: (render) => env.serve(render),
             options: {
               steps: options.iterations,
@@ -128,9 +154,8 @@ export default definePlugin({
         }
         const reference = policy.exportState();
         const rng = new Rng(deriveSeed(env.seed, 'grpo-targets'));
-        const all = domain.candidates.map((c) => c.id);
         for (let iteration = 1; iteration <= options.iterations && !env.stop.aborted; iteration++) {
-          const targets = options.targets_per_iteration > 0 ? Array.from({ length: options.targets_per_iteration }, () => rng.pick(all)) : all;
+          const targets = options.targets_per_iteration > 0 ? Array.from({ length: options.targets_per_iteration }, () => rng.pick(pool)) : pool;
           const specs: GameSpec[] = targets.flatMap((target, t) =>
             Array.from({ length: options.group_size }, (_, k) => {
               const game = t * options.group_size + k;
