@@ -1,3 +1,6 @@
+import { spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Domain, NO, UNKNOWN, YES } from '../framework/game/domain.js';
 import { ANIMALS90_FILE } from '../plugins/domains/animals90/index.js';
 import { loadTable } from '../plugins/domains/table/index.js';
@@ -58,4 +61,29 @@ export function alive(pid: number): boolean {
   } catch {
     return false;
   }
+}
+
+/** The built CLI. */
+export const BIN = resolve('bin/run.js');
+
+/** The environment CLI tests run the binary in: production mode, no colour. */
+export const CLI_ENV: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' };
+
+/** Runs the built CLI to the end: its exit code and output. */
+export function cli(args: string[], options: { env?: NodeJS.ProcessEnv; timeout?: number } = {}): { code: number | null; stdout: string; stderr: string } {
+  const r = spawnSync(process.execPath, [BIN, ...args], { env: options.env ?? CLI_ENV, encoding: 'utf8', timeout: options.timeout ?? 300_000 });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** The records of a JSONL file (a curve, a stage's games). */
+export function jsonLines(file: string): Record<string, any>[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, any>);
+}
+
+/** The one run directory of experiment `name` under `out` (a run writes `<out>/<name>/<timestamp>/`). */
+export function runDirOf(out: string, name: string): string {
+  return join(out, name, readdirSync(join(out, name))[0]!);
 }

@@ -1,28 +1,19 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { alive } from '../helpers.js';
+import { join } from 'node:path';
+import { alive, BIN, CLI_ENV, cli as runCli, jsonLines, runDirOf } from '../helpers.js';
 
 // The trl backend with 2 training processes on the CPU: torchrun starts two ranks that accelerate and TRL
 // see as MULTI_CPU on gloo (docs/scale.md). Each test runs TRL in two processes: minutes on 2 cores.
-const BIN = resolve('bin/run.js');
-const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' };
 const tmp = () => mkdtempSync(join(tmpdir(), 'twentyq-ddp-'));
+const env = CLI_ENV;
+const cli = (args: string[]) => runCli(args, { timeout: 600_000 });
 const TWO = ['--set', 'policy.with.processes=2'];
 
-function cli(args: string[]) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env, encoding: 'utf8', timeout: 600_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const lines = (file: string) =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, any>);
-const runDir = (out: string, name: string) => join(out, name, readdirSync(join(out, name))[0]!);
+const lines = jsonLines;
+const runDir = runDirOf;
 const curve = (dir: string, stage: string) => lines(join(dir, `${stage}.curve.jsonl`)).filter((p) => p.step !== undefined);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

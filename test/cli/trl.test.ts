@@ -1,26 +1,17 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
+import { BIN, CLI_ENV, cli, jsonLines, runDirOf } from '../helpers.js';
 
 // The trl backend end to end: the built CLI drives the Python package (the environment `npm test` sets
 // up with `twentyq setup python`, or TWENTYQ_PYTHON) on the tiny model, on the CPU.
-const BIN = resolve('bin/run.js');
-const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', FORCE_COLOR: '0' };
+const env = CLI_ENV;
 const tmp = () => mkdtempSync(join(tmpdir(), 'twentyq-trl-'));
 
-function cli(args: string[], extra: NodeJS.ProcessEnv = env) {
-  const r = spawnSync(process.execPath, [BIN, ...args], { env: extra, encoding: 'utf8', timeout: 300_000 });
-  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
-}
-
-const lines = (file: string) =>
-  readFileSync(file, 'utf8')
-    .split('\n')
-    .filter(Boolean)
-    .map((l) => JSON.parse(l) as Record<string, any>);
-const runDir = (out: string, name: string) => join(out, name, readdirSync(join(out, name))[0]!);
+const lines = jsonLines;
+const runDir = runDirOf;
 
 const started: ChildProcess[] = [];
 afterEach(() => {
@@ -31,15 +22,15 @@ describe('the Python environment', () => {
   it('a missing environment is a clear error naming twentyq setup python', () => {
     const home = tmp();
     const { TWENTYQ_PYTHON: _python, ...bare } = env;
-    const check = cli(['setup', 'python', '--check'], { ...bare, TWENTYQ_HOME: home });
+    const check = cli(['setup', 'python', '--check'], { env: { ...bare, TWENTYQ_HOME: home } });
     expect(check.code).toBe(1);
     expect(check.stderr).toContain(`there is no Python environment at ${join(home, 'python')}`);
     expect(check.stderr).toContain('run `twentyq setup python`');
-    const run = cli(['run', 'test/fixtures/trl-sft.yaml', '--out', tmp(), '--no-cache'], { ...bare, TWENTYQ_HOME: home });
+    const run = cli(['run', 'test/fixtures/trl-sft.yaml', '--out', tmp(), '--no-cache'], { env: { ...bare, TWENTYQ_HOME: home } });
     expect(run.code).toBe(1);
     expect(run.stderr).toContain('run `twentyq setup python`');
     expect(run.stderr).not.toMatch(/\bat .*\.js:\d+/);
-    const bogus = cli(['run', 'test/fixtures/trl-sft.yaml', '--out', tmp(), '--no-cache'], { ...env, TWENTYQ_PYTHON: '/nowhere/bin/python' });
+    const bogus = cli(['run', 'test/fixtures/trl-sft.yaml', '--out', tmp(), '--no-cache'], { env: { ...env, TWENTYQ_PYTHON: '/nowhere/bin/python' } });
     expect(bogus.code).toBe(1);
     expect(bogus.stderr).toContain('TWENTYQ_PYTHON names /nowhere/bin/python, which does not exist');
   });
