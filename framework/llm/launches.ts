@@ -214,7 +214,9 @@ export class Launches {
 
   private record(entry: Entry, event: ServerEvent['event'], why: string): void {
     const line: ServerEvent = { event, server: entry.label, command: displayCommand(entry.spec.command), devices: entry.devices, stage: this.stage, why, at: new Date().toISOString() };
-    this.settings.say?.(`servers: ${event === 'start' ? 'starting' : 'stopping'} ${line.server} on ${devicesText(line.devices)}${line.stage ? ` in stage ${line.stage}` : ''}: ${why}`);
+    // `auto` is planned as cuda:0 whatever the machine has (devicesOf): the line says so, not only cuda:0 on a machine without a GPU
+    const auto = entry.spec.device?.trim().toLowerCase() === 'auto' ? ' (device: auto)' : '';
+    this.settings.say?.(`servers: ${event === 'start' ? 'starting' : 'stopping'} ${line.server} on ${devicesText(line.devices)}${auto}${line.stage ? ` in stage ${line.stage}` : ''}: ${why}`);
     appendFileSync(join(this.folder(), 'events.jsonl'), JSON.stringify(line) + '\n');
   }
 

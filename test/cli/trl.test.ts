@@ -119,8 +119,8 @@ describe('the trl policy on the tiny model', () => {
     // the trainer ran in stage sft, after the stop it waited for and before the start of the stage after it
     const trained = lines(join(dir, 'sft.curve.jsonl'));
     expect(trained.length).toBeGreaterThan(0);
-    expect(r.stderr).toContain('servers: stopping base on cuda:0 in stage sft: stage sft trains on cuda:0');
-    expect(r.stderr).toContain('servers: starting base on cuda:0 in stage again: asked for again');
+    expect(r.stderr).toContain('servers: stopping base on cuda:0 (device: auto) in stage sft: stage sft trains on cuda:0');
+    expect(r.stderr).toContain('servers: starting base on cuda:0 (device: auto) in stage again: asked for again');
     expect(readFileSync(join(dir, 'servers', 'base.log'), 'utf8').match(/launching: \S*transformers serve/g)).toHaveLength(2);
   }, 600_000); // three model servers started and a training run: minutes on a busy machine
 
