@@ -3,19 +3,20 @@ import { collect, type DataStats, defaulted, definePlugin, type GameSource, medi
 export type WeightedSftOptions = Static<typeof OPTIONS>;
 
 /** Which games go into the data, and how often. */
-export type SftSelection = Pick<WeightedSftOptions, 'win_within' | 'factor' | 'include_losses' | 'min_per_animal'>;
+export type SftSelection = Pick<WeightedSftOptions, 'win_within' | 'factor' | 'include_losses' | 'min_per_animal'> & Partial<Pick<WeightedSftOptions, 'other_wins'>>;
 
 /** Copies of a game before any topping up; a failed game (outcome error) is no example of anything. */
 function baseCopies(game: Trajectory, o: SftSelection): number {
   if (game.outcome === 'error') return 0;
   if (game.outcome !== 'win') return o.include_losses ? 1 : 0;
-  return game.questions <= o.win_within ? o.factor : 1;
+  return game.questions <= o.win_within ? o.factor : (o.other_wins ?? 1);
 }
 
 /**
- * Copies of each game: `factor` for an efficient win (at most `win_within` questions), 1 for another
- * win, 1 for a loss when losses are included, none otherwise. Then every animal with fewer than
- * `min_per_animal` rows gets more copies of its own games, fewest questions first, until it has them.
+ * Copies of each game: `factor` for an efficient win (at most `win_within` questions), `other_wins`
+ * (1) for another win, 1 for a loss when losses are included, none otherwise. Then every animal with
+ * fewer than `min_per_animal` rows gets more copies of its own wins (a win left out by `other_wins: 0`
+ * included) or kept losses, fewest questions first, until it has them.
  *
  * Two passes over the games, so that none has to stay in memory: the first counts, and keeps the few
  * rows of the animals still short of `min_per_animal` (fewer than that many each); the second streams
@@ -35,8 +36,9 @@ export async function weightGames(games: GameSource, o: SftSelection): Promise<{
     const copies = baseCopies(game, o);
     if (game.outcome === 'win') wins++;
     if (game.outcome === 'win' && game.questions <= o.win_within) efficient++;
-    if (copies === 0) continue;
-    selected++;
+    // a win with no copies (other_wins: 0) still tops up an animal that has no better game
+    if (copies === 0 && game.outcome !== 'win') continue;
+    if (copies > 0) selected++;
     rows += copies;
     const total = (perAnimal.get(game.target) ?? 0) + copies;
     perAnimal.set(game.target, total);
@@ -57,7 +59,7 @@ export async function weightGames(games: GameSource, o: SftSelection): Promise<{
     }
     perAnimal.set(animal, o.min_per_animal);
   }
-  const totals = [...perAnimal.values()];
+  const totals = [...perAnimal.values()].filter((n) => n > 0);
   const stats = {
     games: count,
     wins,
@@ -65,7 +67,7 @@ export async function weightGames(games: GameSource, o: SftSelection): Promise<{
     selected_games: selected,
     rows: rows + rebalanced,
     rebalanced_rows: rebalanced,
-    animals: perAnimal.size,
+    animals: totals.length,
     rows_per_animal_min: totals.length > 0 ? Math.min(...totals) : 0,
     rows_per_animal_median: median(totals) ?? 0,
   };
@@ -88,6 +90,7 @@ const OPTIONS = Type.Object(
   {
     win_within: defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 8, description: 'A win in at most this many questions is efficient.' })),
     factor: defaulted(Type.Integer({ minimum: 1, maximum: 1000, default: 5, description: 'Copies of an efficient win (1: plain SFT).' })),
+    other_wins: defaulted(Type.Integer({ minimum: 0, maximum: 1000, default: 1, description: 'Copies of a win that is not efficient (0: copy only the efficient wins, filtered imitation).' })),
     include_losses: defaulted(Type.Boolean({ default: false, description: 'Keep lost games (once each).' })),
     min_per_animal: defaulted(Type.Integer({ minimum: 0, maximum: 100000, default: 0, description: "Copy an animal's best games until it has at least this many rows." })),
     epochs: defaulted(Type.Integer({ minimum: 1, maximum: 100000, default: 15, description: 'Training: passes over the data.' })),
@@ -102,7 +105,7 @@ export default definePlugin({
   kind: 'strategy',
   name: 'weighted-sft',
   description:
-    'Supervised fine-tuning data where efficient games count more: a win in at most win_within questions is copied factor times, other wins once, losses only with include_losses; min_per_animal tops up thin animals. Plain SFT is factor: 1.',
+    'Supervised fine-tuning data where efficient games count more: a win in at most win_within questions is copied factor times, other wins other_wins times (1), losses only with include_losses; min_per_animal tops up thin animals. Plain SFT is factor: 1.',
   options: OPTIONS,
   create(options) {
     const build = async (games: GameSource) => ({ kind: 'sft' as const, ...(await weightGames(games, options)) });

@@ -74,6 +74,22 @@ describe('weighted-sft', () => {
     expect(stats).toMatchObject({ rows: 16, rebalanced_rows: 5, rows_per_animal_min: 8 });
   });
 
+  it('copies only the efficient wins with other_wins 0, topping up an animal that has none from its other wins', async () => {
+    const only = await weighted({ win_within: 8, factor: 5, other_wins: 0, include_losses: false, min_per_animal: 0 });
+    expect(only.rows.map((r) => [r.game.game, r.copies])).toEqual([
+      [0, 5],
+      [3, 5],
+    ]);
+    expect(only.stats).toMatchObject({ wins: 3, efficient_wins: 2, selected_games: 2, rows: 10, animals: 2 });
+    // within 6, lion's one win (8 questions) is no longer efficient: left out, it still tops lion up to 3
+    const topped = await weighted({ win_within: 6, factor: 5, other_wins: 0, include_losses: false, min_per_animal: 3 });
+    expect(topped.rows.map((r) => [r.game.game, r.copies])).toEqual([
+      [0, 5],
+      [3, 3],
+    ]);
+    expect(topped.stats).toMatchObject({ selected_games: 1, rows: 8, rebalanced_rows: 3, animals: 2, rows_per_animal_min: 3 });
+  });
+
   it('writes each copy as a row of the TRL export', async () => {
     const strategy = await factory.create('strategy', { use: 'weighted-sft', with: { win_within: 8, factor: 3 } });
     const set = await strategy.build(() => games);
