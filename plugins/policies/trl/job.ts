@@ -54,7 +54,11 @@ const TRAINING = {
 /** The fields every training command gets from the policy and the stage; each command adds its own. */
 export type TrainingFields = Omit<Static<TObject<typeof TRAINING>>, 'learning_rate' | 'batch_size'>;
 
-export const SFT_JOB = job('sft', 'SFTTrainer on conversational rows, loss on the assistant turns.', { ...TRAINING, epochs: Type.Number({ exclusiveMinimum: 0 }) });
+export const SFT_JOB = job('sft', 'SFTTrainer on conversational rows, loss on the assistant turns.', {
+  ...TRAINING,
+  epochs: Type.Number({ exclusiveMinimum: 0 }),
+  group_by_length: Type.Boolean({ description: "Batches of rows of about the same length (transformers' LengthGroupedSampler) instead of random batches: less padding." }),
+});
 
 export const DPO_JOB = job('dpo', 'DPOTrainer on preference rows, the reference being the model the stage starts from.', {
   ...TRAINING,

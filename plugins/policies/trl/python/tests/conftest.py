@@ -142,10 +142,15 @@ def base_job(model: Path, out: Path, data: Path, **extra: Any) -> dict[str, Any]
     return job
 
 
+def sft_job(model: Path, out: Path, data: Path, **extra: Any) -> dict[str, Any]:
+    """An sft job: base_job and sft's own fields."""
+    return base_job(model, out, data, **{"group_by_length": False, **extra})
+
+
 @pytest.fixture(scope="session")
 def sft_run(tiny_model: Path, sft_data: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, list[dict[str, Any]]]]:
     """One SFT run shared by the SFT test and the stages that start from its model."""
     folder = tmp_path_factory.mktemp("sft")
-    rc, events, err = run_cli("sft", base_job(tiny_model, folder / "sft.model", sft_data, epochs=12, batch_size=4, learning_rate=5e-3), folder)
+    rc, events, err = run_cli("sft", sft_job(tiny_model, folder / "sft.model", sft_data, epochs=12, batch_size=4, learning_rate=5e-3), folder)
     assert rc == 0, err[-3000:]
     yield folder / "sft.model" / "final", events

@@ -10,7 +10,7 @@ import pytest
 
 from twentyq_trl.job import JOBS, SCHEMAS, GrpoJob, JobError, Lora, SftJob, parse, schema
 
-from conftest import GRPO_ROLLOUT, base_job, run_cli
+from conftest import GRPO_ROLLOUT, base_job, run_cli, sft_job
 
 
 @pytest.mark.parametrize("command", sorted(JOBS))
@@ -41,12 +41,12 @@ def test_a_valid_job_becomes_its_dataclass() -> None:
     job = parse("grpo", fields)
     assert isinstance(job, GrpoJob) and job.num_generations == 2 and job.lora is None
     lora = {"r": 8, "alpha": 16, "dropout": 0.0, "target_modules": "all-linear"}
-    sft = parse("sft", base_job(Path("/m"), Path("/o"), Path("/d"), lora=lora))
+    sft = parse("sft", sft_job(Path("/m"), Path("/o"), Path("/d"), lora=lora))
     assert isinstance(sft, SftJob) and sft.lora == Lora(8, 16, 0.0, "all-linear")
 
 
 def test_a_job_that_breaks_its_schema_names_every_field() -> None:
-    fields = base_job(Path("/m"), Path("/o"), Path("/d"), max_steps=3)
+    fields = sft_job(Path("/m"), Path("/o"), Path("/d"), max_steps=3)
     del fields["save_steps"]
     fields["device"] = "tpu"
     with pytest.raises(JobError) as caught:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from conftest import base_job, cli_env, logs, parse_events, write_json
+from conftest import cli_env, logs, parse_events, sft_job, write_json
 
 
 def start(job: dict[str, Any], folder: Path) -> subprocess.Popen[str]:
@@ -36,7 +36,7 @@ def test_sigint_stops_at_a_step_with_checkpoint_and_resume_continues(
 ) -> None:
     out = tmp_path / "sft.model"
     # 32 rows, 4 a batch, 50 epochs: 400 steps, far more than the test waits for
-    job = base_job(tiny_model, out, sft_data, batch_size=4, epochs=50, save_steps=1000)
+    job = sft_job(tiny_model, out, sft_data, batch_size=4, epochs=50, save_steps=1000)
     p = start(job, tmp_path)
     seen = read_until(p, lambda e: e["event"] == "log" and e["step"] >= 3)
     p.send_signal(signal.SIGINT)
@@ -66,7 +66,7 @@ def test_sigint_stops_at_a_step_with_checkpoint_and_resume_continues(
 
 
 def test_second_signal_exits_130(tiny_model: Path, sft_data: Path, tmp_path: Path) -> None:
-    job = base_job(tiny_model, tmp_path / "sft.model", sft_data, batch_size=4, epochs=50)
+    job = sft_job(tiny_model, tmp_path / "sft.model", sft_data, batch_size=4, epochs=50)
     p = start(job, tmp_path)
     read_until(p, lambda e: e["event"] == "log")
     # two SIGINTs sent back to back may merge into one delivery: a SIGINT then a SIGTERM do not
@@ -80,7 +80,7 @@ def test_second_signal_exits_130(tiny_model: Path, sft_data: Path, tmp_path: Pat
 def test_a_trainer_whose_parent_died_exits_at_once(tiny_model: Path, sft_data: Path, tmp_path: Path) -> None:
     """twentyq holds stdin open: when it dies (kill -9), stdin ends and the trainer exits."""
     out = tmp_path / "sft.model"
-    job = base_job(tiny_model, out, sft_data, batch_size=4, epochs=50, save_steps=1000)
+    job = sft_job(tiny_model, out, sft_data, batch_size=4, epochs=50, save_steps=1000)
     path = write_json(tmp_path / "sft-job.json", job)
     p = subprocess.Popen(
         [sys.executable, "-m", "twentyq_trl", "sft", str(path)],

@@ -55,6 +55,7 @@ class TrainingJob:
 @dataclass(frozen=True)
 class SftJob(TrainingJob):
     epochs: float
+    group_by_length: bool
 
 
 @dataclass(frozen=True)
