@@ -270,7 +270,11 @@ export class TrlPolicy implements TrainablePolicy {
         yield* job.rows;
       })();
       const o = job.options;
-      return this.run(o, (common) => ({ command: 'sft', job: { ...common, learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs, group_by_length: this.options.group_by_length } }), writeRows('sft', toTrl({ kind: 'sft', rows, stats: {} }, domain, rules, render)));
+      return this.run(
+        o,
+        (common) => ({ command: 'sft', job: { ...common, learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs, group_by_length: this.options.group_by_length } }),
+        writeRows('sft', toTrl({ kind: 'sft', rows, stats: {} }, domain, rules, render)),
+      );
     }
     if (isJob<DpoJob>(job, 'dpo')) {
       const o = job.options;
@@ -398,8 +402,7 @@ const OPTIONS = Type.Object(
     group_by_length: defaulted(
       Type.Boolean({
         default: false,
-        description:
-          "SFT: batches of rows of about the same length (transformers' LengthGroupedSampler) instead of random ones: less padding, so faster when games differ in length; the batches differ, so the trained model does too.",
+        description: "SFT: batches of rows of about the same length (transformers' LengthGroupedSampler) instead of random ones: less padding, so faster when games differ in length; the batches differ, so the trained model does too.",
       }),
     ),
     max_new_tokens: defaulted(Type.Integer({ minimum: 1, default: 48, description: 'GRPO: most tokens of a move the trainer generates.' })),
