@@ -272,7 +272,7 @@ export class TrlPolicy implements TrainablePolicy {
       const o = job.options;
       return this.run(
         o,
-        (common) => ({ command: 'sft', job: { ...common, learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs, group_by_length: this.options.group_by_length } }),
+        (common) => ({ command: 'sft', job: { ...common, learning_rate: o.lr, batch_size: o.batch_size, epochs: o.epochs, train_sampling: this.options.train_sampling } }),
         writeRows('sft', toTrl({ kind: 'sft', rows, stats: {} }, domain, rules, render)),
       );
     }
@@ -399,10 +399,11 @@ const OPTIONS = Type.Object(
       }),
     ),
     save_steps: defaulted(Type.Integer({ minimum: 1, default: 50, description: 'Trainer checkpoint every so many optimiser steps (what --resume continues from).' })),
-    group_by_length: defaulted(
-      Type.Boolean({
-        default: false,
-        description: "SFT: batches of rows of about the same length (transformers' LengthGroupedSampler) instead of random ones: less padding, so faster when games differ in length; the batches differ, so the trained model does too.",
+    train_sampling: defaulted(
+      choice(['random', 'batch_rebalance', 'group_by_length'], {
+        default: 'random',
+        description:
+          "SFT: how rows make batches (transformers' train_sampling_strategy). random: random batches. batch_rebalance: each optimiser step's rows random as with random, split into micro batches of about one length (with micro_batch_size): the same steps, less padding. group_by_length: batches of about one length, the least padding, but each step learns from one kind of row (on tiny-lm-rl.yaml plain SFT won 16.7% of its games against 62.2%).",
       }),
     ),
     max_new_tokens: defaulted(Type.Integer({ minimum: 1, default: 48, description: 'GRPO: most tokens of a move the trainer generates.' })),

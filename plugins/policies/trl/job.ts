@@ -57,7 +57,7 @@ export type TrainingFields = Omit<Static<TObject<typeof TRAINING>>, 'learning_ra
 export const SFT_JOB = job('sft', 'SFTTrainer on conversational rows, loss on the assistant turns.', {
   ...TRAINING,
   epochs: Type.Number({ exclusiveMinimum: 0 }),
-  group_by_length: Type.Boolean({ description: "Batches of rows of about the same length (transformers' LengthGroupedSampler) instead of random batches: less padding." }),
+  train_sampling: choice(['random', 'batch_rebalance', 'group_by_length'], { description: "transformers' train_sampling_strategy: how rows make batches and micro batches." }),
 });
 
 export const DPO_JOB = job('dpo', 'DPOTrainer on preference rows, the reference being the model the stage starts from.', {

@@ -144,7 +144,7 @@ def base_job(model: Path, out: Path, data: Path, **extra: Any) -> dict[str, Any]
 
 def sft_job(model: Path, out: Path, data: Path, **extra: Any) -> dict[str, Any]:
     """An sft job: base_job and sft's own fields."""
-    return base_job(model, out, data, **{"group_by_length": False, **extra})
+    return base_job(model, out, data, **{"train_sampling": "random", **extra})
 
 
 @pytest.fixture(scope="session")

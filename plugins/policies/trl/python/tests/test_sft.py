@@ -31,25 +31,29 @@ def test_sft_loss_falls_and_model_reproduces_reply(sft_run: tuple[Path, list[dic
         assert reply == CONVERSATION[n]["content"]
 
 
-def test_group_by_length_batches_rows_of_about_one_length(tiny_model: Path, tmp_path: Path) -> None:
-    """group_by_length: the trainer's batches carry less padding than random ones, on the same rows."""
+def test_batch_rebalance_keeps_each_steps_rows_and_pads_less(tiny_model: Path, tmp_path: Path) -> None:
+    """train_sampling: batch_rebalance splits each optimiser step's rows into micro batches by length (the
+    step still takes batch_size rows, drawn at random); group_by_length batches rows of one length."""
     from twentyq_trl import sft
     from twentyq_trl.job import Hardware, parse
 
-    # rows of three lengths, interleaved: a random batch of 4 mixes them, a grouped one mostly not
+    # rows of three lengths, interleaved: a random micro batch of 2 often mixes them
     rows = [{"messages": CONVERSATION[:n]} for n in (3, 5, 7)] * 16
     data = write_jsonl(tmp_path / "mixed.jsonl", rows)
 
-    def padding(group: bool) -> float:
-        job = parse("sft", sft_job(tiny_model, tmp_path / f"sft-{group}", data, batch_size=4, group_by_length=group))
-        trainer = sft.build(job, Hardware("cpu", "fp32")).trainer
-        assert trainer.args.train_sampling_strategy == ("group_by_length" if group else "random")
+    def batches(sampling: str) -> tuple[float, list[int]]:
+        fields = sft_job(tiny_model, tmp_path / sampling, data, batch_size=4, micro_batch_size=2, train_sampling=sampling)
+        trainer = sft.build(parse("sft", fields), Hardware("cpu", "fp32")).trainer
+        assert trainer.args.train_sampling_strategy == sampling and trainer.args.gradient_accumulation_steps == 2
         padded = real = 0
+        sizes = []
         for batch in trainer.get_train_dataloader():
             padded += batch["input_ids"].numel()
             real += int(batch["attention_mask"].sum())
-        return padded / real
+            sizes.append(batch["input_ids"].shape[0])
+        # rows per optimiser step: its two micro batches together
+        return padded / real, [a + b for a, b in zip(sizes[::2], sizes[1::2], strict=True)]
 
-    # transformers sorts megabatches of a few batches (here 12 rows) by length: less than half the padding
-    grouped, mixed = padding(True), padding(False)
-    assert mixed > 1.2 and grouped - 1 < (mixed - 1) / 2, (grouped, mixed)
+    (random, random_steps), (rebalanced, steps), (grouped, _) = (batches(s) for s in ("random", "batch_rebalance", "group_by_length"))
+    assert random_steps == steps == [4] * 12
+    assert rebalanced < random and grouped < random, (random, rebalanced, grouped)

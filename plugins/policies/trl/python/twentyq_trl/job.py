@@ -55,7 +55,7 @@ class TrainingJob:
 @dataclass(frozen=True)
 class SftJob(TrainingJob):
     epochs: float
-    group_by_length: bool
+    train_sampling: Literal["random", "batch_rebalance", "group_by_length"]
 
 
 @dataclass(frozen=True)

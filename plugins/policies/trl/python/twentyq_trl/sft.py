@@ -35,8 +35,8 @@ def build(training: TrainingJob, hw: Hardware) -> Stage:
         max_length=job.max_length,
         assistant_only_loss=False,  # the assistant_masks column already restricts the loss
         dataset_num_proc=None,
-        # less padding: rows of about the same length batched together (the rows carry input_ids)
-        train_sampling_strategy="group_by_length" if job.group_by_length else "random",
+        # batch_rebalance: each step's rows drawn at random, its micro batches split by length (less padding)
+        train_sampling_strategy=job.train_sampling,
     )
     trainer = SFTTrainer(
         model=load_model(model_path),
