@@ -240,6 +240,8 @@ export interface OnlineGrpoTraining extends StageTraining {
   seed: number;
   /** What a reward less its group's mean is divided by: the group's standard deviation, the batch's, or nothing (TRL's scale_rewards). */
   scale_rewards: 'group' | 'batch' | 'none';
+  /** Per-move credit: each move's tokens get the game's advantage less this times the move's exact regret above the step's mean (0: the game's advantage alone). */
+  move_regret: number;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface EnvironmentSetup {
   seed: number;
   /** Every finished game, with its reward, in the order games finish. */
   onGame?(game: Trajectory): void;
+  /** The exact regret of each turn of a finished game (sent with its last answer as `regrets`), or undefined where it has none. */
+  regrets?(game: Trajectory): number[] | undefined;
 }
 
 type Body = Record<string, unknown>;
@@ -155,7 +157,8 @@ export async function serveEnvironment(setup: EnvironmentSetup): Promise<GameEnv
         const last = trajectory.turns.at(-1)!;
         const message: ChatMessage = { role: 'user', content: answerText(last.move, last.answer, domain) };
         const { outcome, questions, invalid } = trajectory;
-        remote.outbox.resolve({ status: 200, body: { done: true, message, reward: trajectory.reward, outcome, questions, invalid } });
+        const regrets = setup.regrets?.(trajectory);
+        remote.outbox.resolve({ status: 200, body: { done: true, message, reward: trajectory.reward, outcome, questions, invalid, ...(regrets ? { regrets } : {}) } });
       })
       .catch((error: Error) => {
         games.delete(id);

@@ -92,6 +92,14 @@ const OPTIONS = Type.Object(
           "A curriculum: the targets lost in the games of the stage's `from:` (an evaluation of the policy GRPO starts from) are drawn 1 + focus times as often as the others. A uniform draw of a few targets a step visits each once a stage; the lost ones are where the games can teach most. 0: every target alike.",
       }),
     ),
+    move_regret: defaulted(
+      Type.Number({
+        minimum: 0,
+        default: 0,
+        description:
+          "Per-move credit (trl backend): each move's tokens get the game's advantage less move_regret times the move's exact regret (the questions it lost against the best move) above the step's mean regret per move, so that a lost game's good moves are not pushed down with its bad ones. Needs an answerer that answers from the truth table (kb, unknown say). 0: the game's advantage alone.",
+      }),
+    ),
     scale_rewards: defaulted(
       choice(['group', 'batch', 'none'], {
         default: 'group',
@@ -146,12 +154,14 @@ export default definePlugin({
               temperature: options.temperature,
               batch_size: options.batch_size,
               scale_rewards: options.scale_rewards,
+              move_regret: options.move_regret,
               ...stageTraining(env),
             },
           };
           await policy.train(job);
           return;
         }
+        if (options.move_regret > 0) throw new Error("grpo: move_regret needs a backend whose own trainer plays the games (trl); this policy's backend takes one advantage per game: set move_regret: 0");
         const reference = policy.exportState();
         const rng = new Rng(deriveSeed(env.seed, 'grpo-targets'));
         for (let iteration = 1; iteration <= options.iterations && !env.stop.aborted; iteration++) {

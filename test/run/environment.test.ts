@@ -9,6 +9,8 @@ import { PluginFactory } from '../../framework/plugins/factory.js';
 import type { GameEnvironment, Policy } from '../../framework/plugins/types.js';
 import { serveEnvironment } from '../../framework/run/environment.js';
 import { deriveSeed } from '../../framework/util/rng.js';
+import { Regret } from '../../framework/game/regret.js';
+import { turnRegretsFor } from '../../framework/stages/train-env.js';
 
 const post = async (url: string, body: unknown): Promise<{ status: number; body: Record<string, any> }> => {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
@@ -128,6 +130,40 @@ describe('the environment served for a trainer that plays its own games (trl GRP
     } finally {
       await env.close();
     }
+  });
+
+  it("sends each turn's exact regret with a game's last answer where the answerer answers from the table (kb), and none otherwise", async () => {
+    const factory = await PluginFactory.forDomain('animals90', DEFAULT_RULES, process.cwd());
+    const { domain } = factory;
+    const [kb, noisy, reward, optimal, expert] = await Promise.all([
+      factory.create('answerer', 'kb'),
+      factory.create('answerer', { use: 'noisy', with: { p: 0.2 } }),
+      factory.create('reward', 'efficiency'),
+      factory.create('policy', 'optimal'),
+      factory.create('policy', { use: 'infogain', with: { epsilon: 0.5 } }),
+    ]);
+    expect(turnRegretsFor(noisy, domain, DEFAULT_RULES)).toBeUndefined();
+    const regrets = turnRegretsFor(kb, domain, DEFAULT_RULES)!;
+    const exact = new Regret(domain, { rules: DEFAULT_RULES, semantics: 'say', meaning: kb.reads!.bind(kb) });
+    served = await serveEnvironment({ players: { domain, rules: DEFAULT_RULES, answerer: kb, policyLabel: 'trl', answererLabel: 'kb' }, reward, render, seed: 3, regrets });
+    const totals: number[] = [];
+    for (const [policy, target, seed] of [
+      [optimal, 'zebra', 5],
+      [expert, 'owl', 6],
+      [expert, 'crab', 7],
+    ] as const) {
+      const played = await playGame({ game: 0, seed, target }, { domain, rules: DEFAULT_RULES, policy, answerer: kb, policyLabel: 'p' });
+      const { body } = await post(`${served.url}/reset`, { key: target });
+      let last: Record<string, any> = {};
+      for (const turn of played.turns) last = (await post(`${served.url}/step`, { id: body.id, reply: turn.move.text })).body;
+      expect(last.done).toBe(true);
+      expect(last.regrets).toEqual(exact.turns(played.turns).map((t) => Math.round(t.regret * 1e6) / 1e6));
+      totals.push(last.regrets.reduce((a: number, b: number) => a + b, 0));
+    }
+    // the optimal game costs nothing; the noisy expert (half its questions at random) loses something
+    expect(totals[0]).toBe(0);
+    expect(totals[1]! + totals[2]!).toBeGreaterThan(0);
+    expect(served.games).toBe(3);
   });
 
   it('errors are HTTP errors with a message', async () => {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Trajectory } from '../../framework/plugin.js';
+import { DEFAULT_RULES } from '../../framework/game/types.js';
+import { PluginFactory } from '../../framework/plugins/factory.js';
 import { focusedTargets } from '../../plugins/strategies/grpo.js';
 
 function game(target: string, outcome: Trajectory['outcome']): Trajectory {
@@ -31,5 +33,15 @@ describe('grpo focus (a curriculum over the targets an evaluation lost)', () => 
       throw new Error('read');
     });
     expect({ targets, focused }).toEqual({ targets: all, focused: 0 });
+  });
+});
+
+describe('grpo move_regret (per-move credit)', () => {
+  it('is refused, saying why, by a backend that takes one advantage per game (local)', async () => {
+    const factory = await PluginFactory.forDomain('animals90', DEFAULT_RULES, process.cwd());
+    const strategy = await factory.create('strategy', { use: 'grpo', with: { move_regret: 0.5, iterations: 1 } });
+    const local = await factory.create('policy', 'local');
+    const env = { games: () => stream([]), stop: new AbortController().signal, seed: 1, stage: 'grpo' };
+    await expect(strategy.train(local as never, env as never)).rejects.toThrow("grpo: move_regret needs a backend whose own trainer plays the games (trl); this policy's backend takes one advantage per game: set move_regret: 0");
   });
 });

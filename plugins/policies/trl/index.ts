@@ -308,6 +308,7 @@ export class TrlPolicy implements TrainablePolicy {
             learning_rate: o.lr,
             batch_size: o.batch_size,
             scale_rewards: o.scale_rewards,
+            move_regret: o.move_regret,
             max_new_tokens: this.options.max_new_tokens,
             use_vllm: this.options.use_vllm,
             vllm_mode: this.options.vllm_mode,

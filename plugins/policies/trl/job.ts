@@ -76,6 +76,7 @@ export const GRPO_JOB = job('grpo', 'GRPOTrainer playing whole games against the
   beta: Type.Number({ minimum: 0 }),
   epsilon: Type.Number({ exclusiveMinimum: 0 }),
   scale_rewards: choice(['group', 'batch', 'none'], { description: "What a reward less its group's mean is divided by (TRL's scale_rewards)." }),
+  move_regret: Type.Number({ minimum: 0, description: "Per-move credit: a move's tokens get the game's advantage less this times the move's regret above the step's mean (the environment sends each game's per-turn regrets); 0: off." }),
   max_new_tokens: Type.Integer({ minimum: 1, description: 'Most tokens of a move.' }),
   use_vllm: Type.Boolean({ description: "Generate the moves with TRL's vLLM integration instead of model.generate." }),
   vllm_mode: choice(['colocate', 'server'], { description: 'colocate: vLLM inside each training process; server: `trl vllm-serve` at vllm_server_url.' }),

@@ -91,6 +91,7 @@ GRPO_ROLLOUT: dict[str, Any] = {
     "vllm_server_url": "http://127.0.0.1:8000",
     "vllm_gpu_memory_utilization": 0.3,
     "vllm_tensor_parallel_size": 1,
+    "move_regret": 0.0,
 }
 
 

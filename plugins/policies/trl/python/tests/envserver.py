@@ -12,8 +12,10 @@ class ScriptedEnv:
     """Each game lasts `moves` replies; answers alternate Yes./No.; the reward is set per key and game
     number (or the same for every game: `reward`); `invalid` of its moves are reported invalid."""
 
-    def __init__(self, moves: int = 2, reward: float | None = None, invalid: int = 0) -> None:
+    def __init__(self, moves: int = 2, reward: float | None = None, invalid: int = 0, regrets: list[float] | None = None) -> None:
         self.moves = moves
+        # sent with each game's last answer, as the engine sends each turn's exact regret
+        self.regrets = regrets
         self.reward = reward
         self.invalid = invalid
         self.games: dict[int, dict[str, Any]] = {}
@@ -54,6 +56,7 @@ class ScriptedEnv:
                 "outcome": outcome,
                 "questions": len(game["replies"]),
                 "invalid": self.invalid,
+                **({"regrets": self.regrets} if self.regrets is not None else {}),
             }
             self.finished.append({"id": gid, **result})
             return result

@@ -81,6 +81,11 @@ def test_rollout_masks_the_answers_with_the_real_model(sft_run: tuple[Path, list
             else:
                 runs.append((m, [token]))
         assert [m for m, _ in runs] == [1, 0, 1, 0, 1]
+        # each move's span is its run of sampled tokens (what move_regret credits)
+        mask = g.env_mask
+        starts = [i for i, m in enumerate(mask) if m == 1 and (i == 0 or mask[i - 1] == 0)]
+        ends = [i + 1 for i, m in enumerate(mask) if m == 1 and (i + 1 == len(mask) or mask[i + 1] == 0)]
+        assert g.spans == list(zip(starts, ends, strict=True))
         answers = [tok.decode(ids) for m, ids in runs if m == 0]
         assert "<|im_start|>user\nYes.<|im_end|>" in answers[0]
         assert "<|im_start|>user\nNo.<|im_end|>" in answers[1]
@@ -124,3 +129,48 @@ def test_figures_show_games_cut_at_a_token_limit(sft_run: tuple[Path, list[dict[
     # the game's own limit: abandoned before its end, scored a loss
     games = _play(ScriptedEnv(moves=3), sft_run[0], ["a", "a"], 2, max_new_tokens=12, max_completion_length=8)
     assert games["clipped"] == 1.0 and games["success"] == 0.0
+
+
+def test_move_advantages_credit_each_move_by_its_regret() -> None:
+    from twentyq_trl.grpo import Game, move_advantages
+
+    def game(spans: list[tuple[int, int]], regrets: list[float] | None, abandoned: bool = False) -> Game:
+        return Game("a", 1, [], [], spans=spans, regrets=regrets, abandoned=abandoned)
+
+    # two games of two moves each, tokens 0-1 and 3-4 (token 2 is the environment's answer)
+    games = [game([(0, 2), (3, 5)], [0.0, 1.0]), game([(0, 2), (3, 5)], [0.0, 3.0]), game([(0, 3)], None, abandoned=True)]
+    rows = move_advantages([1.0, -1.0, 0.5], games, 0.5, 6)
+    # mean regret per move 1.0: a move of regret 0 gains 0.5, of regret 3 loses 1.0, of regret 1 nothing
+    assert rows[0] == [1.5, 1.5, 1.0, 1.0, 1.0, 1.0]
+    assert rows[1] == [-0.5, -0.5, -1.0, -2.0, -2.0, -1.0]
+    assert rows[2] == [0.5] * 6  # abandoned: the game's advantage alone
+    with pytest.raises(ValueError, match="move_regret needs the regret of each move"):
+        move_advantages([0.0], [game([(0, 2)], None)], 0.5, 4)
+    with pytest.raises(ValueError, match="has 2 moves but 1 regrets"):
+        move_advantages([0.0], [game([(0, 2), (3, 4)], [0.0])], 0.5, 4)
+
+
+def test_grpo_with_move_regret_trains_on_the_environments_regrets(sft_run: tuple[Path, list[dict[str, Any]]], tmp_path: Path) -> None:
+    """move_regret: the rollout keeps each move's tokens and regret; without regrets from the environment the stage fails, saying why."""
+    data = write_jsonl(tmp_path / "grpo.jsonl", [{"prompt": "a"}, {"prompt": "b"}])
+
+    def run(env: ScriptedEnv, folder: Path) -> tuple[int, list[dict[str, Any]], str]:
+        server, url = serve(env)
+        try:
+            job = base_job(
+                sft_run[0], folder / "grpo.model", data,
+                env_url=url, steps=1, num_generations=2, targets_per_step=2, temperature=1.0,
+                beta=0.0, epsilon=0.2, max_new_tokens=12, learning_rate=1e-4, save_steps=10, scale_rewards="batch",
+                **{**GRPO_ROLLOUT, "move_regret": 0.5},
+            )
+            del job["epochs"]
+            folder.mkdir()
+            return run_cli("grpo", job, folder)
+        finally:
+            server.shutdown()
+
+    rc, events, err = run(ScriptedEnv(moves=2, regrets=[0.0, 1.5]), tmp_path / "with")
+    assert rc == 0, err[-3000:]
+    assert [e["step"] for e in logs(events)] == [1] and events[-1]["event"] == "done"
+    rc, events, err = run(ScriptedEnv(moves=2), tmp_path / "without")
+    assert rc != 0 and "move_regret needs the regret of each move" in err, err[-2000:]

@@ -42,6 +42,9 @@ class Game:
     abandoned: bool = False
     # a move ran out of max_new_tokens before its end token (its text is cut)
     cut: bool = False
+    # each move's tokens in the completion, [start, end), and the exact regret of each turn (from the environment)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    regrets: list[float] | None = None
 
     @property
     def context(self) -> list[int]:
@@ -207,6 +210,8 @@ class Rollout:
         self.max_completion_length = max_completion_length
         self.temperature = temperature
         self.stats = RolloutStats(group_size)
+        # this process's games of the latest generation batch, in the order of its rows
+        self.last: list[Game] = []
 
     def play(self, keys: list[str], generate: Generate, tok: Any, step: int | None = None) -> list[Game]:
         end_token = tok.eos_token
@@ -225,6 +230,7 @@ class Rollout:
             budget = min([self.max_new_tokens] + [self.max_completion_length - len(g.completion) for g in live])
             replies = generate([g.context for g in live], budget)
             for g, (tokens, logps) in zip(live, replies, strict=True):
+                g.spans.append((len(g.completion), len(g.completion) + len(tokens)))
                 g.completion += tokens
                 g.env_mask += [1] * len(tokens)
                 g.logprobs += logps
@@ -238,6 +244,8 @@ class Rollout:
                     g.outcome = str(answer.get("outcome", "loss"))
                     g.questions = int(answer.get("questions", 0))
                     g.invalid = int(answer.get("invalid", 0))
+                    regrets = answer.get("regrets")
+                    g.regrets = [float(r) for r in regrets] if isinstance(regrets, list) else None
                     continue
                 message = answer.get("message")
                 if not isinstance(message, dict):
@@ -266,6 +274,7 @@ class Rollout:
         # the step numbers the games: a stage resumed from a checkpoint plays new games, not the first ones again
         games = self.play([str(p) for p in prompts], generator(trainer, self.temperature), tok, int(trainer.state.global_step))
         # the step's figures are of every process's games (each plays its share of the batch)
+        self.last = games
         shares = gather(games)
         self.stats.add([g for share in shares for g in share])
         if len(shares) > 1 and is_main():
@@ -284,9 +293,57 @@ class Rollout:
         }
 
 
+def move_advantages(advantages: list[float], games: list[Game], weight: float, width: int) -> list[list[float]]:
+    """Per-token advantages of a generation batch (one row per game, `width` tokens): each move's tokens get
+    the game's advantage less `weight` times the move's regret above the mean regret per move of the
+    batch's games; other tokens (the environment's, padding) keep the game's advantage, and the loss
+    masks them anyway. A game abandoned at the length limit has no regrets: the game's advantage alone."""
+    if len(advantages) != len(games):
+        raise ValueError(f"move_regret: {len(advantages)} advantages for {len(games)} games")
+    moves: list[float] = []
+    for g in games:
+        if g.abandoned:
+            continue
+        if g.regrets is None:
+            raise ValueError(
+                "move_regret needs the regret of each move, which the environment sends only for an answerer that"
+                " answers from the truth table (kb with unknown: say): set move_regret 0, or use such an answerer"
+            )
+        if len(g.regrets) != len(g.spans):
+            raise ValueError(f"move_regret: game {g.id} has {len(g.spans)} moves but {len(g.regrets)} regrets")
+        moves += g.regrets
+    mean = sum(moves) / len(moves) if moves else 0.0
+    rows = []
+    for a, g in zip(advantages, games, strict=True):
+        row = [a] * width
+        if not g.abandoned and g.regrets is not None:
+            for (start, end), r in zip(g.spans, g.regrets, strict=True):
+                for t in range(start, min(end, width)):
+                    row[t] = a - weight * (r - mean)
+        rows.append(row)
+    return rows
+
+
 def env_reward(completions: list[Any], env_reward: list[float], **kwargs: Any) -> list[float]:
     """The reward the environment gave each game."""
     return [float(r) for r in env_reward]
+
+
+def move_credit(base: Any, rollout: Rollout, weight: float) -> Any:
+    """GRPOTrainer with per-move advantages (move_advantages): TRL's loss takes advantages of shape
+    (batch, tokens) as well as (batch,)."""
+
+    class MoveCreditTrainer(base):
+        def _generate_and_score_completions(self, inputs: Any) -> Any:
+            import torch
+
+            out = super()._generate_and_score_completions(inputs)
+            advantages = out["advantages"]
+            rows = move_advantages(advantages.tolist(), rollout.last, weight, out["completion_ids"].shape[1])
+            out["advantages"] = torch.tensor(rows, dtype=advantages.dtype, device=advantages.device)
+            return out
+
+    return MoveCreditTrainer
 
 
 def vllm_args(job: GrpoJob) -> dict[str, Any]:
@@ -341,7 +398,8 @@ def build(training: TrainingJob, hw: Hardware) -> Stage:
         **vllm_args(job),
     )
     config = GRPOConfig(**args)
-    trainer = GRPOTrainer(
+    trainer_class = move_credit(GRPOTrainer, rollout, job.move_regret) if job.move_regret > 0 else GRPOTrainer
+    trainer = trainer_class(
         model=load_model(model_path),
         reward_funcs=[env_reward],
         args=config,

@@ -74,6 +74,7 @@ class GrpoJob(TrainingJob):
     beta: float
     epsilon: float
     scale_rewards: ScaleRewards
+    move_regret: float
     max_new_tokens: int
     use_vllm: bool
     vllm_mode: Literal["colocate", "server"]
