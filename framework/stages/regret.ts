@@ -102,6 +102,30 @@ function regretFor(answerer: Answerer, domain: Domain, rules: Rules, s: { semant
   return regret;
 }
 
+/** Each turn's regret, rounded to 1e-6 as the stages write it. */
+function roundedTurns(regret: Regret, turns: Trajectory['turns']): number[] {
+  return regret.turns(turns).map((t) => Math.round(t.regret * 1e6) / 1e6);
+}
+
+/**
+ * A finished game's regret per turn (what the environment sends a trainer with a game's last answer),
+ * for an answerer that answers from the truth table (kb, unknown say); undefined for another answerer,
+ * and for a game whose answers contradict the table. Shares the answerer's memo of solved sets.
+ */
+export function turnRegretsFor(answerer: Answerer, domain: Domain, rules: Rules): ((game: Trajectory) => number[] | undefined) | undefined {
+  const semantics = regretSemantics(answerer, 'auto');
+  if (!semantics || !domain.truth) return undefined;
+  const regret = regretFor(answerer, domain, rules, semantics);
+  return (game) => {
+    try {
+      return roundedTurns(regret, game.turns);
+    } catch (error) {
+      if (error instanceof RegretError) return undefined;
+      throw error;
+    }
+  };
+}
+
 /**
  * Reads a stage's games once, computes each move's regret for the games against a deterministic
  * answerer, writes them a line a game to `out` ({game, policy, answerer?, regret: [per turn]}) and
@@ -133,7 +157,7 @@ export async function stageRegret(
     let turns: number[];
     const same = `${answerer}\n${game.turns.map((t) => `${t.move.kind === 'guess' ? `=${t.move.candidate}` : t.move.kind === 'question' ? (t.move.attribute ?? t.move.text) : '!'}:${t.answer ?? ''}`).join('|')}`;
     try {
-      turns = seen.get(same) ?? regret.turns(game.turns).map((t) => Math.round(t.regret * 1e6) / 1e6);
+      turns = seen.get(same) ?? roundedTurns(regret, game.turns);
       seen.set(same, turns);
     } catch (error) {
       if (!(error instanceof RegretError)) throw error;

@@ -1,14 +1,12 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { RenderOptions } from '../game/chat.js';
-import type { Domain } from '../game/domain.js';
-import type { Rules, Trajectory } from '../game/types.js';
-import type { Answerer, GameEnvironment, PluginRef, Policy, TrainablePolicy, TrainEnv } from '../plugins/types.js';
+import type { Trajectory } from '../game/types.js';
+import type { GameEnvironment, PluginRef, Policy, TrainablePolicy, TrainEnv } from '../plugins/types.js';
 import { playInBatches } from '../run/batches.js';
 import { StageError, type StageContext } from '../run/context.js';
 import { serveEnvironment } from '../run/environment.js';
-import { Regret, RegretError } from '../game/regret.js';
-import { regretSemantics } from './regret.js';
+import { turnRegretsFor } from './regret.js';
 import { JsonlWriter } from '../run/jsonl.js';
 import { concurrencyOf, playerNames, playWaiting, waitingPlayers } from '../run/waiting.js';
 import { pluginName } from '../plugins/factory.js';
@@ -145,24 +143,5 @@ async function serveGames(ctx: StageContext, base: PluginRef, rewardRef: PluginR
       return served.games;
     },
     close: () => (closing ??= served.close().then(() => games.close())),
-  };
-}
-
-/**
- * A finished game's regret per turn, rounded as the evaluation stages write it, for an answerer that
- * answers from the truth table (kb, unknown say); undefined for another answerer, and for a game whose
- * answers contradict the table.
- */
-export function turnRegretsFor(answerer: Answerer, domain: Domain, rules: Rules): ((game: Trajectory) => number[] | undefined) | undefined {
-  const semantics = regretSemantics(answerer, 'auto');
-  if (!semantics || !domain.truth) return undefined;
-  const regret = new Regret(domain, { rules, semantics: semantics.semantics, meaning: semantics.reads });
-  return (game) => {
-    try {
-      return regret.turns(game.turns).map((t) => Math.round(t.regret * 1e6) / 1e6);
-    } catch (error) {
-      if (error instanceof RegretError) return undefined;
-      throw error;
-    }
   };
 }

@@ -10,7 +10,7 @@ import type { GameEnvironment, Policy } from '../../framework/plugins/types.js';
 import { serveEnvironment } from '../../framework/run/environment.js';
 import { deriveSeed } from '../../framework/util/rng.js';
 import { Regret } from '../../framework/game/regret.js';
-import { turnRegretsFor } from '../../framework/stages/train-env.js';
+import { turnRegretsFor } from '../../framework/stages/regret.js';
 
 const post = async (url: string, body: unknown): Promise<{ status: number; body: Record<string, any> }> => {
   const res = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
