@@ -117,8 +117,8 @@ export interface LayerSettings {
 const NO_KEY = 'no-key';
 
 /**
- * The registry of endpoints of one process: `get` returns the one client of an endpoint (base URL and
- * key variable), creating it on first use. The run owns one and hands it to the plugins that wait on
+ * The registry of endpoints of one process: `get` returns the one client of an endpoint (base URL, key
+ * variable and cache id), creating it on first use. The run owns one and hands it to the plugins that wait on
  * the network.
  */
 export class Endpoints {
@@ -135,7 +135,8 @@ export class Endpoints {
    */
   get(settings: EndpointSettings): Endpoint {
     const baseUrl = settings.base_url.replace(/\/+$/, '');
-    const id = `${baseUrl} ${settings.api_key_env ?? ''}`;
+    // the cache id too: a launched server may get the port of an earlier one that served other weights
+    const id = `${baseUrl} ${settings.api_key_env ?? ''} ${settings.cache_id ?? ''}`;
     let endpoint = this.endpoints.get(id);
     if (endpoint === undefined) {
       const env = this.#settings.env ?? process.env;

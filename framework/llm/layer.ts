@@ -25,9 +25,11 @@ export interface Models {
    * after its retries throws its error; while a launched server is dead, calls fail at once with its
    * log's last lines. A server the run stopped between stages (no later stage used it, or a training
    * stage needed its device) is started again by the next call, and `onStart` runs again with its new
-   * base URL before that call goes (e.g. to load an adapter on it).
+   * base URL before that call goes (e.g. to load an adapter on it). `weights`, with `launch`: what
+   * the server serves, as the response cache should know it beside its command (a stamp of the weights'
+   * files: other weights at the same path are asked afresh).
    */
-  endpoint(options: EndpointOptions & { launch?: LaunchOption }, label: string, onStart?: (base_url: string) => Promise<void>): Promise<ModelEndpoint>;
+  endpoint(options: EndpointOptions & { launch?: LaunchOption; weights?: string }, label: string, onStart?: (base_url: string) => Promise<void>): Promise<ModelEndpoint>;
   /** Stops the server a launch option started and forgets it (a backend whose weights changed serves the new ones from a new server). */
   stop(launch: LaunchOption): Promise<void>;
 }
@@ -103,7 +105,7 @@ export class ModelLayer {
     };
   }
 
-  private async endpoint(options: EndpointOptions & { launch?: LaunchOption }, label: string, holder: string | undefined, onStart?: (base_url: string) => Promise<void>): Promise<ModelEndpoint> {
+  private async endpoint(options: EndpointOptions & { launch?: LaunchOption; weights?: string }, label: string, holder: string | undefined, onStart?: (base_url: string) => Promise<void>): Promise<ModelEndpoint> {
     const accounted = (how: CallOptions): CallOptions => ({ ...how, stage: this.stage, label: how.label ?? label });
     const launch = options.launch;
     if (launch === undefined) {
@@ -115,7 +117,8 @@ export class ModelLayer {
       const server = await this.launches.acquire(launch, label, holder);
       await onStart?.(server.base_url);
       // the port changes from start to start; what the cache knows the endpoint by does not
-      return { server, endpoint: this.endpoints.get({ ...options, base_url: server.base_url, cache_id: `launch: ${server.command}` }) };
+      const cache_id = `launch: ${server.command}${options.weights === undefined ? '' : ` weights: ${options.weights}`}`;
+      return { server, endpoint: this.endpoints.get({ ...options, base_url: server.base_url, cache_id }) };
     };
     let current = await start();
     let restarting: Promise<typeof current> | undefined;

@@ -280,6 +280,20 @@ describe('endpoint client: cache', () => {
     expect(server.received).toHaveLength(1);
   });
 
+  it("a server started again on a port an earlier one had is known by its own cache id, not the earlier one's", async () => {
+    // a launched server's port is any free one: a later server (other weights) may get an earlier one's
+    const layer = new Endpoints({ cache, backoff: FAST, env: {} });
+    const request = { ...REQUEST, messages: [{ role: 'user' as const, content: 'same port' }] };
+    const old = layer.get({ base_url: server.url, api_key_env: null, concurrency: 4, cache_id: 'launch: serve old-weights' });
+    expect((await old.chat(request, CALL)).cached).toBe(false);
+    const later = layer.get({ base_url: server.url, api_key_env: null, concurrency: 4, cache_id: 'launch: serve new-weights' });
+    expect(later).not.toBe(old);
+    expect((await later.chat(request, CALL)).cached).toBe(false);
+    expect(server.received).toHaveLength(2);
+    // and the same server asked again is the same endpoint
+    expect(layer.get({ base_url: server.url, api_key_env: null, concurrency: 4, cache_id: 'launch: serve new-weights' })).toBe(later);
+  });
+
   it('identical requests in flight together make one request', async () => {
     const e = endpoint({ cache });
     server.always = { do: 'ok', delayMs: 50 };

@@ -164,11 +164,13 @@ describe('the registry of launched servers', () => {
     expect(groupAlive(o.pid)).toBe(false);
   });
 
-  it('a launched server logs to servers/<label>.log in the run directory; a later run on the same cache finds its answers, whatever its port', async () => {
+  it('a launched server logs to servers/<label>.log in the run directory; a later run on the same cache finds its answers, whatever its port, unless the weights differ', async () => {
     const runDir = tmp();
     const cache = join(tmp(), 'responses.sqlite');
-    const ask = async (layer: ModelLayer) => {
-      const endpoint = await layer.models().endpoint({ base_url: 'unused', model: 'infogain', api_key_env: null, timeout: 60, max_retries: 0, concurrency: 4, launch: SERVE.join(' ') }, 'api(model=Qwen/Qwen3-4B)');
+    const ask = async (layer: ModelLayer, weights?: string) => {
+      const endpoint = await layer
+        .models()
+        .endpoint({ base_url: 'unused', model: 'infogain', api_key_env: null, timeout: 60, max_retries: 0, concurrency: 4, launch: SERVE.join(' '), ...(weights === undefined ? {} : { weights }) }, 'api(model=Qwen/Qwen3-4B)');
       const reply = await endpoint.chat({ model: 'infogain', temperature: 0, messages: renderPrompt(animals90(), { max_questions: 20, wrong_guess: 'continue' }, []) }, { timeout: 60, max_retries: 0 });
       return { reply, server: await layer.launches.acquire(SERVE.join(' '), 'again') };
     };
@@ -183,6 +185,12 @@ describe('the registry of launched servers', () => {
     const again = await ask(second);
     expect(again.reply).toMatchObject({ cached: true, text: reply.text });
     await second.close();
+    // the same command serving other weights (a stage trained again at the same path) is asked afresh
+    const third = new ModelLayer({ cache, runDir: tmp() });
+    expect((await ask(third, 'model.safetensors:100:1')).reply.cached).toBe(false);
+    expect((await ask(third, 'model.safetensors:100:1')).reply.cached).toBe(true);
+    expect((await ask(third, 'model.safetensors:100:2')).reply.cached).toBe(false);
+    await third.close();
   });
 
   it('the launch option: a command, a list, or an object with timeout_s filled in; anything else refused', () => {

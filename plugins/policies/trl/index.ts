@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import {
@@ -73,6 +73,25 @@ export function loadTrlCheckpoint(path: string): TrlState {
   if (saved.format !== FORMAT) throw new Error(`${path} is not a trl checkpoint (a <stage>.ckpt.json written by a train stage of the trl policy, or a model folder)`);
   const at = (p: string) => (isAbsolute(p) || !existsSync(resolve(dirname(path), p)) ? p : resolve(dirname(path), p));
   return { model: at(saved.model), adapter: saved.adapter, base: at(saved.base) };
+}
+
+/**
+ * The weights a folder holds, as the response cache knows them: each weights file's name, size and
+ * modification time. A stage trained again at the same path (`twentyq run --resume`) is other weights
+ * there, and its games are asked afresh, not answered from the cache of the weights it replaced.
+ */
+export function weightsStamp(folder: string): string {
+  const files = existsSync(folder)
+    ? readdirSync(folder)
+        .filter((f) => /\.(safetensors|bin|pt|pth)$/.test(f))
+        .sort()
+    : [];
+  return files
+    .map((f) => {
+      const st = statSync(join(folder, f));
+      return `${f}:${st.size}:${Math.round(st.mtimeMs)}`;
+    })
+    .join(',');
 }
 
 /** A step's figures, as the curve keeps them. */
@@ -188,7 +207,8 @@ export class TrlPolicy implements TrainablePolicy {
       }
       // Qwen3's template thinks unless told not to; the tiny model was trained without thinking
       const extra_body = { ...this.options.extra_body, chat_template_kwargs: { enable_thinking: false, ...((this.options.extra_body?.chat_template_kwargs as object) ?? {}) } };
-      const settings = { ...this.options, model, base_url: '', api_key_env: null, launch, extra_body, format: 'text' as const };
+      const weights = weightsStamp(mode === 'vllm' || !state.adapter ? state.model : model);
+      const settings = { ...this.options, model, base_url: '', api_key_env: null, launch, weights, extra_body, format: 'text' as const };
       return questioner(settings, { domain: this.domain, rules: this.rules, label }, await this.context.models.endpoint(settings, label));
     })();
     this.player = {
@@ -201,11 +221,14 @@ export class TrlPolicy implements TrainablePolicy {
     return starting;
   }
 
-  /** A LoRA adapter merged into its base, beside it (`merged/`), once. */
+  /** A LoRA adapter merged into its base, beside it (`merged/`), once for each set of the adapter's weights. */
   private async merged(adapter: string): Promise<string> {
     const out = join(dirname(adapter), 'merged');
-    if (existsSync(join(out, 'config.json'))) return out;
+    const from = join(out, 'twentyq-merged-from.txt');
+    const stamp = weightsStamp(adapter);
+    if (existsSync(join(out, 'config.json')) && existsSync(from) && readFileSync(from, 'utf8') === stamp) return out;
     await runPython({ python: this.python, command: 'merge', job: { adapter, output_dir: out }, jobFile: join(dirname(adapter), 'merge.job.json'), log: join(dirname(adapter), 'python.log') });
+    writeFileSync(from, stamp);
     return out;
   }
 
