@@ -207,7 +207,7 @@ export class TrlPolicy implements TrainablePolicy {
       }
       // Qwen3's template thinks unless told not to; the tiny model was trained without thinking
       const extra_body = { ...this.options.extra_body, chat_template_kwargs: { enable_thinking: false, ...((this.options.extra_body?.chat_template_kwargs as object) ?? {}) } };
-      const weights = weightsStamp(mode === 'vllm' || !state.adapter ? state.model : model);
+      const weights = weightsStamp(mode === 'vllm' ? state.model : model);
       const settings = { ...this.options, model, base_url: '', api_key_env: null, launch, weights, extra_body, format: 'text' as const };
       return questioner(settings, { domain: this.domain, rules: this.rules, label }, await this.context.models.endpoint(settings, label));
     })();
