@@ -22,7 +22,7 @@ describe('the trl experiments validate', () => {
     expect(trains.find((s) => s.name === 'sft')!.strategy.with).toMatchObject({ win_within: 8, factor: 5 });
   });
 
-  it('tiny-lm-rl: the noisy teacher of pipeline.yaml as is; plain SFT, weighted SFT, DPO, and two GRPO stages from weighted SFT, each paired with the stage before it', async () => {
+  it('tiny-lm-rl: the noisy teacher of pipeline.yaml as is; plain SFT, weighted SFT, DPO, GRPO in two stages of 60 steps from weighted SFT and a stage with the regret reward beside them, each paired with the stage before it', async () => {
     const e = await loadExperiment('experiments/tiny-lm-rl.yaml');
     const pipeline = await loadExperiment('experiments/pipeline.yaml');
     const teacher = (x: typeof e) => x.stages.find((s) => s.kind === 'generate')!;
@@ -35,17 +35,22 @@ describe('the trl experiments validate', () => {
       ['plain-sft', 'weighted-sft', 'fresh', undefined, undefined],
       ['weighted-sft', 'weighted-sft', 'fresh', undefined, undefined],
       ['dpo', 'dpo', 'current', undefined, undefined],
-      ['grpo', 'grpo', 'weighted-sft', undefined, undefined],
+      ['grpo-60', 'grpo', 'weighted-sft', undefined, undefined],
+      ['grpo', 'grpo', 'current', undefined, undefined],
       ['grpo-regret', 'grpo', 'weighted-sft', undefined, 'regret'],
     ]);
     expect(trains.find((s) => s.name === 'plain-sft')!.strategy.with).toMatchObject({ factor: 1 });
     // the GRPO stages differ in their reward only
     const [efficiency, regret] = trains.filter((s) => s.strategy.use === 'grpo' && s.start === 'weighted-sft');
     expect(regret!.strategy.with).toEqual(efficiency!.strategy.with);
+    // the second efficiency stage goes on from the first with the same settings (calibration run M2)
+    expect(trains.find((s) => s.name === 'grpo')!.strategy.with).toEqual(efficiency!.strategy.with);
+    expect(efficiency!.strategy.with).toMatchObject({ iterations: 60, lr: 0.0001 });
     const baselines = Object.fromEntries(e.stages.filter((s): s is EvaluateStage => s.kind === 'evaluate').map((s) => [s.name, s.baseline]));
     expect(baselines).toMatchObject({
       'eval-weighted-sft': 'eval-plain-sft/plain-sft',
       'eval-dpo': 'eval-weighted-sft/weighted-sft',
+      'eval-grpo-60': 'eval-weighted-sft/weighted-sft',
       'eval-grpo': 'eval-weighted-sft/weighted-sft',
       'eval-grpo-regret': 'eval-weighted-sft/weighted-sft',
     });
