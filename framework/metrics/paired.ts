@@ -121,7 +121,14 @@ export interface Comparison {
   /** Pairs the policy won and the baseline lost, and the other way round. */
   wins_only_policy: number;
   wins_only_baseline: number;
-  /** Exact McNemar test of those two counts. */
+  /** Targets where the policy won more of the target's games than the baseline, and the other way round (with one game a target: the two counts above). */
+  targets_only_policy: number;
+  targets_only_baseline: number;
+  /**
+   * Exact McNemar test over targets, of the two target counts: the games of one target are not
+   * independent (a deterministic policy repeats them exactly), so the target is the unit, as in the
+   * bootstrap. With one game a target it is the exact McNemar test of the games.
+   */
   mcnemar_p: number;
   avg_questions: number;
   baseline_avg_questions: number;
@@ -173,9 +180,13 @@ export function compare(policy: readonly GameRecord[], baseline: readonly GameRe
   let onlyB = 0;
   let qa = 0;
   let qb = 0;
+  let targetsA = 0;
+  let targetsB = 0;
   const sums = clusters.map((list) => {
     let d = 0;
+    let w = 0;
     for (const [x, y] of list) {
+      w += Number(x.win) - Number(y.win);
       n++;
       if (x.win) wa++;
       if (y.win) wb++;
@@ -185,6 +196,8 @@ export function compare(policy: readonly GameRecord[], baseline: readonly GameRe
       qb += y.questions;
       d += x.questions - y.questions;
     }
+    if (w > 0) targetsA++;
+    if (w < 0) targetsB++;
     return { d, n: list.length };
   });
   const rng = new Rng(seed);
@@ -209,13 +222,21 @@ export function compare(policy: readonly GameRecord[], baseline: readonly GameRe
     success_diff: safe(wa - wb),
     wins_only_policy: onlyA,
     wins_only_baseline: onlyB,
-    mcnemar_p: mcnemarExact(onlyA, onlyB),
+    targets_only_policy: targetsA,
+    targets_only_baseline: targetsB,
+    mcnemar_p: mcnemarExact(targetsA, targetsB),
     avg_questions: safe(qa),
     baseline_avg_questions: safe(qb),
     questions_diff: safe(qa - qb),
     questions_diff_ci: [at(0.025), at(0.975)],
     bootstrap: { resamples, seed },
   };
+}
+
+/** "won only by each" as games, and as targets when those differ (several games a target): "58:16 (targets 6:2)". */
+export function winsOnlyText(c: Comparison): string {
+  const games = `${c.wins_only_policy}:${c.wins_only_baseline}`;
+  return c.targets_only_policy === c.wins_only_policy && c.targets_only_baseline === c.wins_only_baseline ? games : `${games} (targets ${c.targets_only_policy}:${c.targets_only_baseline})`;
 }
 
 /** Targets where two paired sets of games differ most: by the difference of mean questions, then of wins. */

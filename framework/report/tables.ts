@@ -1,4 +1,4 @@
-import type { Comparison } from '../metrics/paired.js';
+import { winsOnlyText, type Comparison } from '../metrics/paired.js';
 import { fixed, pct } from '../metrics/table.js';
 import type { StageBound } from '../run/bound.js';
 import type { PlayReport, RunReport } from './data.js';
@@ -46,7 +46,7 @@ function comparisonCells(p: PlayReport): Value[] {
     p.baseline,
     n(k.pairs, String(k.pairs)),
     n(k.success_diff, signed(k.success_diff, pct(k.success_diff))),
-    html`<span data-sort="${k.wins_only_policy - k.wins_only_baseline}">${k.wins_only_policy}:${k.wins_only_baseline}</span>`,
+    html`<span data-sort="${k.wins_only_policy - k.wins_only_baseline}">${winsOnlyText(k)}</span>`,
     n(k.mcnemar_p, k.mcnemar_p < 1e-4 ? '<0.0001' : k.mcnemar_p.toFixed(4)),
     n(k.questions_diff, signed(k.questions_diff, fixed(k.questions_diff, 3))),
     ci(k.questions_diff_ci, (x) => fixed(x, 3)),
@@ -70,7 +70,7 @@ const COLUMNS: Column[] = [
   { key: 'pairs', head: 'pairs' },
   { key: 'success-diff', head: 'success diff' },
   { key: 'wins-only', head: 'wins only: baseline only' },
-  { key: 'mcnemar', head: 'McNemar p', title: 'exact McNemar test' },
+  { key: 'mcnemar', head: 'McNemar p', title: 'exact McNemar test over targets (a target counts for the policy that won more of its games)' },
   { key: 'avg-q-diff', head: 'avg q diff' },
   { key: 'avg-q-diff-ci', head: '95% CI', title: 'paired bootstrap over targets' },
 ];

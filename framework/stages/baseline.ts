@@ -2,7 +2,7 @@ import type { RegretStats } from './regret.js';
 import { readGames } from '../data/games.js';
 import type { GameChecks } from '../data/checks.js';
 import type { OutcomeMetrics } from '../metrics/outcome.js';
-import { compare, PairingError, recordOf, type Comparison, type GameRecord } from '../metrics/paired.js';
+import { compare, PairingError, recordOf, winsOnlyText, type Comparison, type GameRecord } from '../metrics/paired.js';
 import { fixed, formatTable, pct } from '../metrics/table.js';
 import type { PluginRef } from '../plugins/types.js';
 import type { UnknownAnswers } from '../game/types.js';
@@ -96,7 +96,7 @@ export async function comparisons(stage: EvaluateStage, ctx: StageContext, answe
           ...(several ? [answerer.label] : []),
           String(c.pairs),
           `${c.success_diff >= 0 ? '+' : ''}${pct(c.success_diff)}`,
-          `${c.wins_only_policy}:${c.wins_only_baseline}`,
+          winsOnlyText(c),
           c.mcnemar_p < 0.0001 ? '<0.0001' : c.mcnemar_p.toFixed(4),
           `${c.questions_diff >= 0 ? '+' : ''}${fixed(c.questions_diff, 3)}`,
           `${fixed(c.questions_diff_ci[0], 3)} to ${fixed(c.questions_diff_ci[1], 3)}`,
@@ -111,7 +111,7 @@ export async function comparisons(stage: EvaluateStage, ctx: StageContext, answe
   const lines: string[] = [];
   if (table.length > 0) {
     lines.push(
-      `${stage.name}: paired with ${baseline} (same targets${from === undefined ? ' and games' : ''}; success: exact McNemar test; questions: 95% paired bootstrap over targets, 2000 resamples, seeded)\n` +
+      `${stage.name}: paired with ${baseline} (same targets${from === undefined ? ' and games' : ''}; success: exact McNemar test over targets; questions: 95% paired bootstrap over targets, 2000 resamples, seeded)\n` +
         formatTable(['policy', ...(several ? ['answerer'] : []), 'pairs', 'success diff', 'wins only:baseline only', 'McNemar p', 'avg q diff', '95% CI'], table),
     );
   }

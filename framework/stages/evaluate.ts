@@ -49,7 +49,7 @@ const settings = orNothing(
         Type.String({
           minLength: 1,
           description:
-            'Compare every other policy with this one, game by game (exact McNemar test for success, paired bootstrap interval for mean questions): a policy label of this stage, or STAGE/LABEL for a policy of an earlier evaluate stage that played the same targets.',
+            'Compare every other policy with this one, game by game (exact McNemar test over targets for success, paired bootstrap interval for mean questions): a policy label of this stage, or STAGE/LABEL for a policy of an earlier evaluate stage that played the same targets.',
         }),
       ),
       games_per_animal: SETTINGS.games_per_animal,

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { clustered, compare, largestDifferences, mcnemarExact, pairGames, PairingError, type GameRecord } from '../../framework/metrics/paired.js';
+import { clustered, compare, largestDifferences, mcnemarExact, pairGames, PairingError, winsOnlyText, type GameRecord } from '../../framework/metrics/paired.js';
 import { wilson } from '../../framework/metrics/outcome.js';
 
 const game = (target: string, win: boolean, questions: number, signature = `${target}/${win}/${questions}`): GameRecord => ({ target, win, questions: win ? questions : 20, signature });
@@ -59,7 +59,9 @@ describe('paired comparisons', () => {
     expect(c.pairs).toBe(900);
     expect(c.wins_only_baseline).toBe(10);
     expect(c.wins_only_policy).toBe(0);
-    expect(c.mcnemar_p).toBeCloseTo(2 / 1024, 12);
+    // ten repeats of one lost target are one target, not ten independent games: McNemar over targets
+    expect([c.targets_only_policy, c.targets_only_baseline]).toEqual([0, 1]);
+    expect(c.mcnemar_p).toBe(1);
     expect(c.questions_diff).toBeCloseTo((10 * (13 + 44 * -2 + 45 * -1)) / 900, 12);
     expect(c.questions_diff_ci[0]).toBeLessThan(c.questions_diff);
     expect(c.questions_diff_ci[1]).toBeGreaterThan(c.questions_diff);
@@ -69,6 +71,27 @@ describe('paired comparisons', () => {
     const most = largestDifferences(better, base, 2);
     expect(most[0]).toEqual({ target: 't0', games: 10, questions_diff: 13, wins_diff: -10 });
     expect(most[1]!.questions_diff).toBe(-2);
+  });
+
+  it("McNemar over targets: one game a target is the games' test; several games a target count once, for the side that won more of them", () => {
+    // one game a target: 9 targets won only by the policy, 1 only by the baseline
+    const base1 = targets.map((t, i) => game(t, i >= 9, 6));
+    const pol1 = targets.map((t, i) => game(t, i !== 9, 6));
+    const one = compare(pol1, base1, 1);
+    expect([one.wins_only_policy, one.wins_only_baseline, one.targets_only_policy, one.targets_only_baseline]).toEqual([9, 1, 9, 1]);
+    expect(one.mcnemar_p).toBeCloseTo(mcnemarExact(9, 1), 12);
+    // five sampled games a target: the policy wins 4 of 5 where the baseline wins 1 on targets t0-t5, the
+    // baseline 4 of 5 against 1 on t6-t7, the rest tie: games 18 : 6, targets 6 : 2
+    const won = (k: number) => (j: number) => j < k;
+    const base5 = [...Array(5)].flatMap((_, j) => targets.map((t, i) => game(t, i < 6 ? won(1)(j) : i < 8 ? won(4)(j) : true, 6)));
+    const pol5 = [...Array(5)].flatMap((_, j) => targets.map((t, i) => game(t, i < 6 ? won(4)(j) : i < 8 ? won(1)(j) : true, 6)));
+    const five = compare(pol5, base5, 1);
+    expect([five.targets_only_policy, five.targets_only_baseline]).toEqual([6, 2]);
+    expect([five.wins_only_policy, five.wins_only_baseline]).toEqual([18, 6]);
+    expect(five.mcnemar_p).toBeCloseTo(mcnemarExact(6, 2), 12);
+    expect(five.mcnemar_p).toBeGreaterThan(mcnemarExact(five.wins_only_policy, five.wins_only_baseline));
+    expect(winsOnlyText(five)).toBe('18:6 (targets 6:2)');
+    expect(winsOnlyText(one)).toBe('9:1');
   });
 
   it('refuses games that did not play the same targets, saying where', () => {

@@ -69,7 +69,7 @@ async function gamesOf(side: Side, checks: GameChecks & { max_questions: number 
 
 export default class Compare extends TwentyqCommand {
   static override summary = 'Compare two stages or runs that played the same targets, game by game.';
-  static override description = `Pairs the games of A and B by target (the k-th game of a target in A with the k-th in B; within one stage that is the same game) and reports the difference in success (exact McNemar test on the games one won and the other lost) and in mean questions (95% paired bootstrap interval, resampling targets, seeded), and the animals where the two differ most. Refuses when A and B did not play the same targets as often, saying where they differ. A and B are a stage's games file or RUN_DIR/STAGE, followed by @LABEL when the file holds several policies (@LABEL@ANSWERER for one of several answerers).`;
+  static override description = `Pairs the games of A and B by target (the k-th game of a target in A with the k-th in B; within one stage that is the same game) and reports the difference in success (exact McNemar test over targets: the targets where one won more of the target's games than the other; with one game a target, the games one won and the other lost) and in mean questions (95% paired bootstrap interval, resampling targets, seeded), and the animals where the two differ most. Refuses when A and B did not play the same targets as often, saying where they differ. A and B are a stage's games file or RUN_DIR/STAGE, followed by @LABEL when the file holds several policies (@LABEL@ANSWERER for one of several answerers).`;
   static override examples = [
     '<%= config.bin %> compare runs/pipeline/20261127-181805/expert@infogain runs/pipeline/20261127-181805/eval-grpo',
     '<%= config.bin %> compare runs/a/x/01-evaluate@random runs/a/x/01-evaluate@infogain --json',
@@ -115,7 +115,7 @@ export default class Compare extends TwentyqCommand {
             pct(c.success),
             pct(c.baseline_success),
             `${c.success_diff >= 0 ? '+' : ''}${pct(c.success_diff)}`,
-            `exact McNemar p = ${c.mcnemar_p.toPrecision(3)} (won only by A: ${c.wins_only_policy}, only by B: ${c.wins_only_baseline})`,
+            `exact McNemar p = ${c.mcnemar_p.toPrecision(3)} over targets (games won only by A: ${c.wins_only_policy}, only by B: ${c.wins_only_baseline}; targets: ${c.targets_only_policy} : ${c.targets_only_baseline})`,
           ],
           [
             'avg questions',
