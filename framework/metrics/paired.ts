@@ -234,8 +234,10 @@ export function compare(policy: readonly GameRecord[], baseline: readonly GameRe
 }
 
 /** "won only by each" as games, and as targets when those differ (several games a target): "58:16 (targets 6:2)". */
-export function winsOnlyText(c: Comparison): string {
+export function winsOnlyText(c: Pick<Comparison, 'wins_only_policy' | 'wins_only_baseline'> & Partial<Pick<Comparison, 'targets_only_policy' | 'targets_only_baseline'>>): string {
   const games = `${c.wins_only_policy}:${c.wins_only_baseline}`;
+  // a metrics.json written before the targets were counted has games only
+  if (c.targets_only_policy === undefined || c.targets_only_baseline === undefined) return games;
   return c.targets_only_policy === c.wins_only_policy && c.targets_only_baseline === c.wins_only_baseline ? games : `${games} (targets ${c.targets_only_policy}:${c.targets_only_baseline})`;
 }
 

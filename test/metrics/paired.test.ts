@@ -92,6 +92,8 @@ describe('paired comparisons', () => {
     expect(five.mcnemar_p).toBeGreaterThan(mcnemarExact(five.wins_only_policy, five.wins_only_baseline));
     expect(winsOnlyText(five)).toBe('18:6 (targets 6:2)');
     expect(winsOnlyText(one)).toBe('9:1');
+    // a comparison recorded before the targets were counted shows its games only
+    expect(winsOnlyText({ wins_only_policy: 58, wins_only_baseline: 16 })).toBe('58:16');
   });
 
   it('refuses games that did not play the same targets, saying where', () => {
